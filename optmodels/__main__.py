@@ -1,0 +1,3 @@
+from optmodels.cli import run
+
+run()

@@ -1,0 +1,464 @@
+"""The HiGHS runner: one ``solve()`` with two hand-offs.
+
+LP / MILP
+    Pyomo's standard-form compiler (``LinearStandardFormCompiler``, mixed form: each row keeps
+    its own sense) turns the model into scipy/numpy arrays, which go to
+    ``highspy.Highs.passModel`` in one call. Measured against Pyomo's own HiGHS plugins this
+    halves the hand-off overhead, and the loaded ``Highs`` object stays alive in
+    :class:`StandardFormModel` so that a caller (the epsilon-constraint front-end) can change a
+    bound and re-solve without rebuilding anything.
+Convex QP
+    Pyomo's ``highs`` interface from ``pyomo.contrib.solver`` (the older ``appsi_highs``
+    rejects quadratic objectives). Chosen automatically when the objective has degree 2.
+
+Both paths return a :class:`~solvers.result.SolveResult`; neither raises on a non-optimal
+outcome. Solutions are written back into the Pyomo variables and also returned as one tidy
+DataFrame per variable component.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import highspy
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from solvers.options import SolveOptions
+from solvers.result import Infeasibility, SolutionStatus, SolveResult, Termination, Timings
+
+_INF = highspy.kHighsInf
+
+#: HiGHS model status (by enum name) -> our termination. Anything else maps to UNKNOWN.
+_HIGHS_TERMINATION: dict[str, Termination] = {
+    "kOptimal": Termination.OPTIMAL,
+    "kModelEmpty": Termination.OPTIMAL,
+    "kInfeasible": Termination.INFEASIBLE,
+    "kUnbounded": Termination.UNBOUNDED,
+    "kUnboundedOrInfeasible": Termination.INFEASIBLE_OR_UNBOUNDED,
+    "kTimeLimit": Termination.TIME_LIMIT,
+    "kIterationLimit": Termination.ITERATION_LIMIT,
+    "kSolutionLimit": Termination.SOLUTION_LIMIT,
+    "kObjectiveBound": Termination.OBJECTIVE_LIMIT,
+    "kObjectiveTarget": Termination.OBJECTIVE_LIMIT,
+    "kInterrupt": Termination.INTERRUPTED,
+    "kHighsInterrupt": Termination.INTERRUPTED,
+    "kLoadError": Termination.ERROR,
+    "kModelError": Termination.ERROR,
+    "kPresolveError": Termination.ERROR,
+    "kSolveError": Termination.ERROR,
+    "kPostsolveError": Termination.ERROR,
+    "kMemoryLimit": Termination.ERROR,
+}
+
+#: pyomo.contrib.solver TerminationCondition (by name) -> our termination.
+_CONTRIB_TERMINATION: dict[str, Termination] = {
+    "convergenceCriteriaSatisfied": Termination.OPTIMAL,
+    "maxTimeLimit": Termination.TIME_LIMIT,
+    "iterationLimit": Termination.ITERATION_LIMIT,
+    "objectiveLimit": Termination.OBJECTIVE_LIMIT,
+    "minStepLength": Termination.ERROR,
+    "provenInfeasible": Termination.INFEASIBLE,
+    "locallyInfeasible": Termination.INFEASIBLE,
+    "infeasibleOrUnbounded": Termination.INFEASIBLE_OR_UNBOUNDED,
+    "unbounded": Termination.UNBOUNDED,
+    "interrupted": Termination.INTERRUPTED,
+    "licensingProblems": Termination.ERROR,
+    "error": Termination.ERROR,
+    "emptyModel": Termination.OPTIMAL,
+}
+
+
+#: Terminations whose point, if HiGHS returns one, is not a solution (e.g. a ray's start).
+_NO_SOLUTION = frozenset(
+    {Termination.INFEASIBLE, Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED}
+)
+
+
+@functools.lru_cache(maxsize=1)
+def highs_version() -> str:
+    h = highspy.Highs()
+    return f"{h.version()} ({h.githash()})"
+
+
+# --------------------------------------------------------------------------------------------
+# Tidy tables of variable values
+# --------------------------------------------------------------------------------------------
+
+
+def variable_frames(columns: Sequence[Any], values: np.ndarray) -> dict[str, pd.DataFrame]:
+    """One tidy DataFrame per Var component: ``index_0 .. index_{d-1}, value``.
+
+    Columns are grouped by their parent component in one pass; the index tuples become
+    DataFrame columns in bulk.
+    """
+    groups: dict[str, tuple[list[Any], list[float]]] = {}
+    for var, val in zip(columns, values):
+        name = var.parent_component().name
+        entry = groups.get(name)
+        if entry is None:
+            entry = groups[name] = ([], [])
+        entry[0].append(var.index())
+        entry[1].append(val)
+    frames: dict[str, pd.DataFrame] = {}
+    for name, (index, vals) in groups.items():
+        if len(index) == 1 and index[0] is None:
+            frames[name] = pd.DataFrame({"value": vals})
+            continue
+        first = index[0]
+        if isinstance(first, tuple):
+            frame = pd.DataFrame(index, columns=[f"index_{d}" for d in range(len(first))])
+        else:
+            frame = pd.DataFrame({"index_0": index})
+        frame["value"] = vals
+        frames[name] = frame
+    return frames
+
+
+def _objective(model: pyo.Block) -> Any:
+    objectives = list(model.component_data_objects(pyo.Objective, active=True))
+    if len(objectives) != 1:
+        raise ValueError(
+            f"solve() needs exactly one active objective, found {len(objectives)}; "
+            "deactivate the others (multi-objective front-ends do this for you)"
+        )
+    return objectives[0]
+
+
+# --------------------------------------------------------------------------------------------
+# LP / MILP: standard form -> highspy arrays
+# --------------------------------------------------------------------------------------------
+
+
+class StandardFormModel:
+    """A Pyomo LP/MILP compiled to arrays and held in a live ``highspy.Highs`` object.
+
+    Build once, then :meth:`run` as often as needed; between runs a caller may change the bounds
+    of a constraint (:meth:`set_constraint_bounds`) or a variable (:meth:`set_variable_bounds`)
+    and HiGHS warm-starts from its previous state.
+    """
+
+    def __init__(self, model: pyo.Block) -> None:
+        t0 = time.perf_counter()
+        self.model = model
+        self.objective = _objective(model)
+        info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+        self.columns: list[Any] = list(info.columns)
+        self.rows: list[tuple[Any, int]] = list(info.rows)
+        ncol, nrow = len(self.columns), len(self.rows)
+
+        self.is_max = self.objective.sense == pyo.maximize
+        cost = np.asarray(info.c.toarray()).ravel() if ncol else np.zeros(0)
+        offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+
+        lower = np.fromiter((-_INF if v.lb is None else v.lb for v in self.columns), float, ncol)
+        upper = np.fromiter((_INF if v.ub is None else v.ub for v in self.columns), float, ncol)
+        self.integer = np.fromiter((v.is_integer() for v in self.columns), bool, ncol)
+
+        rhs = np.asarray(info.rhs, dtype=float)
+        sense = np.fromiter((s for _, s in self.rows), np.int8, nrow)
+        row_lower = np.where(sense <= 0, rhs, -_INF)
+        row_upper = np.where(sense >= 0, rhs, _INF)
+        self._row_index: dict[int, list[int]] = {}
+        for r, (con, _) in enumerate(self.rows):
+            self._row_index.setdefault(id(con), []).append(r)
+
+        A = info.A.tocsc()
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        status = self.highs.passModel(
+            ncol,
+            nrow,
+            int(A.nnz),
+            int(highspy.MatrixFormat.kColwise),
+            int(highspy.ObjSense.kMaximize if self.is_max else highspy.ObjSense.kMinimize),
+            offset,
+            cost.astype(float),
+            lower,
+            upper,
+            row_lower,
+            row_upper,
+            A.indptr.astype(np.int32),
+            A.indices.astype(np.int32),
+            A.data.astype(float),
+            self.integer.astype(np.int32),
+        )
+        if status == highspy.HighsStatus.kError:
+            raise ValueError("HiGHS rejected the compiled model (passModel returned an error)")
+        self.size = {
+            "rows": nrow,
+            "columns": ncol,
+            "nonzeros": int(A.nnz),
+            "integers": int(self.integer.sum()),
+        }
+        self.is_mip = bool(self.integer.any())
+        self.compile_seconds = time.perf_counter() - t0
+
+    # -- modifications between runs ----------------------------------------------------------
+    def set_constraint_bounds(self, con: Any, lower: float | None, upper: float | None) -> None:
+        """Change the bounds ``lower <= body <= upper`` of a linear constraint in the loaded model.
+
+        In mixed form the compiler keeps each row unscaled (row = linear part of the body,
+        right-hand side = bound - constant of the body) and splits a ranged constraint into an
+        upper and a lower row; the first row carries the new bounds and the second is freed.
+        """
+        rows = self._row_index.get(id(con))
+        if not rows:
+            raise KeyError(f"constraint {con.name} is not in the compiled model")
+        const = self._body_constant(con)
+        lo = -_INF if lower is None else float(lower) - const
+        up = _INF if upper is None else float(upper) - const
+        self.highs.changeRowBounds(rows[0], lo, up)
+        for r in rows[1:]:
+            self.highs.changeRowBounds(r, -_INF, _INF)
+
+    def _body_constant(self, con: Any) -> float:
+        cache = self.__dict__.setdefault("_constants", {})
+        if id(con) not in cache:
+            from pyomo.repn import generate_standard_repn
+
+            cache[id(con)] = float(generate_standard_repn(con.body, compute_values=True).constant)
+        return cache[id(con)]
+
+    def set_variable_bounds(self, var: Any, lower: float | None, upper: float | None) -> None:
+        col = self._column_of(var)
+        self.highs.changeColBounds(
+            col, -_INF if lower is None else float(lower), _INF if upper is None else float(upper)
+        )
+
+    def _column_of(self, var: Any) -> int:
+        if not hasattr(self, "_col_index"):
+            self._col_index = {id(v): i for i, v in enumerate(self.columns)}
+        try:
+            return self._col_index[id(var)]
+        except KeyError:
+            raise KeyError(f"variable {var.name} is not in the compiled model") from None
+
+    # -- running --------------------------------------------------------------------------------
+    def run(
+        self,
+        options: SolveOptions | None = None,
+        *,
+        build_seconds: float = 0.0,
+        handoff_seconds: float | None = None,
+        load: bool = True,
+    ) -> SolveResult:
+        options = options or SolveOptions()
+        cpu0 = time.process_time()
+        h = self.highs
+        for name, value in options.highs_options().items():
+            if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
+                raise ValueError(f"HiGHS does not accept option {name}={value!r}")
+
+        t0 = time.perf_counter()
+        h.run()
+        status_name = h.getModelStatus().name
+        if status_name == "kUnboundedOrInfeasible":
+            # Presolve often cannot tell the two apart; one run without it usually can.
+            h.setOptionValue("presolve", "off")
+            h.run()
+            h.setOptionValue("presolve", options.solver_options.get("presolve", "choose"))
+            status_name = h.getModelStatus().name
+        solve_seconds = time.perf_counter() - t0
+
+        t1 = time.perf_counter()
+        termination = _HIGHS_TERMINATION.get(status_name, Termination.UNKNOWN)
+        info = h.getInfo()
+        has_point = (
+            int(info.primal_solution_status) == 2 or status_name == "kModelEmpty"
+        ) and termination not in _NO_SOLUTION
+        objective = bound = gap = None
+        frames: dict[str, pd.DataFrame] = {}
+        if has_point:
+            values = np.asarray(h.getSolution().col_value, dtype=float)
+            if self.integer.any():
+                values[self.integer] = np.round(values[self.integer]) + 0.0  # no -0.0
+            objective = float(info.objective_function_value)
+            if status_name == "kModelEmpty":
+                objective = float(h.getLp().offset_)
+            if load:
+                for var, val in zip(self.columns, values):
+                    var.set_value(float(val), skip_validation=True)
+            frames = variable_frames(self.columns, values)
+        if self.is_mip:
+            bound = float(info.mip_dual_bound)
+            gap = float(info.mip_gap) if has_point else math.inf
+            if termination is Termination.OPTIMAL:
+                # HiGHS stops at mip_rel_gap: the bound it proves may differ from the incumbent.
+                gap = float(info.mip_gap)
+        elif termination is Termination.OPTIMAL:
+            bound, gap = objective, 0.0
+        if termination is Termination.OPTIMAL:
+            solution = SolutionStatus.OPTIMAL
+        elif has_point:
+            solution = SolutionStatus.FEASIBLE
+        else:
+            solution = SolutionStatus.NONE
+        iis = self._infeasibility() if termination is Termination.INFEASIBLE else None
+        extract = time.perf_counter() - t1
+        handoff = self.compile_seconds if handoff_seconds is None else handoff_seconds
+        return SolveResult(
+            termination=termination,
+            solution_status=solution,
+            objective=objective,
+            bound=bound if bound is None or math.isfinite(bound) else None,
+            gap=gap,
+            timings=Timings(
+                build=build_seconds,
+                handoff=handoff,
+                solve=solve_seconds,
+                extract=extract,
+                solver_reported=float(h.getRunTime()),
+                cpu_total=time.process_time() - cpu0,
+            ),
+            solver="highs",
+            solver_version=highs_version(),
+            backend="standard_form",
+            options=options,
+            variables=frames,
+            infeasibility=iis,
+            message=f"HiGHS model status {status_name}",
+            nodes=int(info.mip_node_count) if self.is_mip else None,
+            size=self.size,
+        )
+
+    def _infeasibility(self) -> Infeasibility:
+        """Ask HiGHS for an IIS and name its rows and columns; never raises."""
+        try:
+            status, iis = self.highs.getIis()
+            rows = sorted({self.rows[r][0].name for r in iis.row_index_})
+            cols = sorted({self.columns[c].name for c in iis.col_index_})
+        except Exception as exc:  # noqa: BLE001 - an IIS is a courtesy, not a requirement
+            return Infeasibility(note=f"HiGHS could not compute an infeasible subsystem ({exc})")
+        if not rows and not cols:
+            note = (
+                "HiGHS found no infeasible subsystem of the LP relaxation: "
+                "the infeasibility comes from integrality"
+                if self.is_mip
+                else "HiGHS returned an empty infeasible subsystem"
+            )
+            return Infeasibility(note=note)
+        return Infeasibility(constraints=tuple(rows), variables=tuple(cols))
+
+
+# --------------------------------------------------------------------------------------------
+# Convex QP: pyomo.contrib.solver's highs interface
+# --------------------------------------------------------------------------------------------
+
+
+def _solve_qp(model: pyo.Block, options: SolveOptions, build_seconds: float) -> SolveResult:
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    opt = SolverFactory("highs")
+    extra = dict(options.highs_options())
+    for key in ("output_flag", "time_limit", "threads"):
+        extra.pop(key, None)
+    kwargs: dict[str, Any] = {
+        "tee": options.tee,
+        "load_solutions": False,
+        "raise_exception_on_nonoptimal_result": False,
+        "solver_options": extra,
+    }
+    if options.time_limit is not None:
+        kwargs["time_limit"] = options.time_limit
+    if options.threads is not None:
+        kwargs["threads"] = options.threads
+    res = opt.solve(model, **kwargs)
+    wall = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    termination = _CONTRIB_TERMINATION.get(res.termination_condition.name, Termination.UNKNOWN)
+    sol_name = res.solution_status.name
+    solution = {
+        "optimal": SolutionStatus.OPTIMAL,
+        "feasible": SolutionStatus.FEASIBLE,
+        "infeasible": SolutionStatus.INFEASIBLE,
+    }.get(sol_name, SolutionStatus.NONE)
+    if solution is SolutionStatus.OPTIMAL and termination is not Termination.OPTIMAL:
+        solution = SolutionStatus.FEASIBLE
+    frames: dict[str, pd.DataFrame] = {}
+    objective = bound = gap = None
+    if solution in (SolutionStatus.OPTIMAL, SolutionStatus.FEASIBLE):
+        res.solution_loader.load_vars()
+        columns = [v for v in model.component_data_objects(pyo.Var) if v.value is not None]
+        frames = variable_frames(columns, np.array([v.value for v in columns], dtype=float))
+        objective = None if res.incumbent_objective is None else float(res.incumbent_objective)
+        bound = None if res.objective_bound is None else float(res.objective_bound)
+        if bound is not None and not math.isfinite(bound):
+            bound = None
+        if termination is Termination.OPTIMAL:
+            gap = 0.0
+            bound = objective if bound is None else bound
+    solver_time = getattr(res.timing_info, "highs_time", None)
+    ver = ".".join(str(p) for p in opt.version())
+    return SolveResult(
+        termination=termination,
+        solution_status=solution,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        timings=Timings(
+            build=build_seconds,
+            handoff=0.0,  # the contrib interface loads and solves in one call: counted as solve
+            solve=wall,
+            extract=time.perf_counter() - t1,
+            solver_reported=float(solver_time) if solver_time is not None else math.nan,
+            cpu_total=time.process_time() - cpu0,
+        ),
+        solver="highs",
+        solver_version=ver,
+        backend="contrib_highs",
+        options=options,
+        variables=frames,
+        message=f"pyomo.contrib.solver termination {res.termination_condition.name}",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The one entry point
+# --------------------------------------------------------------------------------------------
+
+
+def is_quadratic(model: pyo.Block) -> bool:
+    """True when the active objective has degree 2 (constraints must stay linear)."""
+    degree = _objective(model).expr.polynomial_degree()
+    return degree is None or degree > 1
+
+
+def solve(
+    model: pyo.Block,
+    options: SolveOptions | None = None,
+    *,
+    build_seconds: float = 0.0,
+    backend: str = "auto",
+) -> SolveResult:
+    """Solve a Pyomo model with HiGHS and return a :class:`SolveResult` (never raises on status).
+
+    ``backend``: ``"auto"`` (standard form for linear objectives, contrib ``highs`` for
+    quadratic ones), ``"standard_form"`` or ``"contrib_highs"``.
+    """
+    options = options or SolveOptions()
+    if backend == "auto":
+        backend = "contrib_highs" if is_quadratic(model) else "standard_form"
+    if backend == "contrib_highs":
+        return _solve_qp(model, options, build_seconds)
+    if backend != "standard_form":
+        raise ValueError(f"unknown backend {backend!r}; expected auto, standard_form or contrib_highs")
+    compiled = StandardFormModel(model)
+    return compiled.run(options, build_seconds=build_seconds)
+
+
+def iter_var_values(model: pyo.Block, names: Iterable[str]) -> dict[str, dict[Any, float]]:
+    """Current values of the named Var components as ``{name: {index: value}}``."""
+    out: dict[str, dict[Any, float]] = {}
+    for name in names:
+        comp = model.component(name)
+        out[name] = {idx: comp[idx].value for idx in comp}
+    return out
