@@ -1,0 +1,110 @@
+r"""M/M/c queue metrics (Erlang C) and the cost-minimising number of servers.
+
+For arrival rate :math:`\lambda`, service rate :math:`\mu` per server, :math:`c` servers,
+offered load :math:`a = \lambda/\mu` and utilisation :math:`\rho = a/c < 1`:
+
+- Erlang B by the stable recursion :math:`B_0 = 1,\; B_k = a B_{k-1} / (k + a B_{k-1})`;
+- probability of waiting :math:`P_w = B_c / (1 - \rho (1 - B_c))` (Erlang C);
+- :math:`L_q = P_w \rho / (1-\rho)`, :math:`L = L_q + a`, :math:`W_q = L_q/\lambda`,
+  :math:`W = W_q + 1/\mu`.
+
+Everything is vectorised over arrays of :math:`(\lambda, \mu, c)`; unstable systems
+(:math:`\rho \ge 1`) get infinite queue metrics rather than an error. With :math:`\lambda = 0`
+the queue is empty: :math:`L = 0`.
+
+Seed 003's service-cost function is :math:`F(C) = hC + bL(C)`; :func:`optimal_servers` returns
+:math:`C^* = \arg\min F` over stable :math:`C`. :math:`L` is convex and decreasing in integer
+:math:`C` (Dyer & Proll 1977), which the equipment MILP uses for its exact secant epigraph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+
+@dataclass(frozen=True)
+class MMC:
+    """Metrics of M/M/c queues (arrays broadcast from the inputs)."""
+
+    lam: np.ndarray
+    mu: np.ndarray
+    c: np.ndarray
+    rho: np.ndarray
+    p_wait: np.ndarray
+    lq: np.ndarray
+    l: np.ndarray  # noqa: E741 - the queueing symbol
+    wq: np.ndarray
+    w: np.ndarray
+
+    @property
+    def stable(self) -> np.ndarray:
+        return self.rho < 1
+
+
+def mmc(lam: ArrayLike, mu: ArrayLike, c: ArrayLike) -> MMC:
+    """M/M/c metrics for arrays of arrival rates, service rates and server counts."""
+    lam_, mu_, c_ = np.broadcast_arrays(
+        np.asarray(lam, dtype=float), np.asarray(mu, dtype=float), np.asarray(c, dtype=float)
+    )
+    if (mu_ <= 0).any():
+        raise ValueError("service rates must be > 0")
+    if (lam_ < 0).any():
+        raise ValueError("arrival rates must be >= 0")
+    if (c_ < 0).any() or (np.round(c_) != c_).any():
+        raise ValueError("server counts must be non-negative integers")
+    a = lam_ / mu_
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = np.where(c_ > 0, a / np.where(c_ > 0, c_, 1), np.where(a > 0, np.inf, 0.0))
+    # Erlang B recursion up to each entry's own c.
+    cmax = int(c_.max()) if c_.size else 0
+    b = np.ones_like(a)
+    erlang_b = np.where(c_ == 0, 1.0, 0.0)
+    for k in range(1, cmax + 1):
+        b = a * b / (k + a * b)
+        erlang_b = np.where(c_ == k, b, erlang_b)
+    stable = rho < 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_wait = np.where(stable, erlang_b / (1 - rho * (1 - erlang_b)), 1.0)
+        lq = np.where(stable, p_wait * rho / (1 - rho), np.inf)
+        l_sys = np.where(stable, lq + a, np.inf)
+        wq = np.where(lam_ > 0, lq / np.where(lam_ > 0, lam_, 1), 0.0)
+        w = np.where(stable, wq + 1 / mu_, np.inf)
+    zero = lam_ == 0
+    p_wait = np.where(zero, 0.0, p_wait)
+    lq = np.where(zero, 0.0, lq)
+    l_sys = np.where(zero, 0.0, l_sys)
+    return MMC(lam_, mu_, c_, rho, p_wait, lq, l_sys, wq, w)
+
+
+def mean_in_system(lam: float, mu: float, c: ArrayLike) -> np.ndarray:
+    """:math:`L(c)` for one queue over an array of server counts."""
+    return mmc(lam, mu, c).l
+
+
+def min_stable_servers(lam: ArrayLike, mu: ArrayLike) -> np.ndarray:
+    """Smallest c with :math:`\\lambda < c\\mu`, i.e. ``floor(lam/mu) + 1`` (0 when lam = 0)."""
+    lam_ = np.asarray(lam, dtype=float)
+    mu_ = np.asarray(mu, dtype=float)
+    c = np.floor(lam_ / mu_) + 1
+    return np.where(lam_ > 0, c, 0).astype(int)
+
+
+def optimal_servers(
+    lam: float, mu: float, h: float, b: float, c_max: int | None = None
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """:math:`C^* = \\arg\\min_C hC + bL(C)` over stable C up to ``c_max``.
+
+    Returns ``(c_star, cs, costs)``. The default ``c_max`` searches far enough that the convex
+    cost has turned upward (the running cost alone then exceeds the best cost found).
+    """
+    c_min = max(int(min_stable_servers(lam, mu)), 1)
+    if c_max is None:
+        c_max = c_min + 50
+    if c_max < c_min:
+        raise ValueError(f"c_max={c_max} is below the smallest stable count {c_min}")
+    cs = np.arange(c_min, c_max + 1)
+    costs = h * cs + b * mean_in_system(lam, mu, cs)
+    return int(cs[np.argmin(costs)]), cs, costs
