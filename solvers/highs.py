@@ -232,6 +232,77 @@ class StandardFormModel:
             col, -_INF if lower is None else float(lower), _INF if upper is None else float(upper)
         )
 
+    def linear_coefficients(self, expr: Any) -> tuple[np.ndarray, float]:
+        """Dense coefficient vector over :attr:`columns` and the constant of a linear expression.
+
+        Every variable of ``expr`` must be a column of the compiled model (it appears in an
+        active constraint or in the objective it was compiled with).
+        """
+        from pyomo.repn import generate_standard_repn
+
+        repn = generate_standard_repn(expr, compute_values=True, quadratic=False)
+        if repn.nonlinear_expr is not None:
+            raise ValueError("expected a linear expression")
+        coefs = np.zeros(len(self.columns))
+        for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+            coefs[self._column_of(var)] += float(coef)
+        return coefs, float(repn.constant)
+
+    def set_objective(
+        self, objective: Any, sense: str | int | None = None, *, offset: float = 0.0
+    ) -> None:
+        """Replace the objective of the loaded model (costs, sense and offset) in place.
+
+        Used by multi-objective front-ends to optimise several objectives of one compiled
+        model in turn (lexicographic payoff table, weighted sums, the augmented
+        epsilon-constraint objective) without recompiling.
+
+        Parameters
+        ----------
+        objective
+            A linear Pyomo expression (or an ``Objective`` component, whose sense is used
+            unless ``sense`` is given) or a dense cost vector over :attr:`columns`.
+        sense
+            ``"min"``/``"max"`` or ``pyo.minimize``/``pyo.maximize``; default: the objective
+            component's sense, else minimise.
+        offset
+            Constant added to the objective (on top of the expression's own constant).
+
+        Notes
+        -----
+        :attr:`objective` (the Pyomo component the model was compiled with) is left
+        untouched; the objective value a later :meth:`run` reports is the new one.
+        """
+        if isinstance(objective, np.ndarray):
+            costs, constant = np.asarray(objective, dtype=float), 0.0
+            if costs.shape != (len(self.columns),):
+                raise ValueError(f"expected {len(self.columns)} costs, found shape {costs.shape}")
+        else:
+            if sense is None and hasattr(objective, "sense"):
+                sense = objective.sense
+            expr = objective.expr if hasattr(objective, "expr") else objective
+            costs, constant = self.linear_coefficients(expr)
+        if sense in (None, "min", pyo.minimize):
+            is_max = False
+        elif sense in ("max", pyo.maximize):
+            is_max = True
+        else:
+            raise ValueError(f"sense must be 'min' or 'max', found {sense!r}")
+        ncol = len(self.columns)
+        self.highs.changeColsCost(ncol, np.arange(ncol, dtype=np.int32), costs)
+        self.highs.changeObjectiveSense(
+            highspy.ObjSense.kMaximize if is_max else highspy.ObjSense.kMinimize
+        )
+        self.highs.changeObjectiveOffset(constant + float(offset))
+        self.is_max = is_max
+
+    def column_values(self) -> np.ndarray:
+        """The current solution's column values (integers rounded), aligned with :attr:`columns`."""
+        values = np.asarray(self.highs.getSolution().col_value, dtype=float)
+        if self.integer.any():
+            values[self.integer] = np.round(values[self.integer]) + 0.0
+        return values
+
     def _column_of(self, var: Any) -> int:
         if not hasattr(self, "_col_index"):
             self._col_index = {id(v): i for i, v in enumerate(self.columns)}
