@@ -133,6 +133,8 @@ class Distance(_Frozen):
     kind: Literal["euclidean", "great_circle", "network", "matrix"] = "euclidean"
     #: for ``network`` / ``matrix``: the resolved (n_demand, n_sites) array (inf = unreachable)
     matrix: Matrix = None
+    #: optional (n_sites, n_sites) site-to-site costs (p-dispersion); computed for networks
+    site_matrix: Matrix = None
     #: where the data came from (the table path), for descriptions only
     source: str | None = None
     directed: bool = False
@@ -669,6 +671,15 @@ def _resolve_distance(dist: dict[str, Any], data: Mapping[str, Any], base: Path,
             frame[names["to"]].astype(str).str.strip(),
             costs,
             nodes("demand"),
+            nodes("sites"),
+            directed=bool(dist.get("directed", False)),
+        )
+        # one Dijkstra per site: cheap, and needed if the model is switched to p_dispersion
+        dist["site_matrix"] = distances.network(
+            frame[names["from"]].astype(str).str.strip(),
+            frame[names["to"]].astype(str).str.strip(),
+            costs,
+            nodes("sites"),
             nodes("sites"),
             directed=bool(dist.get("directed", False)),
         )
