@@ -26,6 +26,7 @@ from optmodels.errors import InstanceError
 
 FAMILIES: dict[str, str] = {
     "equipment": "optmodels.equipment.commands",
+    "pricing": "optmodels.pricing.commands",
 }
 
 

@@ -1,0 +1,252 @@
+"""Pricing results as tidy tables, the solve summary, and the seed's figures 1-3.
+
+Figures: for each model the *mid-stage* and *late-stage* profit surfaces over f, e in [0, 2]
+with t = 0.5, g = 1 (seed Figs. 1-3). The seed's mid stage has two cases (patients past their
+threshold, or HPs past theirs); its surface is drawn as the expected profit given the mid stage,
+``(p2 s2 + p3 s3) / (p2 + p3)``, which is a function of both fees (each case alone depends on one
+fee only). The late stage is ``s4``. The surfaces evaluate the stage formulas over the whole
+plotted square, including fees below the model's lower bounds (the seed plots [0, 2]).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optmodels.pricing.evaluate import STAGE_CONDITIONS, STAGES, evaluate, fee_lattice, marginal_profit
+from optmodels.pricing.instance import PricingInstance
+
+MODELS = ("model1", "model2", "model3")
+MODEL_TITLES = {
+    "model1": "Model 1 (online)",
+    "model2": "Model 2 (online + offline)",
+    "model3": "Model 3 (+ HP data sharing)",
+}
+FEE_NAMES = {"f": "patient fee f", "e": "HP fee e", "t": "offline deposit t", "g": "sharing fee g"}
+PROFIT_UNIT = "profit per month (seed's money unit)"
+
+
+def stage_table(instance: PricingInstance, fees: dict[str, float]) -> pd.DataFrame:
+    """One row per stage: condition, probability, profit, contribution ``p * profit``."""
+    ev = evaluate(instance, **fees)
+    return pd.DataFrame({
+        "stage": list(STAGES),
+        "condition": [STAGE_CONDITIONS[s] for s in STAGES],
+        "probability": ev.p.ravel(),
+        "profit": ev.s.ravel(),
+        "contribution": ev.contribution.ravel(),
+    })
+
+
+def _objective_gradient(instance: PricingInstance, fees: dict[str, float], objective: str) -> dict[str, float]:
+    """d(objective)/d(fee) at the point (central differences of the evaluator)."""
+    if objective == "profit":
+        return marginal_profit(instance, fees)
+    h = 1e-6
+    out = {}
+    for fee in instance.fees:
+        hi, lo = dict(fees), dict(fees)
+        hi[fee] += h
+        lo[fee] -= h
+        out[fee] = float((evaluate(instance, **hi).objective(objective) - evaluate(instance, **lo).objective(objective)) / (2 * h))
+    return out
+
+
+def fee_table(instance: PricingInstance, fees: dict[str, float], objective: str, sense: str,
+              *, step: float | None = None) -> pd.DataFrame:
+    """One row per fee: value, bounds, which bound binds, the marginal profit and why."""
+    lower, upper = instance.lower_bounds(), instance.upper_bounds()
+    dU = marginal_profit(instance, fees)
+    dobj = _objective_gradient(instance, fees, objective)
+    rows = []
+    for fee in instance.fees:
+        value, lo, hi = fees[fee], lower[fee], upper[fee]
+        tol = 1e-7 * max(1.0, abs(hi))
+        lattice = instance.elastic and fee in ("f", "e")
+        if lattice:
+            levels = fee_lattice(instance, fee, step)
+            tol = max(tol, 1e-9)
+        binding = "upper" if value >= hi - tol else ("lower" if value <= lo + tol else "none")
+        improve = dobj[fee] if sense == "max" else -dobj[fee]
+        if binding == "upper":
+            why = (f"cap {fee}0 = {hi:g} binds: raising {fee} would change {objective} at rate "
+                   f"{dobj[fee]:+.6g} per unit, which improves it")
+        elif binding == "lower":
+            why = (f"lower bound {instance.lower_reason(fee)} = {lo:.7g} binds (strict {fee} > "
+                   f"{lo - instance.epsilon:g} imposed as >= + epsilon): lowering {fee} would change "
+                   f"{objective} at rate {dobj[fee]:+.6g} per unit, which improves it")
+        else:
+            why = "interior"
+        if binding != "none" and improve <= 0 and abs(dobj[fee]) > 1e-9:
+            why += " (locally; the lattice optimum is global)" if lattice else ""
+        if abs(dobj[fee]) <= 1e-9 and binding != "none":
+            why = (f"{fee} does not change {objective}; the solver's choice within its bounds"
+                   " (viability decides whether any value works)")
+        if abs(dobj[fee]) <= 1e-9 and binding == "none":
+            why = f"{fee} does not change {objective} (or is held by viability); the solver's choice"
+        if lattice and binding == "none":
+            k = int(np.argmin(np.abs(levels - value)))
+            nb = [levels[i] for i in (k - 1, k + 1) if 0 <= i < len(levels)]
+            vals = []
+            for x in nb:
+                other = dict(fees)
+                other[fee] = x
+                vals.append(float(evaluate(instance, **other).objective(objective)))
+            shown = ", ".join(f"{fee}={x:g}: {v:.6g}" for x, v in zip(nb, vals))
+            why = f"interior lattice level {k + 1} of {len(levels)}; neighbours give {objective} {shown}"
+        rows.append({"fee": fee, "value": value, "lower": lo, "upper": hi, "binding": binding,
+                     "dU_dfee": dU[fee], "why": why})
+    return pd.DataFrame(rows)
+
+
+def summary_text(instance: PricingInstance, fees: dict[str, float], objective: str, sense: str,
+                 *, step: float | None = None, model: Any = None) -> str:
+    """The model-specific part of ``optmodels solve``'s printout."""
+    ev = evaluate(instance, **fees)
+    stages = stage_table(instance, fees)
+    table = fee_table(instance, fees, objective, sense, step=step)
+    lines = [f"  instance    {instance.name or '-'} ({instance.model}"
+             + (", price-elastic participation" if instance.elastic else ", price-independent participation") + ")"]
+    if instance.elastic:
+        fl, el = fee_lattice(instance, "f", step), fee_lattice(instance, "e", step)
+        lines.append(
+            f"  method      MILP exact on the fee lattice, step {step or instance.lattice_step:g}: "
+            f"f {len(fl)} levels [{fl[0]:g}, {fl[-1]:g}], e {len(el)} levels [{el[0]:g}, {el[-1]:g}]; "
+            "t, g continuous")
+    else:
+        lines.append("  method      LP (stage probabilities do not depend on the fees, so U is linear in them)")
+    lines.append(f"  epsilon     {instance.epsilon:g} (strict inequalities x > a imposed as x >= a + epsilon)")
+    lines.append("")
+    lines.append("Optimal fees")
+    for row in table.itertuples():
+        lines.append(f"  {row.fee} = {row.value:.6g}   bounds [{row.lower:.7g}, {row.upper:g}]   "
+                     f"dU/d{row.fee} = {row.dU_dfee:.6g}")
+    lines.append(f"  expected participants E[M] + E[N] = {float(ev.EM):.6g} + {float(ev.EN):.6g} = "
+                 f"{float(ev.participation):.6g};  patient burden f + t = {float(ev.patient_burden):.6g}")
+    lines.append("")
+    lines.append("Stages")
+    lines.append("  stage  probability       profit   p x profit  condition")
+    for row in stages.itertuples():
+        lines.append(f"  {row.stage:5}  {row.probability:11.6f}  {row.profit:11.4f}  {row.contribution:11.4f}  {row.condition}")
+    lines.append(f"  expected profit U = {float(ev.U):.6f}")
+    lines.append("")
+    lines.append("Binding constraints")
+    for row in table.itertuples():
+        lines.append(f"  {row.fee}: {row.binding:5}  {row.why}")
+    u = float(ev.U)
+    binds = abs(u) <= 1e-6 * max(1.0, abs(u))
+    lines.append(f"  viability U >= 0: {'binds (U = 0): the objective would improve further but profit would turn negative' if binds else f'slack {u:.6g}'}")
+    if objective == "participation" and not instance.elastic:
+        lines.append("  note: participation does not depend on the fees without elasticity; every viable fee is optimal")
+    if objective == "profit" and not instance.elastic:
+        lines.append("  note: every dU/dfee is >= 0 (E[M]P(M>M0), E[N]P(N>N0), EQ EP P(M>M0), theta ENs ES P(N>N0)),"
+                     " so the profit LP sits at the caps")
+    return "\n".join(lines)
+
+
+def fees_payload(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return table.to_dict("records")
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+
+def surface_grid(instance: PricingInstance, model: str, *, t: float, g: float, points: int,
+                 lo: float = 0.0, hi: float = 2.0) -> pd.DataFrame:
+    """Mid- and late-stage profit over an (f, e) grid for one model, long format."""
+    inst = instance if instance.model == model else instance.with_model(model)
+    axis = np.linspace(lo, hi, points)
+    F, E = np.meshgrid(axis, axis, indexing="ij")
+    ev = evaluate(inst, F, E, t, g)
+    frames = []
+    for stage, values in (("mid", ev.mid), ("late", ev.late)):
+        frames.append(pd.DataFrame({"model": model, "stage": stage, "f": F.ravel(), "e": E.ravel(),
+                                    "profit": values.ravel()}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def surface_figures(instance: PricingInstance, out: Path, *, t: float = 0.5, g: float = 1.0,
+                    points: int = 41) -> list[Path]:
+    """Write the six surfaces (3 models x mid/late), the late-stage comparison and surfaces.csv."""
+    from optmodels.report import save_figure, use_agg
+
+    use_agg()
+    import matplotlib.pyplot as plt
+
+    written: list[Path] = []
+    grids = []
+    for model in MODELS:
+        grid = surface_grid(instance, model, t=t, g=g, points=points)
+        grids.append(grid)
+        for stage, label in (("mid", "mid-stage"), ("late", "late-stage")):
+            sub = grid[grid["stage"] == stage]
+            Z = sub["profit"].to_numpy().reshape(points, points)
+            F = sub["f"].to_numpy().reshape(points, points)
+            E = sub["e"].to_numpy().reshape(points, points)
+            fig = plt.figure(figsize=(7.2, 5.6))
+            ax = fig.add_subplot(projection="3d")
+            ax.plot_surface(F, E, Z, cmap="viridis", linewidth=0, antialiased=True, alpha=0.9)
+            if Z.min() < 0 < Z.max():
+                ax.contour(F, E, Z, levels=[0.0], colors="red", offset=Z.min(), linewidths=1.5)
+            ax.set_xlabel("patient fee f (per patient per month)")
+            ax.set_ylabel("HP fee e (per HP per month)")
+            ax.set_zlabel("profit per month")
+            extra = (f", t = {t:g}" if model != "model1" else "") + (f", g = {g:g}" if model == "model3" else "")
+            ax.set_title(f"{MODEL_TITLES[model]}: {label} profit{extra}\n"
+                         + ("E[profit | mid stage] = (p2 s2 + p3 s3)/(p2 + p3)" if stage == "mid" else "s4 (M > M0, N > N0)")
+                         + ("; red on the floor: profit = 0" if Z.min() < 0 < Z.max() else ""), fontsize=10)
+            ax.view_init(elev=25, azim=-130)
+            path = out / f"{model}_{stage}_surface.png"
+            save_figure(fig, path)
+            written.append(path)
+    # Comparison of the late stage along the diagonal f = e.
+    axis = np.linspace(0.0, 2.0, 201)
+    fig, ax = plt.subplots(figsize=(7.2, 4.6))
+    for model, style in zip(MODELS, ("-", "--", "-.")):
+        inst = instance if instance.model == model else instance.with_model(model)
+        late = evaluate(inst, axis, axis, t, g).late
+        ax.plot(axis, late, style, lw=2, label=MODEL_TITLES[model])
+    ax.axhline(0.0, color="grey", lw=0.8)
+    ax.axvline(2.3868 / 2, color="red", lw=0.8, ls=":", label="seed's break-even f + e = 2.3868")
+    ax.set_xlabel("fee level f = e (per participant per month)")
+    ax.set_ylabel("late-stage profit s4 per month")
+    ax.set_title(f"Late-stage profit of the three models (t = {t:g}, g = {g:g})")
+    ax.legend(loc="upper left", fontsize=9)
+    ax.grid(alpha=0.3)
+    path = out / "late_stage_comparison.png"
+    save_figure(fig, path)
+    written.append(path)
+    csv = out / "surfaces.csv"
+    pd.concat(grids, ignore_index=True).to_csv(csv, index=False)
+    written.append(csv)
+    return written
+
+
+def breakeven_figure(instance: PricingInstance, info: dict[str, Any], path: Path, *, t: float, g: float) -> None:
+    """Zero-profit lines of the late stage and of U in the (f, e) plane, with the seed's line."""
+    from optmodels.report import save_figure, use_agg
+
+    use_agg()
+    import matplotlib.pyplot as plt
+
+    axis = np.linspace(0.0, 3.0, 301)
+    F, E = np.meshgrid(axis, axis, indexing="ij")
+    ev = evaluate(instance, F, E, t, g)
+    fig, ax = plt.subplots(figsize=(6, 5.4))
+    c1 = ax.contour(F, E, ev.late, levels=[0.0], colors="tab:blue")
+    c2 = ax.contour(F, E, ev.U, levels=[0.0], colors="tab:orange")
+    ax.plot(axis, info["seed_late_stage_f_plus_e"] - axis, "r:", label="seed: f + e = 2.3868")
+    ax.plot([], [], color="tab:blue", label="late stage s4 = 0 (suite)")
+    ax.plot([], [], color="tab:orange", label="expected profit U = 0 (suite)")
+    del c1, c2
+    ax.set_xlim(0, 3)
+    ax.set_ylim(0, 3)
+    ax.set_xlabel("patient fee f (per patient per month)")
+    ax.set_ylabel("HP fee e (per HP per month)")
+    ax.set_title(f"Break-even lines, {instance.model}")
+    ax.legend(fontsize=9)
+    ax.grid(alpha=0.3)
+    save_figure(fig, path)
