@@ -27,6 +27,7 @@ from optmodels.errors import InstanceError
 FAMILIES: dict[str, str] = {
     "equipment": "optmodels.equipment.commands",
     "pricing": "optmodels.pricing.commands",
+    "siting": "optmodels.siting.commands",
 }
 
 

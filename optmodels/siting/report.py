@@ -1,0 +1,133 @@
+"""Siting solutions as tidy tables, a terminal summary and a map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optmodels.siting.evaluate import Evaluation
+from optmodels.siting.instance import SitingInstance
+
+
+def sites_table(instance: SitingInstance, open_sites: np.ndarray, evaluation: Evaluation | None = None) -> pd.DataFrame:
+    """One row per site: id, existing, open, load (population served), capacity."""
+    frame = pd.DataFrame(
+        {
+            "site_id": instance.site_ids,
+            "existing": instance.existing(),
+            "open": np.asarray(open_sites, dtype=bool),
+            "fixed_cost": instance.fixed_costs(),
+            "capacity": instance.capacities(),
+            "supply": instance.supplies(),
+        }
+    )
+    if evaluation is not None:
+        frame["population_served"] = (instance.populations()[:, None] * evaluation.assignment).sum(axis=0)
+    frame["capacity"] = frame["capacity"].replace(np.inf, np.nan)
+    return frame
+
+
+def assignments_table(instance: SitingInstance, evaluation: Evaluation, tol: float = 1e-9) -> pd.DataFrame:
+    """Tidy assignment: ``demand_id, site_id, share, distance, population`` (shares > tol)."""
+    a = evaluation.assignment
+    i, j = np.nonzero(a > tol)
+    cost = instance.cost_matrix()
+    return pd.DataFrame(
+        {
+            "demand_id": np.asarray(instance.demand_ids, dtype=object)[i],
+            "site_id": np.asarray(instance.site_ids, dtype=object)[j],
+            "share": a[i, j],
+            "distance": cost[i, j],
+            "population": instance.populations()[i],
+            "covered": evaluation.covered[i] > 0.5 if evaluation.covered.size else False,
+        }
+    )
+
+
+def coordinates(instance: SitingInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Plot coordinates (x/y, else lon/lat) of demand points and sites, or None if absent."""
+    for a, b in (("x", "y"), ("lon", "lat")):
+        if all(getattr(d, a) is not None and getattr(d, b) is not None for d in instance.demand) and all(
+            getattr(s, a) is not None and getattr(s, b) is not None for s in instance.sites
+        ):
+            return (
+                np.array([getattr(d, a) for d in instance.demand], float),
+                np.array([getattr(d, b) for d in instance.demand], float),
+                np.array([getattr(s, a) for s in instance.sites], float),
+                np.array([getattr(s, b) for s in instance.sites], float),
+            )
+    return None
+
+
+def plot_map(instance: SitingInstance, evaluation: Evaluation, path: Path, *, title: str = "") -> bool:
+    """Map PNG: demand sized by population, open/closed/existing sites, assignment lines.
+
+    Returns False (and writes nothing) when the instance has no coordinates.
+    """
+    xy = coordinates(instance)
+    if xy is None:
+        return False
+    from matplotlib.collections import LineCollection
+
+    from optmodels.report import save_figure, use_agg
+
+    use_agg()
+    import matplotlib.pyplot as plt
+
+    dx, dy, sx, sy = xy
+    pop = instance.populations()
+    fig, ax = plt.subplots(figsize=(7, 7))
+    a = evaluation.assignment
+    i, j = np.nonzero(a > 1e-9)
+    segs = np.stack([np.column_stack([dx[i], dy[i]]), np.column_stack([sx[j], sy[j]])], axis=1)
+    ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.6, zorder=1))
+    size = 10 + 140 * pop / pop.max()
+    ax.scatter(dx, dy, s=size, c="tab:blue", alpha=0.5, edgecolors="none", label="demand (size = population)", zorder=2)
+    y = evaluation.open
+    ex = instance.existing()
+    ax.scatter(sx[~y], sy[~y], marker="x", c="0.4", s=40, label="candidate, closed", zorder=3)
+    ax.scatter(sx[y & ~ex], sy[y & ~ex], marker="^", c="tab:red", s=90, edgecolors="k", label="opened", zorder=4)
+    ax.scatter(sx[y & ex], sy[y & ex], marker="s", c="tab:green", s=90, edgecolors="k", label="existing, open", zorder=4)
+    if (ex & ~y).any():
+        ax.scatter(sx[ex & ~y], sy[ex & ~y], marker="s", facecolors="none", edgecolors="tab:green", s=90, label="existing, closed", zorder=4)
+    ax.set_title(title or instance.name or "siting")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.legend(loc="best", fontsize=8)
+    save_figure(fig, path)
+    return True
+
+
+def summary_lines(instance: SitingInstance, evaluation: Evaluation, model: str) -> list[str]:
+    """The model-specific lines under the status header."""
+    ids = instance.site_ids
+    ex = instance.existing()
+    opened = np.flatnonzero(evaluation.open)
+    shown = ", ".join(ids[j] + ("*" if ex[j] else "") for j in opened[:30])
+    more = f" (+{len(opened) - 30} more)" if len(opened) > 30 else ""
+    lines = [f"  open sites  {len(opened)} of {instance.n_sites}: {shown}{more}" + ("   (* existing)" if ex[opened].any() else "")]
+    closed = np.flatnonzero(ex & ~evaluation.open)
+    if closed.size:
+        lines.append(f"  closed      {', '.join(ids[j] for j in closed)}")
+    pop = instance.populations()
+    par = instance.parameters
+    if par.radius is not None:
+        cov = float((pop * evaluation.covered).sum())
+        lines.append(f"  coverage    {cov:.6g} of {pop.sum():.6g} population within {par.radius:g} ({cov / pop.sum():.2%})")
+    lines.append(f"  distance    mean {evaluation.mean_distance:.6g} (population-weighted)   max {evaluation.max_distance:.6g}")
+    obj = evaluation.objectives
+    lines.append(f"  cost        {obj['cost']:.6g} (sites)   facilities {obj['n_facilities']:.0f}")
+    check = "all constraints hold" if evaluation.feasible else "VIOLATED: " + ", ".join(evaluation.violations)
+    lines.append(f"  check       numpy re-evaluation: {check}")
+    return lines
+
+
+def metrics(evaluation: Evaluation) -> dict[str, Any]:
+    return {
+        "objectives": dict(evaluation.objectives),
+        "mean_distance": evaluation.mean_distance,
+        "max_distance": evaluation.max_distance,
+        "violations": list(evaluation.violations),
+    }
