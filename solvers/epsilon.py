@@ -1,0 +1,596 @@
+"""Exact and sampled fronts by the augmented epsilon-constraint method (AUGMECON2 / AUGMECON-R).
+
+The model
+---------
+Given a Pyomo MILP with objectives ``f_1 .. f_p`` (``p >= 2``), all written internally in
+*maximisation form* ``g_k = s_k f_k`` (``s_k = +1`` for max, ``-1`` for min), each grid point
+``e = (e_2 .. e_p)`` solves (Mavrotas 2009; Mavrotas & Florios 2013)
+
+.. math::
+
+    \\max\\; g_1(x) + \\delta \\sum_{k=2}^{p} 10^{-(k-2)} \\frac{S_k}{r_k}
+    \\quad\\text{s.t.}\\quad g_k(x) - S_k = e_k,\\; S_k \\ge 0,\\; x \\in X
+
+with ``r_k`` the range of ``g_k`` in the payoff table and ``delta = 1e-3``. Since
+``S_k = g_k(x) - e_k`` the slack variables need not exist: the objective is
+``g_1 + delta * sum_k 10^-(k-2) g_k / r_k`` minus a constant, and the epsilon constraint is the
+row ``g_k(x) >= e_k``. So the model is **compiled once** (:class:`MultiObjectiveModel`, a
+:class:`~solvers.StandardFormModel` with one extra row per objective) and every grid point only
+changes row bounds (``set_constraint_bounds``) before ``run()``.
+
+Symbols
+-------
+====================  ===============================================================
+``g_k``               objective k in maximisation form
+``e_k``               epsilon (grid value) of objective k, from nadir to ideal
+``r_k``               ideal_k - nadir_k (payoff table)
+``S_k``               slack ``g_k(x) - e_k`` of the optimum
+``step_k``            grid step: 1 in exact mode, ``r_k / (n - 1)`` with ``n`` grid points
+``delta``             augmentation weight (1e-3)
+====================  ===============================================================
+
+Steps
+-----
+1. **Lexicographic payoff table**: for each k optimise ``g_k``, then each other objective in
+   turn with the previous ones held at their optima (so no weakly dominated row). The ideal is
+   the diagonal, the nadir estimate the worst value in each column.
+2. **Grid** over ``e_2 .. e_p``. *Exact mode* (automatic when every objective has integer
+   coefficients on integer variables): step 1, so every integer value is a grid point and every
+   non-dominated point is found (Mavrotas & Florios 2013, section 3). Otherwise ``points`` grid
+   points per objective (a sampled front).
+3. **Bypass and early exit**, in the flag-array form of AUGMECON-R (Nikas et al. 2022), which
+   generalises AUGMECON2's bypass to every constrained objective: after an optimum with slacks
+   ``S_k``, all grid points ``e' with e_k <= e'_k <= e_k + S_k`` have the same optimum and are
+   flagged (``floor(S_k / step_k)`` points per axis); after an infeasible grid point all points
+   at least as demanding are flagged (early exit). Flagged points are never solved.
+4. Points are merged, dominated and duplicate points removed.
+
+Parallelism: the outermost grid axis is cut into contiguous blocks, each solved by a worker that
+compiles its own copy of the model (see :mod:`solvers.executor`). Blocks do not share flags, so a
+parallel run may solve a few more grid points than a serial one; the front is the same.
+
+The nadir point of the payoff table is exact for two objectives; with three or more it may be
+too optimistic and points beyond it are then missed -- pass ``nadir=`` (e.g. a known bound) for
+a guaranteed complete front, as pyaugmecon does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+
+from solvers.highs import StandardFormModel
+from solvers.options import SolveOptions
+from solvers.pareto import ParetoResult, merge, summarise_values
+from solvers.result import Termination
+
+#: Augmentation weight (AUGMECON's delta), small enough not to trade primary-objective units.
+DELTA = 1e-3
+
+ObjectiveSpec = Sequence[str] | Mapping[str, str] | None
+
+
+# --------------------------------------------------------------------------------------------
+# Objectives of a Pyomo model
+# --------------------------------------------------------------------------------------------
+
+
+def model_objectives(model: pyo.Block) -> dict[str, str]:
+    """Every objective of ``model`` (active or not) by name, with its sense ``"min"``/``"max"``.
+
+    ``ObjectiveList`` entries are named like ``obj_list[1]``, as Pyomo names them.
+    """
+    return {
+        obj.name: ("max" if obj.sense == pyo.maximize else "min")
+        for obj in model.component_data_objects(pyo.Objective, descend_into=True)
+    }
+
+
+def resolve_objectives(model: pyo.Block, objectives: ObjectiveSpec = None) -> dict[str, str]:
+    """The objectives to use, by name with sense; ``None`` means every objective of the model.
+
+    ``objectives`` is a list of names (senses from the components) or a ``{name: sense}`` map
+    (the given sense overrides the component's).
+    """
+    available = model_objectives(model)
+    if objectives is None:
+        chosen = available
+    else:
+        if isinstance(objectives, Mapping):
+            chosen = {str(k): str(v).lower() for k, v in objectives.items()}
+        else:
+            chosen = {}
+            for name in objectives:
+                if name not in available:
+                    raise KeyError(
+                        f"objective {name!r} not found; the model has: {', '.join(available) or 'none'}"
+                    )
+                chosen[name] = available[name]
+        missing = [n for n in chosen if n not in available]
+        if missing:
+            raise KeyError(
+                f"objectives {missing} not found; the model has: {', '.join(available) or 'none'}"
+            )
+    bad = {n: s for n, s in chosen.items() if s not in ("min", "max")}
+    if bad:
+        raise ValueError(f"senses must be 'min' or 'max', found {bad}")
+    if len(chosen) < 2:
+        raise ValueError(
+            f"a front needs at least 2 objectives, found {len(chosen)} ({', '.join(chosen) or 'none'})"
+        )
+    return chosen
+
+
+def _nonzero_values(compiled: StandardFormModel, x: np.ndarray) -> dict[str, float]:
+    nz = np.flatnonzero(np.abs(x) > 1e-9)
+    return {compiled.columns[i].name: float(x[i]) for i in nz}
+
+
+class MultiObjectiveModel:
+    """A Pyomo model with several objectives, compiled once into a live HiGHS model.
+
+    One row per objective is added (``mo_objective_rows[k]: f_k(x)``, free until an epsilon
+    bound is set) so that every objective's variables are columns, and one active objective
+    ``mo_objective`` for the compiler. The original objectives are deactivated. By default the
+    model is cloned first so the caller's model is left as it was.
+
+    Parameters
+    ----------
+    model
+        The Pyomo model.
+    objectives
+        Objective names (or ``{name: sense}``); default all objectives of the model.
+    copy
+        Clone the model before adding components (set False when the model is a private copy,
+        e.g. in a worker process).
+    """
+
+    def __init__(self, model: pyo.Block, objectives: ObjectiveSpec = None, *, copy: bool = True):
+        t0 = time.perf_counter()
+        spec = resolve_objectives(model, objectives)
+        if copy:
+            model = model.clone()
+        self.model = model
+        self.names: tuple[str, ...] = tuple(spec)
+        self.senses: tuple[str, ...] = tuple(spec.values())
+        self.sign = np.array([1.0 if s == "max" else -1.0 for s in self.senses])
+        exprs = [model.find_component(name).expr for name in self.names]
+        for obj in model.component_data_objects(pyo.Objective, active=True):
+            obj.deactivate()
+        p = len(exprs)
+        model.mo_objective_rows = pyo.Constraint(
+            range(p),
+            rule=lambda _m, k: (None, exprs[k], 0.0),
+            doc="objective k as a row, bounded by the epsilon-constraint front-end",
+        )
+        model.mo_objective = pyo.Objective(expr=exprs[0], sense=pyo.minimize,
+                                           doc="placeholder; replaced via set_objective")
+        for expr in exprs:
+            degree = expr.polynomial_degree()
+            if degree is None or degree > 1:
+                raise ValueError("multi-objective front-ends need linear objectives (MILP)")
+        self.compiled = StandardFormModel(model)
+        self.rows = [model.mo_objective_rows[k] for k in range(p)]
+        for row in self.rows:
+            self.compiled.set_constraint_bounds(row, None, None)
+        pairs = [self.compiled.linear_coefficients(e) for e in exprs]
+        self.C = np.vstack([c for c, _ in pairs])  # (p, ncol), own senses
+        self.constant = np.array([k for _, k in pairs])
+        integer = self.compiled.integer
+        self.integer_valued = np.array(
+            [
+                bool(
+                    np.all(integer[np.abs(c) > 0])
+                    and np.allclose(c, np.round(c))
+                    and abs(k - round(k)) < 1e-9
+                )
+                for c, k in pairs
+            ]
+        )
+        self.compile_seconds = time.perf_counter() - t0
+        self.solves = 0
+
+    @property
+    def p(self) -> int:
+        return len(self.names)
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        """Objective values (own senses) of a column vector."""
+        f = self.C @ x + self.constant
+        return np.where(self.integer_valued, np.round(f), f)
+
+    def set_bound(self, k: int, g_min: float | None) -> None:
+        """Require ``g_k(x) >= g_min`` (maximisation form); ``None`` frees the row."""
+        row = self.rows[k]
+        if g_min is None:
+            self.compiled.set_constraint_bounds(row, None, None)
+        elif self.sign[k] > 0:
+            self.compiled.set_constraint_bounds(row, g_min, None)
+        else:
+            self.compiled.set_constraint_bounds(row, None, -g_min)
+
+    def maximise(self, weights: np.ndarray, options: SolveOptions, *, load: bool = False):
+        """Maximise ``sum_k weights_k g_k(x)``; returns ``(result, x or None, f or None)``."""
+        costs = (np.asarray(weights, dtype=float) * self.sign) @ self.C
+        self.compiled.set_objective(costs, "max")
+        result = self.compiled.run(options, load=load)
+        self.solves += 1
+        if not result.has_solution:
+            return result, None, None
+        x = self.compiled.column_values()
+        return result, x, self.values(x)
+
+    def decision(self, x: np.ndarray) -> dict[str, float]:
+        return _nonzero_values(self.compiled, x)
+
+    def load(self, x: np.ndarray) -> None:
+        """Write a column vector into the Pyomo variables (for decision summaries)."""
+        for var, val in zip(self.compiled.columns, x):
+            var.set_value(float(val), skip_validation=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Payoff table
+# --------------------------------------------------------------------------------------------
+
+
+def _tolerance(value: float, integer: bool) -> float:
+    return 0.0 if integer else 1e-7 * max(1.0, abs(value))
+
+
+def payoff_table(
+    mo: MultiObjectiveModel, options: SolveOptions
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Lexicographic payoff table (own senses) and the decision of each row.
+
+    Row k: optimise objective k, then every other objective in order with the earlier ones held
+    at their optimum (to a relative tolerance of 1e-7 unless integer-valued). Raises
+    ``RuntimeError`` when an objective has no optimum (infeasible or unbounded model).
+    """
+    p = mo.p
+    table = np.zeros((p, p))
+    decisions = []
+    for k in range(p):
+        order = [k] + [j for j in range(p) if j != k]
+        x = None
+        for j in order:
+            w = np.zeros(p)
+            w[j] = 1.0
+            result, x_j, f = mo.maximise(w, options)
+            if x_j is None or result.termination not in (Termination.OPTIMAL,):
+                for row in mo.rows:
+                    mo.compiled.set_constraint_bounds(row, None, None)
+                raise RuntimeError(
+                    f"payoff table: optimising {mo.names[j]!r} ended with {result.verdict}"
+                )
+            x = x_j
+            g = mo.sign[j] * f[j]
+            mo.set_bound(j, g - _tolerance(g, bool(mo.integer_valued[j])))
+        for j in range(p):
+            mo.set_bound(j, None)
+        table[k] = mo.values(x)
+        decisions.append(x)
+    return table, decisions
+
+
+def ideal_nadir_from_payoff(table: np.ndarray, senses: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    sign = np.array([1.0 if s == "max" else -1.0 for s in senses])
+    g = table * sign
+    return np.diag(g) * sign, g.min(axis=0) * sign
+
+
+# --------------------------------------------------------------------------------------------
+# The grid and one block of it
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The epsilon grid in maximisation form: axis k-1 holds the values of objective k (k >= 2)."""
+
+    lower: np.ndarray  # g-nadir of objectives 2..p
+    step: np.ndarray
+    size: tuple[int, ...]
+    ranges: np.ndarray  # r_k of objectives 2..p (>= tiny)
+
+    def value(self, axis: int, index: int) -> float:
+        return float(self.lower[axis] + index * self.step[axis])
+
+    @property
+    def cells(self) -> int:
+        return int(np.prod(self.size))
+
+
+def make_grid(
+    ideal: np.ndarray, nadir: np.ndarray, sign: np.ndarray, exact: bool, points: int
+) -> Grid:
+    g_ideal, g_nadir = ideal * sign, nadir * sign
+    r = np.maximum(g_ideal[1:] - g_nadir[1:], 0.0)
+    if exact:
+        lower = np.ceil(g_nadir[1:] - 1e-9)
+        size = tuple(int(v) for v in np.floor(g_ideal[1:] + 1e-9) - lower + 1)
+        step = np.ones(len(r))
+    else:
+        if points < 2:
+            raise ValueError(f"points must be >= 2, found {points}")
+        lower = g_nadir[1:].astype(float)
+        size = tuple(points if rk > 0 else 1 for rk in r)
+        step = np.where(r > 0, r / max(points - 1, 1), 1.0)
+    return Grid(lower=lower, step=step, size=size, ranges=np.where(r > 0, r, 1.0))
+
+
+@dataclass
+class BlockOutcome:
+    """What one worker returns: points (own senses), decisions, summaries, counts."""
+
+    points: list[np.ndarray]
+    decisions: list[dict[str, float]]
+    summaries: list[str]
+    solves: int = 0
+    bypassed: int = 0
+    infeasible: int = 0
+    unproven: int = 0
+    interrupted: bool = False
+    seconds: float = 0.0
+
+
+def _augmented_weights(p: int, grid: Grid, delta: float) -> np.ndarray:
+    w = np.zeros(p)
+    w[0] = 1.0
+    for k in range(1, p):
+        w[k] = delta * 10.0 ** (-(k - 1)) / grid.ranges[k - 1]
+    return w
+
+
+def solve_block(
+    mo: MultiObjectiveModel,
+    grid: Grid,
+    outer: range,
+    options: SolveOptions,
+    *,
+    delta: float = DELTA,
+    summary: Callable[[Any], str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BlockOutcome:
+    """Solve the grid points whose outermost index lies in ``outer`` (flag-array AUGMECON-R).
+
+    Axis 0 of the grid (objective 2) is the innermost loop, the last axis the outermost.
+    """
+    t0 = time.perf_counter()
+    p = mo.p
+    d = p - 1
+    sizes = list(grid.size)
+    sizes[-1] = len(outer)
+    flags = np.zeros(sizes, dtype=bool)
+    out = BlockOutcome([], [], [])
+    weights = _augmented_weights(p, grid, delta)
+    mo.compiled.set_objective((weights * mo.sign) @ mo.C, "max")
+    ranges = [range(n) for n in sizes]
+    try:
+        # iterate with the first axis fastest: itertools.product over reversed axes
+        for rev in itertools.product(*reversed(ranges)):
+            local = tuple(reversed(rev))
+            if flags[local]:
+                out.bypassed += 1
+                if progress:
+                    progress(1)
+                continue
+            idx = list(local)
+            idx[-1] = outer[local[-1]]
+            for a in range(d):
+                mo.set_bound(a + 1, grid.value(a, idx[a]))
+            result = mo.compiled.run(options, load=False)
+            out.solves += 1
+            if progress:
+                progress(1)
+            if result.termination is Termination.INTERRUPTED:
+                out.interrupted = True
+                break
+            if not result.has_solution:
+                if result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
+                    out.infeasible += 1
+                    flags[tuple(slice(i, None) for i in local)] = True  # early exit
+                else:
+                    out.unproven += 1
+                    flags[local] = True
+                continue
+            x = mo.compiled.column_values()
+            f = mo.values(x)
+            if result.termination is not Termination.OPTIMAL:
+                out.unproven += 1
+            g = f * mo.sign
+            box = []
+            for a in range(d):
+                slack = g[a + 1] - grid.value(a, idx[a])
+                jump = int(math.floor(slack / grid.step[a] + 1e-7)) if slack > 0 else 0
+                box.append(slice(local[a], local[a] + jump + 1))
+            flags[tuple(box)] = True  # bypass: these grid points share this optimum
+            out.points.append(f)
+            out.decisions.append(mo.decision(x))
+            if summary is not None:
+                mo.load(x)
+                out.summaries.append(summary(mo.model))
+            else:
+                out.summaries.append(summarise_values(out.decisions[-1]))
+    except KeyboardInterrupt:
+        out.interrupted = True
+    finally:
+        for k in range(1, p):
+            mo.set_bound(k, None)
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def _block_task(task: dict[str, Any], progress: Callable[[int], None] | None = None) -> BlockOutcome:
+    """Worker entry point: compile a private copy of the model and solve one block."""
+    # copy=True: with an in-process Dask cluster the task shares the caller's model object
+    mo = MultiObjectiveModel(task["model"], task["objectives"], copy=True)
+    return solve_block(
+        mo, task["grid"], task["outer"], task["options"], delta=task["delta"],
+        summary=task["summary"], progress=progress,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The front-end
+# --------------------------------------------------------------------------------------------
+
+
+def epsilon_front(
+    model: pyo.Block,
+    objectives: ObjectiveSpec = None,
+    *,
+    exact: bool | None = None,
+    points: int = 21,
+    nadir: Sequence[float] | None = None,
+    options: SolveOptions | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    summary: Callable[[Any], str] | None = None,
+    progress: bool = False,
+    delta: float = DELTA,
+) -> ParetoResult:
+    """The front of a multi-objective MILP by AUGMECON2 with AUGMECON-R flags.
+
+    Parameters
+    ----------
+    model
+        Pyomo model with at least two (linear) objectives; left unchanged.
+    objectives
+        Names (or ``{name: sense}``) of the objectives, the first being the one optimised on the
+        grid; default: every objective of the model in declaration order.
+    exact
+        ``True``: grid step 1 (every non-dominated point; requires integer-valued objectives);
+        ``False``: ``points`` grid points per constrained objective; ``None``: exact when every
+        objective is integer-valued.
+    points
+        Grid points per constrained objective in sampled mode.
+    nadir
+        Override the payoff-table nadir estimate (own senses, all p objectives).
+    options
+        HiGHS options per solve. In exact mode, unless ``mip_rel_gap`` is given, it is set to 0
+        so that each grid optimum is proven (a gap could return a weakly dominated point).
+    workers, scheduler
+        Parallel blocks of the outer grid axis on a local process pool or a Dask scheduler
+        (see :func:`solvers.executor.run_tasks`).
+    summary
+        ``summary(model) -> str`` called with the solution loaded into the Pyomo model, for
+        ``front.csv``; default: the non-zero variables.
+    progress
+        Show a tqdm bar over grid points (serial) or blocks (parallel).
+    """
+    from solvers.executor import run_tasks
+
+    t0 = time.perf_counter()
+    options = options or SolveOptions()
+    mo = MultiObjectiveModel(model, objectives)
+    if exact is None:
+        exact = bool(mo.integer_valued.all())
+    elif exact and not mo.integer_valued.all():
+        bad = [n for n, i in zip(mo.names, mo.integer_valued) if not i]
+        raise ValueError(
+            f"exact mode needs integer-valued objectives (integer coefficients on integer "
+            f"variables); not integer-valued: {bad}"
+        )
+    if exact and options.mip_rel_gap is None:
+        options = replace(options, mip_rel_gap=0.0)
+    table, payoff_x = payoff_table(mo, options)
+    payoff_solves = mo.solves
+    ideal, nadir_est = ideal_nadir_from_payoff(table, mo.senses)
+    if nadir is not None:
+        nadir_used = np.asarray(nadir, dtype=float)
+        if nadir_used.shape != (mo.p,):
+            raise ValueError(f"nadir needs {mo.p} values, found {len(nadir_used)}")
+    else:
+        nadir_used = nadir_est
+    grid = make_grid(ideal, nadir_used, mo.sign, exact, points)
+    t_payoff = time.perf_counter() - t0
+
+    n_outer = grid.size[-1]
+    n_blocks = 1 if (workers <= 1 and scheduler is None) else min(n_outer, 4 * max(workers, 1))
+    bounds = np.linspace(0, n_outer, n_blocks + 1).round().astype(int)
+    blocks = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+    if len(blocks) == 1 and scheduler is None:
+        bar = _bar(progress, grid.cells, "grid points")
+        outcomes = [
+            solve_block(mo, grid, blocks[0], options, delta=delta, summary=summary,
+                        progress=bar.update if bar else None)
+        ]
+        if bar:
+            bar.close()
+        interrupted = outcomes[0].interrupted
+    else:
+        tasks = [
+            {"model": model, "objectives": dict(zip(mo.names, mo.senses)), "grid": grid,
+             "outer": blk, "options": options, "delta": delta, "summary": summary}
+            for blk in blocks
+        ]
+        results, interrupted = run_tasks(_block_task, tasks, workers=workers,
+                                         scheduler=scheduler, progress=progress,
+                                         desc="epsilon blocks")
+        outcomes = [r for r in results if r is not None]
+        interrupted = interrupted or any(o.interrupted for o in outcomes)
+    # the payoff rows join the candidate set (lexicographic optima are non-dominated)
+    pts = [f for o in outcomes for f in o.points] + list(table)
+    decisions = [d for o in outcomes for d in o.decisions] + [mo.decision(x) for x in payoff_x]
+    summaries = [s for o in outcomes for s in o.summaries]
+    for x in payoff_x:
+        if summary is not None:
+            mo.load(x)
+            summaries.append(summary(mo.model))
+        else:
+            summaries.append(summarise_values(mo.decision(x)))
+    solves = payoff_solves + sum(o.solves for o in outcomes)
+    unproven = sum(o.unproven for o in outcomes)
+    notes = []
+    if exact:
+        notes.append("exact mode: grid step 1 on integer-valued objectives; every non-dominated "
+                     "point within the nadir bounds is found")
+        if mo.p > 2 and nadir is None:
+            notes.append("nadir from the payoff table (may be optimistic with 3+ objectives; "
+                         "pass nadir= for a guaranteed complete front)")
+    else:
+        notes.append(f"sampled grid: {points} points per constrained objective (not exhaustive)")
+    if unproven:
+        notes.append(f"{unproven} grid solves ended without proven optimality")
+    if interrupted:
+        notes.append("interrupted: the front holds the points found so far")
+    wall = time.perf_counter() - t0
+    return merge(
+        "epsilon",
+        mo.names,
+        mo.senses,
+        pts,
+        decisions,
+        summaries,
+        exact=bool(exact) and not interrupted and unproven == 0,
+        complete=not interrupted and unproven == 0,
+        solves=solves,
+        timings={"payoff_table": t_payoff, "grid": wall - t_payoff, "total": wall,
+                 "compile": mo.compile_seconds},
+        ideal=ideal,
+        nadir=nadir_used,
+        payoff=table,
+        notes=tuple(notes),
+        settings={"exact": bool(exact), "points": None if exact else points, "delta": delta,
+                  "grid_size": list(grid.size), "grid_step": grid.step.tolist(),
+                  "bypassed": sum(o.bypassed for o in outcomes),
+                  "infeasible_grid_points": sum(o.infeasible for o in outcomes),
+                  "workers": workers, "scheduler": scheduler, "blocks": len(blocks)},
+    )
+
+
+def _bar(enabled: bool, total: int, desc: str):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="pt", leave=False)

@@ -1,0 +1,136 @@
+"""Where independent solves run: in this process, on a local process pool, or on a Dask cluster.
+
+The multi-objective front-ends cut their work into independent tasks (blocks of the outer
+epsilon grid, chunks of weight vectors) and hand them to :func:`run_tasks`:
+
+* ``workers=1`` and no scheduler: in this process, one task after the other (the task may
+  report finer progress through its ``progress`` callback);
+* ``workers=W > 1``: a ``concurrent.futures.ProcessPoolExecutor`` with ``W`` processes started
+  with ``spawn`` -- a forked child would inherit HiGHS's thread pool from the parent, which is
+  not fork-safe;
+* ``scheduler=ADDRESS`` (or a ``dask.distributed.Client``): the tasks go to that Dask cluster
+  (``pip install optmodels[dask]``).
+
+Tasks and results must pickle (Pyomo models do). Ctrl-C cancels the tasks not yet started and
+returns the results of those that finished, so a front-end can keep the points found so far.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _bar(progress: bool, total: int, desc: str):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, leave=False)
+
+
+def run_tasks(
+    fn: Callable[..., R],
+    tasks: Sequence[T],
+    *,
+    workers: int = 1,
+    scheduler: Any = None,
+    progress: bool = False,
+    desc: str = "tasks",
+) -> tuple[list[R | None], bool]:
+    """Run ``fn(task)`` for every task; returns ``(results in task order, interrupted)``.
+
+    A result is ``None`` when its task did not finish (interrupted). Exceptions raised by a task
+    propagate (after the pending tasks are cancelled).
+
+    Parameters
+    ----------
+    fn
+        A module-level function (it must pickle for the pool and Dask).
+    tasks
+        Its arguments, one per task.
+    workers
+        Processes of the local pool (1: run here, in order).
+    scheduler
+        A Dask scheduler address (``"tcp://host:8786"``) or a ``dask.distributed.Client``;
+        overrides ``workers``.
+    progress
+        Show a tqdm bar over tasks.
+    """
+    results: list[R | None] = [None] * len(tasks)
+    bar = _bar(progress, len(tasks), desc)
+    try:
+        if scheduler is not None:
+            return results, _run_dask(fn, tasks, scheduler, results, bar)
+        if workers <= 1:
+            try:
+                for i, task in enumerate(tasks):
+                    results[i] = fn(task)
+                    if bar:
+                        bar.update(1)
+            except KeyboardInterrupt:
+                return results, True
+            return results, False
+        return results, _run_pool(fn, tasks, workers, results, bar)
+    finally:
+        if bar:
+            bar.close()
+
+
+def _run_pool(fn, tasks, workers, results, bar) -> bool:
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)) or 1, mp_context=context)
+    futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
+    try:
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            if bar:
+                bar.update(1)
+    except KeyboardInterrupt:
+        for future, i in futures.items():
+            if future.done() and not future.cancelled() and future.exception() is None:
+                results[i] = future.result()
+            else:
+                future.cancel()
+        pool.shutdown(wait=False, cancel_futures=True)
+        return True
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return False
+
+
+def _run_dask(fn, tasks, scheduler, results, bar) -> bool:
+    try:
+        from dask.distributed import Client, as_completed as dask_completed
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise RuntimeError(
+            "a Dask scheduler was given but dask.distributed is not installed "
+            "(pip install 'optmodels[dask]')"
+        ) from exc
+    own = not isinstance(scheduler, Client)
+    client = Client(scheduler) if own else scheduler
+    try:
+        futures = [client.submit(fn, task, pure=False) for task in tasks]
+        index = {f.key: i for i, f in enumerate(futures)}
+        try:
+            for future in dask_completed(futures):
+                results[index[future.key]] = future.result()
+                if bar:
+                    bar.update(1)
+        except KeyboardInterrupt:
+            for i, future in enumerate(futures):
+                if future.status == "finished":
+                    results[i] = future.result()
+            client.cancel([f for f in futures if f.status != "finished"])
+            return True
+        return False
+    finally:
+        if own:
+            client.close()

@@ -1,0 +1,537 @@
+"""Tools after the front: the :class:`ParetoResult`, dominance, quality indicators, choices, files.
+
+Conventions
+-----------
+* A front is an array ``F`` of shape ``(n_points, n_objectives)`` in the objectives' own units
+  and senses; ``senses`` says ``"min"`` or ``"max"`` per column. Internally every tool turns
+  ``F`` into *minimisation form* (maximised columns negated) so that "smaller is better".
+* **Normalisation** (for hypervolume, IGD+, the knee point and plots): each objective is mapped
+  to ``[0, 1]`` by ``(f - ideal) / (nadir - ideal)`` in minimisation form, with the ideal and
+  nadir points of the payoff table unless the caller gives others. A zero range is replaced by
+  1 so that a constant objective contributes nothing.
+* **Hypervolume** is measured in that normalised space against the reference point
+  ``(1.1, ..., 1.1)`` -- i.e. 10 % beyond the nadir on each axis, the usual choice that lets the
+  extreme points contribute. The largest possible value is ``1.1 ** n_objectives``. Comparing two
+  fronts is only meaningful with the same ideal, nadir and reference point, which is why
+  :meth:`ParetoResult.with_reference` exists: give every method's result the same normalisation
+  before comparing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: The hypervolume reference point in normalised space (each coordinate), see module docstring.
+REFERENCE_FACTOR = 1.1
+
+
+# --------------------------------------------------------------------------------------------
+# Senses and normalisation
+# --------------------------------------------------------------------------------------------
+
+
+def check_senses(senses: Sequence[str]) -> tuple[str, ...]:
+    out = tuple(str(s).lower() for s in senses)
+    bad = [s for s in out if s not in ("min", "max")]
+    if bad:
+        raise ValueError(f"senses must be 'min' or 'max', found {bad}")
+    return out
+
+
+def to_min(F: np.ndarray, senses: Sequence[str]) -> np.ndarray:
+    """``F`` in minimisation form: maximised columns negated."""
+    F = np.atleast_2d(np.asarray(F, dtype=float))
+    sign = np.where(np.array(check_senses(senses)) == "max", -1.0, 1.0)
+    return F * sign
+
+
+def normalise(
+    F: np.ndarray, senses: Sequence[str], ideal: Sequence[float], nadir: Sequence[float]
+) -> np.ndarray:
+    """Minimisation-form ``F`` scaled so the ideal maps to 0 and the nadir to 1 on each axis."""
+    lo = to_min(np.asarray(ideal, dtype=float)[None, :], senses)[0]
+    hi = to_min(np.asarray(nadir, dtype=float)[None, :], senses)[0]
+    span = np.where(np.abs(hi - lo) > 1e-12, hi - lo, 1.0)
+    return (to_min(F, senses) - lo) / span
+
+
+def ideal_nadir(F: np.ndarray, senses: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Ideal and nadir of a set of points (the best and worst value of each objective)."""
+    Fm = to_min(F, senses)
+    sign = np.where(np.array(check_senses(senses)) == "max", -1.0, 1.0)
+    return Fm.min(axis=0) * sign, Fm.max(axis=0) * sign
+
+
+def reference_point(
+    senses: Sequence[str], ideal: Sequence[float], nadir: Sequence[float],
+    factor: float = REFERENCE_FACTOR,
+) -> np.ndarray:
+    """The hypervolume reference point in the objectives' own units (``factor`` in normalised space)."""
+    ideal = np.asarray(ideal, dtype=float)
+    nadir = np.asarray(nadir, dtype=float)
+    return ideal + factor * (nadir - ideal)
+
+
+# --------------------------------------------------------------------------------------------
+# Dominance
+# --------------------------------------------------------------------------------------------
+
+
+def nondominated_mask(F: np.ndarray, senses: Sequence[str], *, tol: float = 1e-9) -> np.ndarray:
+    """Boolean mask of the non-dominated rows of ``F``; of duplicate rows only the first is kept.
+
+    Points are compared in minimisation form with an absolute tolerance ``tol`` (two values
+    closer than ``tol`` count as equal). Sorting lexicographically first means a point can only
+    be dominated by an earlier one, so one pass suffices (``O(n^2 p)`` worst case, vectorised
+    per point).
+    """
+    Fm = to_min(F, senses)
+    n = len(Fm)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    Fr = np.round(Fm / tol) * tol if tol > 0 else Fm
+    order = np.lexsort(Fr.T[::-1])
+    keep = np.zeros(n, dtype=bool)
+    kept: list[int] = []
+    for i in order:
+        if kept:
+            K = Fm[kept]
+            weakly = np.all(K <= Fm[i] + tol, axis=1)
+            if weakly.any():
+                continue  # dominated by, or equal to, a kept point
+        keep[i] = True
+        kept.append(i)
+    return keep
+
+
+def nondominated(F: np.ndarray, senses: Sequence[str], *, tol: float = 1e-9) -> np.ndarray:
+    """Indices of the non-dominated rows (duplicates removed), sorted by the first objective."""
+    idx = np.flatnonzero(nondominated_mask(F, senses, tol=tol))
+    Fm = to_min(np.asarray(F)[idx], senses)
+    return idx[np.lexsort(Fm.T[::-1])]
+
+
+def dominates(a: np.ndarray, b: np.ndarray, senses: Sequence[str]) -> bool:
+    am, bm = to_min(a[None, :], senses)[0], to_min(b[None, :], senses)[0]
+    return bool(np.all(am <= bm) and np.any(am < bm))
+
+
+# --------------------------------------------------------------------------------------------
+# Quality indicators
+# --------------------------------------------------------------------------------------------
+
+
+def hypervolume(
+    F: np.ndarray,
+    senses: Sequence[str],
+    ideal: Sequence[float],
+    nadir: Sequence[float],
+    *,
+    factor: float = REFERENCE_FACTOR,
+) -> float:
+    """Hypervolume of ``F`` normalised by ``ideal``/``nadir``, reference point ``factor`` per axis.
+
+    Uses pymoo's exact hypervolume (``pymoo.indicators.hv.HV``). Points beyond the reference
+    point contribute nothing.
+    """
+    from pymoo.indicators.hv import HV
+
+    F = np.atleast_2d(np.asarray(F, dtype=float))
+    if F.size == 0:
+        return 0.0
+    Fn = normalise(F, senses, ideal, nadir)
+    Fn = Fn[np.all(Fn < factor, axis=1)]
+    if len(Fn) == 0:
+        return 0.0
+    return float(HV(ref_point=np.full(Fn.shape[1], factor))(Fn))
+
+
+def igd_plus(
+    F: np.ndarray,
+    reference_front: np.ndarray,
+    senses: Sequence[str],
+    ideal: Sequence[float],
+    nadir: Sequence[float],
+) -> float:
+    """IGD+ (Ishibuchi et al. 2015) of ``F`` against ``reference_front``, in normalised space.
+
+    0 means ``F`` covers the reference front; the value is the mean, over the reference points,
+    of the dominance-aware distance to the nearest point of ``F``.
+    """
+    from pymoo.indicators.igd_plus import IGDPlus
+
+    Z = normalise(reference_front, senses, ideal, nadir)
+    return float(IGDPlus(Z)(normalise(F, senses, ideal, nadir)))
+
+
+def knee_point(
+    F: np.ndarray, senses: Sequence[str], ideal: Sequence[float] | None = None,
+    nadir: Sequence[float] | None = None,
+) -> int:
+    """Index of the knee: the point farthest below the hyperplane through the extreme points.
+
+    In normalised minimisation form the extreme points (best value of each objective) span a
+    hyperplane; the knee is the point with the largest distance beneath it (Das 1999; Branke et
+    al. 2004). When the extremes are degenerate the hyperplane ``sum(f) = 1`` is used, which
+    makes the knee the equal-weight compromise.
+    """
+    F = np.atleast_2d(np.asarray(F, dtype=float))
+    if len(F) == 0:
+        raise ValueError("the front is empty")
+    if ideal is None or nadir is None:
+        ideal, nadir = ideal_nadir(F, senses)
+    Fn = normalise(F, senses, ideal, nadir)
+    p = Fn.shape[1]
+    extremes = Fn[np.argmin(Fn, axis=0)]  # row k: the point best in objective k
+    try:
+        # plane w.f = 1 through the p extreme points
+        w = np.linalg.solve(extremes, np.ones(p))
+        if not np.all(np.isfinite(w)) or np.any(w <= 0):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        w = np.ones(p)
+    distance = (1.0 - Fn @ w) / np.linalg.norm(w)
+    return int(np.argmax(distance))
+
+
+def topsis(
+    F: np.ndarray, senses: Sequence[str], weights: Sequence[float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """TOPSIS (Hwang & Yoon 1981): closeness to the ideal solution of each point, and the ranking.
+
+    Columns are vector-normalised, weighted (``weights`` are scaled to sum to 1; equal by
+    default), and each point's closeness ``d- / (d+ + d-)`` to the positive ideal is computed
+    from its Euclidean distances to the best (``d+``) and worst (``d-``) value per column,
+    respecting each objective's sense.
+
+    Returns
+    -------
+    closeness
+        Array of shape ``(n,)`` in ``[0, 1]`` (1 = best).
+    ranking
+        Point indices from best to worst.
+    """
+    F = np.atleast_2d(np.asarray(F, dtype=float))
+    p = F.shape[1]
+    w = np.ones(p) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (p,) or np.any(w < 0) or not w.sum() > 0:
+        raise ValueError(f"expected {p} non-negative weights with a positive sum, found {weights}")
+    w = w / w.sum()
+    norm = np.linalg.norm(F, axis=0)
+    V = F / np.where(norm > 0, norm, 1.0) * w
+    is_max = np.array(check_senses(senses)) == "max"
+    best = np.where(is_max, V.max(axis=0), V.min(axis=0))
+    worst = np.where(is_max, V.min(axis=0), V.max(axis=0))
+    d_plus = np.linalg.norm(V - best, axis=1)
+    d_minus = np.linalg.norm(V - worst, axis=1)
+    total = d_plus + d_minus
+    closeness = np.where(total > 0, d_minus / np.where(total > 0, total, 1.0), 1.0)
+    return closeness, np.argsort(-closeness, kind="stable")
+
+
+# --------------------------------------------------------------------------------------------
+# The result
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParetoResult:
+    """A front found by one method, with what is needed to judge and reproduce it.
+
+    Attributes
+    ----------
+    method
+        ``"weighted_sum"``, ``"epsilon"`` (AUGMECON2) or ``"nsga2"``.
+    objectives, senses
+        Objective names and ``"min"``/``"max"`` per objective, in column order of ``points``.
+    points
+        Non-dominated objective vectors, shape ``(n, p)``, sorted by the first objective
+        (best first), in the objectives' own units and senses.
+    decisions
+        One decision per point: for MILP methods a ``{variable name: value}`` dict of the
+        non-zero values, for NSGA-II the decision vector.
+    summaries
+        A short human-readable summary of each decision (``front.csv``'s ``decision`` column).
+    exact
+        True when the method proves the front complete (AUGMECON2 in exact mode, run to the end).
+    complete
+        False when the run stopped early (Ctrl-C, a time limit, a failed solve): the points are
+        still non-dominated among those found.
+    solves
+        MILP solves (or, for NSGA-II, function evaluations).
+    ideal, nadir
+        The normalisation of hypervolume / IGD+ / plots (payoff table unless overridden).
+    hypervolume, reference_point
+        Normalised hypervolume and its reference point in the objectives' own units.
+    payoff
+        The lexicographic payoff table (row k: the objectives at the optimum of objective k).
+    """
+
+    method: str
+    objectives: tuple[str, ...]
+    senses: tuple[str, ...]
+    points: np.ndarray
+    decisions: tuple[Any, ...] = ()
+    summaries: tuple[str, ...] = ()
+    exact: bool = False
+    complete: bool = True
+    solves: int = 0
+    timings: Mapping[str, float] = field(default_factory=dict)
+    seed: int | None = None
+    ideal: np.ndarray | None = None
+    nadir: np.ndarray | None = None
+    hypervolume: float | None = None
+    reference_point: np.ndarray | None = None
+    payoff: np.ndarray | None = None
+    notes: tuple[str, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "senses", check_senses(self.senses))
+        object.__setattr__(self, "objectives", tuple(self.objectives))
+        pts = np.atleast_2d(np.asarray(self.points, dtype=float)).reshape(-1, len(self.senses))
+        object.__setattr__(self, "points", pts)
+        for name in ("decisions", "summaries", "notes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "timings", dict(self.timings))
+        object.__setattr__(self, "settings", dict(self.settings))
+        if self.hypervolume is None and self.ideal is not None and self.nadir is not None:
+            object.__setattr__(self, "hypervolume", self._hv(self.ideal, self.nadir))
+            object.__setattr__(
+                self, "reference_point", reference_point(self.senses, self.ideal, self.nadir)
+            )
+
+    def _hv(self, ideal: Sequence[float], nadir: Sequence[float]) -> float:
+        return hypervolume(self.points, self.senses, ideal, nadir) if len(self.points) else 0.0
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def with_reference(self, ideal: Sequence[float], nadir: Sequence[float]) -> ParetoResult:
+        """The same front with hypervolume re-measured against another ideal/nadir (for comparisons)."""
+        ideal = np.asarray(ideal, dtype=float)
+        nadir = np.asarray(nadir, dtype=float)
+        return dataclasses.replace(
+            self,
+            ideal=ideal,
+            nadir=nadir,
+            hypervolume=self._hv(ideal, nadir),
+            reference_point=reference_point(self.senses, ideal, nadir),
+        )
+
+    def knee(self) -> int:
+        """Index of the knee point (see :func:`knee_point`)."""
+        return knee_point(self.points, self.senses, self.ideal, self.nadir)
+
+    def topsis(self, weights: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """TOPSIS closeness and ranking of the points (see :func:`topsis`)."""
+        return topsis(self.points, self.senses, weights)
+
+    def igd_plus(self, reference_front: np.ndarray) -> float:
+        ideal, nadir = self._norm()
+        return igd_plus(self.points, reference_front, self.senses, ideal, nadir)
+
+    def _norm(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.ideal is not None and self.nadir is not None:
+            return np.asarray(self.ideal), np.asarray(self.nadir)
+        return ideal_nadir(self.points, self.senses)
+
+    def frame(self, *, topsis_weights: Sequence[float] | None = None) -> pd.DataFrame:
+        """One row per point: objective values, decision summary, method, knee flag, TOPSIS rank."""
+        df = pd.DataFrame(self.points, columns=list(self.objectives))
+        df["decision"] = list(self.summaries) if len(self.summaries) == len(df) else ""
+        df["method"] = self.method
+        if len(df):
+            df["knee"] = False
+            df.loc[self.knee(), "knee"] = True
+            closeness, ranking = self.topsis(topsis_weights)
+            rank = np.empty(len(df), dtype=int)
+            rank[ranking] = np.arange(1, len(df) + 1)
+            df["topsis_closeness"] = closeness
+            df["topsis_rank"] = rank
+        return df
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``pareto.json`` holds."""
+        return json_safe(
+            {
+                "method": self.method,
+                "objectives": [
+                    {"name": n, "sense": s} for n, s in zip(self.objectives, self.senses)
+                ],
+                "n_points": len(self.points),
+                "exact": self.exact,
+                "complete": self.complete,
+                "points": self.points.tolist(),
+                "hypervolume": self.hypervolume,
+                "hypervolume_normalisation": {
+                    "ideal": None if self.ideal is None else np.asarray(self.ideal).tolist(),
+                    "nadir": None if self.nadir is None else np.asarray(self.nadir).tolist(),
+                    "reference_point": None
+                    if self.reference_point is None
+                    else np.asarray(self.reference_point).tolist(),
+                    "reference_point_normalised": REFERENCE_FACTOR,
+                    "note": "objectives scaled to [0,1] by (f-ideal)/(nadir-ideal) in "
+                    "minimisation form; reference point 1.1 on every axis",
+                },
+                "payoff_table": None if self.payoff is None else np.asarray(self.payoff).tolist(),
+                "solves": self.solves,
+                "timings": self.timings,
+                "seed": self.seed,
+                "notes": list(self.notes),
+                "settings": self.settings,
+            }
+        )
+
+
+def merge(
+    method: str,
+    objectives: Sequence[str],
+    senses: Sequence[str],
+    points: Sequence[Sequence[float]],
+    decisions: Sequence[Any],
+    summaries: Sequence[str],
+    **kwargs: Any,
+) -> ParetoResult:
+    """A :class:`ParetoResult` of the non-dominated, de-duplicated subset of the given points."""
+    P = np.asarray(points, dtype=float).reshape(-1, len(senses))
+    idx = nondominated(P, senses) if len(P) else np.zeros(0, dtype=int)
+    return ParetoResult(
+        method=method,
+        objectives=tuple(objectives),
+        senses=tuple(senses),
+        points=P[idx],
+        decisions=tuple(decisions[i] for i in idx) if len(decisions) == len(P) else (),
+        summaries=tuple(summaries[i] for i in idx) if len(summaries) == len(P) else (),
+        **kwargs,
+    )
+
+
+def summarise_values(values: Mapping[str, float], limit: int = 12) -> str:
+    """A short text for a decision given as ``{variable name: value}`` (non-zeros only)."""
+    items = [(k, v) for k, v in values.items() if abs(v) > 1e-9]
+    text = " ".join(
+        f"{k}={int(round(v))}" if abs(v - round(v)) < 1e-9 else f"{k}={v:.4g}" for k, v in items[:limit]
+    )
+    if len(items) > limit:
+        text += f" ... (+{len(items) - limit} more)"
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Files and figures
+# --------------------------------------------------------------------------------------------
+
+
+def json_safe(value: Any) -> Any:
+    """Plain JSON types, recursively: numpy scalars/arrays unwrapped, non-finite floats -> None."""
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, np.generic):
+        return json_safe(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def write_front_csv(
+    result: ParetoResult, path: str | Path, *, topsis_weights: Sequence[float] | None = None
+) -> pd.DataFrame:
+    """Write ``front.csv`` (one row per point) and return the table."""
+    df = result.frame(topsis_weights=topsis_weights)
+    df.to_csv(path, index=False)
+    return df
+
+
+def write_pareto_json(result: ParetoResult, path: str | Path, **extra: Any) -> dict[str, Any]:
+    """Write ``pareto.json`` (the :meth:`ParetoResult.to_dict` payload plus ``extra``)."""
+    payload = result.to_dict()
+    payload.update(json_safe(extra))
+    Path(path).write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+    return payload
+
+
+def plot_front(
+    result: ParetoResult,
+    path: str | Path | None = None,
+    *,
+    marked: Mapping[str, int] | None = None,
+    reference_front: np.ndarray | None = None,
+    title: str | None = None,
+):
+    """Plot the front with the chosen points marked; returns the matplotlib figure.
+
+    Two objectives: scatter plus the attainment step line. Three objectives: a 3-D scatter and a
+    parallel-coordinates panel (normalised, 0 = ideal). More: parallel coordinates only.
+    ``reference_front`` (e.g. the exact front) is drawn in grey underneath.
+    """
+    import matplotlib.pyplot as plt
+
+    if marked is None and len(result.points):
+        closeness, ranking = result.topsis()
+        marked = {"knee": result.knee(), "TOPSIS best": int(ranking[0])}
+    marked = dict(marked or {})
+    P = result.points
+    p = P.shape[1]
+    names = result.objectives
+    label = f"{result.method} ({len(P)} points)"
+    title = title or f"Pareto front: {result.method}" + ("" if result.complete else " (incomplete)")
+    colours = ["tab:red", "tab:green", "tab:purple", "tab:orange"]
+    if p == 2:
+        fig, ax = plt.subplots(figsize=(6, 4.5))
+        if reference_front is not None and len(reference_front):
+            R = np.asarray(reference_front)
+            ax.scatter(R[:, 0], R[:, 1], s=14, c="0.75", label=f"reference ({len(R)} points)")
+        order = np.argsort(P[:, 0])
+        ax.step(P[order, 0], P[order, 1], where="post", c="tab:blue", lw=0.8, alpha=0.6)
+        ax.scatter(P[:, 0], P[:, 1], s=18, c="tab:blue", label=label, zorder=3)
+        for (name, i), col in zip(marked.items(), colours):
+            ax.scatter(P[i, 0], P[i, 1], s=90, facecolors="none", edgecolors=col, lw=2,
+                       label=name, zorder=4)
+        ax.set_xlabel(f"{names[0]} ({result.senses[0]})")
+        ax.set_ylabel(f"{names[1]} ({result.senses[1]})")
+        ax.legend(fontsize=8)
+        ax.set_title(title)
+    else:
+        ideal, nadir = result._norm()
+        Pn = normalise(P, result.senses, ideal, nadir)
+        if p == 3:
+            fig = plt.figure(figsize=(11, 4.5))
+            ax3 = fig.add_subplot(1, 2, 1, projection="3d")
+            ax3.scatter(P[:, 0], P[:, 1], P[:, 2], s=10, c="tab:blue", label=label)
+            for (name, i), col in zip(marked.items(), colours):
+                ax3.scatter(P[i, 0], P[i, 1], P[i, 2], s=80, c=col, label=name)
+            ax3.set_xlabel(names[0])
+            ax3.set_ylabel(names[1])
+            ax3.set_zlabel(names[2])
+            ax3.legend(fontsize=7)
+            ax = fig.add_subplot(1, 2, 2)
+        else:
+            fig, ax = plt.subplots(figsize=(7, 4.5))
+        xs = np.arange(p)
+        for row in Pn:
+            ax.plot(xs, row, c="tab:blue", alpha=0.15, lw=0.7)
+        for (name, i), col in zip(marked.items(), colours):
+            ax.plot(xs, Pn[i], c=col, lw=2, label=name)
+        ax.set_xticks(xs, [f"{n}\n({s})" for n, s in zip(names, result.senses)])
+        ax.set_ylabel("normalised (0 = ideal, 1 = nadir)")
+        ax.legend(fontsize=8)
+        fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=130)
+        plt.close(fig)
+    return fig

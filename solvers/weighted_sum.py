@@ -1,0 +1,220 @@
+"""Weighted-sum fronts of multi-objective MILPs, normalised by the payoff table.
+
+For weights ``w`` on the simplex, each solve is
+
+.. math::
+
+    \\max_{x \\in X} \\sum_k w_k \\frac{g_k(x) - g_k^{nad}}{g_k^{id} - g_k^{nad}}
+
+with ``g_k = s_k f_k`` the objectives in maximisation form and the ideal / nadir from the
+lexicographic payoff table (:func:`solvers.epsilon.payoff_table`), so that objectives measured in
+different units weigh what their weights say. The model is compiled once and only the objective
+coefficients change between solves (``StandardFormModel.set_objective``).
+
+**Supported points only.** A weighted sum can only reach non-dominated points on the convex hull
+of the front (the *supported* points); the points between them -- often most of the front of an
+integer programme -- are never found, whatever the weights. Use the epsilon-constraint method
+for the complete front. Each weight vector is mixed with ``1e-4`` of the uniform vector so that
+no weight is zero and no returned point is only weakly non-dominated.
+
+Weights: ``points`` vectors evenly spread on the simplex (a simplex-lattice design with the
+smallest number of divisions giving at least ``points`` vectors when ``p >= 3``). Identical
+points found by different weights are kept once.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+
+from solvers.epsilon import (
+    MultiObjectiveModel,
+    ObjectiveSpec,
+    ideal_nadir_from_payoff,
+    payoff_table,
+)
+from solvers.options import SolveOptions
+from solvers.pareto import ParetoResult, merge, summarise_values
+from solvers.result import Termination
+
+#: Share of the uniform weight vector mixed into every weight vector (no zero weights).
+WEIGHT_FLOOR = 1e-4
+
+SUPPORTED_NOTE = (
+    "weighted sum: supported points only (the convex hull of the front); non-dominated points "
+    "between them are not found -- use --method epsilon for the complete front"
+)
+
+
+def weight_grid(p: int, points: int) -> np.ndarray:
+    """Weight vectors on the unit simplex, shape ``(n, p)``, rows summing to 1.
+
+    Two objectives: ``points`` evenly spaced vectors. Three or more: the simplex lattice with
+    ``H`` divisions, ``H`` the smallest giving at least ``points`` vectors (``C(H+p-1, p-1)``).
+    """
+    if p < 2:
+        raise ValueError(f"need at least 2 objectives, found {p}")
+    if points < 2:
+        raise ValueError(f"points must be >= 2, found {points}")
+    if p == 2:
+        w = np.linspace(0.0, 1.0, points)
+        return np.column_stack([1.0 - w, w])
+    H = 1
+    while math.comb(H + p - 1, p - 1) < points:
+        H += 1
+    rows = []
+    # stars and bars: choose p-1 bar positions among H+p-1 slots
+    for bars in combinations(range(H + p - 1), p - 1):
+        parts = np.diff([-1, *bars, H + p - 1]) - 1
+        rows.append(parts / H)
+    return np.array(rows, dtype=float)
+
+
+def _solve_weights(
+    mo: MultiObjectiveModel,
+    weights: np.ndarray,
+    ranges: np.ndarray,
+    options: SolveOptions,
+    summary: Callable[[Any], str] | None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"points": [], "decisions": [], "summaries": [], "solves": 0,
+                           "failed": 0, "interrupted": False}
+    p = mo.p
+    try:
+        for w in weights:
+            w = (1.0 - WEIGHT_FLOOR) * w + WEIGHT_FLOOR / p
+            result, x, f = mo.maximise(w / ranges, options)
+            out["solves"] += 1
+            if progress:
+                progress(1)
+            if result.termination is Termination.INTERRUPTED:
+                out["interrupted"] = True
+                break
+            if x is None:
+                out["failed"] += 1
+                continue
+            if result.termination is not Termination.OPTIMAL:
+                out["failed"] += 1
+            out["points"].append(f)
+            out["decisions"].append(mo.decision(x))
+            if summary is not None:
+                mo.load(x)
+                out["summaries"].append(summary(mo.model))
+            else:
+                out["summaries"].append(summarise_values(out["decisions"][-1]))
+    except KeyboardInterrupt:
+        out["interrupted"] = True
+    return out
+
+
+def _weights_task(task: dict[str, Any], progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Worker entry point: compile a private copy of the model, solve a chunk of weights."""
+    mo = MultiObjectiveModel(task["model"], task["objectives"], copy=True)
+    return _solve_weights(mo, task["weights"], task["ranges"], task["options"], task["summary"],
+                          progress)
+
+
+def weighted_sum_front(
+    model: pyo.Block,
+    objectives: ObjectiveSpec = None,
+    *,
+    points: int = 21,
+    weights: np.ndarray | None = None,
+    options: SolveOptions | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    summary: Callable[[Any], str] | None = None,
+    progress: bool = False,
+) -> ParetoResult:
+    """Supported points of the front by normalised weighted sums (see the module docstring).
+
+    Parameters
+    ----------
+    model, objectives, options, workers, scheduler, summary, progress
+        As for :func:`solvers.epsilon.epsilon_front`.
+    points
+        Number of weight vectors (see :func:`weight_grid`).
+    weights
+        Explicit weight vectors, shape ``(n, p)`` (overrides ``points``); rows are scaled to sum
+        to 1.
+    """
+    from solvers.executor import run_tasks
+
+    t0 = time.perf_counter()
+    options = options or SolveOptions()
+    mo = MultiObjectiveModel(model, objectives)
+    table, payoff_x = payoff_table(mo, options)
+    payoff_solves = mo.solves
+    ideal, nadir = ideal_nadir_from_payoff(table, mo.senses)
+    ranges = np.abs(ideal - nadir)
+    ranges = np.where(ranges > 1e-12, ranges, 1.0)
+    if weights is None:
+        W = weight_grid(mo.p, points)
+    else:
+        W = np.atleast_2d(np.asarray(weights, dtype=float))
+        if W.shape[1] != mo.p or np.any(W < 0) or np.any(W.sum(axis=1) <= 0):
+            raise ValueError(f"weights must be non-negative rows of {mo.p} values with a positive sum")
+        W = W / W.sum(axis=1, keepdims=True)
+    t_payoff = time.perf_counter() - t0
+
+    if workers <= 1 and scheduler is None:
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(W), desc="weights", leave=False)
+        outs = [_solve_weights(mo, W, ranges, options, summary, bar.update if bar else None)]
+        if bar:
+            bar.close()
+        interrupted = outs[0]["interrupted"]
+    else:
+        n_chunks = min(len(W), 4 * max(workers, 1))
+        chunks = [c for c in np.array_split(W, n_chunks) if len(c)]
+        tasks = [{"model": model, "objectives": dict(zip(mo.names, mo.senses)), "weights": c,
+                  "ranges": ranges, "options": options, "summary": summary} for c in chunks]
+        results, interrupted = run_tasks(_weights_task, tasks, workers=workers,
+                                         scheduler=scheduler, progress=progress, desc="weights")
+        outs = [r for r in results if r is not None]
+        interrupted = interrupted or any(o["interrupted"] for o in outs)
+    pts = [f for o in outs for f in o["points"]] + list(table)
+    decisions = [d for o in outs for d in o["decisions"]] + [mo.decision(x) for x in payoff_x]
+    summaries = [s for o in outs for s in o["summaries"]]
+    for x in payoff_x:
+        if summary is not None:
+            mo.load(x)
+            summaries.append(summary(mo.model))
+        else:
+            summaries.append(summarise_values(mo.decision(x)))
+    failed = sum(o["failed"] for o in outs)
+    notes = [SUPPORTED_NOTE]
+    if failed:
+        notes.append(f"{failed} weighted solves ended without proven optimality or solution")
+    if interrupted:
+        notes.append("interrupted: the front holds the points found so far")
+    wall = time.perf_counter() - t0
+    return merge(
+        "weighted_sum",
+        mo.names,
+        mo.senses,
+        pts,
+        decisions,
+        summaries,
+        exact=False,
+        complete=not interrupted and failed == 0,
+        solves=payoff_solves + sum(o["solves"] for o in outs),
+        timings={"payoff_table": t_payoff, "weights": wall - t_payoff, "total": wall,
+                 "compile": mo.compile_seconds},
+        ideal=ideal,
+        nadir=nadir,
+        payoff=table,
+        notes=tuple(notes),
+        settings={"weights": len(W), "weight_floor": WEIGHT_FLOOR, "workers": workers,
+                  "scheduler": scheduler, "normalisation": "payoff table ideal and nadir"},
+    )
