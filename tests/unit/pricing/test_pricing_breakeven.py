@@ -1,0 +1,45 @@
+"""Break-even lines: the seed's Model 1 late stage gives 134.5/60, not the printed 2.3868."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optmodels.pricing.breakeven import SEED_LATE_BREAKEVEN, breakeven, breakeven_text
+from optmodels.pricing.evaluate import evaluate
+from optmodels.pricing.instance import from_file
+
+
+@pytest.fixture
+def model1(instances_dir: Path):
+    return from_file(instances_dir / "pricing" / "seed_model1.yaml")
+
+
+def test_model1_late_stage_breakeven_is_134_5_over_60(model1) -> None:
+    info = breakeven(model1)
+    assert info["late_stage_f_plus_e"] == pytest.approx(134.5 / 60, rel=1e-12)
+    assert info["late_stage_line"] == pytest.approx({"a": 60.0, "b": 60.0, "K": 134.5})
+    assert info["late_stage_diagonal_f_plus_e"] == pytest.approx(134.5 / 60, rel=1e-9)
+    assert info["late_stage_f_plus_e_conditional"] == pytest.approx(2.2203, abs=5e-5)  # spec §2
+    assert SEED_LATE_BREAKEVEN == 2.3868
+
+
+def test_expected_profit_line_is_where_U_vanishes(model1) -> None:
+    line = breakeven(model1)["expected_profit_line"]
+    for f in (0.5, 1.0, 2.0):
+        e = (line["K"] - line["a"] * f) / line["b"]
+        assert float(evaluate(model1, f, e).U) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_printout_shows_both_numbers_and_why(model1) -> None:
+    text = breakeven_text(breakeven(model1))
+    assert "2.2417" in text and "2.3868" in text and "why they differ" in text
+
+
+def test_elastic_breakeven_on_the_diagonal(instances_dir: Path) -> None:
+    inst = from_file(instances_dir / "pricing" / "elastic_model2.yaml")
+    info = breakeven(inst, t=0.5)
+    x = info["late_stage_diagonal_f_plus_e"] / 2
+    assert float(evaluate(inst, x, x, 0.5).s[3]) == pytest.approx(0.0, abs=1e-8)
+    assert "late_stage_line" not in info
