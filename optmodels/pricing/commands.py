@@ -72,6 +72,16 @@ def tuned_options(instance: PricingInstance, options):
     return dataclasses.replace(options, solver_options={**options.solver_options, "presolve": "off"})
 
 
+def _variant(instance: PricingInstance, args: argparse.Namespace) -> PricingInstance:
+    """``--model model1|model2|model3`` (if the shared flag exists) reads the file as that variant."""
+    name = getattr(args, "model", None)
+    if name is None or name == instance.model:
+        return instance
+    if name not in ("model1", "model2", "model3"):
+        raise UsageError(f"unknown pricing model {name!r}; expected model1, model2 or model3")
+    return instance.with_model(name)
+
+
 def solve_command(instance: PricingInstance, args: argparse.Namespace, options) -> int:
     from solvers import Termination, solve
 
@@ -79,6 +89,7 @@ def solve_command(instance: PricingInstance, args: argparse.Namespace, options) 
     from optmodels.pricing import report
     from optmodels.pricing.formulation import OBJECTIVES, build, fee_values
 
+    instance = _variant(instance, args)
     objective = _objective(args)
     step = _lattice_step(args)
     sense = OBJECTIVES[objective]
