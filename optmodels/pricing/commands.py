@@ -83,11 +83,10 @@ def _variant(instance: PricingInstance, args: argparse.Namespace) -> PricingInst
 
 
 def solve_command(instance: PricingInstance, args: argparse.Namespace, options) -> int:
-    from solvers import Termination, solve
-
     from optmodels import report as common
     from optmodels.pricing import report
     from optmodels.pricing.formulation import OBJECTIVES, build, fee_values
+    from solvers import Termination, solve
 
     instance = _variant(instance, args)
     objective = _objective(args)

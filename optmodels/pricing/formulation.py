@@ -162,7 +162,7 @@ def _add_profit(model: pyo.ConcreteModel, instance: PricingInstance) -> None:
     c = stage_coefficients(instance, m, n)
     model.EM = pyo.Param(initialize=float(m), doc="E[M], expected patients")
     model.EN = pyo.Param(initialize=float(n), doc="E[N], expected HPs")
-    model.p = pyo.Param(model.STAGES, initialize=dict(zip(STAGES, p.tolist())), doc="stage probability")
+    model.p = pyo.Param(model.STAGES, initialize=dict(zip(STAGES, p.tolist(), strict=False)), doc="stage probability")
     fees = {fee: model.component(fee) for fee in instance.fees}
 
     def stage_rule(model, s):
@@ -236,7 +236,8 @@ def _add_lattice_profit(model: pyo.ConcreteModel, instance: PricingInstance) -> 
     U0 = (p * (c["K"] + c["Af"] * Fv + c["Ae"] * Ev)).sum(axis=0)  # U at (f_i, e_j) with t = g = 0
     t_coef = (p * c["At"]).sum(axis=0)  # depends on i only (P(M>M0) at f_i)
     g_coef = (p * c["Ag"]).sum(axis=0)  # depends on j only (P(N>N0) at e_j)
-    assert np.allclose(t_coef, t_coef[:, :1]) and np.allclose(g_coef, g_coef[:1, :])
+    assert np.allclose(t_coef, t_coef[:, :1])
+    assert np.allclose(g_coef, g_coef[:1, :])
     model.EM_level = pyo.Param(model.I, initialize=dict(enumerate(m.tolist())), doc="E[M] at f level i")
     model.EN_level = pyo.Param(model.J, initialize=dict(enumerate(n.tolist())), doc="E[N] at e level j")
     terms = [float(U0[i, j]) * model.y[i, j] for i in model.I for j in model.J]

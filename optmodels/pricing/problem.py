@@ -68,7 +68,7 @@ class PricingProblem(Problem):
     def _evaluate(self, x, out, *args, **kwargs):
         ev = evaluate(self.instance, **self.decode(x))
         cols = []
-        for name, sense in zip(self.objective_names, self.senses):
+        for name, sense in zip(self.objective_names, self.senses, strict=False):
             value = np.asarray(ev.objective(name), dtype=float)
             cols.append(-value if sense == "max" else value)
         out["F"] = np.column_stack(cols)

@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optmodels.pricing.evaluate import STAGE_CONDITIONS, STAGES, evaluate, fee_lattice, marginal_profit
+from optmodels.pricing.evaluate import (
+    STAGE_CONDITIONS,
+    STAGES,
+    evaluate,
+    fee_lattice,
+    marginal_profit,
+)
 from optmodels.pricing.instance import PricingInstance
 
 MODELS = ("model1", "model2", "model3")
@@ -70,23 +76,30 @@ def fee_table(instance: PricingInstance, fees: dict[str, float], objective: str,
             levels = fee_lattice(instance, fee, step)
             tol = max(tol, 1e-9)
         binding = "upper" if value >= hi - tol else ("lower" if value <= lo + tol else "none")
-        improve = dobj[fee] if sense == "max" else -dobj[fee]
-        if binding == "upper":
-            why = (f"cap {fee}0 = {hi:g} binds: raising {fee} would change {objective} at rate "
-                   f"{dobj[fee]:+.6g} per unit, which improves it")
-        elif binding == "lower":
-            why = (f"lower bound {instance.lower_reason(fee)} = {lo:.7g} binds (strict {fee} > "
-                   f"{lo - instance.epsilon:g} imposed as >= + epsilon): lowering {fee} would change "
-                   f"{objective} at rate {dobj[fee]:+.6g} per unit, which improves it")
+        if lattice:  # on the lattice the ends are the first and last levels
+            k = int(np.argmin(np.abs(levels - value)))
+            binding = "upper" if k == len(levels) - 1 else ("lower" if k == 0 else "none")
+        improve = dobj[fee] if sense == "max" else -dobj[fee]  # > 0: raising the fee helps
+        rate = f"d{objective}/d{fee} = {dobj[fee]:+.6g} per unit"
+        if binding == "none":
+            why = (f"interior (held by viability: {rate})" if abs(dobj[fee]) > 1e-9 else
+                   f"interior; {fee} does not change {objective} (the solver's choice)")
+        elif abs(dobj[fee]) <= 1e-9:
+            why = (f"at its {binding} bound, but {fee} does not change {objective}: any value in its "
+                   "bounds is as good (the solver's choice)")
+        elif binding == "upper":
+            why = (f"cap {fee}0 = {hi:g} binds: {rate}, so a higher {fee} would improve {objective}"
+                   if improve > 0 else
+                   f"at the cap {fee}0 = {hi:g} (lattice optimum; the local slope {rate} points inward)")
         else:
-            why = "interior"
-        if binding != "none" and improve <= 0 and abs(dobj[fee]) > 1e-9:
-            why += " (locally; the lattice optimum is global)" if lattice else ""
-        if abs(dobj[fee]) <= 1e-9 and binding != "none":
-            why = (f"{fee} does not change {objective}; the solver's choice within its bounds"
-                   " (viability decides whether any value works)")
-        if abs(dobj[fee]) <= 1e-9 and binding == "none":
-            why = f"{fee} does not change {objective} (or is held by viability); the solver's choice"
+            where = (f"lowest lattice level {value:g} (above the bound {instance.lower_reason(fee)} "
+                     f"= {lo:.7g}) binds" if lattice else
+                     f"lower bound {instance.lower_reason(fee)} = {lo:.7g} binds")
+            why = (f"{where} (strict {fee} > "
+                   f"{lo - instance.epsilon:g} imposed as >= + epsilon): {rate}, so a lower {fee} "
+                   f"would improve {objective}"
+                   if improve < 0 else
+                   f"at the lower bound {lo:.7g} (lattice optimum; the local slope {rate} points inward)")
         if lattice and binding == "none":
             k = int(np.argmin(np.abs(levels - value)))
             nb = [levels[i] for i in (k - 1, k + 1) if 0 <= i < len(levels)]
@@ -95,7 +108,7 @@ def fee_table(instance: PricingInstance, fees: dict[str, float], objective: str,
                 other = dict(fees)
                 other[fee] = x
                 vals.append(float(evaluate(instance, **other).objective(objective)))
-            shown = ", ".join(f"{fee}={x:g}: {v:.6g}" for x, v in zip(nb, vals))
+            shown = ", ".join(f"{fee}={x:g}: {v:.6g}" for x, v in zip(nb, vals, strict=False))
             why = f"interior lattice level {k + 1} of {len(levels)}; neighbours give {objective} {shown}"
         rows.append({"fee": fee, "value": value, "lower": lo, "upper": hi, "binding": binding,
                      "dU_dfee": dU[fee], "why": why})
@@ -205,7 +218,7 @@ def surface_figures(instance: PricingInstance, out: Path, *, t: float = 0.5, g: 
     # Comparison of the late stage along the diagonal f = e.
     axis = np.linspace(0.0, 2.0, 201)
     fig, ax = plt.subplots(figsize=(7.2, 4.6))
-    for model, style in zip(MODELS, ("-", "--", "-.")):
+    for model, style in zip(MODELS, ("-", "--", "-."), strict=False):
         inst = instance if instance.model == model else instance.with_model(model)
         late = evaluate(inst, axis, axis, t, g).late
         ax.plot(axis, late, style, lw=2, label=MODEL_TITLES[model])

@@ -37,7 +37,8 @@ def test_solve_prints_fees_stages_and_binding(pricing_dir: Path, capsys, name, p
         assert text in out
     for stage in ("s1", "s2", "s3", "s4"):
         assert f"  {stage} " in out
-    assert "upper  cap f0 = 2 binds" in out and "epsilon     1e-06" in out
+    assert "upper  cap f0 = 2 binds" in out
+    assert "epsilon     1e-06" in out
     assert "viability U >= 0: slack" in out
 
 
@@ -47,22 +48,26 @@ def test_solve_elastic_with_out_files(pricing_dir: Path, tmp_path: Path, capsys)
                  "--out", str(out_dir)])
     text = capsys.readouterr().out
     assert code == 0
-    assert "MILP exact on the fee lattice, step 0.05" in text and "interior lattice level" in text
+    assert "MILP exact on the fee lattice, step 0.05" in text
+    assert "interior lattice level" in text
     payload = json.loads((out_dir / "result.json").read_text())
     stages = pd.read_csv(out_dir / "stages.csv")
     fees = pd.read_csv(out_dir / "fees.csv")
-    assert payload["termination"] == "optimal" and payload["lattice_step"] == 0.05
+    assert payload["termination"] == "optimal"
+    assert payload["lattice_step"] == 0.05
     assert payload["expected_profit"] == pytest.approx(payload["objective"], rel=1e-9)
     assert stages["contribution"].sum() == pytest.approx(payload["expected_profit"], rel=1e-9)
     assert stages["probability"].sum() == pytest.approx(1.0)
-    assert list(fees["fee"]) == ["f", "e", "t"] and fees.set_index("fee").loc["t", "binding"] == "upper"
+    assert list(fees["fee"]) == ["f", "e", "t"]
+    assert fees.set_index("fee").loc["t", "binding"] == "upper"
 
 
 def test_solve_other_objective_and_variant(pricing_dir: Path, capsys) -> None:
     code = main(["solve", str(pricing_dir / "seed_model1.yaml"), "--objective", "patient_burden",
                  "--model", "model2"])
     out = capsys.readouterr().out
-    assert code == 0 and "pricing model2: patient_burden (min)" in out
+    assert code == 0
+    assert "pricing model2: patient_burden (min)" in out
     assert "viability U >= 0: binds" in out
     assert main(["solve", str(pricing_dir / "seed_model1.yaml"), "--objective", "welfare"]) == 2
     assert "unknown pricing objective 'welfare'" in capsys.readouterr().err
@@ -83,7 +88,9 @@ def test_bad_instance_exit_2_nothing_written(pricing_dir: Path, tmp_path: Path, 
     bad.write_text((pricing_dir / "seed_model2.yaml").read_text().replace("oM: 0.95", "oM: 0.5"))
     code = main(["solve", str(bad), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
-    assert code == 2 and "field 'oM': expected oM > cM" in err and "found oM = 0.5, cM = 0.8" in err
+    assert code == 2
+    assert "field 'oM': expected oM > cM" in err
+    assert "found oM = 0.5, cM = 0.8" in err
     assert not (tmp_path / "o").exists()
 
 
@@ -106,7 +113,9 @@ def test_surface_writes_six_surfaces_and_comparison(pricing_dir: Path, tmp_path:
 def test_breakeven_prints_both_numbers(pricing_dir: Path, tmp_path: Path, capsys) -> None:
     assert main(["pricing", "breakeven", str(pricing_dir / "seed_model1.yaml"), "--out", str(tmp_path / "b")]) == 0
     out = capsys.readouterr().out
-    assert "f + e > 2.2417   <- the suite's value" in out and "2.3868" in out and "why they differ" in out
+    assert "f + e > 2.2417   <- the suite's value" in out
+    assert "2.3868" in out
+    assert "why they differ" in out
     info = json.loads((tmp_path / "b" / "breakeven.json").read_text())
     assert info["late_stage_f_plus_e"] == pytest.approx(134.5 / 60)
 

@@ -34,7 +34,9 @@ def test_expected_profit_line_is_where_U_vanishes(model1) -> None:
 
 def test_printout_shows_both_numbers_and_why(model1) -> None:
     text = breakeven_text(breakeven(model1))
-    assert "2.2417" in text and "2.3868" in text and "why they differ" in text
+    assert "2.2417" in text
+    assert "2.3868" in text
+    assert "why they differ" in text
 
 
 def test_elastic_breakeven_on_the_diagonal(instances_dir: Path) -> None:

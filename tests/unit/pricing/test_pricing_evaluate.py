@@ -34,7 +34,8 @@ def test_elastic_probabilities_follow_the_scaled_mean(instances_dir: Path) -> No
     ev = evaluate(inst, f, e, 1.0)
     lam_m, lam_n = 80 * np.exp(-0.2 * f), 80 * np.exp(-0.2 * e)
     a, b = stats.poisson.cdf(50, lam_m), stats.poisson.cdf(50, lam_n)
-    assert ev.EM == pytest.approx(lam_m) and ev.EN == pytest.approx(lam_n)
+    assert ev.EM == pytest.approx(lam_m)
+    assert ev.EN == pytest.approx(lam_n)
     assert ev.p[3] == pytest.approx((1 - a) * (1 - b), rel=1e-12)
     assert ev.p[0] == pytest.approx(a * b, rel=1e-12)
 
@@ -92,12 +93,15 @@ def test_vectorised_over_a_grid(seeds: dict) -> None:
     point = evaluate(seeds["model3"], F[3, 7], E[3, 7], 0.5, 1.0)
     assert float(point.U) == pytest.approx(ev.U[3, 7])
     # slack of every constraint is reported; fees below the lower bound are infeasible
-    assert not ev.feasible[0, 0] and ev.slack["f_lower"][0, 0] < 0
+    assert not ev.feasible[0, 0]
+    assert ev.slack["f_lower"][0, 0] < 0
 
 
 def test_fee_lattice_contains_cap_and_excludes_cost(seeds: dict) -> None:
     levels = fee_lattice(seeds["model2"], "f", 0.05)
-    assert levels[0] == pytest.approx(1.0) and levels[-1] == pytest.approx(2.0)
-    assert np.all(np.diff(levels) > 0) and levels[0] > 0.95
+    assert levels[0] == pytest.approx(1.0)
+    assert levels[-1] == pytest.approx(2.0)
+    assert np.all(np.diff(levels) > 0)
+    assert levels[0] > 0.95
     odd = from_dict({**seeds["model1"].model_dump(), "f0": 1.234})
     assert fee_lattice(odd, "f", 0.1)[-1] == pytest.approx(1.234)

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pyomo.environ as pyo
 import pytest
-from solvers import SolveOptions, Termination, solve
 
 from optmodels.pricing.commands import tuned_options
 from optmodels.pricing.evaluate import brute_force, evaluate
 from optmodels.pricing.formulation import OBJECTIVES, build, fee_values
 from optmodels.pricing.instance import from_dict, from_file
+from solvers import SolveOptions, Termination, solve
 
 
 def _load(instances_dir: Path, name: str):
@@ -32,11 +32,12 @@ def test_lp_optimum_equals_grid_maximum(instances_dir: Path, name: str) -> None:
     inst = _load(instances_dir, name)
     model = build(inst)
     result = solve(model)
-    assert result.is_optimal and result.size["integers"] == 0
+    assert result.is_optimal
+    assert result.size["integers"] == 0
     lower, upper = inst.lower_bounds(), inst.upper_bounds()
     axes = [np.linspace(lower[fee], upper[fee], 21) for fee in inst.fees]
     grids = np.meshgrid(*axes, indexing="ij")
-    ev = evaluate(inst, **dict(zip(inst.fees, grids)))
+    ev = evaluate(inst, **dict(zip(inst.fees, grids, strict=False)))
     assert result.objective == pytest.approx(ev.U.max(), rel=1e-9)
     # and a grid point is never better than the LP
     assert ev.U.max() <= result.objective + 1e-9
@@ -72,7 +73,8 @@ def test_elastic_milp_equals_brute_force(instances_dir: Path, variant: str, obje
     step = 0.05
     model = build(inst, objective=objective, lattice_step=step)
     result = solve(model)
-    assert result.is_optimal and result.size["integers"] > 0
+    assert result.is_optimal
+    assert result.size["integers"] > 0
     bf = brute_force(inst, objective, step=step)
     assert result.objective == pytest.approx(bf["objective"], rel=1e-7, abs=1e-7)
     fees = fee_values(model, inst)
@@ -88,7 +90,8 @@ def test_elastic_optimum_is_interior_and_lattice_relaxation_bounds(instances_dir
     relaxed = solve(build(inst, lattice_step=0.05, relax=True))
     assert relaxed.objective >= mip.objective - 1e-7
     bf = brute_force(inst, step=0.05)
-    assert inst.lower_bounds()["f"] < bf["f"] < inst.f0 and inst.lower_bounds()["e"] < bf["e"] < inst.e0
+    assert inst.lower_bounds()["f"] < bf["f"] < inst.f0
+    assert inst.lower_bounds()["e"] < bf["e"] < inst.e0
 
 
 def test_objectives_are_named_components_only_one_active(instances_dir: Path) -> None:
@@ -126,7 +129,8 @@ def test_no_viable_fee_is_infeasible_and_best_profit_known(instances_dir: Path, 
     inst = _load(instances_dir, "no_viable_model1.yaml")
     item = manifest["instances"][4]
     result = solve(build(inst))
-    assert not result.has_solution and result.termination is Termination.INFEASIBLE
+    assert not result.has_solution
+    assert result.termination is Termination.INFEASIBLE
     best = solve(build(inst, viability=False))
     assert best.objective == pytest.approx(item["best_profit"], abs=1e-6)
     assert brute_force(inst.model_copy(update={"alpha_M": 0.0}), step=0.1)["feasible"] is False
@@ -139,5 +143,6 @@ def test_viability_can_cut_the_elastic_lattice(instances_dir: Path) -> None:
     model = build(inst, objective="patient_burden", lattice_step=0.05)
     result = solve(model)
     bf = brute_force(inst, "patient_burden", step=0.05)
-    assert result.is_optimal and bf["feasible"]
+    assert result.is_optimal
+    assert bf["feasible"]
     assert result.objective == pytest.approx(bf["objective"], rel=1e-7)

@@ -22,8 +22,11 @@ def seed(instances_dir: Path) -> dict:
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_instances_load(instances_dir: Path, name: str) -> None:
     instance = from_file(instances_dir / "pricing" / f"{name}.yaml")
-    assert instance.M0 == 50 and instance.lam_M in (60, 80)
-    assert instance.cM == 0.8 and instance.oM == 0.95 and instance.R == 1
+    assert instance.M0 == 50
+    assert instance.lam_M in (60, 80)
+    assert instance.cM == 0.8
+    assert instance.oM == 0.95
+    assert instance.R == 1
 
 
 def test_seed_values_are_the_papers(seed: dict) -> None:
@@ -71,7 +74,9 @@ def test_bad_data_names_field_and_numbers(seed: dict, change: dict, pattern: str
 def test_several_problems_reported_together(seed: dict) -> None:
     with pytest.raises(InstanceError) as info:
         from_dict({**seed, "oM": 0.5, "oN": 0.5}, file="bad.yaml")
-    assert "2 problem(s)" in str(info.value) and "'oM'" in str(info.value) and "'oN'" in str(info.value)
+    assert "2 problem(s)" in str(info.value)
+    assert "'oM'" in str(info.value)
+    assert "'oN'" in str(info.value)
     assert str(info.value).startswith("bad.yaml")
 
 

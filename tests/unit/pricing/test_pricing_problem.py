@@ -31,7 +31,8 @@ def test_lattice_problem_decodes_indices(instances_dir: Path) -> None:
     levels = fee_lattice(inst, "f")
     assert problem.xu[0] == len(levels) - 1
     fees = problem.decode(np.array([[29.4, 95.6, 1.0]]))
-    assert fees["f"][0] == pytest.approx(levels[29]) and fees["f"][0] == pytest.approx(1.25)
+    assert fees["f"][0] == pytest.approx(levels[29])
+    assert fees["f"][0] == pytest.approx(1.25)
     F = problem.evaluate(np.array([[29.0, 95.0, 1.0]]), return_values_of=["F"])
     assert F[0, 0] == pytest.approx(-254.42001709512795, rel=1e-9)  # the manifest's lattice optimum
 
