@@ -1,0 +1,188 @@
+"""Equipment solutions as tidy tables, a printed summary and a Lorenz-curve plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optmodels.analysis.gini import gini_band, lorenz_curve
+from optmodels.analysis.queueing import mmc
+from optmodels.equipment.delphi import composite, delphi_weights
+from optmodels.equipment.evaluate import Evaluation
+from optmodels.equipment.instance import EquipmentInstance
+from optmodels.report import fmt, save_figure, table_text
+
+
+def plan_table(instance: EquipmentInstance, ev: Evaluation) -> pd.DataFrame:
+    """One row per set added: region, year, hospital, price (the paper's x_ijk = 1)."""
+    d = instance.data
+    k, j = np.nonzero(ev.x > 0.5)
+    return pd.DataFrame(
+        {
+            "region": [d.regions[d.region_of[a]] for a in k],
+            "year": [d.years[b] for b in j],
+            "hospital": [d.hospitals[a] for a in k],
+            "price": d.price[k, j],
+        }
+    ).sort_values(["year", "region", "hospital"], ignore_index=True)
+
+
+def hospital_table(instance: EquipmentInstance, ev: Evaluation) -> pd.DataFrame:
+    """Per hospital and year: sets, rates and M/M/c metrics (P_wait, L, Lq, W, Wq in hours)."""
+    d = instance.data
+    q = mmc(d.lam, d.mu[:, None], ev.sets)
+    K, n = ev.sets.shape
+    frame = pd.DataFrame(
+        {
+            "hospital": np.repeat(d.hospitals, n),
+            "region": np.repeat([d.regions[i] for i in d.region_of], n),
+            "year": np.tile(d.years, K),
+            "existing": np.repeat(d.e0, n).astype(int),
+            "added": ev.x.ravel().astype(int),
+            "sets": ev.sets.ravel().astype(int),
+            "arrival_rate": d.lam.ravel(),
+            "service_rate": np.repeat(d.mu, n),
+            "utilisation_rho": q.rho.ravel(),
+            "p_wait": q.p_wait.ravel(),
+            "L": q.l.ravel(),
+            "Lq": q.lq.ravel(),
+            "W_hours": q.w.ravel(),
+            "Wq_hours": q.wq.ravel(),
+        }
+    )
+    if instance.delphi is not None:
+        w = delphi_weights([ind.counts for ind in instance.delphi.indicators])
+        scores = {h: float(composite(w, v)) for h, v in instance.delphi.scores.items()}
+        frame["delphi_priority"] = frame["hospital"].map(scores)
+    return frame
+
+
+def region_table(instance: EquipmentInstance, ev: Evaluation) -> pd.DataFrame:
+    """Per region and year: population, sets, sets per million, demand, capacity, coverage."""
+    d = instance.data
+    m, n = ev.region_sets.shape
+    added = np.zeros((m, n))
+    np.add.at(added, d.region_of, ev.x)
+    return pd.DataFrame(
+        {
+            "region": np.repeat(d.regions, n),
+            "year": np.tile(d.years, m),
+            "population": d.pop.ravel(),
+            "added": added.ravel().astype(int),
+            "sets": ev.region_sets.ravel().astype(int),
+            "sets_per_million": (ev.region_sets / d.pop * 1e6).ravel(),
+            "demand_exams": d.demand.ravel(),
+            "capacity_exams": ev.capacity.ravel(),
+            "coverage_ratio": np.divide(
+                ev.capacity, d.demand, out=np.full_like(ev.capacity, np.inf), where=d.demand > 0
+            ).ravel(),
+        }
+    )
+
+
+def year_table(instance: EquipmentInstance, ev: Evaluation) -> pd.DataFrame:
+    """Per year: Gini against the band, sets, budget use, cost parts, utilisation Z."""
+    d = instance.data
+    return pd.DataFrame(
+        {
+            "year": d.years,
+            "gini": ev.gini,
+            "gini_band": [gini_band(g) for g in ev.gini],
+            "total_sets": ev.total_sets.astype(int),
+            "added": ev.x.sum(axis=0).astype(int),
+            "purchases": ev.purchases,
+            "running_cost": ev.running,
+            "waiting_cost": ev.waiting,
+            "utilisation_Z": ev.utilisation_by_year,
+        }
+    )
+
+
+def metrics(instance: EquipmentInstance, ev: Evaluation) -> dict:
+    d = instance.data
+    return {
+        "cost": ev.cost,
+        "cost_parts": {
+            "purchases": float(ev.purchases.sum()),
+            "running": float(ev.running.sum()),
+            "waiting": float(ev.waiting.sum()),
+        },
+        "idle_capacity": ev.idle,
+        "utilisation_Z": ev.utilisation,
+        "gini_by_year": dict(zip(map(str, d.years), map(float, ev.gini))),
+        "gini_mean": ev.mean_gini,
+        "gini_band": {"lo": d.gini_lo, "hi": d.gini_hi, "mode": d.gini_mode},
+        "budget": d.budget,
+        "budget_used": float(ev.purchases.sum()),
+        "sets_added": int(ev.x.sum()),
+        "feasible_by_evaluator": ev.feasible,
+        "violations": ev.violations,
+    }
+
+
+def summary(instance: EquipmentInstance, ev: Evaluation) -> str:
+    d = instance.data
+    lines = []
+    lo = "-" if d.gini_lo is None else f"{d.gini_lo:g}"
+    lines.append(f"Gini per year (population-weighted, band [{lo}, {d.gini_hi:g}], mode {d.gini_mode}):")
+    inside = lambda g: (d.gini_lo is None or g >= d.gini_lo - 1e-9) and g <= d.gini_hi + 1e-9  # noqa: E731
+    for y, g in zip(d.years, ev.gini):
+        mark = "inside band" if inside(g) else "OUTSIDE band"
+        lines.append(f"  {y}: {g:.4f}  {mark}  ({gini_band(g)})")
+    mean_mark = "inside band" if inside(ev.mean_gini) else "OUTSIDE band"
+    lines.append(f"  mean: {ev.mean_gini:.4f}  {mean_mark}")
+    lines.append(
+        f"Budget: used {ev.purchases.sum():.6g} of {d.budget:.6g} "
+        f"({ev.purchases.sum() / d.budget:.1%})" if d.budget > 0 else "Budget: 0"
+    )
+    lines.append(
+        f"Cost over the horizon: {ev.cost:.6g} = purchases {ev.purchases.sum():.6g} + running "
+        f"{ev.running.sum():.6g} + waiting {ev.waiting.sum():.6g}"
+    )
+    lines.append(f"Utilisation Z = exams / capacity: {ev.utilisation:.4f} (idle capacity {ev.idle:.6g} exams)")
+    m, n = ev.region_sets.shape
+    added = np.zeros((m, n), dtype=int)
+    np.add.at(added, d.region_of, ev.x.astype(int))
+    rows = [
+        {"region": r, **{str(y): int(added[i, j]) for j, y in enumerate(d.years)}, "total": int(added[i].sum())}
+        for i, r in enumerate(d.regions)
+        if added[i].sum() > 0
+    ]
+    lines.append(f"Sets added by region and year ({int(ev.x.sum())} in all):")
+    if rows:
+        lines.append(table_text(rows, ["region", *map(str, d.years), "total"]))
+    else:
+        lines.append("  none")
+    q = mmc(d.lam, d.mu[:, None], ev.sets)
+    busy = q.rho[d.lam > 0]
+    lines.append(
+        "Queues (M/M/c per hospital-year): max utilisation rho "
+        f"{fmt(float(busy.max()) if busy.size else 0.0, 3)}, mean wait Wq "
+        f"{fmt(float(q.wq[d.lam > 0].mean() * 60) if busy.size else 0.0, 3)} min, "
+        f"max wait Wq {fmt(float(q.wq.max() * 60), 3)} min"
+    )
+    return "\n".join(lines)
+
+
+def lorenz_plot(instance: EquipmentInstance, ev: Evaluation, path: Path) -> None:
+    """Lorenz curves of equipment per capita, one per year, with the equality line."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    d = instance.data
+    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="equality")
+    for j, y in enumerate(d.years):
+        x, v = lorenz_curve(ev.region_sets[:, j], d.pop[:, j])
+        ax.plot(x, v, marker="o", ms=3, label=f"{y} (Gini {ev.gini[j]:.3f})")
+    ax.set_xlabel("cumulative share of population")
+    ax.set_ylabel("cumulative share of equipment sets")
+    ax.set_title(f"Lorenz curves: {instance.name}")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    save_figure(fig, path)
