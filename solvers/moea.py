@@ -1,0 +1,349 @@
+"""Approximate fronts by NSGA-II (pymoo) on a vectorised pymoo ``Problem``.
+
+Problems
+--------
+Each family supplies a vectorised pymoo ``Problem`` built from its Instance (``problem.py``):
+``_evaluate`` fills ``F`` (minimised -- maximised objectives are negated) and ``G <= 0``
+(feasible). The front-end reads three optional attributes of the problem:
+
+``objective_names``  names of the objectives, in column order of ``F``;
+``senses``           ``"min"``/``"max"`` per objective: the *reported* sense (a ``"max"`` column of
+                     ``F`` holds the negated objective and is turned back for the front);
+``vtype``            ``bool``, ``int`` or ``float`` (pymoo's own attribute) -- chooses the operators;
+``repair``           a pymoo ``Repair`` or a function ``X -> X`` restoring cheap feasibility;
+``summary``          a function ``x -> str`` describing one decision (``front.csv``).
+
+:class:`LinearModelProblem` makes such a problem out of any all-integer Pyomo MILP with several
+objectives (the rows become ``G``), so user models get NSGA-II too; for knapsack-like models
+(binary variables, ``<=`` rows with non-negative coefficients) it brings a greedy drop repair.
+
+Operators (pymoo's discrete ones, not the float defaults)
+---------------------------------------------------------
+* binary: random bits, two-point crossover, bit-flip mutation;
+* integer: random integers, SBX and polynomial mutation on floats followed by
+  ``RoundingRepair`` (pymoo's recipe for integer variables);
+* continuous: pymoo's defaults (SBX, PM).
+
+Duplicates are eliminated. The initial population can be **seeded** with MILP solutions
+(e.g. a weighted-sum or a few epsilon points); the rest is drawn from
+``numpy.random.default_rng(seed)`` and repaired. A fixed seed gives the identical front.
+Ctrl-C stops after the current generation and keeps the front so far.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from solvers.pareto import ParetoResult, merge
+
+
+# --------------------------------------------------------------------------------------------
+# Repair and operators
+# --------------------------------------------------------------------------------------------
+
+
+def _repair_class():
+    from pymoo.core.repair import Repair
+
+    class FunctionRepair(Repair):
+        """A pymoo Repair calling a vectorised ``X -> X`` function."""
+
+        def __init__(self, fn: Callable[[np.ndarray], np.ndarray]) -> None:
+            super().__init__()
+            self.fn = fn
+
+        def _do(self, problem, X, **kwargs):
+            return self.fn(np.asarray(X))
+
+    return FunctionRepair
+
+
+def as_repair(repair: Any):
+    """A pymoo ``Repair`` from a Repair, a function ``X -> X`` or ``None``."""
+    from pymoo.core.repair import Repair
+
+    if repair is None or isinstance(repair, Repair):
+        return repair
+    if callable(repair):
+        return _repair_class()(repair)
+    raise TypeError(f"repair must be a pymoo Repair or a function X -> X, found {type(repair)}")
+
+
+def variable_kind(problem: Any) -> str:
+    """``"bool"``, ``"int"`` or ``"float"`` from the problem's ``vtype``."""
+    vtype = getattr(problem, "vtype", None)
+    if vtype in (bool, np.bool_, "bool", "binary"):
+        return "bool"
+    if vtype in (int, np.int64, np.int32, "int", "integer"):
+        return "int"
+    return "float"
+
+
+def operators(kind: str) -> dict[str, Any]:
+    """pymoo crossover and mutation for the variable kind (see module docstring)."""
+    from pymoo.operators.crossover.pntx import TwoPointCrossover
+    from pymoo.operators.crossover.sbx import SBX
+    from pymoo.operators.mutation.bitflip import BitflipMutation
+    from pymoo.operators.mutation.pm import PM
+    from pymoo.operators.repair.rounding import RoundingRepair
+
+    if kind == "bool":
+        return {"crossover": TwoPointCrossover(), "mutation": BitflipMutation()}
+    if kind == "int":
+        return {
+            "crossover": SBX(prob=0.9, eta=15, vtype=float, repair=RoundingRepair()),
+            "mutation": PM(eta=20, vtype=float, repair=RoundingRepair()),
+        }
+    return {"crossover": SBX(prob=0.9, eta=15), "mutation": PM(eta=20)}
+
+
+def random_population(problem: Any, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` random decisions of the problem's kind within its bounds."""
+    kind = variable_kind(problem)
+    if kind == "bool":
+        return rng.random((n, problem.n_var)) < 0.5
+    xl, xu = np.asarray(problem.xl, dtype=float), np.asarray(problem.xu, dtype=float)
+    if kind == "int":
+        return rng.integers(np.round(xl).astype(np.int64), np.round(xu).astype(np.int64) + 1,
+                            size=(n, problem.n_var))
+    return xl + (xu - xl) * rng.random((n, problem.n_var))
+
+
+# --------------------------------------------------------------------------------------------
+# The front-end
+# --------------------------------------------------------------------------------------------
+
+
+def nsga2_front(
+    problem: Any,
+    *,
+    pop_size: int = 100,
+    generations: int = 200,
+    seed: int = 0,
+    initial: np.ndarray | Sequence[np.ndarray] | None = None,
+    repair: Any = "problem",
+    summary: Callable[[np.ndarray], str] | None = None,
+    ideal: Sequence[float] | None = None,
+    nadir: Sequence[float] | None = None,
+    progress: bool = False,
+) -> ParetoResult:
+    """Non-dominated feasible points found by NSGA-II after ``generations`` generations.
+
+    Parameters
+    ----------
+    problem
+        A pymoo ``Problem`` (see the module docstring for the attributes read).
+    pop_size, generations, seed
+        Population size, number of generations, random seed (same seed, same front).
+    initial
+        Decisions to seed the initial population with (e.g. MILP solutions); the remaining
+        ``pop_size - len(initial)`` are random.
+    repair
+        ``"problem"`` (default): the problem's ``repair`` attribute if any; else a pymoo
+        ``Repair``, a function ``X -> X``, or ``None``.
+    summary
+        ``x -> str`` for ``front.csv``; default: the problem's ``summary`` or the non-zeros.
+    ideal, nadir
+        Normalisation of the hypervolume (own senses); default: the front's own extremes.
+    progress
+        A tqdm bar over generations.
+    """
+    from pymoo.algorithms.moo.nsga2 import NSGA2
+
+    t0 = time.perf_counter()
+    kind = variable_kind(problem)
+    if repair == "problem":
+        repair = getattr(problem, "repair", None)
+    repair_op = as_repair(repair)
+    rng = np.random.default_rng(seed)
+    seeds = np.zeros((0, problem.n_var)) if initial is None else np.atleast_2d(np.asarray(initial))
+    if len(seeds) and seeds.shape[1] != problem.n_var:
+        raise ValueError(f"initial decisions need {problem.n_var} values, found {seeds.shape[1]}")
+    seeds = seeds[:pop_size]
+    X0 = random_population(problem, pop_size - len(seeds), rng)
+    X0 = np.vstack([seeds.astype(X0.dtype), X0]) if len(seeds) else X0
+    if kind == "bool":
+        X0 = X0.astype(bool)
+
+    algorithm = NSGA2(pop_size=pop_size, sampling=X0, repair=repair_op,
+                      eliminate_duplicates=True, **operators(kind))
+    algorithm.setup(problem, termination=("n_gen", generations), seed=seed, verbose=False)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=generations, desc="NSGA-II generations", leave=False)
+    interrupted = False
+    try:
+        while algorithm.has_next():
+            algorithm.next()
+            if bar:
+                bar.update(1)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if bar:
+            bar.close()
+
+    names = tuple(getattr(problem, "objective_names", None) or
+                  [f"f{k + 1}" for k in range(problem.n_obj)])
+    senses = tuple(getattr(problem, "senses", None) or ["min"] * problem.n_obj)
+    sign = np.where(np.array(senses) == "max", -1.0, 1.0)
+    opt = algorithm.opt if algorithm.opt is not None else algorithm.pop
+    X = np.asarray(opt.get("X")) if opt is not None and len(opt) else np.zeros((0, problem.n_var))
+    F = np.asarray(opt.get("F")) if len(X) else np.zeros((0, problem.n_obj))
+    CV = np.asarray(opt.get("CV")).ravel() if len(X) else np.zeros(0)
+    feasible = CV <= 1e-9 if len(CV) else np.zeros(0, dtype=bool)
+    X, F = X[feasible], F[feasible]
+    points = F * sign  # back to the objectives' own senses
+    summary = summary or getattr(problem, "summary", None) or _default_summary
+    notes = ["NSGA-II: an approximation, not a proven front"]
+    if len(seeds):
+        notes.append(f"initial population seeded with {len(seeds)} MILP solutions")
+    if interrupted:
+        notes.append(f"interrupted after {algorithm.n_iter} generations: the front so far")
+    if not len(X):
+        notes.append("no feasible decision found")
+    kwargs: dict[str, Any] = {}
+    if ideal is not None and nadir is not None:
+        kwargs = {"ideal": np.asarray(ideal, float), "nadir": np.asarray(nadir, float)}
+    elif len(points):
+        from solvers.pareto import ideal_nadir
+
+        lo, hi = ideal_nadir(points, senses)
+        kwargs = {"ideal": lo, "nadir": hi}
+    wall = time.perf_counter() - t0
+    return merge(
+        "nsga2",
+        names,
+        senses,
+        points,
+        [x for x in X],
+        [summary(x) for x in X],
+        exact=False,
+        complete=not interrupted,
+        solves=int(algorithm.evaluator.n_eval),
+        timings={"total": wall},
+        seed=seed,
+        notes=tuple(notes),
+        settings={"pop_size": pop_size, "generations": generations,
+                  "generations_run": int(algorithm.n_iter or 0) - (0 if interrupted else 1),
+                  "variables": kind, "repair": type(repair_op).__name__ if repair_op else None,
+                  "seeded": len(seeds)},
+        **kwargs,
+    )
+
+
+def _default_summary(x: np.ndarray) -> str:
+    x = np.asarray(x)
+    nz = np.flatnonzero(np.abs(x.astype(float)) > 1e-9)
+    if x.dtype == bool or np.all(np.isin(x, (0, 1))):
+        return "ones at " + " ".join(map(str, nz[:40])) + (" ..." if len(nz) > 40 else "")
+    return " ".join(f"x{i}={x[i]:g}" for i in nz[:20]) + (" ..." if len(nz) > 20 else "")
+
+
+# --------------------------------------------------------------------------------------------
+# Any all-integer Pyomo MILP as a pymoo Problem
+# --------------------------------------------------------------------------------------------
+
+
+def linear_model_problem(model: Any, objectives: Any = None):
+    """A vectorised pymoo Problem for an all-integer multi-objective Pyomo MILP.
+
+    Decision vector = the compiled model's columns (``problem.columns`` names them); ``F`` the
+    objectives in minimisation form, ``G`` every finite row bound as ``<= 0``. When all
+    variables are binary and all rows are ``<=`` with non-negative coefficients
+    (knapsack-like), ``problem.repair`` drops packed items of the lowest value/weight ratio
+    (``max_k c_ki / sum_j a_ji / b_j``, Zitzler & Thiele 1999) until every row holds.
+    """
+    from pymoo.core.problem import Problem
+
+    from solvers.epsilon import MultiObjectiveModel
+
+    mo = MultiObjectiveModel(model, objectives)
+    if not mo.compiled.integer.all():
+        raise ValueError(
+            "NSGA-II on a user model needs all-integer variables (continuous columns: "
+            f"{int((~mo.compiled.integer).sum())}); a family supplies its own pymoo Problem"
+        )
+    lp = mo.compiled.highs.getLp()
+    ncol, nrow = lp.num_col_, lp.num_row_
+    from scipy.sparse import csc_matrix
+
+    A = csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
+                    np.asarray(lp.a_matrix_.start_)), shape=(nrow, ncol)).tocsr()
+    objective_rows = {r for row in mo.rows for r in mo.compiled._row_index.get(id(row), [])}
+    keep = np.array([r not in objective_rows for r in range(nrow)], dtype=bool)
+    lo = np.asarray(lp.row_lower_, dtype=float)
+    up = np.asarray(lp.row_upper_, dtype=float)
+    A, lo, up = A[keep], lo[keep], up[keep]
+    xl = np.asarray(lp.col_lower_, dtype=float)
+    xu = np.asarray(lp.col_upper_, dtype=float)
+    if not (np.all(np.isfinite(xl)) and np.all(np.isfinite(xu))):
+        raise ValueError("NSGA-II on a user model needs finite bounds on every variable")
+    has_up = np.isfinite(up) & (up < 1e20)
+    has_lo = np.isfinite(lo) & (lo > -1e20)
+    binary = bool(np.all(xl >= 0) and np.all(xu <= 1))
+    C = mo.C
+    const = mo.constant
+    sign_min = -mo.sign  # F = sign_min * f  (max objectives negated)
+    names = [c.name for c in mo.compiled.columns]
+    index = {n: i for i, n in enumerate(names)}
+
+    knapsack = binary and not has_lo.any() and bool((A.data >= 0).all())
+
+    class LinearModelProblem(Problem):
+        def __init__(self) -> None:
+            super().__init__(n_var=ncol, n_obj=mo.p, n_ieq_constr=int(has_up.sum() + has_lo.sum()),
+                             xl=xl, xu=xu, vtype=bool if binary else int)
+            self.objective_names = list(mo.names)
+            self.senses = list(mo.senses)
+            self.columns = names
+            self.A, self.up, self.lo = A, up, lo
+
+        def _evaluate(self, X, out, *args, **kwargs):
+            Xf = np.asarray(X, dtype=float)
+            f = Xf @ C.T + const
+            out["F"] = f * sign_min
+            AX = (A @ Xf.T).T
+            out["G"] = np.hstack([AX[:, has_up] - up[has_up], lo[has_lo] - AX[:, has_lo]])
+
+        def to_x(self, values: Mapping[str, float]) -> np.ndarray:
+            """Decision vector of a MILP solution given as ``{variable name: value}``."""
+            x = np.zeros(ncol, dtype=bool if binary else int)
+            for name, v in values.items():
+                if name in index:
+                    x[index[name]] = round(v)
+            return x
+
+        def summary(self, x: np.ndarray) -> str:
+            nz = np.flatnonzero(np.asarray(x, dtype=float) > 0.5 if binary else np.asarray(x) != 0)
+            if binary:
+                return " ".join(names[i] for i in nz[:30]) + (" ..." if len(nz) > 30 else "")
+            return " ".join(f"{names[i]}={int(x[i])}" for i in nz[:30])
+
+    problem = LinearModelProblem()
+    if knapsack:
+        b = np.where(has_up, up, np.inf)
+        load = np.asarray((A.multiply(1.0 / np.where(b > 0, b, 1.0)[:, None])).sum(axis=0)).ravel()
+        span = np.maximum(np.abs(C).max(axis=1, keepdims=True), 1e-12)
+        value = np.max(np.where(mo.sign[:, None] > 0, C, -C) / span, axis=0)
+        ratio = value / np.maximum(load, 1e-12)
+        order = np.argsort(ratio)  # worst first
+
+        def drop_repair(X: np.ndarray) -> np.ndarray:
+            X = np.asarray(X).astype(bool).copy()
+            Ad = A.toarray()
+            for i in order:
+                over = ((X.astype(float) @ Ad.T) > up + 1e-9).any(axis=1)
+                if not over.any():
+                    break
+                X[over, i] = False
+            return X
+
+        problem.repair = drop_repair
+    return problem
