@@ -100,7 +100,7 @@ def generate_dict(
         "source": f"optmodels generate siting --demand {n_demand} --sites {n_sites} --seed {seed} --existing {existing}",
         "model": model,
         "parameters": {"p": p, "radius": 5.0, "budget": budget},
-        "access": {"method": "2sfca", "d0": 10.0, "threshold": 0.5},
+        "access": {"method": "2sfca", "d0": 10.0, "threshold": 0.0005},
         "distance": {"kind": "euclidean", "unit": "km"},
         "demand": demand,
         "sites": sites,

@@ -1,0 +1,79 @@
+"""The siting CLI: solve (model from the file or --model), --out files, bad input, time limits,
+generate (deterministic per seed) and convert orlib-pmed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from optmodels.cli import main
+
+
+def test_solve_small_writes_everything(instances_dir, tmp_path, capsys):
+    manifest = json.loads((instances_dir / "siting" / "manifest.json").read_text())
+    entry = next(e for e in manifest["instances"] if e["file"] == "small/small_p_median_capacitated_multi.json")
+    out = tmp_path / "out"
+    rc = main(["solve", str(instances_dir / "siting" / entry["file"]), "--out", str(out)])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "status      optimal" in text and "all constraints hold" in text
+    assert "access      2SFCA d0=4" in text and "before      existing sites only" in text
+    result = json.loads((out / "result.json").read_text())
+    assert result["objective"] == pytest.approx(entry["known_optimum"], rel=1e-6)
+    assert result["model"] == "p_median" and result["violations"] == []
+    for name in ("sites.csv", "assignments.csv", "accessibility.csv", "map.png"):
+        assert (out / name).stat().st_size > 0, name
+
+
+def test_model_override_matches_the_other_file(instances_dir, capsys):
+    rc = main(["solve", str(instances_dir / "siting" / "small" / "small_p_median.json"), "--model", "p_center"])
+    text = capsys.readouterr().out
+    manifest = json.loads((instances_dir / "siting" / "manifest.json").read_text())
+    known = next(e for e in manifest["instances"] if e["file"] == "small/small_p_center.json")["known_optimum"]
+    assert rc == 0 and f"max_distance (min) = {known:.10g}" in text
+
+
+def test_bad_input_exits_2_without_traceback(tmp_path, instances_dir, capsys):
+    doc = json.loads((instances_dir / "siting" / "small" / "small_p_median.json").read_text())
+    doc["parameters"]["p"] = 99
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    assert main(["solve", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "parameters.p" in err and "Traceback" not in err
+    assert main(["solve", str(instances_dir / "siting" / "small" / "small_p_median.json"), "--model", "nope"]) == 2
+    assert main(["solve", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+def test_time_limit_reports_incumbent_and_bound(instances_dir, capsys):
+    # SF p-center needs seconds to prove: at 0.3 s we get an honest time_limit, not "optimal"
+    rc = main(["solve", str(instances_dir / "siting" / "sf" / "sf_p_center.json"), "--time-limit", "0.3"])
+    text = capsys.readouterr().out
+    if "status      optimal" in text:
+        pytest.skip("solved to optimality within 0.3 s on this machine")
+    assert "termination time_limit" in text
+    assert rc in (0, 1)
+    if rc == 0:
+        assert "solution feasible" in text and "bound" in text
+
+
+def test_generate_is_deterministic_and_city_scale(tmp_path, capsys):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    for path in (a, b):
+        assert main(["generate", "siting", "--demand", "2000", "--sites", "200", "--seed", "7", "--existing", "12", "-o", str(path)]) == 0
+    assert a.read_bytes() == b.read_bytes()
+    assert main(["validate", str(a)]) == 0
+    text = capsys.readouterr().out
+    assert "2000 demand points x 200 sites" in text and "12 existing" in text
+    c = tmp_path / "c.json"
+    main(["generate", "siting", "--demand", "2000", "--sites", "200", "--seed", "8", "-o", str(c)])
+    assert c.read_bytes() != a.read_bytes()
+
+
+def test_convert_orlib_then_solve(shared_dir, tmp_path, capsys):
+    out = tmp_path / "pmed4.json"
+    assert main(["convert", "orlib-pmed", str(shared_dir / "data" / "orlib" / "pmed" / "pmed4.txt"), "-o", str(out)]) == 0
+    assert main(["solve", str(out)]) == 0
+    assert "distance (min) = 3034" in capsys.readouterr().out
