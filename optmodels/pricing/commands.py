@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from optmodels.errors import UsageError
+from optmodels.errors import InstanceError, UsageError
 from optmodels.pricing.instance import PricingInstance, from_file
 
 EXIT_SOLVED, EXIT_NO_SOLUTION = 0, 1
@@ -184,6 +184,15 @@ def _cmd_surface(args: argparse.Namespace) -> int:
     if args.points < 3:
         raise UsageError(f"--points must be >= 3, found {args.points}")
     instance = load(args.file)
+    try:  # the figures draw all three models from this one file
+        instance.with_model("model3")
+    except InstanceError as err:
+        raise InstanceError(
+            file=args.file,
+            problems=["'pricing surface' draws Models 1-3 from one file, so it needs the Model 2/3 "
+                      "parameters too (see instances/pricing/seed_model1.yaml)"]
+            + (err.problems or [str(err)]),
+        ) from None
     with atomic_output_dir(args.out) as tmp:
         written = surface_figures(instance, tmp, t=args.t, g=args.g, points=args.points)
     for path in written:
