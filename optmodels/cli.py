@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("file")
     validate.set_defaults(func=_cmd_validate)
 
+    # Multi-objective fronts for every family with an adapter and for user models (issue 5).
+    from optmodels import pareto_cli
+
+    pareto_cli.add_parser(sub)
+
     generate = sub.add_parser("generate", help="write a synthetic instance")
     gen_sub = generate.add_subparsers(dest="family", required=True, metavar="FAMILY")
     for name in registry.FAMILIES:

@@ -230,9 +230,24 @@ class MultiObjectiveModel:
     def decision(self, x: np.ndarray) -> dict[str, float]:
         return _nonzero_values(self.compiled, x)
 
+    def record(
+        self,
+        x: np.ndarray,
+        summary: Callable[[Any], str] | None = None,
+        decision: Callable[[Any], Any] | None = None,
+    ) -> tuple[Any, str]:
+        """``(decision, summary)`` of a column vector, by the callbacks (solution loaded) or by default."""
+        if summary is not None or decision is not None:
+            self.load(x)
+        values = self.decision(x)
+        return (
+            values if decision is None else decision(self.model),
+            summarise_values(values) if summary is None else summary(self.model),
+        )
+
     def load(self, x: np.ndarray) -> None:
         """Write a column vector into the Pyomo variables (for decision summaries)."""
-        for var, val in zip(self.compiled.columns, x):
+        for var, val in zip(self.compiled.columns, x, strict=False):
             var.set_value(float(val), skip_validation=True)
 
 
@@ -357,6 +372,7 @@ def solve_block(
     *,
     delta: float = DELTA,
     summary: Callable[[Any], str] | None = None,
+    decision: Callable[[Any], Any] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BlockOutcome:
     """Solve the grid points whose outermost index lies in ``outer`` (flag-array AUGMECON-R).
@@ -413,12 +429,9 @@ def solve_block(
                 box.append(slice(local[a], local[a] + jump + 1))
             flags[tuple(box)] = True  # bypass: these grid points share this optimum
             out.points.append(f)
-            out.decisions.append(mo.decision(x))
-            if summary is not None:
-                mo.load(x)
-                out.summaries.append(summary(mo.model))
-            else:
-                out.summaries.append(summarise_values(out.decisions[-1]))
+            dec, text = mo.record(x, summary, decision)
+            out.decisions.append(dec)
+            out.summaries.append(text)
     except KeyboardInterrupt:
         out.interrupted = True
     finally:
@@ -434,7 +447,7 @@ def _block_task(task: dict[str, Any], progress: Callable[[int], None] | None = N
     mo = MultiObjectiveModel(task["model"], task["objectives"], copy=True)
     return solve_block(
         mo, task["grid"], task["outer"], task["options"], delta=task["delta"],
-        summary=task["summary"], progress=progress,
+        summary=task["summary"], decision=task["decision"], progress=progress,
     )
 
 
@@ -454,6 +467,7 @@ def epsilon_front(
     workers: int = 1,
     scheduler: str | None = None,
     summary: Callable[[Any], str] | None = None,
+    decision: Callable[[Any], Any] | None = None,
     progress: bool = False,
     delta: float = DELTA,
 ) -> ParetoResult:
@@ -483,6 +497,9 @@ def epsilon_front(
     summary
         ``summary(model) -> str`` called with the solution loaded into the Pyomo model, for
         ``front.csv``; default: the non-zero variables.
+    decision
+        ``decision(model) -> object`` stored per point (e.g. a family's decision vector, to seed
+        NSGA-II); default: ``{variable name: value}`` of the non-zero variables.
     progress
         Show a tqdm bar over grid points (serial) or blocks (parallel).
     """
@@ -494,7 +511,7 @@ def epsilon_front(
     if exact is None:
         exact = bool(mo.integer_valued.all())
     elif exact and not mo.integer_valued.all():
-        bad = [n for n, i in zip(mo.names, mo.integer_valued) if not i]
+        bad = [n for n, i in zip(mo.names, mo.integer_valued, strict=False) if not i]
         raise ValueError(
             f"exact mode needs integer-valued objectives (integer coefficients on integer "
             f"variables); not integer-valued: {bad}"
@@ -516,21 +533,22 @@ def epsilon_front(
     n_outer = grid.size[-1]
     n_blocks = 1 if (workers <= 1 and scheduler is None) else min(n_outer, 4 * max(workers, 1))
     bounds = np.linspace(0, n_outer, n_blocks + 1).round().astype(int)
-    blocks = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    blocks = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=False) if b > a]
 
     if len(blocks) == 1 and scheduler is None:
         bar = _bar(progress, grid.cells, "grid points")
         outcomes = [
             solve_block(mo, grid, blocks[0], options, delta=delta, summary=summary,
-                        progress=bar.update if bar else None)
+                        decision=decision, progress=bar.update if bar else None)
         ]
         if bar:
             bar.close()
         interrupted = outcomes[0].interrupted
     else:
         tasks = [
-            {"model": model, "objectives": dict(zip(mo.names, mo.senses)), "grid": grid,
-             "outer": blk, "options": options, "delta": delta, "summary": summary}
+            {"model": model, "objectives": dict(zip(mo.names, mo.senses, strict=False)), "grid": grid,
+             "outer": blk, "options": options, "delta": delta, "summary": summary,
+             "decision": decision}
             for blk in blocks
         ]
         results, interrupted = run_tasks(_block_task, tasks, workers=workers,
@@ -540,14 +558,12 @@ def epsilon_front(
         interrupted = interrupted or any(o.interrupted for o in outcomes)
     # the payoff rows join the candidate set (lexicographic optima are non-dominated)
     pts = [f for o in outcomes for f in o.points] + list(table)
-    decisions = [d for o in outcomes for d in o.decisions] + [mo.decision(x) for x in payoff_x]
+    decisions = [d for o in outcomes for d in o.decisions]
     summaries = [s for o in outcomes for s in o.summaries]
     for x in payoff_x:
-        if summary is not None:
-            mo.load(x)
-            summaries.append(summary(mo.model))
-        else:
-            summaries.append(summarise_values(mo.decision(x)))
+        dec, text = mo.record(x, summary, decision)
+        decisions.append(dec)
+        summaries.append(text)
     solves = payoff_solves + sum(o.solves for o in outcomes)
     unproven = sum(o.unproven for o in outcomes)
     notes = []

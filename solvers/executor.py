@@ -11,7 +11,8 @@ epsilon grid, chunks of weight vectors) and hand them to :func:`run_tasks`:
 * ``scheduler=ADDRESS`` (or a ``dask.distributed.Client``): the tasks go to that Dask cluster
   (``pip install optmodels[dask]``).
 
-Tasks and results must pickle (Pyomo models do). Ctrl-C cancels the tasks not yet started and
+Tasks go to the pool serialised with ``cloudpickle`` (as Dask does), because Pyomo models built
+with ``rule=lambda ...`` do not pickle with the standard library; results must pickle. Ctrl-C cancels the tasks not yet started and
 returns the results of those that finished, so a front-end can keep the points found so far.
 """
 
@@ -82,10 +83,22 @@ def run_tasks(
             bar.close()
 
 
+def _call_pickled(payload: bytes) -> Any:
+    """Worker side of the pool: unpickle ``(fn, task)`` and run it."""
+    import pickle
+
+    fn, task = pickle.loads(payload)
+    return fn(task)
+
+
 def _run_pool(fn, tasks, workers, results, bar) -> bool:
+    import cloudpickle
+
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)) or 1, mp_context=context)
-    futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
+    futures = {
+        pool.submit(_call_pickled, cloudpickle.dumps((fn, task))): i for i, task in enumerate(tasks)
+    }
     try:
         for future in as_completed(futures):
             results[futures[future]] = future.result()
@@ -108,7 +121,8 @@ def _run_pool(fn, tasks, workers, results, bar) -> bool:
 
 def _run_dask(fn, tasks, scheduler, results, bar) -> bool:
     try:
-        from dask.distributed import Client, as_completed as dask_completed
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise RuntimeError(
             "a Dask scheduler was given but dask.distributed is not installed "

@@ -366,7 +366,7 @@ class ParetoResult:
             {
                 "method": self.method,
                 "objectives": [
-                    {"name": n, "sense": s} for n, s in zip(self.objectives, self.senses)
+                    {"name": n, "sense": s} for n, s in zip(self.objectives, self.senses, strict=False)
                 ],
                 "n_points": len(self.points),
                 "exact": self.exact,
@@ -496,9 +496,11 @@ def plot_front(
             R = np.asarray(reference_front)
             ax.scatter(R[:, 0], R[:, 1], s=14, c="0.75", label=f"reference ({len(R)} points)")
         order = np.argsort(P[:, 0])
-        ax.step(P[order, 0], P[order, 1], where="post", c="tab:blue", lw=0.8, alpha=0.6)
+        # the attainment boundary: it steps on the side the first objective improves towards
+        where = "pre" if result.senses[0] == "max" else "post"
+        ax.step(P[order, 0], P[order, 1], where=where, c="tab:blue", lw=0.8, alpha=0.6)
         ax.scatter(P[:, 0], P[:, 1], s=18, c="tab:blue", label=label, zorder=3)
-        for (name, i), col in zip(marked.items(), colours):
+        for (name, i), col in zip(marked.items(), colours, strict=False):
             ax.scatter(P[i, 0], P[i, 1], s=90, facecolors="none", edgecolors=col, lw=2,
                        label=name, zorder=4)
         ax.set_xlabel(f"{names[0]} ({result.senses[0]})")
@@ -512,7 +514,7 @@ def plot_front(
             fig = plt.figure(figsize=(11, 4.5))
             ax3 = fig.add_subplot(1, 2, 1, projection="3d")
             ax3.scatter(P[:, 0], P[:, 1], P[:, 2], s=10, c="tab:blue", label=label)
-            for (name, i), col in zip(marked.items(), colours):
+            for (name, i), col in zip(marked.items(), colours, strict=False):
                 ax3.scatter(P[i, 0], P[i, 1], P[i, 2], s=80, c=col, label=name)
             ax3.set_xlabel(names[0])
             ax3.set_ylabel(names[1])
@@ -524,9 +526,9 @@ def plot_front(
         xs = np.arange(p)
         for row in Pn:
             ax.plot(xs, row, c="tab:blue", alpha=0.15, lw=0.7)
-        for (name, i), col in zip(marked.items(), colours):
+        for (name, i), col in zip(marked.items(), colours, strict=False):
             ax.plot(xs, Pn[i], c=col, lw=2, label=name)
-        ax.set_xticks(xs, [f"{n}\n({s})" for n, s in zip(names, result.senses)])
+        ax.set_xticks(xs, [f"{n}\n({s})" for n, s in zip(names, result.senses, strict=False)])
         ax.set_ylabel("normalised (0 = ideal, 1 = nadir)")
         ax.legend(fontsize=8)
         fig.suptitle(title)

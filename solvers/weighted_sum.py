@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from itertools import combinations
 from typing import Any
 
@@ -40,7 +40,7 @@ from solvers.epsilon import (
     payoff_table,
 )
 from solvers.options import SolveOptions
-from solvers.pareto import ParetoResult, merge, summarise_values
+from solvers.pareto import ParetoResult, merge
 from solvers.result import Termination
 
 #: Share of the uniform weight vector mixed into every weight vector (no zero weights).
@@ -82,6 +82,7 @@ def _solve_weights(
     ranges: np.ndarray,
     options: SolveOptions,
     summary: Callable[[Any], str] | None,
+    decision: Callable[[Any], Any] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"points": [], "decisions": [], "summaries": [], "solves": 0,
@@ -103,12 +104,9 @@ def _solve_weights(
             if result.termination is not Termination.OPTIMAL:
                 out["failed"] += 1
             out["points"].append(f)
-            out["decisions"].append(mo.decision(x))
-            if summary is not None:
-                mo.load(x)
-                out["summaries"].append(summary(mo.model))
-            else:
-                out["summaries"].append(summarise_values(out["decisions"][-1]))
+            dec, text = mo.record(x, summary, decision)
+            out["decisions"].append(dec)
+            out["summaries"].append(text)
     except KeyboardInterrupt:
         out["interrupted"] = True
     return out
@@ -118,7 +116,7 @@ def _weights_task(task: dict[str, Any], progress: Callable[[int], None] | None =
     """Worker entry point: compile a private copy of the model, solve a chunk of weights."""
     mo = MultiObjectiveModel(task["model"], task["objectives"], copy=True)
     return _solve_weights(mo, task["weights"], task["ranges"], task["options"], task["summary"],
-                          progress)
+                          task["decision"], progress)
 
 
 def weighted_sum_front(
@@ -131,13 +129,14 @@ def weighted_sum_front(
     workers: int = 1,
     scheduler: str | None = None,
     summary: Callable[[Any], str] | None = None,
+    decision: Callable[[Any], Any] | None = None,
     progress: bool = False,
 ) -> ParetoResult:
     """Supported points of the front by normalised weighted sums (see the module docstring).
 
     Parameters
     ----------
-    model, objectives, options, workers, scheduler, summary, progress
+    model, objectives, options, workers, scheduler, summary, decision, progress
         As for :func:`solvers.epsilon.epsilon_front`.
     points
         Number of weight vectors (see :func:`weight_grid`).
@@ -170,28 +169,28 @@ def weighted_sum_front(
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(W), desc="weights", leave=False)
-        outs = [_solve_weights(mo, W, ranges, options, summary, bar.update if bar else None)]
+        outs = [_solve_weights(mo, W, ranges, options, summary, decision,
+                               bar.update if bar else None)]
         if bar:
             bar.close()
         interrupted = outs[0]["interrupted"]
     else:
         n_chunks = min(len(W), 4 * max(workers, 1))
         chunks = [c for c in np.array_split(W, n_chunks) if len(c)]
-        tasks = [{"model": model, "objectives": dict(zip(mo.names, mo.senses)), "weights": c,
-                  "ranges": ranges, "options": options, "summary": summary} for c in chunks]
+        tasks = [{"model": model, "objectives": dict(zip(mo.names, mo.senses, strict=False)), "weights": c,
+                  "ranges": ranges, "options": options, "summary": summary,
+                  "decision": decision} for c in chunks]
         results, interrupted = run_tasks(_weights_task, tasks, workers=workers,
                                          scheduler=scheduler, progress=progress, desc="weights")
         outs = [r for r in results if r is not None]
         interrupted = interrupted or any(o["interrupted"] for o in outs)
     pts = [f for o in outs for f in o["points"]] + list(table)
-    decisions = [d for o in outs for d in o["decisions"]] + [mo.decision(x) for x in payoff_x]
+    decisions = [d for o in outs for d in o["decisions"]]
     summaries = [s for o in outs for s in o["summaries"]]
     for x in payoff_x:
-        if summary is not None:
-            mo.load(x)
-            summaries.append(summary(mo.model))
-        else:
-            summaries.append(summarise_values(mo.decision(x)))
+        dec, text = mo.record(x, summary, decision)
+        decisions.append(dec)
+        summaries.append(text)
     failed = sum(o["failed"] for o in outs)
     notes = [SUPPORTED_NOTE]
     if failed:

@@ -1,0 +1,382 @@
+"""``optmodels pareto``: Pareto fronts of a family instance or of any user Pyomo model.
+
+::
+
+    optmodels pareto FILE --method weighted|epsilon|nsga2 [--objectives a,b[,c]] [--points N]
+                     [--pop-size P --generations G --seed S] [--workers W | --scheduler ADDRESS]
+                     [--out DIR]
+    optmodels pareto --model path/to/file.py:build_function --method epsilon ...
+
+Family instances
+    The family named in FILE must have an adapter module ``optmodels/<family>/pareto.py``
+    (the package of its registry entry) exposing
+
+    ``objectives() -> dict[name, "min"|"max"]``
+        the objectives a front may use, in default order (``DEFAULT_OBJECTIVES``, if defined,
+        is the default selection; otherwise the first two);
+    ``build_model(instance, objectives) -> pyo.ConcreteModel``
+        a MILP holding every selected objective as an ``Objective`` component of that name
+        (active or not: the front-ends deactivate them all and choose for themselves);
+    ``problem(instance, objectives) -> pymoo Problem``
+        the family's vectorised Problem, for NSGA-II;
+    ``decision_summary(model_or_x) -> str``
+        one line describing a decision (a solved Pyomo model or an NSGA-II vector);
+    ``decision_vector(model) -> np.ndarray`` *(optional)*
+        the NSGA-II decision vector of a solved model, to seed NSGA-II with MILP solutions;
+    ``INSTANCE``
+        path of the shipped multi-objective instance.
+
+User models
+    ``--model FILE.py:FUNCTION`` calls ``FUNCTION()`` and uses the Pyomo model it returns; its
+    objectives are its ``Objective`` components (an ``ObjectiveList`` gives ``obj[1]``,
+    ``obj[2]``, ...). NSGA-II works on all-integer user models (the rows become constraints).
+
+Output: a summary on stdout (progress bars on stderr); with ``--out DIR``: ``front.csv``,
+``pareto.json`` and ``front.png``. Ctrl-C keeps the points found so far (the front is marked
+incomplete). Exit 0 with at least one point, 1 with none, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from optmodels.errors import InstanceError, UsageError
+
+METHODS = ("weighted", "epsilon", "nsga2")
+
+
+@dataclass
+class Source:
+    """What the front is computed for: a family instance or a user model."""
+
+    label: str
+    objectives: dict[str, str]  # selected, in order
+    build_model: Callable[[], Any]
+    build_problem: Callable[[], Any]
+    summary: Callable[[Any], str] | None = None
+    decision: Callable[[Any], Any] | None = None
+    to_x: Callable[[Any], np.ndarray] | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Parser
+# --------------------------------------------------------------------------------------------
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``optmodels pareto`` (called from ``optmodels.cli.build_parser``)."""
+    from optmodels.cli import add_solve_options, nonnegative_int, positive_int
+
+    p = subparsers.add_parser(
+        "pareto",
+        help="Pareto front of an instance or a user model (weighted sum, exact epsilon, NSGA-II)",
+        description=(__doc__ or "").split("\n\n")[0],
+    )
+    p.add_argument("file", nargs="?", help="family instance file (omit with --model)")
+    p.add_argument("--model", metavar="FILE.py:FUNCTION",
+                   help="a Python file and a function returning a Pyomo model with >= 2 objectives")
+    p.add_argument("--method", choices=METHODS, default="epsilon",
+                   help="weighted: supported points; epsilon: exact (integer objectives) or sampled "
+                   "AUGMECON2; nsga2: evolutionary approximation (default epsilon)")
+    p.add_argument("--objectives", metavar="A,B[,C]", help="objectives to trade off, in order "
+                   "(the first is the one optimised on the epsilon grid)")
+    p.add_argument("--points", type=positive_int, default=21,
+                   help="weight vectors (weighted) or grid points per objective (sampled epsilon); "
+                   "default 21")
+    p.add_argument("--sampled", action="store_true",
+                   help="epsilon: a sampled grid of --points even when the objectives are integer")
+    p.add_argument("--nadir", metavar="V,V[,V]",
+                   help="epsilon: nadir point to use instead of the payoff table's (one value per objective)")
+    g = p.add_argument_group("NSGA-II")
+    g.add_argument("--pop-size", type=positive_int, default=100, help="population (default 100)")
+    g.add_argument("--generations", type=positive_int, default=200, help="generations (default 200)")
+    g.add_argument("--seed-milp", type=nonnegative_int, default=5, metavar="K",
+                   help="seed the population with the MILP solutions of K weighted sums plus the "
+                   "payoff table (0: random start; default 5)")
+    g.add_argument("--no-repair", action="store_true", help="NSGA-II without the family's repair")
+    a = p.add_argument_group("after the front")
+    a.add_argument("--topsis-weights", metavar="W,W[,W]", help="TOPSIS weights (default equal)")
+    a.add_argument("--reference-front", metavar="CSV",
+                   help="a known front (columns named as the objectives, or the last p columns): "
+                   "IGD+ and hypervolume ratio are reported and it is drawn in the plot")
+    x = p.add_argument_group("parallel")
+    x.add_argument("--workers", type=positive_int, default=1,
+                   help="processes of the local pool for independent solves (default 1: in-process)")
+    x.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address (e.g. tcp://host:8786) instead of the local pool")
+    p.add_argument("--out", metavar="DIR", help="write front.csv, pareto.json and front.png here")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_solve_options(p)
+    p.set_defaults(func=run)
+
+
+# --------------------------------------------------------------------------------------------
+# Sources
+# --------------------------------------------------------------------------------------------
+
+
+def _floats(text: str | None, what: str, n: int | None = None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"{what}: expected comma-separated numbers, found {text!r}") from None
+    if n is not None and len(values) != n:
+        raise UsageError(f"{what}: expected {n} values (one per objective), found {len(values)}")
+    return values
+
+
+def _select(available: dict[str, str], text: str | None, default: list[str]) -> dict[str, str]:
+    names = default if text is None else [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise UsageError(
+            f"--objectives: unknown {', '.join(unknown)}; available: {', '.join(available)}"
+        )
+    if len(set(names)) != len(names) or len(names) < 2:
+        raise UsageError(f"--objectives: need at least 2 distinct objectives, found {names}")
+    return {n: available[n] for n in names}
+
+
+def load_user_function(spec: str) -> Callable[[], Any]:
+    """``path/to/file.py:function`` -> the function (clear errors, exit 2)."""
+    path_text, sep, func_name = spec.rpartition(":")
+    if not sep or not path_text or not func_name:
+        raise UsageError(f"--model: expected FILE.py:FUNCTION, found {spec!r}")
+    path = Path(path_text)
+    if not path.is_file():
+        raise UsageError(f"--model: file not found: {path}")
+    module_name = f"optmodels_user_model_{abs(hash(str(path.resolve())))}"
+    module_spec = importlib.util.spec_from_file_location(module_name, path)
+    if module_spec is None or module_spec.loader is None:
+        raise UsageError(f"--model: cannot import {path} (expected a .py file)")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_name] = module  # so the model's classes pickle for worker processes
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as exc:
+        raise UsageError(f"--model: importing {path} failed: {type(exc).__name__}: {exc}") from exc
+    fn = getattr(module, func_name, None)
+    if not callable(fn):
+        public = [n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n))]
+        raise UsageError(f"--model: {path} has no function {func_name!r} (it has: {', '.join(public)})")
+    return fn
+
+
+def user_source(args: argparse.Namespace) -> Source:
+    import pyomo.environ as pyo
+
+    from solvers.epsilon import model_objectives
+
+    fn = load_user_function(args.model)
+    model = fn()
+    if not isinstance(model, pyo.Block):
+        raise UsageError(f"--model: {args.model} returned {type(model).__name__}, not a Pyomo model")
+    available = model_objectives(model)
+    if len(available) < 2:
+        raise UsageError(
+            f"--model: the model has {len(available)} objective(s) ({', '.join(available) or 'none'}); "
+            "a front needs at least 2 (an ObjectiveList or several named Objective components)"
+        )
+    selected = _select(available, args.objectives, list(available))
+    holder: dict[str, Any] = {}
+
+    def problem():
+        from solvers.moea import linear_model_problem
+
+        try:
+            holder["problem"] = linear_model_problem(model, selected)
+        except ValueError as exc:
+            raise UsageError(f"--method nsga2: {exc}") from exc
+        return holder["problem"]
+
+    return Source(
+        label=args.model,
+        objectives=selected,
+        build_model=lambda: model,
+        build_problem=problem,
+        to_x=lambda values: holder["problem"].to_x(values),
+    )
+
+
+def adapter_module(family: str):
+    """The family's ``pareto`` adapter module, beside its registry entry."""
+    from optmodels import registry
+
+    package = registry.FAMILIES[family].rsplit(".", 1)[0]
+    try:
+        return importlib.import_module(f"{package}.pareto")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"{package}.pareto":
+            raise UsageError(f"family {family!r} has no multi-objective adapter ({package}.pareto)") from None
+        raise
+
+
+def family_source(args: argparse.Namespace) -> Source:
+    from optmodels import registry
+
+    family, instance = registry.load_instance(args.file)
+    adapter = adapter_module(family)
+    available = dict(adapter.objectives())
+    default = list(getattr(adapter, "DEFAULT_OBJECTIVES", list(available)[:2]))
+    selected = _select(available, args.objectives, default)
+    names = list(selected)
+    return Source(
+        label=f"{args.file} ({family})",
+        objectives=selected,
+        build_model=lambda: adapter.build_model(instance, names),
+        build_problem=lambda: adapter.problem(instance, names),
+        summary=adapter.decision_summary,
+        decision=getattr(adapter, "decision_vector", None),
+        to_x=None,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------------
+
+
+def compute_front(source: Source, args: argparse.Namespace, options) -> Any:
+    """Run the chosen method on the source; returns the ParetoResult."""
+    from solvers.epsilon import epsilon_front
+    from solvers.moea import nsga2_front
+    from solvers.weighted_sum import weighted_sum_front
+
+    progress = not args.no_progress
+    p = len(source.objectives)
+    if args.method == "weighted":
+        return weighted_sum_front(source.build_model(), source.objectives, points=args.points,
+                                  options=options, workers=args.workers, scheduler=args.scheduler,
+                                  summary=source.summary, progress=progress)
+    if args.method == "epsilon":
+        return epsilon_front(source.build_model(), source.objectives,
+                             exact=False if args.sampled else None, points=args.points,
+                             nadir=_floats(args.nadir, "--nadir", p), options=options,
+                             workers=args.workers, scheduler=args.scheduler,
+                             summary=source.summary, progress=progress)
+    # NSGA-II
+    problem = source.build_problem()
+    initial = None
+    ideal = nadir = None
+    if args.seed_milp > 0:
+        seeds = weighted_sum_front(source.build_model(), source.objectives, points=args.seed_milp,
+                                   options=options, workers=args.workers, scheduler=args.scheduler,
+                                   summary=source.summary, decision=source.decision)
+        ideal, nadir = seeds.ideal, seeds.nadir
+        if source.to_x is not None:
+            initial = [source.to_x(d) for d in seeds.decisions]
+        elif source.decision is not None:
+            initial = [np.asarray(d) for d in seeds.decisions]
+        else:
+            print("optmodels: note: this family gives no decision_vector(); NSGA-II starts "
+                  "without MILP seeds", file=sys.stderr)
+    return nsga2_front(problem, pop_size=args.pop_size, generations=args.generations,
+                       seed=args.seed, initial=initial, repair=None if args.no_repair else "problem",
+                       summary=source.summary, ideal=ideal, nadir=nadir, progress=progress)
+
+
+def read_reference_front(path: str, objectives: list[str]) -> np.ndarray:
+    import pandas as pd
+
+    file = Path(path)
+    if not file.is_file():
+        raise UsageError(f"--reference-front: file not found: {file}")
+    df = pd.read_csv(file)
+    if all(n in df.columns for n in objectives):
+        return df[objectives].to_numpy(dtype=float)
+    numeric = df.select_dtypes("number")
+    if numeric.shape[1] < len(objectives):
+        raise InstanceError(file=file, expected=f"{len(objectives)} numeric columns",
+                            found=f"{numeric.shape[1]}")
+    return numeric.iloc[:, -len(objectives):].to_numpy(dtype=float)
+
+
+def summary_text(result: Any, reference: np.ndarray | None, topsis_weights: list[float] | None) -> str:
+    from optmodels.report import table_text
+
+    lines = [
+        f"Pareto front by {result.method}: {len(result)} non-dominated points"
+        + (" (exact: every non-dominated point)" if result.exact else "")
+        + ("" if result.complete else " -- INCOMPLETE"),
+    ]
+    lines += [f"  note: {n}" for n in result.notes]
+    if result.hypervolume is not None:
+        lines.append(
+            f"  hypervolume {result.hypervolume:.6g} (objectives normalised by ideal "
+            f"{np.round(result.ideal, 6).tolist()} and nadir {np.round(result.nadir, 6).tolist()}; "
+            f"reference point {np.round(result.reference_point, 6).tolist()} = 1.1 per axis)"
+        )
+    if reference is not None and len(result):
+        from solvers.pareto import hypervolume
+
+        hv_ref = hypervolume(reference, result.senses, result.ideal, result.nadir)
+        ratio = result.hypervolume / hv_ref if hv_ref > 0 else float("nan")
+        lines.append(f"  vs reference front ({len(reference)} points): IGD+ "
+                     f"{result.igd_plus(reference):.4g}, hypervolume ratio {ratio:.4f}")
+    lines.append(f"  solves/evaluations {result.solves}, time {result.timings.get('total', 0):.2f} s")
+    if len(result):
+        frame = result.frame(topsis_weights=topsis_weights)
+        knee = int(np.flatnonzero(frame["knee"].to_numpy())[0])
+        best = int(np.argmin(frame["topsis_rank"].to_numpy()))
+        for label, i in (("knee point", knee), ("TOPSIS best", best)):
+            values = ", ".join(f"{n}={v:.6g}" for n, v in zip(result.objectives, result.points[i]))
+            lines.append(f"  {label}: {values}  [{result.summaries[i] if result.summaries else ''}]")
+        rows = frame.head(20).to_dict("records")
+        lines.append(table_text(rows, [*result.objectives, "topsis_rank"]))
+        if len(frame) > 20:
+            lines.append(f"  ... {len(frame) - 20} more points (see front.csv)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from optmodels.cli import solve_options
+    from optmodels.io import atomic_output_dir
+    from solvers.pareto import plot_front, write_front_csv, write_pareto_json
+
+    if (args.file is None) == (args.model is None):
+        raise UsageError("give an instance FILE or --model FILE.py:FUNCTION (exactly one)")
+    if args.scheduler and args.workers > 1:
+        raise UsageError("--workers and --scheduler exclude each other")
+    source = user_source(args) if args.model else family_source(args)
+    p = len(source.objectives)
+    topsis_weights = _floats(args.topsis_weights, "--topsis-weights", p)
+    if topsis_weights is not None and (min(topsis_weights) < 0 or sum(topsis_weights) <= 0):
+        raise UsageError("--topsis-weights: expected non-negative weights with a positive sum")
+    reference = (read_reference_front(args.reference_front, list(source.objectives))
+                 if args.reference_front else None)
+    t0 = time.perf_counter()
+    try:
+        result = compute_front(source, args, solve_options(args))
+    except RuntimeError as exc:  # the payoff table found no optimum: infeasible or unbounded
+        print(f"optmodels: no front: {exc}", file=sys.stderr)
+        return 1
+    print(f"{source.label}: objectives "
+          + ", ".join(f"{n} ({s})" for n, s in source.objectives.items()))
+    print(summary_text(result, reference, topsis_weights))
+    if args.out:
+        from optmodels.report import use_agg
+
+        use_agg()
+        with atomic_output_dir(args.out) as tmp:
+            write_front_csv(result, tmp / "front.csv", topsis_weights=topsis_weights)
+            write_pareto_json(result, tmp / "pareto.json", source=source.label,
+                              command=" ".join(sys.argv), wall_seconds=time.perf_counter() - t0)
+            if len(result):
+                plot_front(result, tmp / "front.png", reference_front=reference)
+        print(f"wrote {args.out}/front.csv, pareto.json" + (", front.png" if len(result) else ""))
+    if not len(result):
+        print("optmodels: no feasible point found", file=sys.stderr)
+        return 1
+    return 0
