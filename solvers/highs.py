@@ -319,13 +319,22 @@ class StandardFormModel:
         build_seconds: float = 0.0,
         handoff_seconds: float | None = None,
         load: bool = True,
+        warm_start: bool = False,
     ) -> SolveResult:
+        """Run HiGHS on the loaded model.
+
+        ``warm_start``: hand the integer values currently held by the Pyomo variables to HiGHS
+        as a (partial) MIP start; HiGHS completes the continuous part and, if the point is
+        feasible, starts from it as its incumbent.
+        """
         options = options or SolveOptions()
         cpu0 = time.process_time()
         h = self.highs
         for name, value in options.highs_options().items():
             if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
                 raise ValueError(f"HiGHS does not accept option {name}={value!r}")
+        if warm_start and self.is_mip:
+            self.set_start()
 
         t0 = time.perf_counter()
         h.run()
@@ -398,6 +407,19 @@ class StandardFormModel:
             nodes=int(info.mip_node_count) if self.is_mip else None,
             size=self.size,
         )
+
+    def set_start(self) -> int:
+        """Pass the integer columns' current Pyomo values to HiGHS as a partial MIP start.
+
+        Returns the number of values passed (columns without a value are left to HiGHS).
+        """
+        idx = np.flatnonzero(self.integer)
+        vals = np.array([self.columns[i].value for i in idx], dtype=object)
+        known = np.array([v is not None for v in vals], dtype=bool)
+        idx, vals = idx[known], np.round(vals[known].astype(float))
+        if idx.size:
+            self.highs.setSolution(int(idx.size), idx.astype(np.int32), vals.astype(float))
+        return int(idx.size)
 
     def _infeasibility(self) -> Infeasibility:
         """Ask HiGHS for an IIS and name its rows and columns; never raises."""
@@ -509,11 +531,13 @@ def solve(
     *,
     build_seconds: float = 0.0,
     backend: str = "auto",
+    warm_start: bool = False,
 ) -> SolveResult:
     """Solve a Pyomo model with HiGHS and return a :class:`SolveResult` (never raises on status).
 
     ``backend``: ``"auto"`` (standard form for linear objectives, contrib ``highs`` for
-    quadratic ones), ``"standard_form"`` or ``"contrib_highs"``.
+    quadratic ones), ``"standard_form"`` or ``"contrib_highs"``. ``warm_start``: use the integer
+    values held in the model's variables as a MIP start (standard-form path).
     """
     options = options or SolveOptions()
     if backend == "auto":
@@ -523,7 +547,7 @@ def solve(
     if backend != "standard_form":
         raise ValueError(f"unknown backend {backend!r}; expected auto, standard_form or contrib_highs")
     compiled = StandardFormModel(model)
-    return compiled.run(options, build_seconds=build_seconds)
+    return compiled.run(options, build_seconds=build_seconds, warm_start=warm_start)
 
 
 def iter_var_values(model: pyo.Block, names: Iterable[str]) -> dict[str, dict[Any, float]]:

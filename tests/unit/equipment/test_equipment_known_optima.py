@@ -1,0 +1,97 @@
+"""Known optima: every tiny instance against brute-force enumeration, re-checked by the evaluator."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from optmodels.equipment import EquipmentInstance, evaluate, solve_instance
+from optmodels.equipment.formulation import build
+from solvers import solve
+
+TINY = ["tiny_cost.toml", "tiny_utilisation.toml", "tiny_equity.toml", "tiny_gini_lower.toml"]
+
+
+def brute_force(instance: EquipmentInstance, objective: str) -> tuple[float, int]:
+    """Best objective over every 0/1 plan that the evaluator finds feasible (and their count)."""
+    d = instance.data
+    best, count = np.inf, 0
+    for bits in itertools.product((0, 1), repeat=d.n_hospitals * d.n_years):
+        ev = evaluate(instance, np.array(bits, dtype=float).reshape(d.n_hospitals, d.n_years))
+        if ev.feasible:
+            count += 1
+            best = min(best, ev.objective(objective))
+    return best, count
+
+
+@pytest.fixture(scope="module")
+def manifest(instances_dir):
+    data = json.loads((instances_dir / "equipment" / "manifest.json").read_text())
+    return {e["file"]: e for e in data["instances"]}
+
+
+@pytest.mark.parametrize("name", TINY)
+def test_tiny_optimum_equals_brute_force(name, instances_dir, manifest):
+    inst = EquipmentInstance.from_file(instances_dir / "equipment" / name)
+    best, count = brute_force(inst, inst.objective)
+    assert count > 0
+    sol = solve_instance(inst)
+    assert sol.result.is_optimal
+    assert sol.result.objective == pytest.approx(best, rel=1e-7, abs=1e-9)
+    assert sol.result.objective == pytest.approx(manifest[name]["optimum"], rel=manifest[name]["tolerance"])
+    # Independent check: the evaluator finds the plan feasible and recomputes the objective.
+    assert sol.evaluation.feasible, sol.evaluation.violations
+    assert sol.evaluation.objective(inst.objective) == pytest.approx(sol.result.objective, rel=1e-7, abs=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["mean", "each_year"])
+@pytest.mark.parametrize("lo", [0.08, 0.12])
+def test_gini_lower_bound_binds_in_both_modes(instances_dir, mode, lo):
+    raw = EquipmentInstance.from_file(instances_dir / "equipment" / "tiny_cost.toml").model_dump()
+    raw["gini"] = {"lo": lo, "hi": 0.3, "mode": mode}
+    inst = EquipmentInstance.model_validate(raw)
+    best, _ = brute_force(inst, "cost")
+    unconstrained = solve_instance(EquipmentInstance.model_validate({**raw, "gini": {"lo": None, "hi": 0.3, "mode": mode}}))
+    assert best > unconstrained.result.objective + 1e-6  # the lower bound really binds
+    for strategy in ("lazy", "full"):
+        sol = solve_instance(inst, strategy=strategy)
+        assert sol.result.objective == pytest.approx(best, rel=1e-7)
+        assert sol.evaluation.feasible
+        gini = sol.evaluation.gini
+        if mode == "each_year":
+            assert (gini >= lo - 1e-9).all()
+        else:
+            assert gini.mean() >= lo - 1e-9
+
+
+def test_relaxation_bounds_the_milp(instances_dir):
+    inst = EquipmentInstance.from_file(instances_dir / "equipment" / "tiny_gini_lower.toml")
+    lp = solve(build(inst, relax=True))
+    milp = solve_instance(inst, strategy="full")
+    assert lp.is_optimal and milp.result.is_optimal
+    assert lp.objective <= milp.result.objective + 1e-7
+
+
+def test_secant_epigraph_is_exact_at_integer_counts(instances_dir):
+    """The MILP's waiting cost equals the exact Erlang-C waiting cost of its own plan."""
+    inst = EquipmentInstance.from_file(instances_dir / "equipment" / "tiny_cost.toml")
+    sol = solve_instance(inst)
+    d = inst.data
+    w = sol.result.values("w")
+    milp_waiting = d.b * d.hours * float(w.sum())
+    assert milp_waiting == pytest.approx(float(sol.evaluation.waiting.sum()), rel=1e-7)
+
+
+def test_provincial_instance_solves_to_its_known_optimum(instances_dir, manifest):
+    entry = manifest["provincial.json"]
+    inst = EquipmentInstance.from_file(instances_dir / "equipment" / "provincial.json")
+    sol = solve_instance(inst)
+    assert sol.result.is_optimal
+    assert sol.result.objective == pytest.approx(entry["optimum"], rel=entry["tolerance"])
+    assert sol.evaluation.feasible
+    assert sol.evaluation.cost == pytest.approx(sol.result.objective, rel=1e-7)
+    d = inst.data
+    assert d.gini_lo <= sol.evaluation.mean_gini <= d.gini_hi

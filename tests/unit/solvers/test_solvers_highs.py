@@ -1,0 +1,104 @@
+"""The solver layer on small models whose answers are known by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pyomo.environ as pyo
+import pytest
+
+from solvers import SolutionStatus, SolveError, SolveOptions, StandardFormModel, Termination, solve
+
+
+def knapsack() -> pyo.ConcreteModel:
+    model = pyo.ConcreteModel()
+    model.I = pyo.RangeSet(5)
+    model.x = pyo.Var(model.I, domain=pyo.Binary)
+    model.y = pyo.Var(bounds=(0, 10))
+    model.cap = pyo.Constraint(expr=sum(i * model.x[i] for i in model.I) + model.y <= 7.5)
+    model.value = pyo.Objective(expr=sum((i + 1) * model.x[i] for i in model.I) + 0.5 * model.y, sense=pyo.maximize)
+    return model
+
+
+def test_milp_optimum_bound_gap_and_tables():
+    # Items 1, 2, 4 (weights 7, values 2+3+5=10) plus y = 0.5 -> 10.25; checked by hand:
+    # every other subset of weight <= 7.5 is worth less (e.g. {3,4}: 4+5 + 0.25 = 9.25).
+    result = solve(knapsack())
+    assert result.termination is Termination.OPTIMAL
+    assert result.solution_status is SolutionStatus.OPTIMAL
+    assert result.objective == pytest.approx(10.25)
+    assert result.bound == pytest.approx(10.25)
+    assert result.gap == pytest.approx(0.0, abs=1e-9)
+    x = result.values("x")
+    assert x.to_dict() == {1: 1.0, 2: 1.0, 3: 0.0, 4: 1.0, 5: 0.0}
+    assert result.values("y").iloc[0] == pytest.approx(0.5)
+    assert result.size["integers"] == 5
+    assert result.timings.total >= result.timings.solve > 0
+    assert dataclasses.is_dataclass(result) and result.options == SolveOptions()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.objective = 0  # type: ignore[misc]
+
+
+def test_values_are_loaded_into_pyomo():
+    model = knapsack()
+    solve(model)
+    assert pyo.value(model.value) == pytest.approx(10.25)
+
+
+def test_resolve_after_bound_change_without_rebuild():
+    model = knapsack()
+    compiled = StandardFormModel(model)
+    assert compiled.run().objective == pytest.approx(10.25)
+    compiled.set_constraint_bounds(model.cap, None, 3.0)  # capacity 3: items {1,2} = 5
+    assert compiled.run().objective == pytest.approx(5.0)
+    compiled.set_constraint_bounds(model.cap, None, 7.5)
+    assert compiled.run().objective == pytest.approx(10.25)
+
+
+def test_infeasible_reports_an_iis():
+    model = knapsack()
+    model.too_much = pyo.Constraint(expr=model.x[1] + model.x[2] >= 3)
+    result = solve(model)
+    assert result.termination is Termination.INFEASIBLE
+    assert not result.has_solution and result.objective is None
+    assert "too_much" in result.infeasibility.constraints
+    assert "infeasible" in result.verdict and "too_much" in result.verdict
+    with pytest.raises(SolveError):
+        result.raise_if_not_optimal()
+
+
+def test_unbounded_verdict():
+    model = pyo.ConcreteModel()
+    model.x = pyo.Var()
+    model.c = pyo.Constraint(expr=model.x <= 3)
+    model.o = pyo.Objective(expr=model.x)
+    result = solve(model)
+    assert result.termination is Termination.UNBOUNDED
+    assert not result.has_solution
+
+
+def test_convex_qp_goes_through_contrib_highs():
+    # min x0^2 + 2 x1^2 s.t. x0 + x1 = 1: x0 = 2/3, x1 = 1/3, objective 2/3.
+    model = pyo.ConcreteModel()
+    model.x = pyo.Var([0, 1])
+    model.c = pyo.Constraint(expr=model.x[0] + model.x[1] == 1)
+    model.o = pyo.Objective(expr=model.x[0] ** 2 + 2 * model.x[1] ** 2)
+    result = solve(model)
+    assert result.backend == "contrib_highs"
+    assert result.is_optimal
+    assert result.objective == pytest.approx(2 / 3, rel=1e-6)
+    assert result.values("x").to_dict() == pytest.approx({0: 2 / 3, 1: 1 / 3}, rel=1e-5)
+
+
+def test_options_validate_and_reach_highs():
+    with pytest.raises(ValueError, match="time_limit"):
+        SolveOptions(time_limit=0)
+    with pytest.raises(ValueError, match="does not accept"):
+        solve(knapsack(), SolveOptions(solver_options={"no_such_option": 1}))
+
+
+def test_needs_one_active_objective():
+    model = knapsack()
+    model.other = pyo.Objective(expr=model.y)
+    with pytest.raises(ValueError, match="exactly one active objective"):
+        solve(model)
