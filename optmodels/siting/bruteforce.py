@@ -44,7 +44,7 @@ def _assignment_value(inst: SitingInstance, y: np.ndarray, model: str) -> float 
     ok = np.isfinite(cost) & y[None, :]
     if limit is not None:
         ok &= cost <= limit
-    I, J = np.nonzero(ok)
+    I, J = np.nonzero(ok)  # noqa: E741 - the symbols of the module docstring
     K = len(I)
     single = par.assignment == "single"
     # variables: x_k (k < K) and, for p_center, D (last)
@@ -102,24 +102,24 @@ def _assignment_value(inst: SitingInstance, y: np.ndarray, model: str) -> float 
         value = sense * res.fun
     else:
         A_ub, b_ub, A_eq, b_eq = [], [], [], []
-        for r, l, h in zip(A, lo, hi):
-            if l == h:
+        for r, low, h in zip(A, lo, hi, strict=True):
+            if low == h:
                 A_eq.append(r)
                 b_eq.append(h)
             else:
                 if np.isfinite(h):
                     A_ub.append(r)
                     b_ub.append(h)
-                if np.isfinite(l) and l > 0:
+                if np.isfinite(low) and low > 0:
                     A_ub.append(-r)
-                    b_ub.append(-l)
+                    b_ub.append(-low)
         res = linprog(
             sense * c,
             A_ub=np.array(A_ub) if A_ub else None,
             b_ub=b_ub or None,
             A_eq=np.array(A_eq) if A_eq else None,
             b_eq=b_eq or None,
-            bounds=list(zip(np.zeros(nv), ub)),
+            bounds=list(zip(np.zeros(nv), ub, strict=False)),
             method="highs",
         )
         if res.status != 0:

@@ -259,7 +259,7 @@ def _solve_equity(instance: SitingInstance, args: argparse.Namespace, options: A
         with atomic_output_dir(Path(args.out)) as tmp:
             write_json(tmp / "result.json", result_payload(
                 result, family="siting", model=name, objective_name=objective,
-                supply=dict(zip(instance.site_ids, supply.tolist())),
+                supply=dict(zip(instance.site_ids, supply.tolist(), strict=False)),
                 open_sites=[instance.site_ids[j] for j in np.flatnonzero(opened)],
                 accessibility=None if acc is None else {"measure": acc["measure"], **acc["summary"]},
             ))

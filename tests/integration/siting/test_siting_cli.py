@@ -17,11 +17,14 @@ def test_solve_small_writes_everything(instances_dir, tmp_path, capsys):
     rc = main(["solve", str(instances_dir / "siting" / entry["file"]), "--out", str(out)])
     text = capsys.readouterr().out
     assert rc == 0
-    assert "status      optimal" in text and "all constraints hold" in text
-    assert "access      2SFCA d0=4" in text and "before      existing sites only" in text
+    assert "status      optimal" in text
+    assert "all constraints hold" in text
+    assert "access      2SFCA d0=4" in text
+    assert "before      existing sites only" in text
     result = json.loads((out / "result.json").read_text())
     assert result["objective"] == pytest.approx(entry["known_optimum"], rel=1e-6)
-    assert result["model"] == "p_median" and result["violations"] == []
+    assert result["model"] == "p_median"
+    assert result["violations"] == []
     for name in ("sites.csv", "assignments.csv", "accessibility.csv", "map.png"):
         assert (out / name).stat().st_size > 0, name
 
@@ -31,7 +34,8 @@ def test_model_override_matches_the_other_file(instances_dir, capsys):
     text = capsys.readouterr().out
     manifest = json.loads((instances_dir / "siting" / "manifest.json").read_text())
     known = next(e for e in manifest["instances"] if e["file"] == "small/small_p_center.json")["known_optimum"]
-    assert rc == 0 and f"max_distance (min) = {known:.10g}" in text
+    assert rc == 0
+    assert f"max_distance (min) = {known:.10g}" in text
 
 
 def test_bad_input_exits_2_without_traceback(tmp_path, instances_dir, capsys):
@@ -41,7 +45,8 @@ def test_bad_input_exits_2_without_traceback(tmp_path, instances_dir, capsys):
     bad.write_text(json.dumps(doc))
     assert main(["solve", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "parameters.p" in err and "Traceback" not in err
+    assert "parameters.p" in err
+    assert "Traceback" not in err
     assert main(["solve", str(instances_dir / "siting" / "small" / "small_p_median.json"), "--model", "nope"]) == 2
     assert main(["solve", str(bad), "--out", str(tmp_path / "o")]) == 2
     assert not (tmp_path / "o").exists()
@@ -56,7 +61,8 @@ def test_time_limit_reports_incumbent_and_bound(instances_dir, capsys):
     assert "termination time_limit" in text
     assert rc in (0, 1)
     if rc == 0:
-        assert "solution feasible" in text and "bound" in text
+        assert "solution feasible" in text
+        assert "bound" in text
 
 
 def test_generate_is_deterministic_and_city_scale(tmp_path, capsys):
@@ -66,7 +72,8 @@ def test_generate_is_deterministic_and_city_scale(tmp_path, capsys):
     assert a.read_bytes() == b.read_bytes()
     assert main(["validate", str(a)]) == 0
     text = capsys.readouterr().out
-    assert "2000 demand points x 200 sites" in text and "12 existing" in text
+    assert "2000 demand points x 200 sites" in text
+    assert "12 existing" in text
     c = tmp_path / "c.json"
     main(["generate", "siting", "--demand", "2000", "--sites", "200", "--seed", "8", "-o", str(c)])
     assert c.read_bytes() != a.read_bytes()

@@ -121,7 +121,8 @@ def test_capacity_below_demand_and_missing_table(tmp_path):
 def test_from_arrays_dataframes_and_with_changes():
     cost = np.array([[1.0, 4.0], [3.0, 1.0], [2.0, 2.0]])
     inst = SitingInstance.from_arrays(cost, [1, 2, 3], site_ids=["A", "B"], model="mclp", p=1, radius=2.0, access_d0=3.0)
-    assert inst.site_ids == ["A", "B"] and inst.access.d0 == 3.0
+    assert inst.site_ids == ["A", "B"]
+    assert inst.access.d0 == 3.0
     assert inst.with_changes("p_center").model == "p_center"
     with pytest.raises(InstanceError, match="parameters.p"):
         inst.with_changes(p=5)

@@ -55,7 +55,8 @@ def test_relaxation_bounds_the_milp(instances_dir):
     inst = load(instances_dir / "siting" / "small" / "small_p_median_capacitated_single.json")
     mip = solve(build(inst))
     lp = solve(build(inst, relax=True))
-    assert lp.is_optimal and mip.is_optimal
+    assert lp.is_optimal
+    assert mip.is_optimal
     assert lp.objective <= mip.objective + 1e-9
     # and capacity matters: the uncapacitated optimum is strictly better
     free = solve(build(inst.with_changes(capacitated=False)))
@@ -102,7 +103,8 @@ def test_existing_closable_site_can_close_at_a_saving():
     mdl = build(wide)
     res = solve(mdl)
     y, _ = decode(mdl)
-    assert res.objective == pytest.approx(2.0 - 3.0) and list(y) == [False, True]
+    assert res.objective == pytest.approx(2.0 - 3.0)
+    assert list(y) == [False, True]
     assert evaluate(wide, y).objectives["cost"] == pytest.approx(-1.0)
 
 
