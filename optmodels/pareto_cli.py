@@ -21,8 +21,10 @@ Family instances
         the family's vectorised Problem, for NSGA-II;
     ``decision_summary(model_or_x) -> str``
         one line describing a decision (a solved Pyomo model or an NSGA-II vector);
-    ``decision_vector(model) -> np.ndarray`` *(optional)*
+    ``decision_vector(instance, model) -> np.ndarray`` *(optional)*
         the NSGA-II decision vector of a solved model, to seed NSGA-II with MILP solutions;
+    ``solve_options(instance, options) -> SolveOptions`` *(optional)*
+        the family's tuned HiGHS options for its MILP;
     ``INSTANCE``
         path of the shipped multi-objective instance.
 
@@ -66,6 +68,7 @@ class Source:
     summary: Callable[[Any], str] | None = None
     decision: Callable[[Any], Any] | None = None
     to_x: Callable[[Any], np.ndarray] | None = None
+    tune: Callable[[Any], Any] | None = None  # SolveOptions -> the family's tuned SolveOptions
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,10 +227,13 @@ def adapter_module(family: str):
 
 
 def family_source(args: argparse.Namespace) -> Source:
+    import functools
+
     from optmodels import registry
 
     family, instance = registry.load_instance(args.file)
     adapter = adapter_module(family)
+    vector = getattr(adapter, "decision_vector", None)
     available = dict(adapter.objectives())
     default = list(getattr(adapter, "DEFAULT_OBJECTIVES", list(available)[:2]))
     selected = _select(available, args.objectives, default)
@@ -238,8 +244,10 @@ def family_source(args: argparse.Namespace) -> Source:
         build_model=lambda: adapter.build_model(instance, names),
         build_problem=lambda: adapter.problem(instance, names),
         summary=adapter.decision_summary,
-        decision=getattr(adapter, "decision_vector", None),
+        decision=functools.partial(vector, instance) if vector else None,
         to_x=None,
+        tune=functools.partial(adapter.solve_options, instance)
+        if hasattr(adapter, "solve_options") else None,
     )
 
 
@@ -284,7 +292,8 @@ def compute_front(source: Source, args: argparse.Namespace, options) -> Any:
                   "without MILP seeds", file=sys.stderr)
     return nsga2_front(problem, pop_size=args.pop_size, generations=args.generations,
                        seed=args.seed, initial=initial, repair=None if args.no_repair else "problem",
-                       summary=source.summary, ideal=ideal, nadir=nadir, progress=progress)
+                       summary=getattr(problem, "summary", None) or source.summary,
+                       ideal=ideal, nadir=nadir, progress=progress)
 
 
 def read_reference_front(path: str, objectives: list[str]) -> np.ndarray:
@@ -358,7 +367,10 @@ def run(args: argparse.Namespace) -> int:
                  if args.reference_front else None)
     t0 = time.perf_counter()
     try:
-        result = compute_front(source, args, solve_options(args))
+        options = solve_options(args)
+        if source.tune is not None:
+            options = source.tune(options)
+        result = compute_front(source, args, options)
     except RuntimeError as exc:  # the payoff table found no optimum: infeasible or unbounded
         print(f"optmodels: no front: {exc}", file=sys.stderr)
         return 1

@@ -34,8 +34,8 @@ Steps
 1. **Lexicographic payoff table**: for each k optimise ``g_k``, then each other objective in
    turn with the previous ones held at their optima (so no weakly dominated row). The ideal is
    the diagonal, the nadir estimate the worst value in each column.
-2. **Grid** over ``e_2 .. e_p``. *Exact mode* (automatic when every objective has integer
-   coefficients on integer variables): step 1, so every integer value is a grid point and every
+2. **Grid** over ``e_2 .. e_p``. *Exact mode* (automatic when every constrained objective
+   ``2..p`` has integer coefficients on integer variables; the first may be any): step 1, so every integer value is a grid point and every
    non-dominated point is found (Mavrotas & Florios 2013, section 3). Otherwise ``points`` grid
    points per objective (a sampled front).
 3. **Bypass and early exit**, in the flag-array form of AUGMECON-R (Nikas et al. 2022), which
@@ -481,9 +481,9 @@ def epsilon_front(
         Names (or ``{name: sense}``) of the objectives, the first being the one optimised on the
         grid; default: every objective of the model in declaration order.
     exact
-        ``True``: grid step 1 (every non-dominated point; requires integer-valued objectives);
-        ``False``: ``points`` grid points per constrained objective; ``None``: exact when every
-        objective is integer-valued.
+        ``True``: grid step 1 (every non-dominated point; requires integer-valued constrained
+        objectives 2..p); ``False``: ``points`` grid points per constrained objective; ``None``:
+        exact when objectives 2..p are integer-valued.
     points
         Grid points per constrained objective in sampled mode.
     nadir
@@ -508,10 +508,12 @@ def epsilon_front(
     t0 = time.perf_counter()
     options = options or SolveOptions()
     mo = MultiObjectiveModel(model, objectives)
+    # Exactness needs integer values only on the constrained objectives (2..p): their grid of
+    # step 1 then contains every non-dominated value, and the primary objective is optimised.
     if exact is None:
-        exact = bool(mo.integer_valued.all())
-    elif exact and not mo.integer_valued.all():
-        bad = [n for n, i in zip(mo.names, mo.integer_valued, strict=False) if not i]
+        exact = bool(mo.integer_valued[1:].all())
+    elif exact and not mo.integer_valued[1:].all():
+        bad = [n for n, i in zip(mo.names[1:], mo.integer_valued[1:], strict=True) if not i]
         raise ValueError(
             f"exact mode needs integer-valued objectives (integer coefficients on integer "
             f"variables); not integer-valued: {bad}"
