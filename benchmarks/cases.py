@@ -1,0 +1,247 @@
+"""The frozen benchmark cases and the profiles that select them.
+
+A :class:`Case` is everything needed to reproduce one run: family, model, how the instance is
+made (generator parameters and seed, a shipped file, or an OR-Library file), the solve
+options, and -- when one is known -- the optimum the run must reproduce. Cases are plain
+frozen dataclasses so the registry below reads as a table and a run can be echoed exactly.
+
+Profiles
+--------
+``quick``
+    seconds; the CI smoke test (tiny instances with known optima from each family).
+``standard``
+    minutes; every family at growing sizes, including p-median 1000 x 100, siting 2000 x 200
+    and equipment 31 regions x 300 hospitals x 5 years (the scale targets of issue 6).
+``full``
+    everything in ``standard`` plus all 40 OR-Library p-median instances and larger
+    synthetic cases.
+
+Design choice: profiles are nested (quick is in standard is in full) so that a number in the
+``standard`` table is always comparable with the same case in ``full``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+INSTANCES = REPO / "instances"
+
+PROFILES = ("quick", "standard", "full")
+
+
+def shared_dir() -> Path:
+    """``$OPTMODELS_SHARED`` or ``<repo>/../shared`` (the OR-Library files live there)."""
+    return Path(os.environ.get("OPTMODELS_SHARED", REPO.parent / "shared")).resolve()
+
+
+def orlib_dir() -> Path:
+    return shared_dir() / "data" / "orlib" / "pmed"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark case.
+
+    Parameters
+    ----------
+    name
+        unique id, used in tables and plots.
+    family, model
+        suite family and the model (or objective) solved.
+    source
+        ``generate`` (family generator with ``params`` and ``seed``), ``file`` (a shipped
+        instance, ``params["file"]`` relative to ``instances/``) or ``orlib``
+        (``params["file"]`` in the shared OR-Library folder).
+    params
+        generator arguments or file name.
+    size_label
+        human size ("1000x100", "31x300x5").
+    time_limit, mip_rel_gap
+        solve options (``None``: HiGHS defaults). A run stopped by the limit is reported with
+        its gap, never as optimal.
+    known_optimum, tolerance
+        the value the run must reproduce (relative tolerance); ``None`` when unknown.
+    profile
+        the smallest profile that includes the case.
+    peers
+        peers that can run the same instance (``highspy``; ``spopt`` for siting).
+    """
+
+    name: str
+    family: str
+    model: str
+    source: str
+    params: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    size_label: str = ""
+    time_limit: float | None = 600.0
+    mip_rel_gap: float | None = None
+    known_optimum: float | None = None
+    tolerance: float = 1e-6
+    profile: str = "standard"
+    peers: tuple[str, ...] = ("highspy",)
+
+    def in_profile(self, profile: str) -> bool:
+        return PROFILES.index(self.profile) <= PROFILES.index(profile)
+
+
+def _orlib_optima() -> dict[str, float]:
+    path = orlib_dir() / "pmedopt.txt"
+    if not path.exists():
+        return {}
+    from optmodels.siting.orlib import published_optima
+
+    return published_optima(path)
+
+
+def _orlib_cases() -> list[Case]:
+    optima = _orlib_optima()
+    cases = []
+    for k in range(1, 41):
+        stem = f"pmed{k}"
+        cases.append(
+            Case(
+                name=f"orlib-{stem}",
+                family="siting",
+                model="p_median",
+                source="orlib",
+                params={"file": f"{stem}.txt"},
+                size_label=stem,
+                time_limit=600.0,
+                known_optimum=optima.get(stem),
+                tolerance=1e-9,
+                # pmed1 (100 nodes) is the quick smoke case; pmed1-5 are standard
+                profile="quick" if k == 1 else ("standard" if k <= 5 else "full"),
+            )
+        )
+    return cases
+
+
+def _siting_cases() -> list[Case]:
+    out = []
+    sizes = [
+        (200, 20, "quick"),
+        (500, 100, "standard"),
+        (1000, 100, "standard"),
+        (2000, 200, "standard"),
+        (4000, 400, "full"),
+    ]
+    for nd, ns, prof in sizes:
+        out.append(
+            Case(
+                name=f"siting-p_median-{nd}x{ns}",
+                family="siting",
+                model="p_median",
+                source="generate",
+                params={"n_demand": nd, "n_sites": ns},
+                size_label=f"{nd}x{ns}",
+                profile=prof,
+                peers=("highspy", "spopt"),
+            )
+        )
+    for nd, ns, prof in [(500, 100, "standard"), (1000, 100, "standard"), (2000, 200, "standard"),
+                         (4000, 400, "full")]:
+        out.append(
+            Case(
+                name=f"siting-mclp-{nd}x{ns}",
+                family="siting",
+                model="mclp",
+                source="generate",
+                params={"n_demand": nd, "n_sites": ns},
+                size_label=f"{nd}x{ns}",
+                profile=prof,
+                peers=("highspy", "spopt"),
+            )
+        )
+    return out
+
+
+def _equipment_cases() -> list[Case]:
+    out = [
+        Case(
+            name="equipment-tiny_cost",
+            family="equipment",
+            model="cost",
+            source="file",
+            params={"file": "equipment/tiny_cost.toml"},
+            size_label="3x4x3",
+            known_optimum=63.75654517954058,
+            profile="quick",
+        ),
+        # generate(16, 120, 5, seed=1) is instances/equipment/provincial.json (manifest optimum)
+        Case(
+            name="equipment-16x120x5",
+            family="equipment",
+            model="cost",
+            source="generate",
+            params={"regions": 16, "hospitals": 120, "years": 5},
+            seed=1,
+            size_label="16x120x5",
+            known_optimum=998.8889905793656,
+            tolerance=1e-4,
+            profile="standard",
+        ),
+    ]
+    for m, k, n, prof in [(8, 60, 5, "standard"), (24, 200, 5, "standard"), (31, 300, 5, "standard"),
+                          (31, 600, 10, "full")]:
+        out.append(
+            Case(
+                name=f"equipment-{m}x{k}x{n}",
+                family="equipment",
+                model="cost",
+                source="generate",
+                params={"regions": m, "hospitals": k, "years": n},
+                size_label=f"{m}x{k}x{n}",
+                time_limit=600.0,
+                profile=prof,
+            )
+        )
+    return out
+
+
+def _pricing_cases() -> list[Case]:
+    known = {
+        "seed_model1.yaml": 78.58053034450668,
+        "seed_model2.yaml": 306.1226712959035,
+        "seed_model3.yaml": 404.27810464748643,
+        "elastic_model2.yaml": 254.42001709512795,
+    }
+    out = []
+    for fname, opt in known.items():
+        out.append(
+            Case(
+                name=f"pricing-{fname.split('.')[0]}",
+                family="pricing",
+                model="profit",
+                source="file",
+                params={"file": f"pricing/{fname}"},
+                size_label=fname.split(".")[0],
+                known_optimum=opt,
+                profile="quick" if fname == "seed_model1.yaml" else "standard",
+            )
+        )
+    return out
+
+
+CASES: tuple[Case, ...] = tuple(
+    _siting_cases() + _orlib_cases() + _equipment_cases() + _pricing_cases()
+)
+
+FAMILIES = tuple(sorted({c.family for c in CASES}))
+
+
+def select(profile: str, family: str | None = None, names: list[str] | None = None) -> list[Case]:
+    """The cases of ``profile`` (optionally one family, or only cases whose name contains one
+    of ``names``), in registry order."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    if family is not None and family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}")
+    out = [c for c in CASES if c.in_profile(profile) and (family is None or c.family == family)]
+    if names:
+        out = [c for c in out if any(n in c.name for n in names)]
+    return out
