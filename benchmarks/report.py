@@ -1,0 +1,161 @@
+"""Tables and figures from the rows of a run: medians per case, log-log scaling, phases, overhead."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: the columns of the summary table (medians over repeats, per case and runner)
+SUMMARY = [
+    "case", "runner", "rows", "columns", "nonzeros", "integers", "status", "objective", "gap",
+    "check", "build_wall", "handoff_wall", "highs_reported", "extract_wall", "end_to_end_wall",
+    "overhead",
+]
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Medians of the timings over repeats (one line per case and runner); the last repeat's
+    status/objective/check (repeats of a deterministic solve agree; a disagreement shows up as
+    ``check`` FAIL on some row of the raw CSV)."""
+    if frame.empty:
+        return pd.DataFrame(columns=SUMMARY)
+    timing = ["build_wall", "handoff_wall", "highs_reported", "extract_wall", "end_to_end_wall",
+              "generate_wall", "other_wall", "overhead"]
+    keys = ["case", "runner"]
+    num = frame[keys + timing].copy()
+    for col in timing:
+        num[col] = pd.to_numeric(num[col], errors="coerce")
+    med = num.groupby(keys, sort=False).median().reset_index()
+    last = frame.groupby(keys, sort=False).last().reset_index()
+    cols = ["rows", "columns", "nonzeros", "integers", "status", "objective", "gap", "check",
+            "family", "size_label", "model"]
+    out = med.merge(last[keys + cols], on=keys, how="left")
+    n = frame.groupby(keys, sort=False).size().rename("repeats").reset_index()
+    out = out.merge(n, on=keys)
+    return out[SUMMARY + ["repeats", "generate_wall", "other_wall", "family"]]
+
+
+def peer_ratios(summ: pd.DataFrame) -> pd.DataFrame:
+    """End-to-end of each peer divided by the suite's, per case (>1: the suite is faster)."""
+    suite = summ[summ.runner == "suite"].set_index("case")
+    rows = []
+    for _, r in summ[summ.runner != "suite"].iterrows():
+        if r.case not in suite.index:
+            continue
+        s = suite.loc[r.case]
+        same = (
+            r.objective is not None and s.objective is not None
+            and not pd.isna(r.objective) and not pd.isna(s.objective)
+            and abs(float(r.objective) - float(s.objective)) <= 1e-6 * max(1.0, abs(float(s.objective)))
+        )
+        rows.append({
+            "case": r.case, "peer": r.runner, "suite_s": s.end_to_end_wall,
+            "peer_s": r.end_to_end_wall, "peer_over_suite": r.end_to_end_wall / s.end_to_end_wall,
+            "suite_objective": s.objective, "peer_objective": r.objective,
+            "same_objective": bool(same), "peer_status": r.status,
+        })
+    return pd.DataFrame(rows)
+
+
+def markdown(frame: pd.DataFrame, floatfmt: str = ".4g") -> str:
+    """A GitHub table without the ``tabulate`` dependency."""
+    def fmt(v):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return ""
+        if isinstance(v, (float, np.floating)):
+            return format(float(v), floatfmt)
+        return str(v)
+
+    head = "| " + " | ".join(frame.columns) + " |"
+    sep = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, sep, *body])
+
+
+# --------------------------------------------------------------------------------------------
+# figures
+# --------------------------------------------------------------------------------------------
+
+
+def fit_exponent(size: np.ndarray, seconds: np.ndarray) -> float:
+    """Slope of log(seconds) on log(size) by least squares (``nan`` with < 2 distinct sizes)."""
+    ok = (size > 0) & (seconds > 0) & np.isfinite(seconds)
+    if len(np.unique(size[ok])) < 2:
+        return math.nan
+    return float(np.polyfit(np.log(size[ok]), np.log(seconds[ok]), 1)[0])
+
+
+def plots(summ: pd.DataFrame, out: Path) -> list[Path]:
+    """``scaling_<family>.png``, ``phases.png``, ``overhead.png`` under ``out``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written: list[Path] = []
+    suite = summ[(summ.runner == "suite") & summ.nonzeros.notna()].copy()
+    if suite.empty:
+        return written
+    suite["nonzeros"] = suite.nonzeros.astype(float)
+
+    for family, grp in suite.groupby("family"):
+        fig, ax = plt.subplots(figsize=(6, 4.5))
+        x = grp.nonzeros.to_numpy()
+        for col, label, mark in [("highs_reported", "HiGHS run time", "o"),
+                                 ("end_to_end_wall", "suite end-to-end", "s")]:
+            y = grp[col].astype(float).to_numpy()
+            k = fit_exponent(x, y)
+            ax.loglog(x, y, mark, label=f"{label} (slope {k:.2f})" if not math.isnan(k) else label)
+            if not math.isnan(k):
+                ok = (x > 0) & (y > 0)
+                c = np.polyfit(np.log(x[ok]), np.log(y[ok]), 1)
+                xs = np.geomspace(x[ok].min(), x[ok].max(), 20)
+                ax.loglog(xs, np.exp(np.polyval(c, np.log(xs))), "-", lw=0.8, color=ax.lines[-1].get_color())
+        ax.set_xlabel("nonzeros of the constraint matrix")
+        ax.set_ylabel("seconds")
+        ax.set_title(f"{family}: time vs size (fitted exponent)")
+        ax.legend(fontsize=8)
+        ax.grid(True, which="both", lw=0.3)
+        path = out / f"scaling_{family}.png"
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        written.append(path)
+
+    phases = ["build_wall", "handoff_wall", "highs_reported", "extract_wall", "other_wall"]
+    data = suite.set_index("case")[phases].astype(float).clip(lower=0).fillna(0)
+    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(data)), 4.5))
+    bottom = np.zeros(len(data))
+    for col in phases:
+        ax.bar(data.index, data[col], bottom=bottom, label=col.replace("_wall", "").replace("_reported", ""))
+        bottom += data[col].to_numpy()
+    ax.set_yscale("log")
+    ax.set_ylabel("seconds (log)")
+    ax.set_title("phases per case (median over repeats)")
+    ax.legend(fontsize=8)
+    ax.tick_params(axis="x", rotation=75, labelsize=7)
+    fig.tight_layout()
+    path = out / "phases.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    written.append(path)
+
+    ratio = (suite.set_index("case").end_to_end_wall.astype(float)
+             / suite.set_index("case").highs_reported.astype(float))
+    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(ratio)), 4.5))
+    ax.bar(ratio.index, ratio.to_numpy())
+    ax.axhline(1.10, color="red", lw=0.8, ls="--", label="target 1.10")
+    ax.set_yscale("log")
+    ax.set_ylabel("end-to-end / HiGHS run time")
+    ax.set_title("suite overhead ratio per case")
+    ax.legend(fontsize=8)
+    ax.tick_params(axis="x", rotation=75, labelsize=7)
+    fig.tight_layout()
+    path = out / "overhead.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    written.append(path)
+    return written
