@@ -1,0 +1,72 @@
+"""The quick benchmark profile end to end (the CI smoke test of ``python -m benchmarks``).
+
+Runs the real command into ``tmp_path`` and checks what it wrote: every documented column,
+every run optimal, and the objectives against optima known independently of this suite
+(the equipment tiny instance by brute force, OR-Library pmed1 as published). The CSV is
+re-read from disk, so a missing or mis-named column fails here.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from benchmarks.__main__ import main
+from benchmarks.cases import orlib_dir, select
+from benchmarks.runner import COLUMNS
+
+TINY_EQUIPMENT = 63.75654517954058  # instances/equipment/manifest.json (brute force)
+PMED1 = 5819.0  # OR-Library pmedopt.txt
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    code = main(["--profile", "quick", "--out", str(out), "--peers", "highspy"])
+    with open(out / "runs.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return code, out, rows
+
+
+def test_bench_quick_writes_every_column_and_file(quick_run):
+    code, out, rows = quick_run
+    assert code == 0
+    with open(out / "runs.csv", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert header == COLUMNS
+    for name in ("runs.json", "summary.csv", "summary.md", "peers.csv", "phases.png", "overhead.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert len(json.loads((out / "runs.json").read_text())) == len(rows)
+
+
+def test_bench_quick_every_case_ran_and_is_optimal(quick_run):
+    _, _, rows = quick_run
+    suite = [r for r in rows if r["runner"] == "suite"]
+    expected = {c.name for c in select("quick")}
+    if not (orlib_dir() / "pmed1.txt").exists():
+        expected.discard("orlib-pmed1")
+        suite = [r for r in suite if r["status"] != "skipped"]
+    assert {r["case"] for r in suite} == expected
+    assert all(r["status"] == "optimal" for r in rows), [(r["case"], r["runner"], r["status"]) for r in rows]
+    for r in suite:
+        # the phases are real measurements and end-to-end covers them
+        phases = sum(float(r[k]) for k in ("build_wall", "handoff_wall", "highs_wall", "extract_wall"))
+        assert 0 < float(r["highs_reported"]) <= float(r["end_to_end_wall"])
+        assert phases <= float(r["end_to_end_wall"]) + 1e-6
+        assert int(r["rows"]) > 0 and int(r["columns"]) > 0 and int(r["nonzeros"]) > 0
+
+
+def test_bench_quick_objectives_match_known_optima(quick_run):
+    _, _, rows = quick_run
+    by = {(r["case"], r["runner"]): r for r in rows}
+    for runner in ("suite", "highspy"):
+        assert float(by["equipment-tiny_cost", runner]["objective"]) == pytest.approx(TINY_EQUIPMENT, rel=1e-9)
+        if ("orlib-pmed1", runner) in by and by["orlib-pmed1", runner]["status"] != "skipped":
+            assert float(by["orlib-pmed1", runner]["objective"]) == pytest.approx(PMED1, abs=1e-6)
+    assert all(r["check"] in ("ok", "-") for r in rows)
+    # the raw-highspy peer solves the very same arrays: same objective as the suite
+    for (case, runner), r in by.items():
+        if runner == "highspy":
+            assert float(r["objective"]) == pytest.approx(float(by[case, "suite"]["objective"]), rel=1e-9)
