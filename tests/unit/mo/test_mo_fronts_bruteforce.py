@@ -54,7 +54,8 @@ def test_exact_epsilon_front_equals_brute_force(seed, p, min_first):
     # the payoff-table nadir can be optimistic with 3 objectives: give the safe bound 0/100
     nadir = None if p == 2 else [100.0 if s == "min" else 0.0 for s in senses]
     res = epsilon_front(model, nadir=nadir)
-    assert res.exact and res.complete
+    assert res.exact
+    assert res.complete
     assert res.senses == tuple(senses)
     assert _as_set(res.points) == _as_set(front)
     # the bypass makes the solve count close to the number of points, far below the grid size

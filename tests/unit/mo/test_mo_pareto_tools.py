@@ -102,11 +102,13 @@ def test_result_files_round_trip(tmp_path):
     back = pd.read_csv(tmp_path / "front.csv")
     assert back[["cost", "reach"]].to_numpy().tolist() == res.points.tolist()
     assert back["method"].unique().tolist() == ["epsilon"]
-    assert back["knee"].sum() == 1 and sorted(back["topsis_rank"]) == [1, 2, 3]
+    assert back["knee"].sum() == 1
+    assert sorted(back["topsis_rank"]) == [1, 2, 3]
     assert df.shape[0] == 3
     write_pareto_json(res, tmp_path / "pareto.json", command="test")
     payload = json.loads((tmp_path / "pareto.json").read_text())
-    assert payload["n_points"] == 3 and payload["solves"] == 7
+    assert payload["n_points"] == 3
+    assert payload["solves"] == 7
     assert payload["hypervolume"] == pytest.approx(res.hypervolume)
     assert payload["hypervolume_normalisation"]["reference_point"] == pytest.approx([3.2, 3.4])
     # re-measuring against another normalisation changes the number, not the points
