@@ -6,19 +6,22 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from optmodels import io
-from optmodels.equipment import report
-from optmodels.equipment.instance import OBJECTIVES, EquipmentInstance
 from optmodels.errors import InstanceError, UsageError
-from optmodels.report import exit_code, header, result_payload
+
+if TYPE_CHECKING:  # heavy imports happen inside the commands, not when the CLI starts
+    import numpy as np
+    import pandas as pd
+
+    from optmodels.equipment.instance import EquipmentInstance
 
 NAME = "equipment"
 
 
 def load(path: str | Path) -> EquipmentInstance:
+    from optmodels.equipment.instance import EquipmentInstance
+
     return EquipmentInstance.from_file(path)
 
 
@@ -43,7 +46,11 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def solve_command(instance: EquipmentInstance, args: argparse.Namespace, options) -> int:
+    from optmodels import io
+    from optmodels.equipment import report
+    from optmodels.equipment.instance import OBJECTIVES
     from optmodels.equipment.solve import solve_instance
+    from optmodels.report import exit_code, header, result_payload
 
     objective = getattr(args, "objective", None) or instance.objective
     if objective not in OBJECTIVES:
@@ -71,13 +78,17 @@ def solve_command(instance: EquipmentInstance, args: argparse.Namespace, options
         print(f"\nwrote result.json, plan.csv, hospitals.csv, regions.csv, years.csv, lorenz.png to {args.out}")
     elif args.out:
         with io.atomic_output_dir(args.out) as tmp:
-            io.write_json(tmp / "result.json", result_payload(result, objective=objective,
+            io.write_json(tmp / "result.json", result_payload(result, objective_name=objective,
                                                                 strategy=sol.strategy_note))
         print(f"\nwrote result.json (no solution) to {args.out}")
     return code
 
 
 def _write_outputs(out: Path, instance: EquipmentInstance, sol) -> None:
+    from optmodels import io
+    from optmodels.equipment import report
+    from optmodels.report import result_payload
+
     ev = sol.evaluation
     with io.atomic_output_dir(out) as tmp:
         io.write_json(
@@ -85,7 +96,7 @@ def _write_outputs(out: Path, instance: EquipmentInstance, sol) -> None:
             result_payload(
                 sol.result,
                 instance=instance.name,
-                objective=sol.objective,
+                objective_name=sol.objective,
                 strategy=sol.strategy_note,
                 metrics=report.metrics(instance, ev),
             ),
@@ -111,7 +122,9 @@ def add_generate_parser(sub) -> None:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
+    from optmodels import io
     from optmodels.equipment.generate import generate
+    from optmodels.equipment.instance import EquipmentInstance
 
     try:
         data = generate(args.regions, args.hospitals, args.years, args.seed)
@@ -152,6 +165,8 @@ def add_commands(sub) -> None:
 
 
 def _read_csv(path: str, columns: list[str]) -> pd.DataFrame:
+    from optmodels import io
+
     frame = io.read_table(Path(path).name, Path(path).parent, file=path, field="table")
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -161,6 +176,8 @@ def _read_csv(path: str, columns: list[str]) -> pd.DataFrame:
 
 
 def _numeric(frame: pd.DataFrame, column: str, path: str) -> np.ndarray:
+    import pandas as pd
+
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna().to_numpy().nonzero()[0]
     if bad.size:
@@ -170,6 +187,8 @@ def _numeric(frame: pd.DataFrame, column: str, path: str) -> np.ndarray:
 
 
 def _cmd_gini(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from optmodels.analysis.gini import gini_band, gini_lorenz_fit, gini_pairwise, gini_trapezoid
 
     frame = _read_csv(args.table, [args.amount, args.population])
@@ -193,6 +212,8 @@ def _cmd_gini(args: argparse.Namespace) -> int:
 
 
 def _cmd_queue(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from optmodels.analysis.queueing import min_stable_servers, mmc, optimal_servers
 
     lam, mu = args.arrival_rate, args.service_rate
@@ -211,6 +232,9 @@ def _cmd_queue(args: argparse.Namespace) -> int:
 
 
 def _cmd_weights(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from optmodels import io
     from optmodels.equipment.delphi import composite, delphi_weights, mean_scores
 
     cols = ["indicator", "count_1", "count_2", "count_3", "count_4"]

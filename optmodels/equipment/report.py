@@ -128,10 +128,18 @@ def summary(instance: EquipmentInstance, ev: Evaluation) -> str:
     lo = "-" if d.gini_lo is None else f"{d.gini_lo:g}"
     lines.append(f"Gini per year (population-weighted, band [{lo}, {d.gini_hi:g}], mode {d.gini_mode}):")
     inside = lambda g: (d.gini_lo is None or g >= d.gini_lo - 1e-9) and g <= d.gini_hi + 1e-9  # noqa: E731
+    # The band constrains each year (each_year mode) or only the mean of the years (mean mode,
+    # the seed's): mark the values it applies to.
     for y, g in zip(d.years, ev.gini):
-        mark = "inside band" if inside(g) else "OUTSIDE band"
+        if d.gini_mode == "each_year":
+            mark = "inside band" if inside(g) else "OUTSIDE band"
+        else:
+            mark = "           "
         lines.append(f"  {y}: {g:.4f}  {mark}  ({gini_band(g)})")
-    mean_mark = "inside band" if inside(ev.mean_gini) else "OUTSIDE band"
+    if d.gini_mode == "mean":
+        mean_mark = "inside band" if inside(ev.mean_gini) else "OUTSIDE band"
+    else:
+        mean_mark = "(the band applies to each year)"
     lines.append(f"  mean: {ev.mean_gini:.4f}  {mean_mark}")
     lines.append(
         f"Budget: used {ev.purchases.sum():.6g} of {d.budget:.6g} "
