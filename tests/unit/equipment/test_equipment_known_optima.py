@@ -95,3 +95,22 @@ def test_provincial_instance_solves_to_its_known_optimum(instances_dir, manifest
     assert sol.evaluation.cost == pytest.approx(sol.result.objective, rel=1e-7)
     d = inst.data
     assert d.gini_lo <= sol.evaluation.mean_gini <= d.gini_hi
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"max_new_per_year": 1}, {"yearly_budget": [6.5, 3.5, 6.5]}, {"max_new_per_year": 2, "yearly_budget": [3.5, 6.5, 9.9]}],
+)
+def test_optional_caps_match_brute_force(instances_dir, extra):
+    raw = EquipmentInstance.from_file(instances_dir / "equipment" / "tiny_cost.toml").model_dump()
+    raw.update(extra)
+    inst = EquipmentInstance.model_validate(raw)
+    best, count = brute_force(inst, "cost")
+    sol = solve_instance(inst)
+    if count == 0:
+        assert not sol.result.has_solution
+        return
+    assert sol.result.objective == pytest.approx(best, rel=1e-7)
+    assert sol.evaluation.feasible
+    if "max_new_per_year" in extra:
+        assert sol.evaluation.x.sum(axis=0).max() <= extra["max_new_per_year"]
