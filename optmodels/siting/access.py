@@ -483,12 +483,58 @@ def before_after(
     return out
 
 
+def before_after_text(table: pd.DataFrame, *, per: float = 1000.0, max_rows: int = 25) -> str:
+    """The :func:`before_after` table for a terminal, accessibility shown per ``per`` people.
+
+    With more than ``max_rows`` areas, the rows with the largest changes are shown (and the
+    overall row always). The last line names the measure and the largest area change.
+    """
+    from optmodels.report import table_text
+
+    rows = table.iloc[:-1]
+    if len(rows) > max_rows:
+        order = rows["change_pct"].abs().replace(np.inf, np.finfo(float).max)
+        rows = rows.loc[order.sort_values(ascending=False).index[:max_rows]]
+    shown = pd.concat([rows, table.iloc[[-1]]])
+    has_thr = shown["share_below_before"].notna().any()
+    records = []
+    for _, r in shown.iterrows():
+        rec = {
+            "area": str(r["area"]),
+            "population": f"{r['population']:.0f}",
+            "before": float(r["access_before"] * per),
+            "after": float(r["access_after"] * per),
+            "change %": f"{round(r['change_pct'], 1) + 0.0:+.1f}",
+            "Gini before": float(r["gini_before"]),
+            "Gini after": float(r["gini_after"]),
+        }
+        if has_thr:
+            rec["below before"] = f"{r['share_below_before']:.1%}"
+            rec["below after"] = f"{r['share_below_after']:.1%}"
+        records.append(rec)
+    columns = list(records[0])
+    body = table_text(records, columns, floatfmt="{:.4g}")
+    finite = rows["change_pct"].replace(np.inf, np.nan)
+    lines = [
+        f"  before/after by area: {table.attrs.get('measure', 'accessibility')}, per {per:g} people"
+    ]
+    lines += ["    " + line for line in body.splitlines()]
+    if finite.notna().any():
+        k = finite.idxmax()
+        lines.append(
+            f"  largest area change {table.attrs.get('max_change_pct', float('nan')):+.1f}% "
+            f"(area {table.loc[k, 'area']}); overall {table.iloc[-1]['change_pct']:+.1f}%"
+        )
+    return "\n".join(lines)
+
+
 __all__ = [
     "METHODS",
     "AccessResult",
     "access_matrix",
     "accessibility",
     "before_after",
+    "before_after_text",
     "distance_weights",
     "kernel",
     "summary",

@@ -252,6 +252,10 @@ def _solve_equity(instance: SitingInstance, args: argparse.Namespace, options: A
     acc = _accessibility(instance, opened, supply)
     if acc is not None:
         print(acc["text"])
+        if acc["before_after"] is not None:  # the equity cases' before/after table, by area
+            from optmodels.siting.access import before_after_text
+
+            print(before_after_text(acc["before_after"]))
     if getattr(args, "out", None):
         from optmodels.io import atomic_output_dir, write_json
         from optmodels.report import result_payload

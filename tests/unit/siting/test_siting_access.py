@@ -328,3 +328,17 @@ def test_bad_arrays() -> None:
         accessibility(np.array([[np.nan, 1.0]]), [1.0], SUPPLY, d0=5)
     with pytest.raises(ValueError, match="2-D"):
         accessibility(np.ones(3), POP, SUPPLY, d0=5)
+
+
+def test_before_after_text_names_measure_and_truncates() -> None:
+    from optmodels.siting.access import before_after_text
+
+    before = accessibility(COST, POP, SUPPLY, d0=5)
+    after = accessibility(COST, POP, SUPPLY[::-1], d0=5)
+    text = before_after_text(before_after(before, after, POP), max_rows=1)
+    lines = text.splitlines()
+    assert lines[0] == "  before/after by area: 2SFCA accessibility (d0=5), per 1000 people"
+    # only the largest change (point 1: 1/30 -> 1/15, +100%) and the overall row are shown
+    assert [line.split()[0] for line in lines[2:4]] == ["1", "overall"]
+    assert lines[2].split()[4] == "+100.0"
+    assert lines[-1] == "  largest area change +100.0% (area 1); overall +0.0%"
