@@ -121,6 +121,15 @@ def _orlib_cases() -> list[Case]:
     return cases
 
 
+def _large(nd: int, ns: int) -> dict[str, Any]:
+    """Peers and limit by size: spopt + CBC up to 1000 x 100 (the comparison the issue asks
+    for); from 2000 x 200 on, the suite alone under a 300 s limit (a second 400k-column solve
+    by each peer would double a profile meant to take minutes)."""
+    if nd * ns <= 100_000:
+        return {"peers": ("highspy", "spopt")}
+    return {"peers": (), "time_limit": 300.0}
+
+
 def _siting_cases() -> list[Case]:
     out = []
     sizes = [
@@ -140,8 +149,7 @@ def _siting_cases() -> list[Case]:
                 params={"n_demand": nd, "n_sites": ns},
                 size_label=f"{nd}x{ns}",
                 profile=prof,
-                # spopt + CBC only where it finishes in minutes (CBC on 400k columns does not)
-                peers=("highspy", "spopt") if nd * ns <= 100_000 else ("highspy",),
+                **_large(nd, ns),
             )
         )
     for nd, ns, prof in [(500, 100, "standard"), (1000, 100, "standard"), (2000, 200, "standard"),
@@ -155,7 +163,7 @@ def _siting_cases() -> list[Case]:
                 params={"n_demand": nd, "n_sites": ns},
                 size_label=f"{nd}x{ns}",
                 profile=prof,
-                peers=("highspy", "spopt") if nd * ns <= 100_000 else ("highspy",),
+                **_large(nd, ns),
             )
         )
     return out
