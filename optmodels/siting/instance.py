@@ -159,7 +159,12 @@ class AccessSpec(_Frozen):
     beta: float | None = Field(None, gt=0, description="decay parameter")
     threshold: float | None = Field(None, ge=0, description="report the share below this access")
     supply_total: float | None = Field(None, gt=0, description="equity models: total supply")
-    scale: float = Field(1000.0, gt=0, description="equity models: accessibility per `scale` people")
+    scale: float | None = Field(
+        None, gt=0,
+        description="equity models: accessibility per `scale` people; None (default) measures it relative to "
+        "the average supply per person, which keeps the QP well scaled whatever the units (per-1,000 "
+        "scaling still made HiGHS cycle when supply per 1,000 people is far below 1)",
+    )
 
 
 class SitingInstance(_Frozen):
