@@ -19,44 +19,26 @@ from optmodels.errors import OptmodelsError
 EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 
 
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, found {text!r}")
-    return value
+def _bounded(cast: type, kind: str, ok, bound: str):
+    """An argparse type: ``cast`` the text and check ``ok(value)``, naming what was expected."""
+
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {kind}, found {text!r}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {kind} {bound}, found {text!r}")
+        return value
+
+    parse.__name__ = f"{kind.split()[-1]} {bound}"  # argparse shows this name in its errors
+    return parse
 
 
-def nonnegative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, found {text!r}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, found {text!r}")
-    return value
-
-
-def nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, found {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, found {text!r}")
-    return value
+positive_float = _bounded(float, "a number", lambda v: v > 0, "> 0")
+nonnegative_float = _bounded(float, "a number", lambda v: v >= 0, ">= 0")
+positive_int = _bounded(int, "an integer", lambda v: v >= 1, ">= 1")
+nonnegative_int = _bounded(int, "an integer", lambda v: v >= 0, ">= 0")
 
 
 def add_solve_options(parser: argparse.ArgumentParser) -> None:
