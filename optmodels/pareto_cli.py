@@ -340,7 +340,7 @@ def summary_text(result: Any, reference: np.ndarray | None, topsis_weights: list
         knee = int(np.flatnonzero(frame["knee"].to_numpy())[0])
         best = int(np.argmin(frame["topsis_rank"].to_numpy()))
         for label, i in (("knee point", knee), ("TOPSIS best", best)):
-            values = ", ".join(f"{n}={v:.6g}" for n, v in zip(result.objectives, result.points[i]))
+            values = ", ".join(f"{n}={v:.6g}" for n, v in zip(result.objectives, result.points[i], strict=False))
             lines.append(f"  {label}: {values}  [{result.summaries[i] if result.summaries else ''}]")
         rows = frame.head(20).to_dict("records")
         lines.append(table_text(rows, [*result.objectives, "topsis_rank"]))

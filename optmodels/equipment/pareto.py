@@ -89,7 +89,7 @@ def _EvaluatorProblem(instance: EquipmentInstance, objectives: list[str]):  # no
 def _plan_text(instance: EquipmentInstance, x: np.ndarray) -> str:
     hospitals = [h.id for h in instance.hospitals]
     years = list(instance.years)
-    adds = [f"{hospitals[k]}@{years[j]}" for k, j in zip(*np.nonzero(np.round(x) > 0))]
+    adds = [f"{hospitals[k]}@{years[j]}" for k, j in zip(*np.nonzero(np.round(x) > 0), strict=False)]
     return "adds: " + (" ".join(adds) if adds else "none")
 
 
@@ -97,7 +97,7 @@ def decision_summary(model_or_x: Any) -> str:
     if isinstance(model_or_x, pyo.Block):
         d = model_or_x.data
         x = plan_from_model(model_or_x)
-        adds = [f"h{k}@y{j}" for k, j in zip(*np.nonzero(np.round(x) > 0))]
+        adds = [f"h{k}@y{j}" for k, j in zip(*np.nonzero(np.round(x) > 0), strict=False)]
         return f"adds {int(np.round(x).sum())} of {d.n_hospitals * d.n_years}: " + " ".join(adds)
     return "adds: " + " ".join(map(str, np.flatnonzero(np.asarray(model_or_x, dtype=float) > 0.5)))
 
