@@ -55,7 +55,7 @@ def test_bench_quick_every_case_ran_and_is_optimal(quick_run):
         phases = sum(float(r[k]) for k in ("build_wall", "handoff_wall", "highs_wall", "extract_wall"))
         assert 0 < float(r["highs_reported"]) <= float(r["end_to_end_wall"])
         assert phases <= float(r["end_to_end_wall"]) + 1e-6
-        assert int(r["rows"]) > 0 and int(r["columns"]) > 0 and int(r["nonzeros"]) > 0
+        assert min(int(r["rows"]), int(r["columns"]), int(r["nonzeros"])) > 0
 
 
 def test_bench_quick_objectives_match_known_optima(quick_run):
