@@ -118,8 +118,8 @@ def _solve_location(instance: SitingInstance, name: str, objective: str, args, o
     if acc is not None:
         print(acc["text"])
     if getattr(args, "out", None):
-        _write_location(Path(args.out), instance, result, ev, acc, name, objective)
-        print(f"  wrote       {args.out}/ (result.json, sites.csv, assignments.csv, accessibility.csv, map.png)")
+        written = _write_location(Path(args.out), instance, result, ev, acc, name, objective)
+        print(f"  wrote       {args.out}/ ({', '.join(written)})")
     return common.exit_code(result)
 
 
@@ -164,11 +164,26 @@ def _accessibility(instance: SitingInstance, open_sites: np.ndarray, supply: np.
     return {"text": "\n".join(lines), "frame": frame, "summary": sa, "before_after": table, "measure": label}
 
 
-def _write_location(out: Path, instance, result, ev, acc, name, objective) -> None:
+def _write_geo(tmp: Path, instance: SitingInstance, sites: pd.DataFrame, demand: pd.DataFrame) -> str | None:
+    """``siting.gpkg`` (layers ``sites`` and ``demand``) when geopandas is installed and the
+    instance has coordinates; returns the file name written, or a note why not."""
+    from optmodels.siting import report
+
+    try:
+        import geopandas  # noqa: F401
+    except ImportError:
+        return None  # the geo extra is optional; the CSVs carry the same columns
+    if not report.write_geo(instance, tmp / "siting.gpkg", sites, demand):
+        return None
+    return "siting.gpkg"
+
+
+def _write_location(out: Path, instance, result, ev, acc, name, objective) -> list[str]:
     from optmodels.io import atomic_output_dir, write_json
     from optmodels.report import result_payload
     from optmodels.siting import report
 
+    written = ["result.json", "sites.csv", "assignments.csv"]
     with atomic_output_dir(out) as tmp:
         opened = [instance.site_ids[j] for j in np.flatnonzero(ev.open)]
         payload = result_payload(
@@ -181,13 +196,21 @@ def _write_location(out: Path, instance, result, ev, acc, name, objective) -> No
             accessibility=None if acc is None else {"measure": acc["measure"], **acc["summary"]},
         )
         write_json(tmp / "result.json", payload)
-        report.sites_table(instance, ev.open, ev).to_csv(tmp / "sites.csv", index=False)
+        sites = report.sites_table(instance, ev.open, ev)
+        sites.to_csv(tmp / "sites.csv", index=False)
         report.assignments_table(instance, ev).to_csv(tmp / "assignments.csv", index=False)
         if acc is not None:
             acc["frame"].to_csv(tmp / "accessibility.csv", index=False)
+            written.append("accessibility.csv")
             if acc["before_after"] is not None:
                 acc["before_after"].to_csv(tmp / "accessibility_before_after.csv", index=False)
-        report.plot_map(instance, ev, tmp / "map.png", title=f"{instance.name} -- {name}")
+                written.append("accessibility_before_after.csv")
+        demand = report.demand_table(instance, ev, None if acc is None else acc["frame"])
+        if (geo := _write_geo(tmp, instance, sites, demand)) is not None:
+            written.append(geo)
+        if report.plot_map(instance, ev, tmp / "map.png", title=f"{instance.name} -- {name}"):
+            written.append("map.png")
+    return written
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,12 +290,22 @@ def _solve_equity(instance: SitingInstance, args: argparse.Namespace, options: A
                 open_sites=[instance.site_ids[j] for j in np.flatnonzero(opened)],
                 accessibility=None if acc is None else {"measure": acc["measure"], **acc["summary"]},
             ))
-            pd.DataFrame({"site_id": instance.site_ids, "open": opened, "supply_before": s_now, "supply_after": supply}).to_csv(tmp / "sites.csv", index=False)
+            sites = pd.DataFrame({"site_id": instance.site_ids, "existing": existing, "open": opened,
+                                  "supply_before": s_now, "supply_after": supply})
+            sites.to_csv(tmp / "sites.csv", index=False)
+            written = ["result.json", "sites.csv"]
             if acc is not None:
                 acc["frame"].to_csv(tmp / "accessibility.csv", index=False)
+                written.append("accessibility.csv")
                 if acc["before_after"] is not None:
                     acc["before_after"].to_csv(tmp / "accessibility_before_after.csv", index=False)
-        print(f"  wrote       {args.out}/")
+                    written.append("accessibility_before_after.csv")
+            from optmodels.siting import report
+
+            demand = report.demand_table(instance, None, None if acc is None else acc["frame"])
+            if (geo := _write_geo(tmp, instance, sites, demand)) is not None:
+                written.append(geo)
+        print(f"  wrote       {args.out}/ ({', '.join(written)})")
     return common.exit_code(result)
 
 

@@ -172,6 +172,9 @@ class SitingInstance(_Frozen):
     name: str = ""
     description: str = ""
     source: str | None = None
+    crs: str | None = Field(
+        None, description="coordinate reference system of x/y (e.g. 'EPSG:32610'); only labels geo outputs"
+    )
     model: ModelName = "p_median"
     parameters: Parameters = Parameters()
     access: AccessSpec = AccessSpec()
@@ -436,6 +439,7 @@ class SitingInstance(_Frozen):
         site_columns: Mapping[str, str] | None = None,
         model: str = "p_median",
         name: str = "",
+        crs: str | None = None,
         **parameters: Any,
     ) -> SitingInstance:
         """An instance from tables: ``demand`` (id, population, coordinates ...), ``sites``.
@@ -454,7 +458,7 @@ class SitingInstance(_Frozen):
             dist: dict[str, Any] = {"kind": "matrix", "matrix": mat, "format": "long"}
         else:
             dist = {"kind": distance}
-        return _build(demand=d_rec, sites=s_rec, distance=dist, model=model, name=name, parameters=parameters)
+        return _build(demand=d_rec, sites=s_rec, distance=dist, model=model, name=name, parameters=parameters, crs=crs)
 
     @classmethod
     def from_geodataframes(
@@ -475,7 +479,8 @@ class SitingInstance(_Frozen):
         Points (or polygon centroids) give the coordinates. A geographic CRS (lon/lat) uses
         great-circle distances in km, a projected one Euclidean distances in its unit, unless
         ``distance`` says otherwise. Other site columns named like :class:`Site` fields
-        (``fixed_cost``, ``capacity``, ``existing`` ...) are taken over.
+        (``fixed_cost``, ``capacity``, ``existing`` ...) are taken over. Sites in another CRS are
+        reprojected to the demand's; a projected CRS is kept as ``crs`` to label geo outputs.
         """
         try:
             import geopandas  # noqa: F401
@@ -483,9 +488,14 @@ class SitingInstance(_Frozen):
             raise InstanceError(
                 "from_geodataframes needs geopandas: pip install 'optmodels[geo]'"
             ) from None
+        if demand.crs is not None and sites.crs is not None and sites.crs != demand.crs:
+            sites = sites.to_crs(demand.crs)  # distances need one coordinate system
         geographic = bool(getattr(demand.crs, "is_geographic", False))
         kind = distance or ("great_circle" if geographic else "euclidean")
+        if kind not in ("euclidean", "great_circle"):
+            raise InstanceError(field="distance", expected="'euclidean' or 'great_circle'", found=kind)
         a, b = ("lon", "lat") if kind == "great_circle" else ("x", "y")
+        crs = None if demand.crs is None or kind == "great_circle" else demand.crs.to_string()
 
         def frame(gdf: Any, id_col: str | None, pop: str | None) -> pd.DataFrame:
             geom = gdf.geometry
@@ -499,7 +509,7 @@ class SitingInstance(_Frozen):
 
         d = frame(demand, id_column, population)
         s = frame(sites, site_id_column, None)
-        return cls.from_dataframes(d, s, distance=kind, model=model, name=name, **parameters)
+        return cls.from_dataframes(d, s, distance=kind, model=model, name=name, crs=crs, **parameters)
 
 
 # --------------------------------------------------------------------------------------------
@@ -507,7 +517,7 @@ class SitingInstance(_Frozen):
 # --------------------------------------------------------------------------------------------
 
 
-def _build(*, demand, sites, distance, model, name, parameters) -> SitingInstance:
+def _build(*, demand, sites, distance, model, name, parameters, crs=None) -> SitingInstance:
     from optmodels.io import validate
 
     par = {k: v for k, v in parameters.items() if not k.startswith("access_")}
@@ -522,6 +532,8 @@ def _build(*, demand, sites, distance, model, name, parameters) -> SitingInstanc
         "sites": sites,
         "distance": distance,
     }
+    if crs is not None:
+        data["crs"] = crs
     return validate(SitingInstance, data, file=None)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -47,19 +48,85 @@ def assignments_table(instance: SitingInstance, evaluation: Evaluation, tol: flo
     )
 
 
-def coordinates(instance: SitingInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """Plot coordinates (x/y, else lon/lat) of demand points and sites, or None if absent."""
+def coordinate_fields(instance: SitingInstance) -> tuple[str, str] | None:
+    """``("x", "y")`` or ``("lon", "lat")``: the coordinates every point and site has, else None."""
     for a, b in (("x", "y"), ("lon", "lat")):
         if all(getattr(d, a) is not None and getattr(d, b) is not None for d in instance.demand) and all(
             getattr(s, a) is not None and getattr(s, b) is not None for s in instance.sites
         ):
-            return (
-                np.array([getattr(d, a) for d in instance.demand], float),
-                np.array([getattr(d, b) for d in instance.demand], float),
-                np.array([getattr(s, a) for s in instance.sites], float),
-                np.array([getattr(s, b) for s in instance.sites], float),
-            )
+            return a, b
     return None
+
+
+def coordinates(instance: SitingInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Plot coordinates (x/y, else lon/lat) of demand points and sites, or None if absent."""
+    fields = coordinate_fields(instance)
+    if fields is None:
+        return None
+    a, b = fields
+    return (
+        np.array([getattr(d, a) for d in instance.demand], float),
+        np.array([getattr(d, b) for d in instance.demand], float),
+        np.array([getattr(s, a) for s in instance.sites], float),
+        np.array([getattr(s, b) for s in instance.sites], float),
+    )
+
+
+def demand_table(instance: SitingInstance, evaluation: Evaluation | None, access_frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per demand point: id, population, area, main site (largest share), distance,
+    covered, and the accessibility columns of ``access_frame`` (``access_before/after``)."""
+    frame = pd.DataFrame(
+        {
+            "demand_id": instance.demand_ids,
+            "population": instance.populations(),
+            "area": [d.area for d in instance.demand],
+        }
+    )
+    if evaluation is not None:
+        a = evaluation.assignment
+        served = a.sum(axis=1) > 1e-9
+        main = np.argmax(a, axis=1)
+        ids = np.asarray(instance.site_ids, dtype=object)
+        frame["site_id"] = np.where(served, ids[main], None)
+        frame["share"] = np.where(served, a[np.arange(len(main)), main], 0.0)
+        frame["distance"] = np.where(np.isfinite(evaluation.assigned_distance), evaluation.assigned_distance, np.nan)
+        if evaluation.covered.size and instance.parameters.radius is not None:
+            frame["covered"] = evaluation.covered > 0.5
+    if access_frame is not None:
+        for col in access_frame.columns:
+            if col.startswith("access_"):
+                frame[col] = access_frame[col].to_numpy()
+    return frame
+
+
+def write_geo(
+    instance: SitingInstance,
+    path: Path,
+    sites: pd.DataFrame,
+    demand: pd.DataFrame,
+) -> bool:
+    """Write ``sites`` and ``demand`` (one row per site / demand point, instance order) as the
+    layers ``sites`` and ``demand`` of one GeoPackage, with point geometries.
+
+    GeoPackage rather than GeoParquet: one file holding both layers, opened directly by QGIS /
+    ArcGIS, and written by pyogrio, which geopandas already depends on. The CRS is EPSG:4326 for
+    lon/lat coordinates and the instance's ``crs`` (kept by ``from_geodataframes``) for x/y.
+    Returns False (and writes nothing) without coordinates; raises ImportError without geopandas.
+    """
+    fields = coordinate_fields(instance)
+    if fields is None:
+        return False
+    import geopandas as gpd
+
+    crs = "EPSG:4326" if fields == ("lon", "lat") else instance.crs
+    dx, dy, sx, sy = coordinates(instance)  # type: ignore[misc]
+    for layer, frame, xs, ys in (("sites", sites, sx, sy), ("demand", demand, dx, dy)):
+        gdf = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=gpd.points_from_xy(xs, ys), crs=crs)
+        with warnings.catch_warnings():
+            # planar x/y without a known CRS: written as undefined, which is the truth
+            warnings.filterwarnings("ignore", message=".*crs.*was not provided", category=UserWarning)
+            gdf.to_file(path, layer=layer, driver="GPKG")
+    return True
 
 
 def plot_map(instance: SitingInstance, evaluation: Evaluation, path: Path, *, title: str = "") -> bool:
