@@ -84,6 +84,6 @@ def table_text(rows: list[Mapping[str, Any]], columns: list[str], floatfmt: str 
 
     body = [[cell(r.get(c, "")) for c in columns] for r in rows]
     widths = [max(len(c), *(len(b[i]) for b in body)) if body else len(c) for i, c in enumerate(columns)]
-    out = ["  ".join(c.rjust(w) for c, w in zip(columns, widths))]
-    out += ["  ".join(v.rjust(w) for v, w in zip(b, widths)) for b in body]
+    out = ["  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
+    out += ["  ".join(v.rjust(w) for v, w in zip(b, widths, strict=True)) for b in body]
     return "\n".join(out)

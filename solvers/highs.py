@@ -99,7 +99,7 @@ def variable_frames(columns: Sequence[Any], values: np.ndarray) -> dict[str, pd.
     DataFrame columns in bulk.
     """
     groups: dict[str, tuple[list[Any], list[float]]] = {}
-    for var, val in zip(columns, values):
+    for var, val in zip(columns, values, strict=True):
         name = var.parent_component().name
         entry = groups.get(name)
         if entry is None:
@@ -244,7 +244,7 @@ class StandardFormModel:
         if repn.nonlinear_expr is not None:
             raise ValueError("expected a linear expression")
         coefs = np.zeros(len(self.columns))
-        for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+        for var, coef in zip(repn.linear_vars, repn.linear_coefs, strict=True):
             coefs[self._column_of(var)] += float(coef)
         return coefs, float(repn.constant)
 
@@ -363,7 +363,7 @@ class StandardFormModel:
             if status_name == "kModelEmpty":
                 objective = float(h.getLp().offset_)
             if load:
-                for var, val in zip(self.columns, values):
+                for var, val in zip(self.columns, values, strict=True):
                     var.set_value(float(val), skip_validation=True)
             frames = variable_frames(self.columns, values)
         if self.is_mip:

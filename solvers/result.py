@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
 from solvers.options import SolveOptions
 
 
-class Termination(str, enum.Enum):
+class Termination(enum.StrEnum):
     """Why the solver stopped (kept apart from what the solution holds)."""
 
     OPTIMAL = "optimal"
@@ -28,7 +29,7 @@ class Termination(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
-class SolutionStatus(str, enum.Enum):
+class SolutionStatus(enum.StrEnum):
     """What the returned point is."""
 
     OPTIMAL = "optimal"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from optmodels.errors import InstanceError, UsageError
@@ -110,7 +109,7 @@ def _write_outputs(out: Path, instance: EquipmentInstance, sol) -> None:
 
 # ---- generate ----------------------------------------------------------------------------------
 def add_generate_parser(sub) -> None:
-    from optmodels.cli import positive_int, nonnegative_int
+    from optmodels.cli import nonnegative_int, positive_int
 
     p = sub.add_parser("equipment", help="a synthetic equipment instance, feasible by construction")
     p.add_argument("--regions", type=positive_int, default=16)
@@ -247,7 +246,7 @@ def _cmd_weights(args: argparse.Namespace) -> int:
     weights = delphi_weights(counts)
     means = mean_scores(counts)
     print("Delphi weights (w_n = sum A*B / sum B, normalised):")
-    for name, m_, w in zip(frame["indicator"], means, weights):
+    for name, m_, w in zip(frame["indicator"], means, weights, strict=True):
         print(f"  {name:<30} mean score {m_:.3f}  weight {w:.4f}")
     if args.scores:
         scores = io.read_table(Path(args.scores).name, Path(args.scores).parent, file=args.scores, field="scores")

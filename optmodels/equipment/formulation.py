@@ -350,7 +350,7 @@ def _add_waiting_epigraph(model: pyo.ConcreteModel, d: EquipmentData) -> None:
         L = mean_in_system(d.lam[k, j], d.mu[k], cs)
         if len(cs) == 1:
             fixed[int(k), int(j)] = float(L[0])
-        for c, l0, l1 in zip(cs[:-1], L[:-1], L[1:]):
+        for c, l0, l1 in zip(cs[:-1], L[:-1], L[1:], strict=True):
             cuts.append((int(k), int(j), int(c), float(l0), float(l1 - l0)))
     keys = sorted({(k, j) for k, j, *_ in cuts} | set(fixed))
     model.KJ_Q = pyo.Set(initialize=keys, dimen=2, doc="(k, j) with demand: queues to cost")
@@ -393,6 +393,6 @@ def plan_from_model(model: pyo.ConcreteModel) -> np.ndarray:
     """The (K, n) 0/1 addition matrix held in the model's x values."""
     d: EquipmentData = model.data
     x = np.zeros((d.n_hospitals, d.n_years))
-    for (i, j, k), var in model.x.items():
+    for (_i, j, k), var in model.x.items():
         x[k, j] = 0.0 if var.value is None else var.value
     return np.round(x, 6)

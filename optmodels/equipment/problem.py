@@ -92,7 +92,7 @@ class EquipmentProblem(Problem):
     def summary(self, x: np.ndarray) -> str:
         plan = np.asarray(x, dtype=float).reshape(self.shape)
         d = self.arrays
-        adds = [f"{d.hospitals[k]}@{d.years[j]}" for k, j in zip(*np.nonzero(plan > 0.5))]
+        adds = [f"{d.hospitals[k]}@{d.years[j]}" for k, j in zip(*np.nonzero(plan > 0.5), strict=True)]
         return f"{len(adds)} sets: " + (" ".join(adds) if adds else "none")
 
 
@@ -106,7 +106,7 @@ class BudgetRepair(Repair):
         order = np.argsort(-(d.price + np.arange(d.n_years)[None, :] * 1e-9), axis=None)[::1]
         for plan in out:
             cum = np.cumsum(plan, axis=1)
-            for k, j in zip(*np.nonzero(cum < need)):  # add the earliest missing sets
+            for k, j in zip(*np.nonzero(cum < need), strict=True):  # add the earliest missing sets
                 free = np.flatnonzero(~plan[k, : j + 1])
                 for jj in free[: int(need[k, j] - plan[k, : j + 1].sum())]:
                     plan[k, jj] = True

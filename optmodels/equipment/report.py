@@ -111,7 +111,7 @@ def metrics(instance: EquipmentInstance, ev: Evaluation) -> dict:
         },
         "idle_capacity": ev.idle,
         "utilisation_Z": ev.utilisation,
-        "gini_by_year": dict(zip(map(str, d.years), map(float, ev.gini))),
+        "gini_by_year": dict(zip(map(str, d.years), map(float, ev.gini), strict=True)),
         "gini_mean": ev.mean_gini,
         "gini_band": {"lo": d.gini_lo, "hi": d.gini_hi, "mode": d.gini_mode},
         "budget": d.budget,
@@ -130,7 +130,7 @@ def summary(instance: EquipmentInstance, ev: Evaluation) -> str:
     inside = lambda g: (d.gini_lo is None or g >= d.gini_lo - 1e-9) and g <= d.gini_hi + 1e-9  # noqa: E731
     # The band constrains each year (each_year mode) or only the mean of the years (mean mode,
     # the seed's): mark the values it applies to.
-    for y, g in zip(d.years, ev.gini):
+    for y, g in zip(d.years, ev.gini, strict=True):
         if d.gini_mode == "each_year":
             mark = "inside band" if inside(g) else "OUTSIDE band"
         else:
