@@ -40,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="local processes running cases at once (default 1; >1 distorts timings)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="run cases on a Dask cluster at ADDRESS (needs dask[distributed])")
+    parser.add_argument("--time-limit", type=float, metavar="SECONDS",
+                        help="override every selected case's time limit (the CSV records it)")
     parser.add_argument("--no-plots", action="store_true", help="skip the figures")
     parser.add_argument("--list", action="store_true", help="list the selected cases and exit")
 
@@ -69,6 +71,10 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
         print("error: --repeat and --workers must be >= 1", file=sys.stderr)
         return 2
     cases = select(args.profile, args.family, args.case)
+    if args.time_limit is not None:
+        import dataclasses
+
+        cases = [dataclasses.replace(c, time_limit=args.time_limit) for c in cases]
     if args.list:
         for c in cases:
             print(f"{c.name:32s} {c.family:10s} {c.model:9s} {c.size_label:10s} profile={c.profile}")
