@@ -35,8 +35,53 @@ def describe(instance: SitingInstance) -> str:
     return ", ".join(bits)
 
 
+#: ``--budget none`` / ``--cutoff none``: drop the file's value
+_CLEAR = "none"
+
+
+def _positive_or_none(text: str) -> float | str:
+    """A number > 0, or ``none`` (remove the file's value)."""
+    from optmodels.cli import positive_float
+
+    return _CLEAR if text.strip().lower() == _CLEAR else positive_float(text)
+
+
+def _nonnegative_or_none(text: str) -> float | str:
+    from optmodels.cli import nonnegative_float
+
+    return _CLEAR if text.strip().lower() == _CLEAR else nonnegative_float(text)
+
+
+_positive_or_none.__name__ = "number > 0 or 'none'"
+_nonnegative_or_none.__name__ = "number >= 0 or 'none'"
+
+#: CLI flag -> (parameter key passed to ``with_changes``, argparse keywords). Every model parameter
+#: a user would change between runs, so that no one edits the file to try another budget.
+_OVERRIDES: dict[str, tuple[str, dict[str, Any]]] = {
+    "--p": ("p", {"type": int, "metavar": "P", "help": "number of open sites, existing included"}),
+    "--radius": ("radius", {"type": float, "metavar": "S", "help": "coverage radius / service standard"}),
+    "--budget": ("budget", {"type": _nonnegative_or_none, "metavar": "B",
+                            "help": "budget on the cost of opened sites ('none' drops the file's)"}),
+    "--cutoff": ("cutoff", {"type": _positive_or_none, "metavar": "D",
+                            "help": "only pairs with d_ij <= D exist ('none' drops the file's)"}),
+    "--capacitated": ("capacitated", {"action": argparse.BooleanOptionalAction, "default": None,
+                                      "help": "site capacities bind (--no-capacitated: they do not)"}),
+    "--assignment": ("assignment", {"choices": ("multi", "single"),
+                                    "help": "capacitated models: split demand (multi) or one site each (single)"}),
+    "--cost-per-distance": ("cost_per_distance", {"type": float, "metavar": "C",
+                                                  "help": "cflp: cost per unit of population x distance"}),
+    "--d0": ("access_d0", {"type": float, "metavar": "D0", "help": "accessibility catchment size"}),
+    "--access-method": ("access_method", {"choices": ("2sfca", "e2sfca", "g2sfca", "3sfca"),
+                                          "help": "accessibility measure"}),
+}
+
+
 def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--model``, ``--p``, ``--radius`` (and ``--objective``, shared with other families)."""
+    """``--model``, ``--objective`` (shared) and the siting parameter overrides (:data:`_OVERRIDES`).
+
+    Values are checked by re-validating the instance (``with_changes``), so an override that
+    makes the instance invalid is the same exit-2 error as a bad file.
+    """
     have = parser._option_string_actions
     if "--model" not in have:
         parser.add_argument("--model", default=None, metavar="NAME",
@@ -45,12 +90,10 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--objective", default=None, metavar="NAME",
                             help="objective to optimise, by name (siting: cost, n_facilities, distance, "
                                  "max_distance, coverage, ...)")
-    if "--p" not in have:
-        parser.add_argument("--p", type=int, default=None, metavar="P",
-                            help="siting: number of open sites (overrides the file)")
-    if "--radius" not in have:
-        parser.add_argument("--radius", type=float, default=None, metavar="S",
-                            help="siting: coverage radius / service standard (overrides the file)")
+    group = parser.add_argument_group("siting (override the file's parameters)")
+    for flag, (key, kwargs) in _OVERRIDES.items():
+        if flag not in have:
+            group.add_argument(flag, dest=f"siting_{key}", **{"default": None, **kwargs})
 
 
 def _overridden(instance: SitingInstance, args: argparse.Namespace) -> SitingInstance:
@@ -58,10 +101,10 @@ def _overridden(instance: SitingInstance, args: argparse.Namespace) -> SitingIns
     if model is not None and model not in MODELS:
         raise UsageError(f"--model: expected one of {', '.join(MODELS)}, found {model!r}")
     changes: dict[str, Any] = {}
-    if getattr(args, "p", None) is not None:
-        changes["p"] = args.p
-    if getattr(args, "radius", None) is not None:
-        changes["radius"] = args.radius
+    for key, _ in _OVERRIDES.values():
+        value = getattr(args, f"siting_{key}", None)
+        if value is not None:
+            changes[key] = None if value == _CLEAR else value
     if model is None and not changes:
         return instance
     return instance.with_changes(model, **changes)
