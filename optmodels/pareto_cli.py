@@ -4,7 +4,7 @@
 
     optmodels pareto FILE --method weighted|epsilon|nsga2 [--objectives a,b[,c]] [--points N]
                      [--pop-size P --generations G --seed S] [--workers W | --scheduler ADDRESS]
-                     [--out DIR]
+                     [--solver-option KEY=VALUE ...] [--out DIR]
     optmodels pareto --model path/to/file.py:build_function --method epsilon ...
 
 Family instances
@@ -13,7 +13,8 @@ Family instances
 
     ``objectives() -> dict[name, "min"|"max"]``
         the objectives a front may use, in default order (``DEFAULT_OBJECTIVES``, if defined,
-        is the default selection; otherwise the first two);
+        is the default selection -- or ``default_objectives(instance)``, if defined, when it
+        depends on the instance; otherwise the first two);
     ``build_model(instance, objectives) -> pyo.ConcreteModel``
         a MILP holding every selected objective as an ``Objective`` component of that name
         (active or not: the front-ends deactivate them all and choose for themselves);
@@ -113,13 +114,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="a known front (columns named as the objectives, or the last p columns): "
                    "IGD+ and hypervolume ratio are reported and it is drawn in the plot")
     x = p.add_argument_group("parallel")
-    x.add_argument("--workers", type=positive_int, default=1,
-                   help="processes of the local pool for independent solves (default 1: in-process)")
+    x.add_argument("--workers", type=positive_int, default=None,
+                   help="processes of the local pool for independent solves (weights, blocks of "
+                   "the outer epsilon grid); default: one per usable CPU; 1: in-process")
     x.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address (e.g. tcp://host:8786) instead of the local pool")
     p.add_argument("--out", metavar="DIR", help="write front.csv, pareto.json and front.png here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_solve_options(p)
+    p.add_argument("--solver-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a HiGHS option for every MILP solve, by HiGHS's name (repeatable), e.g. "
+                   "--solver-option presolve=off (most of each tiny knapsack solve is presolve)")
     p.set_defaults(func=run)
 
 
@@ -138,6 +143,46 @@ def _floats(text: str | None, what: str, n: int | None = None) -> list[float] | 
     if n is not None and len(values) != n:
         raise UsageError(f"{what}: expected {n} values (one per objective), found {len(values)}")
     return values
+
+
+def highs_options(pairs: list[str]) -> dict[str, str]:
+    """``["KEY=VALUE", ...]`` -> ``{KEY: VALUE}``, each checked against HiGHS before any solve.
+
+    Values stay strings: HiGHS parses them by the option's own type (``mip_rel_gap=0.01``,
+    ``threads=2``, ``presolve=off``), so one rule serves every option. A name HiGHS does not know,
+    or a value of the wrong type, is a usage error (exit 2) rather than a failure mid-front.
+    """
+    options: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise UsageError(f"--solver-option: expected KEY=VALUE, found {pair!r}")
+        options[key] = value
+    if options:
+        import highspy
+
+        probe = highspy.Highs()
+        probe.setOptionValue("output_flag", False)
+        for key, value in options.items():
+            if probe.setOptionValue(key, value) == highspy.HighsStatus.kError:
+                raise UsageError(f"--solver-option: HiGHS does not accept {key}={value!r} "
+                                 "(unknown option or a value of the wrong type)")
+    return options
+
+
+def default_workers() -> int:
+    """The local pool's default size: one process per CPU this process may use.
+
+    The pool is the default because independent solves (weight vectors, blocks of the outer
+    epsilon grid) are where a front's time goes; on one CPU everything runs in-process.
+    """
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _select(available: dict[str, str], text: str | None, default: list[str]) -> dict[str, str]:
@@ -235,7 +280,10 @@ def family_source(args: argparse.Namespace) -> Source:
     adapter = adapter_module(family)
     vector = getattr(adapter, "decision_vector", None)
     available = dict(adapter.objectives())
-    default = list(getattr(adapter, "DEFAULT_OBJECTIVES", list(available)[:2]))
+    if hasattr(adapter, "default_objectives"):
+        default = list(adapter.default_objectives(instance))
+    else:
+        default = list(getattr(adapter, "DEFAULT_OBJECTIVES", list(available)[:2]))
     selected = _select(available, args.objectives, default)
     names = list(selected)
     return Source(
@@ -279,8 +327,9 @@ def compute_front(source: Source, args: argparse.Namespace, options) -> Any:
     initial = None
     ideal = nadir = None
     if args.seed_milp > 0:
+        # a handful of seed solves: in-process (a pool's start-up would cost more than they do)
         seeds = weighted_sum_front(source.build_model(), source.objectives, points=args.seed_milp,
-                                   options=options, workers=args.workers, scheduler=args.scheduler,
+                                   options=options, workers=1, scheduler=args.scheduler,
                                    summary=source.summary, decision=source.decision)
         ideal, nadir = seeds.ideal, seeds.nadir
         if source.to_x is not None:
@@ -350,14 +399,19 @@ def summary_text(result: Any, reference: np.ndarray | None, topsis_weights: list
 
 
 def run(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from optmodels.cli import solve_options
     from optmodels.io import atomic_output_dir
     from solvers.pareto import plot_front, write_front_csv, write_pareto_json
 
     if (args.file is None) == (args.model is None):
         raise UsageError("give an instance FILE or --model FILE.py:FUNCTION (exactly one)")
-    if args.scheduler and args.workers > 1:
+    if args.scheduler and args.workers is not None:
         raise UsageError("--workers and --scheduler exclude each other")
+    if args.workers is None:
+        args.workers = 1 if args.scheduler else default_workers()
+    extra = highs_options(args.solver_option)
     source = user_source(args) if args.model else family_source(args)
     p = len(source.objectives)
     topsis_weights = _floats(args.topsis_weights, "--topsis-weights", p)
@@ -370,6 +424,8 @@ def run(args: argparse.Namespace) -> int:
         options = solve_options(args)
         if source.tune is not None:
             options = source.tune(options)
+        if extra:  # the user's HiGHS options win over the family's tuning
+            options = dataclasses.replace(options, solver_options={**options.solver_options, **extra})
         result = compute_front(source, args, options)
     except RuntimeError as exc:  # the payoff table found no optimum: infeasible or unbounded
         print(f"optmodels: no front: {exc}", file=sys.stderr)

@@ -7,9 +7,9 @@ MILP is :func:`optmodels.equipment.formulation.build` with every selected object
 named ``Objective`` component.
 
 NSGA-II decision: the plan ``x`` flattened row-major from its (hospitals x years) 0/1 matrix.
-The family's :class:`optmodels.equipment.problem.EquipmentProblem` is used when it exists; until
-then a plain wrapper around the numpy evaluator stands in (one evaluation per plan, with every
-constraint slack as ``G = -slack``) -- correct, slower, without the family's repair.
+NSGA-II runs on the family's :class:`optmodels.equipment.problem.EquipmentProblem` (vectorised over
+the population) with its :class:`~optmodels.equipment.problem.BudgetRepair` (adds the sets queue
+stability forces, drops the dearest optional additions until the budget holds) as ``repair``.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
-from optmodels.equipment.evaluate import evaluate
 from optmodels.equipment.formulation import build, plan_from_model
 from optmodels.equipment.instance import OBJECTIVES, EquipmentInstance
+from optmodels.equipment.problem import BudgetRepair, EquipmentProblem
 
 INSTANCE = Path(__file__).resolve().parents[2] / "instances" / "equipment" / "tiny_cost.toml"
 DEFAULT_OBJECTIVES = ("cost", "equity")
@@ -36,61 +36,11 @@ def build_model(instance: EquipmentInstance, objectives: list[str]) -> pyo.Concr
     return build(instance, objective=objectives[0], objectives=tuple(objectives))
 
 
-def problem(instance: EquipmentInstance, objectives: list[str]):
-    try:
-        from optmodels.equipment.problem import EquipmentProblem
-    except ImportError:
-        prob = _EvaluatorProblem(instance, objectives)
-    else:
-        prob = EquipmentProblem(instance, objectives)
-    if not hasattr(prob, "objective_names"):
-        prob.objective_names = tuple(objectives)
-    if not hasattr(prob, "senses"):
-        prob.senses = tuple(OBJECTIVES[o] for o in objectives)
-    shape = (instance.data.n_hospitals, instance.data.n_years)
-    if not hasattr(prob, "summary"):
-        prob.summary = lambda x: _plan_text(instance, np.asarray(x, dtype=float).reshape(shape))
+def problem(instance: EquipmentInstance, objectives: list[str]) -> EquipmentProblem:
+    """The family's vectorised Problem with its :class:`BudgetRepair` attached for NSGA-II."""
+    prob = EquipmentProblem(instance, objectives)
+    prob.repair = BudgetRepair()
     return prob
-
-
-def _evaluator_problem_class():
-    from pymoo.core.problem import Problem
-
-    class EvaluatorProblem(Problem):
-        """Stand-in pymoo Problem: the numpy evaluator, one plan at a time (see module docstring)."""
-
-        def __init__(self, instance: EquipmentInstance, objectives: list[str]) -> None:
-            d = instance.data
-            self.instance = instance
-            self.objective_names = tuple(objectives)
-            self.senses = tuple(OBJECTIVES[o] for o in objectives)
-            self.shape = (d.n_hospitals, d.n_years)
-            probe = evaluate(instance, np.zeros(self.shape))
-            self.slack_sizes = {k: v.size for k, v in probe.slacks.items() if k != "binary"}
-            super().__init__(n_var=d.n_hospitals * d.n_years, n_obj=len(objectives),
-                             n_ieq_constr=sum(self.slack_sizes.values()), xl=0, xu=1, vtype=bool)
-
-        def _evaluate(self, X, out, *args, **kwargs):
-            F, G = [], []
-            for row in np.atleast_2d(np.asarray(X, dtype=float)):
-                ev = evaluate(self.instance, row.reshape(self.shape))
-                F.append([ev.objective(o) for o in self.objective_names])
-                G.append(np.concatenate([-ev.slacks[k].ravel() for k in self.slack_sizes]))
-            out["F"] = np.array(F)
-            out["G"] = np.array(G)
-
-    return EvaluatorProblem
-
-
-def _EvaluatorProblem(instance: EquipmentInstance, objectives: list[str]):  # noqa: N802
-    return _evaluator_problem_class()(instance, objectives)
-
-
-def _plan_text(instance: EquipmentInstance, x: np.ndarray) -> str:
-    hospitals = [h.id for h in instance.hospitals]
-    years = list(instance.years)
-    adds = [f"{hospitals[k]}@{years[j]}" for k, j in zip(*np.nonzero(np.round(x) > 0), strict=False)]
-    return "adds: " + (" ".join(adds) if adds else "none")
 
 
 def decision_summary(model_or_x: Any) -> str:

@@ -3,8 +3,11 @@
 Objectives (:data:`optmodels.pricing.formulation.OBJECTIVES`): expected ``profit`` (max),
 ``patient_burden`` (min, the patient's fees ``f + t``) and ``participation`` (max, constant
 unless participation is price-elastic). The shipped multi-objective instance is the
-price-elastic Model 2 (``instances/pricing/elastic_model2.yaml``), whose MILP lives on the fee
-lattice: the front is profit vs patient burden over the lattice plus the continuous deposit.
+price-elastic Model 2 on a coarse fee lattice (``instances/pricing/elastic_model2_pareto.yaml``:
+step 0.1, 132 fee pairs, so a front of many MILPs takes seconds and a test can enumerate it;
+``elastic_model2.yaml`` is the same case at step 0.01, about one second per MILP). The default
+front is profit vs patient burden over the lattice plus the continuous deposit; profit vs
+participation is a finite set, proven by enumeration in the tests.
 
 The objectives are not integer-valued, so the epsilon-constraint front is a sampled grid.
 NSGA-II works on the family's :class:`~optmodels.pricing.problem.PricingProblem` (lattice indices
@@ -25,7 +28,7 @@ from optmodels.pricing.formulation import OBJECTIVES, build, fee_values
 from optmodels.pricing.instance import PricingInstance
 from optmodels.pricing.problem import PricingProblem
 
-INSTANCE = Path(__file__).resolve().parents[2] / "instances" / "pricing" / "elastic_model2.yaml"
+INSTANCE = Path(__file__).resolve().parents[2] / "instances" / "pricing" / "elastic_model2_pareto.yaml"
 DEFAULT_OBJECTIVES = ("profit", "patient_burden")
 
 

@@ -4,7 +4,8 @@ Objectives: the location objectives of :data:`optmodels.siting.problem.OBJECTIVE
 MILP (:func:`optmodels.siting.formulation.build`, named ``Objective`` components) and the pymoo
 Problem (:class:`optmodels.siting.problem.SitingProblem`) provide. The default trade-off is
 efficiency vs equity of a p-median plan: total weighted distance vs the worst distance (the
-p-center radius), on the instance's own model (``p`` sites).
+p-center radius), on the instance's own model (``p`` sites); when the model does not fix ``p``
+(LSCP, CFLP) it is distance vs the number of open sites (:func:`default_objectives`).
 
 NSGA-II decision: the open-site vector ``y``. The repair restores the cheap constraints -- the
 cardinality ``sum y = p`` (opening/closing random free sites from a generator seeded once, so a
@@ -23,9 +24,22 @@ from optmodels.siting.formulation import build, decode
 from optmodels.siting.instance import SitingInstance
 from optmodels.siting.problem import OBJECTIVES, SitingProblem
 
-#: The shipped multi-objective instance (SF, 205 tracts x 16 stores, p = 4).
-INSTANCE = Path(__file__).resolve().parents[2] / "instances" / "siting" / "sf" / "sf_p_median.json"
+#: The shipped multi-objective instance: 12 demand points x 6 sites, covering radius 5.6, no fixed
+#: ``p`` -- distance vs number of facilities has 5 non-dominated points (brute force over the 64
+#: open sets in tests/integration/mo/test_mo_families.py). ``sf/sf_p_median.json`` (205 x 16,
+#: p = 4) is the larger example in docs/pareto.md.
+INSTANCE = Path(__file__).resolve().parents[2] / "instances" / "siting" / "small" / "small_lscp.json"
 DEFAULT_OBJECTIVES = ("distance", "max_distance")
+#: models whose ``p`` fixes the number of open sites (then ``n_facilities`` is a constant)
+_FIXED_P = ("lscp_b", "mclp", "p_median", "p_center", "p_dispersion")
+
+
+def default_objectives(instance: SitingInstance) -> tuple[str, str]:
+    """Efficiency vs equity (distance vs worst distance) when ``p`` fixes the number of sites;
+    otherwise efficiency vs how many sites it takes (distance vs ``n_facilities``)."""
+    if instance.parameters.p is not None and instance.model in _FIXED_P:
+        return DEFAULT_OBJECTIVES
+    return ("distance", "n_facilities")
 
 
 def objectives() -> dict[str, str]:
