@@ -44,7 +44,8 @@ def test_user_model_front_and_files(tmp_path, capsys, method):
     path, front = _user_model(tmp_path)
     out = tmp_path / "out"
     code = main(["pareto", "--model", f"{path}:build", "--method", method, "--out", str(out),
-                 "--no-progress", "--pop-size", "20", "--generations", "15", "--seed-milp", "2"])
+                 "--no-progress", "--pop-size", "20", "--generations", "15", "--seed-milp", "2",
+                 "--workers", "1"])
     assert code == 0
     text = capsys.readouterr().out
     table = pd.read_csv(out / "front.csv")
@@ -62,16 +63,6 @@ def test_user_model_front_and_files(tmp_path, capsys, method):
     assert (out / "front.png").stat().st_size > 5000
     if method == "weighted":
         assert "supported points only" in text
-
-
-def test_family_instance_front(tmp_path, instances_dir, capsys):
-    out = tmp_path / "eq"
-    code = main(["pareto", str(instances_dir / "equipment" / "tiny_cost.toml"), "--objectives",
-                 "cost,utilisation", "--method", "epsilon", "--out", str(out), "--no-progress"])
-    assert code == 0
-    table = pd.read_csv(out / "front.csv")
-    assert len(table) == 6  # proven by enumeration in test_mo_families
-    assert table["decision"].str.startswith("adds").all()
 
 
 @pytest.mark.parametrize(
@@ -94,29 +85,123 @@ def test_bad_input_exits_2_without_writing(tmp_path, capsys, argv, message):
     assert not out.exists()
 
 
-def test_process_pool_gives_the_serial_front(tmp_path):
+def test_process_pool_is_the_default_and_gives_the_serial_front(tmp_path, monkeypatch):
+    """No --workers: the local pool of default_workers() processes (2 here, whatever the host)."""
+    import optmodels.pareto_cli as cli
+
     path, front = _user_model(tmp_path)
-    from optmodels.pareto_cli import load_user_function
-    from solvers.epsilon import epsilon_front
+    monkeypatch.setattr(cli, "default_workers", lambda: 2)
+    out = tmp_path / "pool"
+    assert main(["pareto", "--model", f"{path}:build", "--method", "epsilon", "--no-progress",
+                 "--out", str(out)]) == 0
+    payload = json.loads((out / "pareto.json").read_text())
+    assert payload["settings"]["workers"] == 2
+    assert payload["settings"]["blocks"] > 1
+    table = pd.read_csv(out / "front.csv")
+    assert {tuple(int(v) for v in r) for r in table[["obj[1]", "obj[2]"]].to_numpy()} == front
 
-    model = load_user_function(f"{path}:build")()
-    res = epsilon_front(model, workers=2)
-    assert res.settings["blocks"] > 1
-    assert {tuple(int(v) for v in p) for p in res.points} == front
 
-
-def test_dask_local_cluster_gives_the_serial_front(tmp_path):
+def test_dask_scheduler_from_the_cli_gives_the_serial_front(tmp_path):
+    """--scheduler ADDRESS: an in-process LocalCluster stands in for a remote one."""
     distributed = pytest.importorskip("dask.distributed")
     path, front = _user_model(tmp_path)
-    from optmodels.pareto_cli import load_user_function
-    from solvers.epsilon import epsilon_front
-    from solvers.weighted_sum import weighted_sum_front
-
-    model = load_user_function(f"{path}:build")()
     with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        res = epsilon_front(model, scheduler=client)
-        ws = weighted_sum_front(model, points=5, scheduler=client)
-    assert {tuple(int(v) for v in p) for p in res.points} == front
-    assert res.settings["blocks"] > 1
-    assert {tuple(int(v) for v in p) for p in ws.points} <= front
+                                  dashboard_address=None) as cluster:
+        for method in ("epsilon", "weighted"):
+            out = tmp_path / method
+            assert main(["pareto", "--model", f"{path}:build", "--method", method, "--points", "5",
+                         "--no-progress", "--scheduler", cluster.scheduler_address,
+                         "--out", str(out)]) == 0
+            payload = json.loads((out / "pareto.json").read_text())
+            assert payload["settings"]["scheduler"] is not None
+            found = {tuple(int(v) for v in r)
+                     for r in pd.read_csv(out / "front.csv")[["obj[1]", "obj[2]"]].to_numpy()}
+            if method == "epsilon":
+                assert payload["settings"]["blocks"] > 1
+                assert found == front
+            else:
+                assert found <= front
+
+
+def test_workers_and_scheduler_exclude_each_other(tmp_path, capsys):
+    path, _ = _user_model(tmp_path)
+    assert main(["pareto", "--model", f"{path}:build", "--workers", "2", "--scheduler",
+                 "tcp://127.0.0.1:1"]) == 2
+    assert "exclude each other" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [("presolve", "expected KEY=VALUE"), ("no_such_option=1", "does not accept"),
+     ("mip_rel_gap=abc", "does not accept")],
+)
+def test_bad_solver_option_exits_2(tmp_path, capsys, option, message):
+    path, _ = _user_model(tmp_path)
+    assert main(["pareto", "--model", f"{path}:build", "--solver-option", option]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_solver_options_reach_highs(tmp_path, monkeypatch):
+    """--solver-option values reach every solve's SolveOptions (and the front is unchanged)."""
+    from solvers.highs import StandardFormModel
+
+    path, front = _user_model(tmp_path)
+    seen = []
+    original = StandardFormModel.run
+
+    def spy(self, options=None, *args, **kwargs):
+        seen.append(dict(options.solver_options) if options is not None else {})
+        return original(self, options, *args, **kwargs)
+
+    monkeypatch.setattr(StandardFormModel, "run", spy)
+    out = tmp_path / "opt"
+    assert main(["pareto", "--model", f"{path}:build", "--workers", "1", "--no-progress",
+                 "--solver-option", "presolve=off", "--solver-option", "mip_rel_gap=0",
+                 "--out", str(out)]) == 0
+    assert seen
+    assert all(s == {"presolve": "off", "mip_rel_gap": "0"} for s in seen)
+    table = pd.read_csv(out / "front.csv")
+    assert {tuple(int(v) for v in r) for r in table[["obj[1]", "obj[2]"]].to_numpy()} == front
+
+
+# --------------------------------------------------------------------------------------------
+# every family's shipped multi-objective instance, by each method, through the CLI
+# --------------------------------------------------------------------------------------------
+
+
+def _dominates(a: np.ndarray, b: np.ndarray, senses: list[str]) -> bool:
+    sign = np.where(np.array(senses) == "max", -1.0, 1.0)
+    a, b = a * sign, b * sign
+    return bool(np.all(a <= b + 1e-9 * (1 + np.abs(b))) and np.any(a < b - 1e-7 * (1 + np.abs(b))))
+
+
+@pytest.mark.parametrize("family", ["equipment", "pricing", "siting"])
+def test_family_shipped_instance_three_methods(tmp_path, family):
+    import importlib
+
+    adapter = importlib.import_module(f"optmodels.{family}.pareto")
+    fronts = {}
+    for method in ("epsilon", "weighted", "nsga2"):
+        out = tmp_path / method
+        code = main(["pareto", str(adapter.INSTANCE), "--method", method, "--points", "7",
+                     "--pop-size", "16", "--generations", "8", "--seed-milp", "2", "--seed", "1",
+                     "--workers", "1", "--no-progress", "--out", str(out)])
+        assert code == 0
+        payload = json.loads((out / "pareto.json").read_text())
+        table = pd.read_csv(out / "front.csv")
+        names = [o["name"] for o in payload["objectives"]]
+        senses = [o["sense"] for o in payload["objectives"]]
+        assert payload["method"] == {"weighted": "weighted_sum"}.get(method, method)
+        assert payload["n_points"] == len(table) >= 2
+        assert table["decision"].astype(str).str.len().min() > 0
+        assert (out / "front.png").stat().st_size > 5000
+        points = table[names].to_numpy(dtype=float)
+        assert not any(_dominates(a, b, senses) for a in points for b in points)
+        fronts[method] = points
+    # MILP points (epsilon, weighted sum) are Pareto optimal: no point of any method beats them
+    for method, points in fronts.items():
+        for other in ("epsilon", "weighted"):
+            if other != method:
+                assert not any(_dominates(a, b, senses) for a in points for b in fronts[other])
+    if family == "siting":  # exact here (n_facilities is integer): the 5 enumerated points
+        assert len(fronts["epsilon"]) == 5
