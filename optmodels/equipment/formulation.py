@@ -66,7 +66,7 @@ import pyomo.environ as pyo
 from optmodels.analysis.queueing import mean_in_system
 from optmodels.equipment.instance import OBJECTIVES, EquipmentData, EquipmentInstance
 
-__all__ = ["OBJECTIVES", "build", "plan_from_model"]
+__all__ = ["OBJECTIVES", "build", "order_signs", "plan_from_model", "start_from_plan"]
 
 
 def build(
@@ -76,8 +76,9 @@ def build(
     objectives: tuple[str, ...] | None = None,
     relax: bool = False,
     gini: str = "full",
+    signs: np.ndarray | None = None,
 ) -> pyo.ConcreteModel:
-    """Build the allocation MILP.
+    r"""Build the allocation MILP.
 
     Parameters
     ----------
@@ -89,12 +90,22 @@ def build(
     relax
         Continuous x in [0, 1] (the LP relaxation, a bound on the MILP).
     gini
-        ``full`` (the band as stated), ``upper`` (only its convex upper side; no sign binaries)
-        or ``none``. The two partial forms are relaxations used by
-        :func:`optmodels.equipment.solve.solve_instance` to add the band only when it binds.
+        ``full`` (the band as stated), ``upper`` (only its convex upper side; no sign binaries),
+        ``none``, or ``ordered``. ``upper`` and ``none`` are relaxations; ``ordered`` is a
+        restriction (every plan it allows satisfies the band) with no sign or ratio binaries:
+        each pair's sign is fixed to ``signs[pair, j]`` (+1/-1, see :func:`order_signs`) and,
+        because :math:`\sum|d| \ge \sum \sigma d`, the lower side becomes the linear
+        ``gini_lower_ordered`` :math:`\sum_{a<b}\sigma_{abj} d_{abj} \ge lo\,T_j`; the upper
+        side is imposed on every year (``gini_upper``), which in ``mean`` mode also restricts.
+        :func:`optmodels.equipment.solve.solve_instance` uses the relaxations to skip the band
+        when it does not bind and the restriction to find a starting plan when it does.
+    signs
+        With ``gini="ordered"``: an array (pairs in ``combinations(regions, 2)`` order x years).
     """
-    if gini not in ("full", "upper", "none"):
-        raise ValueError(f"gini must be full, upper or none, found {gini!r}")
+    if gini not in ("full", "upper", "none", "ordered"):
+        raise ValueError(f"gini must be full, upper, none or ordered, found {gini!r}")
+    if gini == "ordered" and signs is None:
+        raise ValueError("gini='ordered' needs the pair signs (see order_signs)")
     wanted = tuple(objectives) if objectives else (objective,)
     for name in (*wanted, objective):
         if name not in OBJECTIVES:
@@ -110,7 +121,10 @@ def build(
     _add_demand_coverage(model, d)
     _add_queue_stability(model, d)
     _add_max_new(model, d)
-    if gini != "none" or "equity" in wanted:
+    if gini == "ordered":
+        _add_gini(model, d, exact_ratio="equity" in wanted, relax=relax, lower=False, band=False)
+        _add_ordered_band(model, d, np.asarray(signs, dtype=float))
+    elif gini != "none" or "equity" in wanted:
         need_ratio = d.gini_mode == "mean" or "equity" in wanted
         _add_gini(model, d, exact_ratio=need_ratio, relax=relax, lower=gini == "full",
                   band=gini != "none")
@@ -339,6 +353,58 @@ def _add_gini(
             model.gini_mean_lower = pyo.Constraint(
                 expr=sum(model.g[j] for j in model.J) >= n * d.gini_lo, doc="mean Gini >= lo"
             )
+
+
+def order_signs(d: EquipmentData, region_sets: np.ndarray) -> np.ndarray:
+    """Signs of :math:`s_a Y_b - s_b Y_a` for every pair (rows, ``combinations`` order) and year,
+    +1 where region a has at least b's equipment per capita, else -1."""
+    pairs = list(combinations(range(d.n_regions), 2))
+    a = np.array([p[0] for p in pairs], dtype=int)
+    b = np.array([p[1] for p in pairs], dtype=int)
+    Y = d.shares
+    diff = region_sets[a] * Y[b] - region_sets[b] * Y[a]
+    return np.where(diff >= 0, 1.0, -1.0)
+
+
+def _add_ordered_band(model: pyo.ConcreteModel, d: EquipmentData, signs: np.ndarray) -> None:
+    pairs = list(combinations(range(d.n_regions), 2))
+    if signs.shape != (len(pairs), d.n_years):
+        raise ValueError(f"signs must be {len(pairs)} x {d.n_years}, found {signs.shape}")
+    sign = {(a, b, j): signs[r, j] for r, (a, b) in enumerate(pairs) for j in range(d.n_years)}
+    model.gini_upper = pyo.Constraint(
+        model.J,
+        rule=lambda model, j: sum(model.t[a, b, j] for a, b in model.PAIRS) <= d.gini_hi * model.T[j],
+        doc="Gini of year j <= hi (every year: a restriction of the mean-mode band)",
+    )
+    if d.gini_lo is not None and d.gini_lo > 0:
+        model.gini_lower_ordered = pyo.Constraint(
+            model.J,
+            rule=lambda model, j: sum(sign[a, b, j] * model.d[a, b, j] for a, b in model.PAIRS)
+            >= d.gini_lo * model.T[j],
+            doc="sum of sign * difference >= lo * T_j (implies Gini of year j >= lo)",
+        )
+
+
+def start_from_plan(model: pyo.ConcreteModel, x: np.ndarray) -> None:
+    """Write plan ``x`` (K x n) into the model's integer variables (x, and z / beta where the
+    model has them) so that it can be handed to HiGHS as a MIP start."""
+    d: EquipmentData = model.data
+    for (_i, j, k), var in model.x.items():
+        var.set_value(float(round(x[k, j])))
+    c = d.e0[:, None] + np.cumsum(np.round(x), axis=1)
+    s = np.zeros((d.n_regions, d.n_years))
+    np.add.at(s, d.region_of, c)
+    if hasattr(model, "z"):
+        signs = order_signs(d, s)
+        for r, (a, b) in enumerate(combinations(range(d.n_regions), 2)):
+            for j in range(d.n_years):
+                if not model.z[a, b, j].fixed:
+                    model.z[a, b, j].set_value(1.0 if signs[r, j] > 0 else 0.0)
+    if hasattr(model, "beta"):
+        T_lo, _ = total_range(d)
+        T = s.sum(axis=0)
+        for j, b in model.JB:
+            model.beta[j, b].set_value(float((int(T[j] - T_lo[j]) >> b) & 1))
 
 
 def _add_waiting_epigraph(model: pyo.ConcreteModel, d: EquipmentData) -> None:
