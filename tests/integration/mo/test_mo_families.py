@@ -153,8 +153,8 @@ def _pricing_lattice_front(instance, problem):
     """Every (f, e) lattice pair with the deposit at its cap t0: for profit vs participation that
     is the whole decision space, since U rises with t and participation does not depend on t."""
     assert problem.fees == ("f", "e", "t")
-    I, J = np.meshgrid(np.arange(problem.xu[0] + 1), np.arange(problem.xu[1] + 1), indexing="ij")
-    X = np.column_stack([I.ravel(), J.ravel(), np.full(I.size, instance.upper_bounds()["t"])])
+    fi, ej = np.meshgrid(np.arange(problem.xu[0] + 1), np.arange(problem.xu[1] + 1), indexing="ij")
+    X = np.column_stack([fi.ravel(), ej.ravel(), np.full(fi.size, instance.upper_bounds()["t"])])
     return _brute_front(problem, X)
 
 
