@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     pareto_cli.add_parser(sub)
 
+    # Benchmarks (issue 6): `optmodels bench` takes the flags of `python -m benchmarks`.
+    from benchmarks import register_cli as add_bench_parser
+
+    add_bench_parser(sub)
+
     generate = sub.add_parser("generate", help="write a synthetic instance")
     gen_sub = generate.add_subparsers(dest="family", required=True, metavar="FAMILY")
     for name in registry.FAMILIES:
