@@ -70,6 +70,7 @@ class Source:
     decision: Callable[[Any], Any] | None = None
     to_x: Callable[[Any], np.ndarray] | None = None
     tune: Callable[[Any], Any] | None = None  # SolveOptions -> the family's tuned SolveOptions
+    labels: dict[str, str] | None = None  # objective name -> axis text with units (optional hook)
 
 
 # --------------------------------------------------------------------------------------------
@@ -296,6 +297,7 @@ def family_source(args: argparse.Namespace) -> Source:
         to_x=None,
         tune=functools.partial(adapter.solve_options, instance)
         if hasattr(adapter, "solve_options") else None,
+        labels=dict(adapter.LABELS) if hasattr(adapter, "LABELS") else None,
     )
 
 
@@ -442,7 +444,7 @@ def run(args: argparse.Namespace) -> int:
             write_pareto_json(result, tmp / "pareto.json", source=source.label,
                               command=" ".join(sys.argv), wall_seconds=time.perf_counter() - t0)
             if len(result):
-                plot_front(result, tmp / "front.png", reference_front=reference)
+                plot_front(result, tmp / "front.png", reference_front=reference, labels=source.labels)
         print(f"wrote {args.out}/front.csv, pareto.json" + (", front.png" if len(result) else ""))
     if not len(result):
         print("optmodels: no feasible point found", file=sys.stderr)

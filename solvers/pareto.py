@@ -471,8 +471,12 @@ def plot_front(
     marked: Mapping[str, int] | None = None,
     reference_front: np.ndarray | None = None,
     title: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ):
     """Plot the front with the chosen points marked; returns the matplotlib figure.
+
+    ``labels`` maps objective names to axis text (what is measured, in which unit); names are
+    used where it is silent.
 
     Two objectives: scatter plus the attainment step line. Three objectives: a 3-D scatter and a
     parallel-coordinates panel (normalised, 0 = ideal). More: parallel coordinates only.
@@ -486,7 +490,7 @@ def plot_front(
     marked = dict(marked or {})
     P = result.points
     p = P.shape[1]
-    names = result.objectives
+    names = [(labels or {}).get(n, n) for n in result.objectives]
     label = f"{result.method} ({len(P)} points)"
     title = title or f"Pareto front: {result.method}" + ("" if result.complete else " (incomplete)")
     colours = ["tab:red", "tab:green", "tab:purple", "tab:orange"]

@@ -26,6 +26,12 @@ from optmodels.equipment.problem import BudgetRepair, EquipmentProblem
 
 INSTANCE = Path(__file__).resolve().parents[2] / "instances" / "equipment" / "tiny_cost.toml"
 DEFAULT_OBJECTIVES = ("cost", "equity")
+#: Axis text for plots: what each objective measures (utilisation is optimised as idle capacity).
+LABELS = {
+    "cost": "cost over the horizon (purchases + running + waiting)",
+    "utilisation": "idle capacity, exams (stand-in for max utilisation Z)",
+    "equity": "mean yearly Gini",
+}
 
 
 def objectives() -> dict[str, str]:

@@ -126,3 +126,12 @@ def test_plot_front_writes_a_png(tmp_path, p):
                        ideal=F.min(0), nadir=F.max(0))
     plot_front(res, tmp_path / "front.png", reference_front=F if p == 2 else None)
     assert (tmp_path / "front.png").stat().st_size > 5000
+
+
+def test_plot_front_uses_axis_labels_where_given(tmp_path):
+    F = np.array([[1.0, 4.0], [2.0, 2.0], [4.0, 1.0]])
+    res = ParetoResult("epsilon", ["cost", "utilisation"], ["min", "min"], F, ideal=F.min(0), nadir=F.max(0))
+    fig = plot_front(res, tmp_path / "front.png", labels={"utilisation": "idle capacity, exams"})
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "cost (min)"
+    assert ax.get_ylabel() == "idle capacity, exams (min)"
