@@ -157,17 +157,16 @@ class StandardFormModel:
         cost = np.asarray(info.c.toarray()).ravel() if ncol else np.zeros(0)
         offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
 
-        lower = np.fromiter((-_INF if v.lb is None else v.lb for v in self.columns), float, ncol)
-        upper = np.fromiter((_INF if v.ub is None else v.ub for v in self.columns), float, ncol)
+        # One pass over the columns (each bounds lookup resolves the domain: do it once).
+        bounds = np.array([v.bounds for v in self.columns], dtype=float).reshape(ncol, 2)
+        lower = np.where(np.isnan(bounds[:, 0]), -_INF, bounds[:, 0])
+        upper = np.where(np.isnan(bounds[:, 1]), _INF, bounds[:, 1])
         self.integer = np.fromiter((v.is_integer() for v in self.columns), bool, ncol)
 
         rhs = np.asarray(info.rhs, dtype=float)
         sense = np.fromiter((s for _, s in self.rows), np.int8, nrow)
         row_lower = np.where(sense <= 0, rhs, -_INF)
         row_upper = np.where(sense >= 0, rhs, _INF)
-        self._row_index: dict[int, list[int]] = {}
-        for r, (con, _) in enumerate(self.rows):
-            self._row_index.setdefault(id(con), []).append(r)
 
         A = info.A.tocsc()
         self.highs = highspy.Highs()
@@ -208,7 +207,7 @@ class StandardFormModel:
         right-hand side = bound - constant of the body) and splits a ranged constraint into an
         upper and a lower row; the first row carries the new bounds and the second is freed.
         """
-        rows = self._row_index.get(id(con))
+        rows = self._rows_of().get(id(con))
         if not rows:
             raise KeyError(f"constraint {con.name} is not in the compiled model")
         const = self._body_constant(con)
@@ -217,6 +216,14 @@ class StandardFormModel:
         self.highs.changeRowBounds(rows[0], lo, up)
         for r in rows[1:]:
             self.highs.changeRowBounds(r, -_INF, _INF)
+
+    def _rows_of(self) -> dict[int, list[int]]:
+        """Constraint -> its rows, built on first use (only re-solves need it)."""
+        if not hasattr(self, "_row_index"):
+            self._row_index: dict[int, list[int]] = {}
+            for r, (con, _) in enumerate(self.rows):
+                self._row_index.setdefault(id(con), []).append(r)
+        return self._row_index
 
     def _body_constant(self, con: Any) -> float:
         cache = self.__dict__.setdefault("_constants", {})
