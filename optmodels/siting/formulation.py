@@ -62,6 +62,7 @@ from collections.abc import Iterable
 import numpy as np
 import pyomo.environ as pyo
 
+from optmodels.errors import InstanceError
 from optmodels.siting.instance import SitingInstance
 
 #: every named objective and its sense
@@ -145,6 +146,13 @@ def build(
         _add_backup_coverage(mdl, instance, par.radius)
     if name == "mclp" or "coverage" in wanted:
         _add_coverage(mdl, instance, par.radius, via_assignment=(name == "mclp" and capacitated))
+    if "backup_coverage" in wanted and name != "lscp_b":
+        if par.radius is None:
+            raise InstanceError(
+                "the backup_coverage objective needs a service radius",
+                field="parameters.radius", expected="a radius S > 0 (or --radius)", found="none",
+            )
+        _add_backup_indicator(mdl, instance, par.radius, relax)
     if ("distance" in wanted or "total_cost" in wanted) and not hasattr(mdl, "x"):
         _add_assignment(mdl, instance, limit=None, equality=True, binary=False, capacity=False)
     if "max_distance" in wanted:
@@ -157,7 +165,10 @@ def build(
     if par.p is not None and name in ("lscp_b", "mclp", "p_median", "p_center", "p_dispersion"):
         _add_facility_count(mdl, par.p)
     elif name == "lscp_b":
-        raise ValueError("lscp_b needs p (the LSCP optimum); solve lscp first or give parameters.p")
+        raise InstanceError(
+            "lscp_b needs p (the LSCP optimum); solve lscp first or give parameters.p",
+            field="parameters.p", expected="the number of open sites", found="none",
+        )
     if par.budget is not None and name in ("mclp", "lscp_b", "p_median", "p_center"):
         _add_budget(mdl, par.budget)
 
@@ -274,9 +285,27 @@ def _add_backup_coverage(mdl: pyo.ConcreteModel, inst: SitingInstance, radius: f
     )
 
 
+def _add_backup_indicator(mdl: pyo.ConcreteModel, inst: SitingInstance, radius: float, relax: bool) -> None:
+    """``u`` for the ``backup_coverage`` objective on another model, without restricting it:
+    ``2 u_i <= sum_{j in N_i} y_j`` with ``u`` binary. (LSCP-B's continuous ``u_i <= count - 1``
+    relies on its own "covered once" constraint; without it a continuous ``u`` could take 1/2 at
+    a single covering site, so here ``u`` is binary.)"""
+    cover = _cover_lists(inst, radius)
+    y = mdl.y
+    mdl.u = pyo.Var(mdl.I, domain=pyo.UnitInterval if relax else pyo.Binary, doc="1 if demand i is covered at least twice")
+    mdl.backup = pyo.Constraint(
+        mdl.I,
+        rule=lambda _, i: 2 * mdl.u[i] <= sum(y[j] for j in cover[i]),
+        doc="covered twice only if two sites within S are open",
+    )
+
+
 def _add_coverage(mdl: pyo.ConcreteModel, inst: SitingInstance, radius: float | None, *, via_assignment: bool) -> None:
     if radius is None:
-        raise ValueError("the coverage objective needs parameters.radius")
+        raise InstanceError(
+            "a coverage objective needs a service radius",
+            field="parameters.radius", expected="a radius S > 0 (or --radius)", found="none",
+        )
     mdl.z = pyo.Var(mdl.I, domain=pyo.UnitInterval, doc="share of demand i covered within S")
     if via_assignment:
         I_k = mdl._pairs[0]
@@ -329,29 +358,16 @@ def _add_separation(mdl: pyo.ConcreteModel, inst: SitingInstance) -> None:
 
 
 def site_distances(inst: SitingInstance) -> np.ndarray:
-    """Site-to-site distances for p-dispersion (from coordinates or ``distance.site_matrix``)."""
-    from optmodels.siting import distances
-
-    kind = inst.distance.kind
-    sm = getattr(inst.distance, "site_matrix", None)
-    if sm is not None:
-        return np.asarray(sm, dtype=float)
-    if kind == "euclidean":
-        xs = np.array([s.x for s in inst.sites], float)
-        ys = np.array([s.y for s in inst.sites], float)
-        return distances.euclidean(xs, ys, xs, ys)
-    if kind == "great_circle":
-        xs = np.array([s.lon for s in inst.sites], float)
-        ys = np.array([s.lat for s in inst.sites], float)
-        return distances.great_circle(xs, ys, xs, ys)
-    have = all(s.x is not None and s.y is not None for s in inst.sites)
-    if have:
-        xs = np.array([s.x for s in inst.sites], float)
-        ys = np.array([s.y for s in inst.sites], float)
-        return distances.euclidean(xs, ys, xs, ys)
-    raise ValueError(
-        "p_dispersion needs site-to-site distances: give site coordinates (x, y) or a network"
-    )
+    """Site-to-site distances for p-dispersion (:meth:`SitingInstance.site_cost_matrix`)."""
+    dss = inst.site_cost_matrix()
+    if dss is None:
+        raise InstanceError(
+            "p_dispersion needs site-to-site distances",
+            field="distance.site_matrix",
+            expected="site coordinates (x, y or lon, lat), a network, or distance.site_matrix",
+            found="none",
+        )
+    return dss
 
 
 def _cover_lists(inst: SitingInstance, radius: float) -> list[list[int]]:

@@ -166,6 +166,16 @@ class AccessSpec(_Frozen):
         "scaling still made HiGHS cycle when supply per 1,000 people is far below 1)",
     )
 
+    @model_validator(mode="after")
+    def _method_parameters(self) -> AccessSpec:
+        """The measure's own rules (access._check_method), so a bad combination is an input error."""
+        from optmodels.siting import access
+
+        if self.method == "e2sfca" and not self.steps:
+            raise ValueError("method e2sfca needs steps [[upper distance, weight], ...], found none")
+        access._check_method(self.method, self.d0 or 1.0, self.steps, self.beta)  # noqa: SLF001
+        return self
+
 
 class SitingInstance(_Frozen):
     family: Literal["siting"] = "siting"
@@ -254,6 +264,17 @@ class SitingInstance(_Frozen):
             )
         if model == "p_dispersion" and par.p is not None and par.p < 2:
             raise ValueError("field 'parameters.p': p_dispersion needs p >= 2")
+        sm = self.distance.site_matrix
+        if sm is not None and np.shape(sm) != (m, m):
+            raise ValueError(
+                f"field 'distance.site_matrix': expected shape ({m} sites, {m} sites), found {np.shape(sm)}"
+            )
+        if model == "p_dispersion" and self.site_cost_matrix() is None:
+            raise ValueError(
+                "field 'distance.site_matrix': p_dispersion needs site-to-site distances: site "
+                "coordinates (x, y or lon, lat), a network, or distance.site_matrix (a site x site "
+                f"table); the {self.distance.kind!r} distance gives demand-to-site costs only, found none"
+            )
         if model in COVERING and par.radius is None:
             raise ValueError(f"field 'parameters.radius': model {model} needs a coverage radius, found none")
         reach = self.cost_matrix()
@@ -346,6 +367,31 @@ class SitingInstance(_Frozen):
         out.setflags(write=False)
         return out
 
+    def site_cost_matrix(self) -> np.ndarray | None:
+        """Site-to-site distances (p-dispersion), or None if the instance cannot give them.
+
+        In order: ``distance.site_matrix`` (given, or computed over the network); the distance
+        kind's own coordinates; for a matrix, the sites' coordinates -- x/y planar, lon/lat
+        great-circle in km (in m if ``distance.unit`` says metres, as SF's network matrix).
+        """
+        sm = self.distance.site_matrix
+        if sm is not None:
+            return np.asarray(sm, dtype=float)
+        kind = self.distance.kind
+        xy = all(s.x is not None and s.y is not None for s in self.sites)
+        ll = all(s.lon is not None and s.lat is not None for s in self.sites)
+        if kind != "great_circle" and xy:
+            xs = np.array([s.x for s in self.sites], float)
+            ys = np.array([s.y for s in self.sites], float)
+            return distances.euclidean(xs, ys, xs, ys)
+        if ll and kind in ("great_circle", "matrix", "network"):
+            lon = np.array([s.lon for s in self.sites], float)
+            lat = np.array([s.lat for s in self.sites], float)
+            km = distances.great_circle(lon, lat, lon, lat)
+            metres = kind != "great_circle" and (self.distance.unit or "").lower() in ("m", "metre", "metres", "meter", "meters")
+            return km * 1000.0 if metres else km
+        return None
+
     def pairs(self, limit: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The sparse pair set ``(i, j, d_ij)`` of finite costs (within ``limit`` if given)."""
         cost = self.cost_matrix()
@@ -388,11 +434,14 @@ class SitingInstance(_Frozen):
         capacity: Sequence[float] | None = None,
         supply: Sequence[float] | None = None,
         existing: Sequence[bool] | None = None,
+        site_cost: np.ndarray | None = None,
         model: str = "p_median",
         name: str = "",
         **parameters: Any,
     ) -> SitingInstance:
         """An instance from a cost matrix (like spopt's ``from_cost_matrix``).
+
+        ``site_cost`` (m x m) gives site-to-site distances, which only p-dispersion needs.
 
         ``parameters`` are the :class:`Parameters` fields (``p``, ``radius``, ...); keys starting
         with ``access_`` go to :class:`AccessSpec`.
@@ -421,7 +470,7 @@ class SitingInstance(_Frozen):
         return _build(
             demand=demand,
             sites=sites,
-            distance={"kind": "matrix", "matrix": cost},
+            distance={"kind": "matrix", "matrix": cost, "site_matrix": site_cost},
             model=model,
             name=name,
             parameters=parameters,
@@ -702,6 +751,15 @@ def _resolve_distance(dist: dict[str, Any], data: Mapping[str, Any], base: Path,
         )
         dist["source"] = ref if isinstance(ref, str) else ref.get("table")
     elif kind == "matrix":
+        sref = dist.get("site_matrix")
+        if isinstance(sref, (str, Mapping)):  # site x site table (dense: first column the site id)
+            frame, cols, extra = _read_table(sref, base, file=path, field="distance.site_matrix")
+            s_ids = _ids(data, "sites", path)
+            try:
+                dist["site_matrix"] = distances.matrix_from_dense(frame, s_ids, s_ids, demand_col=(cols or {}).get("site_id", "site_id"))
+            except ValueError as exc:
+                raise InstanceError(str(exc), file=f"{path} -> {sref if isinstance(sref, str) else sref.get('table')}",
+                                    field="distance.site_matrix") from None
         ref = dist.get("matrix")
         if isinstance(ref, (str, Mapping)):
             frame, cols, extra = _read_table(ref, base, file=path, field="distance.matrix")
