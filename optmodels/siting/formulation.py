@@ -61,6 +61,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from optmodels.errors import InstanceError
 from optmodels.siting.instance import SitingInstance
@@ -135,7 +136,8 @@ def build(
     capacitated = par.capacitated or name == "cflp"
     binary_x = capacitated and par.assignment == "single" and not relax
     if name in ("p_median", "p_center", "cflp"):
-        _add_assignment(mdl, instance, limit=None, equality=True, binary=binary_x, capacity=capacitated)
+        _add_assignment(mdl, instance, limit=None, equality=True, binary=binary_x, capacity=capacitated,
+                        p=par.p if name != "cflp" else None)
     elif name in ("lscp", "mclp") and capacitated:
         _add_assignment(
             mdl, instance, limit=par.radius, equality=(name == "lscp"), binary=binary_x, capacity=True
@@ -215,6 +217,37 @@ def _add_budget(mdl: pyo.ConcreteModel, budget: float) -> None:
     mdl.budget = pyo.Constraint(expr=_cost_expr(mdl, mdl._instance) <= mdl.B, doc="cost within budget")
 
 
+def _linear(coefs, variables) -> LinearExpression:
+    """``sum_k coefs[k] * variables[k]`` built directly (no operator overloading per term)."""
+    return LinearExpression(constant=0.0, linear_coefs=list(coefs), linear_vars=list(variables))
+
+
+def nearest_useful_pairs(inst: SitingInstance, I_k: np.ndarray, J_k: np.ndarray, d_k: np.ndarray, p: int | None) -> np.ndarray:
+    """Mask of the pairs an *uncapacitated* model can ever use (exact reduction).
+
+    Each demand point is served by its nearest open site, so a pair ``(i, j)`` is useless when
+    (a) a site that is always open (existing, not closable) is strictly nearer to ``i``, or
+    (b) with exactly ``p`` open sites, ``j`` ranks beyond ``m - p + 1`` for ``i``: any ``p`` sites
+    include one of ``i``'s ``m - p + 1`` nearest. Ties are kept.
+    """
+    keep = np.ones(len(I_k), dtype=bool)
+    if len(I_k) == 0:
+        return keep
+    m = inst.n_sites
+    fixed = inst.fixed_open()
+    if fixed.any():
+        cost = inst.cost_matrix()
+        nearest_fixed = np.where(fixed[None, :], cost, np.inf).min(axis=1)
+        keep &= d_k <= nearest_fixed[I_k]
+    if p is not None and p > 1:
+        rank = m - p + 1  # keep the rank-th smallest distance of each row (ties kept)
+        cost = inst.cost_matrix()
+        if rank < m:
+            kth = np.partition(cost, rank - 1, axis=1)[:, rank - 1]
+            keep &= d_k <= kth[I_k]
+    return keep
+
+
 def _add_assignment(
     mdl: pyo.ConcreteModel,
     inst: SitingInstance,
@@ -223,9 +256,17 @@ def _add_assignment(
     equality: bool,
     binary: bool,
     capacity: bool,
+    p: int | None = None,
 ) -> None:
-    """``x`` over the pair set, each demand point assigned once (or at most once), to open sites."""
+    """``x`` over the pair set, each demand point assigned once (or at most once), to open sites.
+
+    Without capacities the pair set is reduced by :func:`nearest_useful_pairs` (exact): on the
+    benchmark's 1000 x 100, p = 10 it drops 9% of the LP; with existing hospitals far more.
+    """
     I_k, J_k, d_k = inst.pairs(limit)
+    if not capacity and equality:
+        keep = nearest_useful_pairs(inst, I_k, J_k, d_k, p)
+        I_k, J_k, d_k = I_k[keep], J_k[keep], d_k[keep]
     K = len(I_k)
     w = inst.populations()
     mdl._pairs = (I_k, J_k, d_k)
@@ -236,19 +277,23 @@ def _add_assignment(
         doc="share of demand i_k served by site j_k",
     )
     x, y = mdl.x, mdl.y
+    xs = [x[k] for k in range(K)]
+    ys = [y[j] for j in range(inst.n_sites)]
     # pairs come from np.nonzero (row-major): each demand point's pairs are one contiguous run
-    starts = np.searchsorted(I_k, np.arange(inst.n_demand + 1))
-    present = np.flatnonzero(starts[1:] > starts[:-1])
+    starts = np.searchsorted(I_k, np.arange(inst.n_demand + 1)).tolist()
+    present = [i for i in range(inst.n_demand) if starts[i + 1] > starts[i]]
+    rhs = (1.0, 1.0) if equality else (None, 1.0)
 
     def assign_rule(_, i):
-        body = sum(x[k] for k in range(starts[i], starts[i + 1]))
-        return body == 1 if equality else body <= 1
+        a, b = starts[i], starts[i + 1]
+        return (rhs[0], _linear([1.0] * (b - a), xs[a:b]), rhs[1])
 
     mdl.assignment = pyo.Constraint(
-        present.tolist(), rule=assign_rule, doc="each demand point assigned once (<= 1 if optional)"
+        present, rule=assign_rule, doc="each demand point assigned once (<= 1 if optional)"
     )
     Jl = J_k.tolist()
-    mdl.open_link = pyo.Constraint(mdl.P, rule=lambda _, k: x[k] <= y[Jl[k]], doc="serve only from open sites")
+    # two-term rows: the plain operator form is faster than LinearExpression's constructor here
+    mdl.open_link = pyo.Constraint(mdl.P, rule=lambda _, k: xs[k] <= ys[Jl[k]], doc="serve only from open sites")
     if capacity:
         cap = inst.capacities()
         order = np.argsort(J_k, kind="stable")
@@ -258,8 +303,9 @@ def _add_assignment(
         mdl.cap = pyo.Param(used, initialize={j: float(cap[j]) for j in used}, doc="site capacity")
 
         def cap_rule(_, j):
-            ks = order[bounds[j] : bounds[j + 1]]
-            return sum(float(wk[k]) * x[int(k)] for k in ks) <= mdl.cap[j] * y[j]
+            ks = order[bounds[j] : bounds[j + 1]].tolist()
+            body = _linear([*wk[ks].tolist(), -float(cap[j])], [*(xs[k] for k in ks), ys[j]])
+            return (None, body, 0.0)
 
         mdl.capacity = pyo.Constraint(used, rule=cap_rule, doc="population served within capacity")
 
@@ -335,7 +381,11 @@ def _add_max_distance(mdl: pyo.ConcreteModel) -> None:
     mdl.D = pyo.Var(domain=pyo.NonNegativeReals, doc="largest assigned distance")
     mdl.max_distance_def = pyo.Constraint(
         present,
-        rule=lambda _, i: sum(float(d_k[k]) * x[k] for k in range(starts[i], starts[i + 1])) <= mdl.D,
+        rule=lambda _, i: (
+            None,
+            _linear([*d_k[starts[i] : starts[i + 1]].tolist(), -1.0], [*(x[k] for k in range(starts[i], starts[i + 1])), mdl.D]),
+            0.0,
+        ),
         doc="D bounds every demand point's assigned distance",
     )
 
@@ -386,9 +436,8 @@ def _add_objectives(mdl: pyo.ConcreteModel, inst: SitingInstance, wanted: set[st
 
     def distance():
         I_k, _, d_k = mdl._pairs
-        coef = (w[I_k] * d_k).tolist()
         x = mdl.x
-        return sum(c * x[k] for k, c in enumerate(coef))
+        return _linear((w[I_k] * d_k).tolist(), [x[k] for k in range(len(I_k))])
 
     exprs["distance"] = distance
     exprs["max_distance"] = lambda: mdl.D

@@ -11,8 +11,8 @@ import pytest
 
 from optmodels.siting.bruteforce import brute_force
 from optmodels.siting.evaluate import evaluate
-from optmodels.siting.formulation import NATIVE, OBJECTIVES, build, decode
-from optmodels.siting.instance import load
+from optmodels.siting.formulation import NATIVE, OBJECTIVES, build, decode, nearest_useful_pairs
+from optmodels.siting.instance import SitingInstance, load
 from solvers import solve
 
 
@@ -109,7 +109,8 @@ def test_existing_closable_site_can_close_at_a_saving():
 
 
 def test_cutoff_makes_pairs_sparse(instances_dir):
-    inst = load(instances_dir / "siting" / "small" / "small_p_median.json")
+    # capacitated: no nearest-site pair reduction, so every pair within the cut-off is a column
+    inst = load(instances_dir / "siting" / "small" / "small_p_median_capacitated_multi.json")
     full = build(inst)
     cut = inst.with_changes(cutoff=8.0)
     sparse = build(cut)
@@ -126,3 +127,27 @@ def test_unknown_model_or_objective_rejected(instances_dir):
         build(inst, model="k_means")
     with pytest.raises(ValueError, match="unknown objective"):
         build(inst, objective="happiness")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pair_reduction_is_exact_against_brute_force(seed):
+    """Uncapacitated p-median / p-center drop pairs beyond a nearer always-open site and beyond
+    rank m - p + 1; on random instances (ties included by rounding) the optimum is unchanged."""
+    rng = np.random.default_rng(seed)
+    n, m = 15, 7
+    cost = np.round(rng.uniform(0, 10, size=(n, m)), 0)  # many ties
+    existing = np.zeros(m, bool)
+    existing[rng.choice(m, size=seed % 3, replace=False)] = True
+    p = int(max(existing.sum(), 2 + seed % 3))
+    inst = SitingInstance.from_arrays(cost, rng.integers(1, 9, n), existing=existing, p=p)
+    for model in ("p_median", "p_center"):
+        mdl = build(inst, model=model)
+        i, j, d = inst.pairs()
+        assert len(mdl.x) == int(nearest_useful_pairs(inst, i, j, d, p).sum()) <= len(i)
+        res = solve(mdl)
+        bf, _ = brute_force(inst, model)
+        assert res.objective == pytest.approx(bf, rel=1e-9, abs=1e-9)
+        y, a = decode(mdl)
+        ev = evaluate(inst, y, a, model=model)
+        assert ev.feasible, ev.violations
+        assert ev.objectives[NATIVE[model]] == pytest.approx(bf, rel=1e-9, abs=1e-9)
