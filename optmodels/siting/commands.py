@@ -207,6 +207,17 @@ def _accessibility(instance: SitingInstance, open_sites: np.ndarray, supply: np.
     return {"text": "\n".join(lines), "frame": frame, "summary": sa, "before_after": table, "measure": label}
 
 
+def _write_accessibility(tmp: Path, acc: dict[str, Any] | None, written: list[str]) -> None:
+    """accessibility.csv (+ the before/after table) into the output folder, when there is one."""
+    if acc is None:
+        return
+    acc["frame"].to_csv(tmp / "accessibility.csv", index=False)
+    written.append("accessibility.csv")
+    if acc["before_after"] is not None:
+        acc["before_after"].to_csv(tmp / "accessibility_before_after.csv", index=False)
+        written.append("accessibility_before_after.csv")
+
+
 def _write_geo(tmp: Path, instance: SitingInstance, sites: pd.DataFrame, demand: pd.DataFrame) -> str | None:
     """``siting.gpkg`` (layers ``sites`` and ``demand``) when geopandas is installed and the
     instance has coordinates; returns the file name written, or a note why not."""
@@ -242,12 +253,7 @@ def _write_location(out: Path, instance, result, ev, acc, name, objective) -> li
         sites = report.sites_table(instance, ev.open, ev)
         sites.to_csv(tmp / "sites.csv", index=False)
         report.assignments_table(instance, ev).to_csv(tmp / "assignments.csv", index=False)
-        if acc is not None:
-            acc["frame"].to_csv(tmp / "accessibility.csv", index=False)
-            written.append("accessibility.csv")
-            if acc["before_after"] is not None:
-                acc["before_after"].to_csv(tmp / "accessibility_before_after.csv", index=False)
-                written.append("accessibility_before_after.csv")
+        _write_accessibility(tmp, acc, written)
         demand = report.demand_table(instance, ev, None if acc is None else acc["frame"])
         if (geo := _write_geo(tmp, instance, sites, demand)) is not None:
             written.append(geo)
@@ -337,12 +343,7 @@ def _solve_equity(instance: SitingInstance, args: argparse.Namespace, options: A
                                   "supply_before": s_now, "supply_after": supply})
             sites.to_csv(tmp / "sites.csv", index=False)
             written = ["result.json", "sites.csv"]
-            if acc is not None:
-                acc["frame"].to_csv(tmp / "accessibility.csv", index=False)
-                written.append("accessibility.csv")
-                if acc["before_after"] is not None:
-                    acc["before_after"].to_csv(tmp / "accessibility_before_after.csv", index=False)
-                    written.append("accessibility_before_after.csv")
+            _write_accessibility(tmp, acc, written)
             from optmodels.siting import report
 
             demand = report.demand_table(instance, None, None if acc is None else acc["frame"])

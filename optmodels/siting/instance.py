@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -50,17 +50,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from optmodels.errors import InstanceError
 from optmodels.siting import distances
 
-MODELS = (
-    "lscp",
-    "lscp_b",
-    "mclp",
-    "p_median",
-    "p_center",
-    "p_dispersion",
-    "cflp",
-    "equity_capacity",
-    "equity_siting",
-)
 ModelName = Literal[
     "lscp",
     "lscp_b",
@@ -72,6 +61,7 @@ ModelName = Literal[
     "equity_capacity",
     "equity_siting",
 ]
+MODELS: tuple[str, ...] = get_args(ModelName)
 #: models whose every demand point must be assigned to (served by) an open site
 ASSIGNING = ("p_median", "p_center", "cflp")
 #: models that need a coverage radius
