@@ -178,12 +178,9 @@ def _add_budget(model: pyo.ConcreteModel, d: EquipmentData) -> None:
         doc="total purchases within the budget A",
     )
     if d.yearly_budget is not None:
-        by_year = {j: [] for j in model.J}
-        for i, j, k in model.IJK:
-            by_year[j].append((i, k))
         model.yearly_budget = pyo.Constraint(
             model.J,
-            rule=lambda model, j: sum(d.price[k, j] * model.x[i, j, k] for i, k in by_year[j])
+            rule=lambda model, j: sum(d.price[k, j] * model.x[int(d.region_of[k]), j, k] for k in model.K)
             <= d.yearly_budget[j],
             doc="purchases of year j within that year's budget",
         )
@@ -217,7 +214,7 @@ def _add_max_new(model: pyo.ConcreteModel, d: EquipmentData) -> None:
         return
     model.max_new = pyo.Constraint(
         model.J,
-        rule=lambda model, j: sum(model.x[i, jj, k] for (i, jj, k) in model.IJK if jj == j)
+        rule=lambda model, j: sum(model.x[int(d.region_of[k]), j, k] for k in model.K)
         <= d.max_new_per_year,
         doc="sets added in year j across all hospitals",
     )
