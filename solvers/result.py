@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +74,13 @@ class Timings:
     @property
     def total(self) -> float:
         return self.build + self.handoff + self.solve + self.extract
+
+    @classmethod
+    def combined(cls, parts: Iterable[Timings]) -> Timings:
+        """Phase by phase sums over the solves of a multi-stage strategy."""
+        parts = list(parts)
+        return cls(**{f: sum(getattr(t, f) for t in parts) for f in
+                      ("build", "handoff", "solve", "extract", "solver_reported", "cpu_total")})
 
     def to_dict(self) -> dict[str, float]:
         return {

@@ -42,17 +42,6 @@ class EquipmentSolution:
     strategy_note: str
 
 
-def _add_timings(*parts: Timings) -> Timings:
-    return Timings(
-        build=sum(t.build for t in parts),
-        handoff=sum(t.handoff for t in parts),
-        solve=sum(t.solve for t in parts),
-        extract=sum(t.extract for t in parts),
-        solver_reported=sum(t.solver_reported for t in parts),
-        cpu_total=sum(t.cpu_total for t in parts),
-    )
-
-
 def _run(instance, objective, options, gini, *, signs=None, start=None):
     t0 = time.perf_counter()
     model = build(instance, objective=objective, gini=gini, signs=signs)
@@ -106,7 +95,7 @@ def solve_instance(
         if evaluate(instance, candidate).feasible:
             start = candidate
     model, full = _run(instance, objective, _with_limit(options, t0), "full", start=start)
-    timings = _add_timings(first.timings, restricted.timings, full.timings)
+    timings = Timings.combined((first.timings, restricted.timings, full.timings))
     started = "started from the restricted model's plan" if start is not None else "no restricted plan to start from"
     if not full.has_solution and start is not None:
         # HiGHS stopped before accepting the start: the restricted plan is still a valid incumbent.

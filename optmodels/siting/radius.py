@@ -1,0 +1,268 @@
+r"""The uncapacitated p-median in its radius formulation, solved by adding radii as needed.
+
+Why a second p-median formulation
+---------------------------------
+The assignment formulation of :mod:`optmodels.siting.formulation` (``x_ij <= y_j``) has one
+column and one row per pair: 92,000 of each at 1000 x 100, and HiGHS spends seconds on its root
+LP alone. The *radius* formulation (Elloumi 2010, "A computational study of a new formulation
+for the p-median problem", Discrete Applied Mathematics 158; solved with row generation by
+García, Labbé and Marín 2011, INFORMS J. Computing 23) states the same problem through the
+sorted distinct distances of each demand point, and has the same LP bound. Its point is that a
+demand point only needs the radii up to its nearest open site: most of the model can be left
+out and added back only where a solution asks for it.
+
+Symbols
+-------
+==========================  ===================================================================
+``D_i^0 < D_i^1 < ...``     the distinct distances from demand point ``i`` to the sites it can
+                            use (``K_i`` of them, after the exact pair reduction of
+                            :func:`~optmodels.siting.formulation.nearest_useful_pairs`)
+``S_i^k``                   the sites at distance exactly ``D_i^k`` from ``i``
+``z_ik >= 0``               1 if no site within ``D_i^k`` of ``i`` is open
+``y_j`` in {0,1}            site ``j`` open
+``L_i <= K_i``              the radii of ``i`` in the model (all of them: the exact model)
+==========================  ===================================================================
+
+Model::
+
+    min  sum_i w_i ( D_i^0 + sum_{k < L_i, k < K_i - 1} (D_i^{k+1} - D_i^k) z_ik )     (distance)
+    s.t. z_ik >= z_i,k-1 - sum_{j in S_i^k} y_j        k < L_i, with z_i,-1 = 1     (radius)
+         sum_j y_j = p                                                     (facility_count)
+         budget and fixed-open sites as in the assignment formulation
+
+The chain ``z_ik >= z_i,k-1 - sum_{S_i^k} y`` telescopes to Elloumi's
+``z_ik >= 1 - sum_{j : d_ij <= D_i^k} y_j`` (take the max with 0 at each step: the two LPs have
+the same optimum) with three or four nonzeros per row instead of up to ``m``. ``z_ik`` is 0 or 1
+at an integer ``y`` and is never rounded. At ``L_i = K_i`` the last radius has no ``z``: some
+site within ``D_i^{K_i - 1}`` is open in every plan with ``p`` sites (that is what the pair
+reduction kept), so the last row reads ``0 >= z_i,K-2 - sum y``.
+
+Row generation (:func:`solve_p_median`)
+---------------------------------------
+With ``L_i < K_i`` the model is a *relaxation*: the last kept ``z_i,L-1`` pays only up to the
+next radius ``D_i^{L_i}`` and the rows beyond are dropped. Its optimum ``y`` is optimal for the
+full problem as soon as every truncated ``z_i,L-1`` is 0 (the dropped ``z`` are then 0 too, at
+no cost), so: solve, double ``L_i`` where ``z_i,L-1 > 0``, re-solve from the previous plan (a
+MIP start, feasible for every larger model), until no truncated radius is used. Every round's
+dual bound is a valid bound on the full problem, and every round's plan is a feasible plan, so a
+time limit still returns the best plan with an honest gap.
+
+The first ``L_i`` is ``ceil(3 m / p)`` (at least 8): with ``p`` sites spread over ``m``, a
+demand point's nearest open site ranks about ``m / p``; three times that settles every point in
+the first round at 500 x 100 and 1000 x 100 (p = 10; 30 of ~91 radii per point), where
+``2 m / p`` needed a second round and took longer in all (1000 x 100: HiGHS 4.4 vs 2.0 s).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from optmodels.siting.formulation import _add_budget, _add_facility_count, _add_sites, nearest_useful_pairs
+from optmodels.siting.instance import SitingInstance
+from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings, solve
+
+
+def applies(instance: SitingInstance, model: str, objective: str) -> bool:
+    """The radius formulation states ``model``/``objective`` exactly: uncapacitated p-median
+    minimising distance with a fixed ``p``."""
+    par = instance.parameters
+    return model == "p_median" and objective == "distance" and not par.capacitated and par.p is not None
+
+
+@dataclass(frozen=True)
+class Radii:
+    """Every demand point's sorted distinct distances, flattened (one entry per radius).
+
+    ``client[g]``, ``rank[g]`` (``k``), ``dist[g]`` (``D_i^k``) for radius ``g``; the sites of
+    radius ``g`` are ``sites[start[g]:start[g + 1]]``; ``first[i]``, ``count[i]`` (``K_i``)
+    locate point ``i``'s radii.
+    """
+
+    client: np.ndarray
+    rank: np.ndarray
+    dist: np.ndarray
+    start: np.ndarray
+    sites: np.ndarray
+    first: np.ndarray
+    count: np.ndarray
+
+    @classmethod
+    def of(cls, instance: SitingInstance) -> Radii:
+        I, J, d = instance.pairs(None)
+        keep = nearest_useful_pairs(instance, I, J, d, instance.parameters.p)
+        I, J, d = I[keep], J[keep], d[keep]
+        order = np.lexsort((J, d, I))  # by point, then distance, then site
+        I, J, d = I[order], J[order], d[order]
+        new = np.ones(len(I), dtype=bool)
+        new[1:] = (I[1:] != I[:-1]) | (d[1:] != d[:-1])
+        start = np.r_[np.flatnonzero(new), len(I)]
+        client = I[new]
+        n = instance.n_demand
+        first = np.searchsorted(client, np.arange(n))
+        count = np.bincount(client, minlength=n)
+        rank = np.arange(len(client)) - first[client]
+        return cls(client=client, rank=rank, dist=d[new], start=start, sites=J, first=first, count=count)
+
+    def initial_depth(self, n_sites: int, p: int) -> np.ndarray:
+        return np.minimum(self.count, max(8, math.ceil(3 * n_sites / p)))
+
+
+def build_radius(instance: SitingInstance, depth: np.ndarray | None = None, *, radii: Radii | None = None,
+                 relax: bool = False) -> pyo.ConcreteModel:
+    """The radius formulation keeping the first ``depth[i]`` radii of point ``i`` (all: exact)."""
+    par = instance.parameters
+    radii = radii or Radii.of(instance)
+    depth = radii.count if depth is None else np.minimum(depth, radii.count)
+    kept = np.flatnonzero(radii.rank < depth[radii.client])
+    has_next = radii.rank[kept] < radii.count[radii.client[kept]] - 1  # z_ik exists
+    w = instance.populations()
+
+    mdl = pyo.ConcreteModel(name="siting_p_median_radius")
+    mdl._instance = instance  # noqa: SLF001 - read by decode()
+    mdl._model_name = "p_median"
+    mdl._radii = (radii, kept)
+    _add_sites(mdl, instance, relax)
+    mdl.R = pyo.RangeSet(0, len(kept) - 1, doc="radii (i, k) in the model, point by point")
+    with_z = np.flatnonzero(has_next).tolist()
+    mdl.z = pyo.Var(with_z, domain=pyo.NonNegativeReals,
+                    doc="1 if no site within D_i^k of i is open (<= 1 is implied; an explicit bound slows the dual simplex: 3.8 vs 2.0 s at 1000 x 100)")
+    z, ys = mdl.z, [mdl.y[j] for j in range(instance.n_sites)]
+    ranks = radii.rank[kept].tolist()
+    zmask = has_next.tolist()
+    sites, bounds = radii.sites.tolist(), radii.start.tolist()
+    gs = kept.tolist()
+
+    def radius_rule(_, r):
+        # operator form: rows of three or four terms build faster this way than as LinearExpression
+        body = sum(ys[j] for j in sites[bounds[gs[r]] : bounds[gs[r] + 1]])
+        if zmask[r]:
+            body = body + z[r]
+        if ranks[r] > 0:  # the previous radius of the same point is the previous row
+            return body - z[r - 1] >= 0.0
+        return body >= 1.0
+
+    mdl.radius = pyo.Constraint(mdl.R, rule=radius_rule, doc="z_ik >= z_i,k-1 - sum_{j in S_i^k} y_j")
+    _add_facility_count(mdl, int(par.p))
+    if par.budget is not None:
+        _add_budget(mdl, par.budget)
+
+    g = kept[has_next]
+    step = radii.dist[g + 1] - radii.dist[g]  # D_i^{k+1} - D_i^k (g + 1 is the next radius of i)
+    nearest = radii.dist[radii.first[radii.count > 0]]
+    constant = float((w[radii.count > 0] * nearest).sum())
+    mdl.distance = pyo.Objective(
+        expr=LinearExpression(
+            constant=constant,
+            linear_coefs=(w[radii.client[g]] * step).tolist(),
+            linear_vars=[z[r] for r in with_z],
+        ),
+        sense=pyo.minimize,
+        doc="population-weighted total distance",
+    )
+    return mdl
+
+
+def truncated_in_use(mdl: pyo.ConcreteModel, tol: float = 1e-6) -> np.ndarray:
+    """The demand points whose last kept radius is cut short and used (``z_i,L-1 > 0``)."""
+    radii, kept = mdl._radii
+    clients = radii.client[kept]
+    last = np.r_[clients[1:] != clients[:-1], True]  # last kept radius of each point
+    cut = last & (radii.rank[kept] < radii.count[clients] - 1)
+    rows = np.flatnonzero(cut)
+    used = np.array([(mdl.z[r].value or 0.0) > tol for r in rows.tolist()], dtype=bool)
+    return clients[rows[used]]
+
+
+@dataclass(frozen=True)
+class RadiusSolution:
+    result: SolveResult
+    model: pyo.ConcreteModel
+    open_sites: np.ndarray | None
+    rounds: int
+    note: str
+
+
+def solve_p_median(
+    instance: SitingInstance,
+    options: SolveOptions | None = None,
+    *,
+    depth: np.ndarray | None = None,
+    max_rounds: int = 50,
+) -> RadiusSolution:
+    """Solve the uncapacitated p-median by row generation on the radius formulation.
+
+    Returns the last round's model and a result whose objective is the true distance of the
+    best plan (the numpy evaluator's nearest-open assignment), whose bound is the last round's
+    dual bound (valid: each round relaxes the full problem), and whose timings add up every
+    round. ``depth`` sets the first round's radii per point (default: ``ceil(3 m / p)``).
+    """
+    from optmodels.siting.evaluate import evaluate
+
+    options = options or SolveOptions()
+    t0 = time.perf_counter()
+    radii = Radii.of(instance)
+    p = int(instance.parameters.p)
+    depth = radii.initial_depth(instance.n_sites, p) if depth is None else np.minimum(depth, radii.count)
+    prep = time.perf_counter() - t0
+    timings: list[Timings] = []
+    start: np.ndarray | None = None
+    stop = Termination.ITERATION_LIMIT  # why a round that solved to optimality was the last
+    for rounds in range(1, max_rounds + 1):
+        tb = time.perf_counter()
+        mdl = build_radius(instance, depth, radii=radii)
+        if start is not None:
+            for j in range(instance.n_sites):
+                if not mdl.y[j].fixed:
+                    mdl.y[j].set_value(float(start[j]))
+        build_s = time.perf_counter() - tb + (prep if rounds == 1 else 0.0)
+        result = solve(mdl, _left(options, t0), build_seconds=build_s, warm_start=start is not None)
+        timings.append(result.timings)
+        if not result.has_solution:
+            break
+        start = np.array([mdl.y[j].value for j in range(instance.n_sites)]) > 0.5
+        grow = truncated_in_use(mdl)
+        if len(grow) == 0 or result.termination is not Termination.OPTIMAL:
+            break
+        if options.time_limit is not None and time.perf_counter() - t0 >= options.time_limit:
+            stop = Termination.TIME_LIMIT
+            break
+        depth = depth.copy()
+        depth[grow] = np.minimum(radii.count[grow], 2 * depth[grow])
+    kept = len(mdl._radii[1])
+    note = f"radius formulation: {rounds} round(s), {kept:,} of {len(radii.client):,} radii in the last"
+    if start is None:
+        return RadiusSolution(result=_combined(result, timings), model=mdl, open_sites=None, rounds=rounds,
+                              note=note)
+    true = evaluate(instance, start, model="p_median").objectives["distance"]
+    exact = result.termination is Termination.OPTIMAL and len(grow) == 0
+    result = _combined(result, timings)
+    if not exact:
+        bound = result.bound
+        gap = (true - bound) / max(abs(true), 1e-9) if bound is not None else math.inf
+        termination = result.termination if result.termination is not Termination.OPTIMAL else stop
+        result = dataclasses.replace(
+            result, objective=true, gap=max(gap, 0.0), termination=termination,
+            solution_status=SolutionStatus.FEASIBLE,
+            message=f"{note}; stopped ({stop.value if result.termination is Termination.OPTIMAL else result.termination.value}) "
+                    f"before every radius in use was in the model; last round: {result.message}",
+        )
+    else:
+        result = dataclasses.replace(result, objective=true, message=f"{result.message}; {note}")
+    return RadiusSolution(result=result, model=mdl, open_sites=start, rounds=rounds, note=note)
+
+
+def _left(options: SolveOptions, t0: float) -> SolveOptions:
+    if options.time_limit is None:
+        return options
+    return dataclasses.replace(options, time_limit=max(options.time_limit - (time.perf_counter() - t0), 0.5))
+
+
+def _combined(result: SolveResult, parts: list[Timings]) -> SolveResult:
+    return dataclasses.replace(result, timings=Timings.combined(parts))
