@@ -90,6 +90,12 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--objective", default=None, metavar="NAME",
                             help="objective to optimise, by name (siting: cost, n_facilities, distance, "
                                  "max_distance, coverage, ...)")
+    if "--formulation" not in have:
+        parser.add_argument(
+            "--formulation", choices=("auto", "radius", "assignment"), default="auto",
+            help="p-median only: 'radius' (row generation on the radius formulation; the default "
+                 "for the uncapacitated p-median minimising distance) or 'assignment' (x_ij <= y_j)",
+        )
     group = parser.add_argument_group("siting (override the file's parameters)")
     for flag, (key, kwargs) in _OVERRIDES.items():
         if flag not in have:
@@ -128,6 +134,7 @@ def _solve_location(instance: SitingInstance, name: str, objective: str, args, o
     from optmodels import report as common
     from optmodels.siting import report
     from optmodels.siting.evaluate import evaluate
+    from optmodels.siting import radius
     from optmodels.siting.formulation import OBJECTIVES, build, decode
     from solvers import solve
 
@@ -143,17 +150,27 @@ def _solve_location(instance: SitingInstance, name: str, objective: str, args, o
         stage_note = f"  stage 1     LSCP: {p} facilities cover every demand point (p for stage 2)"
         instance = instance.with_changes(p=p)
 
-    t0 = time.perf_counter()
-    mdl = build(instance, objective=objective)
-    build_seconds = time.perf_counter() - t0
-    result = solve(mdl, options, build_seconds=build_seconds)
+    formulation = getattr(args, "formulation", "auto")
+    use_radius = radius.applies(instance, name, objective) and formulation != "assignment"
+    if formulation == "radius" and not use_radius:
+        raise UsageError("--formulation radius: only for the uncapacitated p-median minimising distance "
+                         f"(found model {name}, objective {objective})")
+    if use_radius:
+        solved = radius.solve_p_median(instance, options)
+        result = solved.result
+        stage_note = f"  strategy    {solved.note}"
+    else:
+        t0 = time.perf_counter()
+        mdl = build(instance, objective=objective)
+        build_seconds = time.perf_counter() - t0
+        result = solve(mdl, options, build_seconds=build_seconds)
     title = f"siting {name} -- {instance.name or Path(args.file).name} ({instance.n_demand} x {instance.n_sites})"
     print(common.header(result, title=title, objective_name=objective, sense=OBJECTIVES[objective]))
     if stage_note:
         print(stage_note)
     if not result.has_solution:
         return common.exit_code(result)
-    y, a = decode(mdl)
+    y, a = (solved.open_sites, None) if use_radius else decode(mdl)
     ev = evaluate(instance, y, a, model=name)
     for line in report.summary_lines(instance, ev, name):
         print(line)

@@ -84,3 +84,22 @@ def test_convert_orlib_then_solve(shared_dir, tmp_path, capsys):
     assert main(["convert", "orlib-pmed", str(shared_dir / "data" / "orlib" / "pmed" / "pmed4.txt"), "-o", str(out)]) == 0
     assert main(["solve", str(out)]) == 0
     assert "distance (min) = 3034" in capsys.readouterr().out
+
+
+def test_p_median_formulations_agree(instances_dir, tmp_path, capsys):
+    """The default p-median path (radius formulation, row generation) and ``--formulation
+    assignment`` reach the same optimum on the SF case; radius is refused where it is not exact."""
+    path = str(instances_dir / "siting" / "sf" / "sf_p_median.json")
+    values = {}
+    for form in ("auto", "assignment"):
+        out = tmp_path / form
+        assert main(["solve", path, "--formulation", form, "--out", str(out)]) == 0
+        text = capsys.readouterr().out
+        assert ("radius formulation" in text) == (form == "auto")
+        result = json.loads((out / "result.json").read_text())
+        assert result["violations"] == []
+        values[form] = result["objective"]
+    assert values["auto"] == pytest.approx(2_848_268_129.71, rel=1e-9)
+    assert values["auto"] == pytest.approx(values["assignment"], rel=1e-9)
+    assert main(["solve", path, "--model", "p_center", "--formulation", "radius"]) == 2
+    assert "only for the uncapacitated p-median" in capsys.readouterr().err
