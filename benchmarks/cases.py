@@ -152,6 +152,19 @@ def _siting_cases() -> list[Case]:
                 **_large(nd, ns),
             )
         )
+    # the assignment formulation (x_ij <= y_j) beside the radius path, for the overhead question
+    for nd, ns in [(500, 100), (1000, 100)]:
+        out.append(
+            Case(
+                name=f"siting-p_median_assignment-{nd}x{ns}",
+                family="siting",
+                model="p_median",
+                source="generate",
+                params={"n_demand": nd, "n_sites": ns, "formulation": "assignment"},
+                size_label=f"{nd}x{ns}",
+                profile="standard",
+            )
+        )
     for nd, ns, prof in [(500, 100, "standard"), (1000, 100, "standard"), (2000, 200, "standard"),
                          (4000, 400, "full")]:
         out.append(

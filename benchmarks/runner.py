@@ -153,6 +153,12 @@ def make_instance(case: Case):
     raise ValueError(f"no instance maker for family {case.family!r}")
 
 
+def uses_radius(case: Case) -> bool:
+    """The suite's own p-median path (``optmodels solve``'s default): row generation on the
+    radius formulation. ``params["formulation"] = "assignment"`` times the x_ij <= y_j model."""
+    return case.family == "siting" and case.model == "p_median" and case.params.get("formulation", "radius") == "radius"
+
+
 def build_model(case: Case, instance):
     if case.family == "siting":
         from optmodels.siting.formulation import build
@@ -225,6 +231,16 @@ def run_suite(case: Case, instance, gen: Clock, repeat: int) -> tuple[dict[str, 
         row.update(build_wall=t.build, handoff_wall=t.handoff, highs_wall=t.solve,
                    highs_reported=t.solver_reported, extract_wall=t.extract, run_cpu=t.cpu_total,
                    note=sol.strategy_note)
+    elif uses_radius(case):
+        from optmodels.siting.radius import solve_p_median
+
+        with e2e():
+            sol = solve_p_median(instance, options)
+        result, model = sol.result, sol.model
+        t = result.timings
+        row.update(build_wall=t.build, handoff_wall=t.handoff, highs_wall=t.solve,
+                   highs_reported=t.solver_reported, extract_wall=t.extract, run_cpu=t.cpu_total,
+                   note=sol.note)
     else:
         with e2e():
             with b():
