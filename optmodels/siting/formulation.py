@@ -14,7 +14,9 @@ Symbols
 ``p``, ``B``            number of open sites (existing included), budget
 ``y_j`` in {0,1}        site ``j`` open (fixed to 1 for existing, non-closable sites)
 ``x_k`` in [0,1]        share of demand ``i_k`` served by site ``j_k`` (binary when single-source)
-``z_i`` in [0,1]        demand ``i`` covered (MCLP); ``u_i`` in [0,1] covered twice (LSCP-B)
+``z_c`` in [0,1]        the demand with cover set ``N_c`` covered (MCLP; points with equal ``N_i``
+                        share one ``z``, weight ``W_c`` = their summed ``w_i``; per point ``z_i``
+                        when capacitated); ``u_i`` in [0,1] demand ``i`` covered twice (LSCP-B)
 ``D``                   the largest assigned distance (p-center); ``delta`` the smallest
                         distance between two open sites (p-dispersion)
 ======================  =========================================================================
@@ -26,7 +28,7 @@ one is active)::
     n_facilities    min  sum_j y_j
     distance        min  sum_k w_{i_k} d_k x_k                      (p-median)
     max_distance    min  D                                          (p-center)
-    coverage        max  sum_i w_i z_i                              (MCLP)
+    coverage        max  sum_c W_c z_c                              (MCLP)
     backup_coverage max  sum_i w_i u_i                              (LSCP-B)
     separation      max  delta                                      (p-dispersion)
     total_cost      min  cost + c * distance                        (CFLP; c = cost_per_distance)
@@ -36,7 +38,7 @@ Models (``build(instance, model=...)``)::
     lscp          min cost      s.t.  sum_{j in N_i} y_j >= 1                   (demand_coverage)
                   capacitated: sum_{k in P_i, d_k<=S} x_k = 1, x_k <= y_j, sum_i w_i x_ij <= cap_j y_j
     lscp_b        max backup    s.t.  sum_{j in N_i} y_j >= 1 + u_i, sum_j y_j = p
-    mclp          max coverage  s.t.  z_i <= sum_{j in N_i} y_j, sum_j y_j = p and/or cost <= B
+    mclp          max coverage  s.t.  z_c <= sum_{j in N_c} y_j, sum_j y_j = p and/or cost <= B
                   capacitated: z_i = sum_{k in P_i, d_k<=S} x_k (<= 1), x_k <= y_j, capacity
     p_median      min distance  s.t.  sum_{k in P_i} x_k = 1 (assignment), x_k <= y_{j_k}
                   (open_link), sum_j y_j = p; + capacity (single-source: x binary)
@@ -352,8 +354,10 @@ def _add_coverage(mdl: pyo.ConcreteModel, inst: SitingInstance, radius: float | 
             "a coverage objective needs a service radius",
             field="parameters.radius", expected="a radius S > 0 (or --radius)", found="none",
         )
-    mdl.z = pyo.Var(mdl.I, domain=pyo.UnitInterval, doc="share of demand i covered within S")
+    w = inst.populations()
     if via_assignment:
+        mdl.z = pyo.Var(mdl.I, domain=pyo.UnitInterval, doc="share of demand i covered within S")
+        mdl._coverage_weights = w
         I_k = mdl._pairs[0]
         starts = np.searchsorted(I_k, np.arange(inst.n_demand + 1))
         x = mdl.x
@@ -363,11 +367,19 @@ def _add_coverage(mdl: pyo.ConcreteModel, inst: SitingInstance, radius: float | 
             doc="covered only as far as served within S by a site with capacity",
         )
         return
-    cover = _cover_lists(inst, radius)
+    # Demand points covered by the same sites share one z with their summed population: exact,
+    # as z_i appears only in z_i <= sum_{N_i} y and in the objective. 500 x 100: 500 -> 313 rows,
+    # HiGHS 0.16 -> 0.06 s (1000 x 100: 1000 -> 471 rows, 0.21 -> 0.10 s).
+    groups: dict[tuple[int, ...], int] = {}
+    group_of = [groups.setdefault(tuple(c), len(groups)) for c in _cover_lists(inst, radius)]
+    covers = list(groups)
+    mdl.C = pyo.RangeSet(0, len(covers) - 1, doc="distinct cover sets N_c (points covered by the same sites)")
+    mdl.z = pyo.Var(mdl.C, domain=pyo.UnitInterval, doc="share of the demand with cover set N_c covered within S")
+    mdl._coverage_weights = np.bincount(group_of, weights=w, minlength=len(covers))
     y = mdl.y
     mdl.covered = pyo.Constraint(
-        mdl.I,
-        rule=lambda _, i: mdl.z[i] <= sum(y[j] for j in cover[i]),
+        mdl.C,
+        rule=lambda _, c: mdl.z[c] <= sum(y[j] for j in covers[c]),
         doc="covered only if a site within S is open",
     )
 
@@ -441,7 +453,7 @@ def _add_objectives(mdl: pyo.ConcreteModel, inst: SitingInstance, wanted: set[st
 
     exprs["distance"] = distance
     exprs["max_distance"] = lambda: mdl.D
-    exprs["coverage"] = lambda: sum(float(w[i]) * mdl.z[i] for i in mdl.I)
+    exprs["coverage"] = lambda: _linear(mdl._coverage_weights.tolist(), [mdl.z[c] for c in range(len(mdl.z))])
     exprs["backup_coverage"] = lambda: sum(float(w[i]) * mdl.u[i] for i in mdl.I)
     exprs["separation"] = lambda: mdl.delta
 

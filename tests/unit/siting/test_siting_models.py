@@ -151,3 +151,22 @@ def test_pair_reduction_is_exact_against_brute_force(seed):
         ev = evaluate(inst, y, a, model=model)
         assert ev.feasible, ev.violations
         assert ev.objectives[NATIVE[model]] == pytest.approx(bf, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mclp_points_with_one_cover_set_share_a_z(seed):
+    """Demand points covered by the same sites are one z with their summed population: fewer
+    rows, same optimum as enumerating every open set."""
+    rng = np.random.default_rng(seed)
+    n, m = 24, 7
+    cost = rng.uniform(0, 10, size=(n, m))
+    inst = SitingInstance.from_arrays(cost, rng.integers(1, 9, n), model="mclp", p=2 + seed % 2, radius=4.0)
+    mdl = build(inst)
+    distinct = len({tuple(np.flatnonzero(row <= 4.0)) for row in cost})
+    assert len(mdl.z) == distinct < n
+    assert float(mdl._coverage_weights.sum()) == pytest.approx(inst.populations().sum())
+    res = solve(mdl)
+    bf, _ = brute_force(inst)
+    assert res.objective == pytest.approx(bf)
+    y, _ = decode(mdl)
+    assert evaluate(inst, y).objectives["coverage"] == pytest.approx(bf)
