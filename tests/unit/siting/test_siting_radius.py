@@ -114,3 +114,12 @@ def test_time_limit_returns_the_best_plan_with_a_valid_gap(shared_dir):
     if not r.is_optimal:
         assert r.solution_status == "feasible"
         assert r.gap == pytest.approx((r.objective - r.bound) / r.objective)
+
+
+def test_infeasible_budget_gets_a_verdict_not_a_plan():
+    base = _random(6, n=10, m=6, ties=False)
+    inst = SitingInstance.from_arrays(base.cost_matrix(), base.populations(), p=3,
+                                      fixed_cost=np.full(6, 5.0), budget=10.0)  # 3 sites cost 15
+    sol = solve_p_median(inst)
+    assert sol.result.termination == "infeasible"
+    assert sol.open_sites is None and not sol.result.has_solution
