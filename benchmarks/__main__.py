@@ -76,8 +76,9 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
 
         cases = [dataclasses.replace(c, time_limit=args.time_limit) for c in cases]
     if args.list:
+        width = max((len(c.name) for c in cases), default=0)
         for c in cases:
-            print(f"{c.name:32s} {c.family:10s} {c.model:9s} {c.size_label:10s} profile={c.profile}")
+            print(f"{c.name:{width}s} {c.family:10s} {c.model:9s} {c.size_label:10s} profile={c.profile}")
         return 0
     peers = tuple(p for p in args.peers.split(",") if p and p != "none")
     out = Path(args.out)
