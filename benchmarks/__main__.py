@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override every selected case's time limit (the CSV records it)")
     parser.add_argument("--no-plots", action="store_true", help="skip the figures")
     parser.add_argument("--list", action="store_true", help="list the selected cases and exit")
+    parser.add_argument("--merge", nargs="+", metavar="RUNS_CSV",
+                        help="run nothing: one table and one set of figures in --out from these "
+                             "runs.csv files (later files win on the same case, runner and repeat)")
 
 
 def _task(case, repeat, peers):
@@ -75,6 +78,8 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
         import dataclasses
 
         cases = [dataclasses.replace(c, time_limit=args.time_limit) for c in cases]
+    if args.merge:
+        return merge(args.merge, Path(args.out), plots=not args.no_plots)
     if args.list:
         width = max((len(c.name) for c in cases), default=0)
         for c in cases:
@@ -138,35 +143,59 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
     (out / "runs.json").write_text(json.dumps(
         [{k: _jsonable(v) for k, v in r.items()} for r in rows], indent=1))
     frame = pd.DataFrame(rows, columns=runner.COLUMNS)
-    summ = report.summary(frame)
-    summ.to_csv(out / "summary.csv", index=False)
-    ratios = report.peer_ratios(summ)
-    ratios.to_csv(out / "peers.csv", index=False)
-    shown = summ[report.SUMMARY]
-    text = [
+    header = (
         f"`python -m benchmarks --profile {args.profile}"
         + (f" --family {args.family}" if args.family else "")
         + f" --repeat {args.repeat}` -- {len(tasks)} runs in {elapsed:.0f} s, "
         + f"{time.strftime('%Y-%m-%d')}, {frame.machine.iloc[0] if len(frame) else ''}, "
-        + f"HiGHS {frame.highs_version.iloc[0] if len(frame) else ''}",
-        "",
-        report.markdown(shown),
-    ]
+        + f"HiGHS {frame.highs_version.iloc[0] if len(frame) else ''}"
+    )
+    return _reports(frame, out, header, plots=not args.no_plots)
+
+
+def _reports(frame, out: Path, header: str, *, plots: bool) -> int:
+    """summary.csv / peers.csv / summary.md (+ figures) of the runs in ``frame``; exit 1 if any
+    run disagrees with its known optimum."""
+    from benchmarks import report
+
+    summ = report.summary(frame)
+    summ.to_csv(out / "summary.csv", index=False)
+    ratios = report.peer_ratios(summ)
+    ratios.to_csv(out / "peers.csv", index=False)
+    text = [header, "", report.markdown(summ[report.SUMMARY])]
     if not ratios.empty:
         text += ["", "Peers (end-to-end seconds; ratio > 1: the suite is faster)", "",
                  report.markdown(ratios)]
     (out / "summary.md").write_text("\n".join(text) + "\n")
-    if not args.no_plots:
+    if plots:
         report.plots(summ, out)
     print("\n".join(text))
-    print(f"\nwrote {out}/runs.csv, runs.json, summary.csv, summary.md, peers.csv"
-          + ("" if args.no_plots else ", figures"))
+    print(f"\nwrote {out}/summary.csv, summary.md, peers.csv" + (", figures" if plots else ""))
     bad = frame[frame.check == "FAIL"]
     if len(bad):
         print(f"error: {len(bad)} run(s) disagree with the known optimum: "
               f"{', '.join(sorted(set(bad.case)))}", file=sys.stderr)
         return 1
     return 0
+
+
+def merge(paths: list[str], out: Path, *, plots: bool = True) -> int:
+    """One table and one set of figures from several runs.csv (e.g. a profile run in parts)."""
+    import pandas as pd
+
+    from benchmarks import runner
+
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        print(f"error: --merge: no such file: {', '.join(missing)} (expected runs.csv files)", file=sys.stderr)
+        return 2
+    frames = [pd.read_csv(p) for p in paths]
+    frame = pd.concat(frames, ignore_index=True).reindex(columns=runner.COLUMNS)
+    frame = frame.drop_duplicates(subset=["case", "runner", "repeat"], keep="last")
+    out.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(out / "runs.csv", index=False)
+    header = f"merged from {', '.join(paths)} -- {len(frame)} runs"
+    return _reports(frame, out, header, plots=plots)
 
 
 if __name__ == "__main__":

@@ -70,3 +70,17 @@ def test_bench_quick_objectives_match_known_optima(quick_run):
     for (case, runner), r in by.items():
         if runner == "highspy":
             assert float(r["objective"]) == pytest.approx(float(by[case, "suite"]["objective"]), rel=1e-9)
+
+
+def test_bench_merge_makes_one_table_from_parts(quick_run, tmp_path):
+    """``--merge``: a profile run in parts becomes one summary; a later file wins on the same
+    case/runner/repeat; a missing file is a usage error (exit 2)."""
+    _, out, rows = quick_run
+    merged = tmp_path / "merged"
+    assert main(["--merge", str(out / "runs.csv"), str(out / "runs.csv"), "--out", str(merged), "--no-plots"]) == 0
+    with open(merged / "runs.csv", newline="") as fh:
+        again = list(csv.DictReader(fh))
+    assert len(again) == len(rows)
+    assert (merged / "summary.md").read_text().startswith("merged from")
+    assert (merged / "peers.csv").is_file()
+    assert main(["--merge", str(tmp_path / "nope.csv"), "--out", str(merged)]) == 2
