@@ -35,7 +35,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     out = med.merge(last[keys + cols], on=keys, how="left")
     n = frame.groupby(keys, sort=False).size().rename("repeats").reset_index()
     out = out.merge(n, on=keys)
-    return out[SUMMARY + ["repeats", "generate_wall", "other_wall", "family"]]
+    return out[SUMMARY + ["repeats", "generate_wall", "other_wall", "family", "size_label"]]
 
 
 def peer_ratios(summ: pd.DataFrame) -> pd.DataFrame:
@@ -101,19 +101,33 @@ def plots(summ: pd.DataFrame, out: Path) -> list[Path]:
         return written
     suite["nonzeros"] = suite.nonzeros.astype(float)
 
+    # one series per model line (the case name without its size; OR-Library as one line), so a
+    # fitted exponent describes one formulation growing, not a mix of models
+    suite["series"] = [
+        "OR-Library pmed" if str(c).startswith("orlib-") else str(c)[: -len(str(lab)) - 1].split("-", 1)[-1]
+        for c, lab in zip(suite.case, suite.size_label, strict=True)
+    ]
     for family, grp in suite.groupby("family"):
-        fig, ax = plt.subplots(figsize=(6, 4.5))
-        x = grp.nonzeros.to_numpy()
-        for col, label, mark in [("highs_reported", "HiGHS run time", "o"),
-                                 ("end_to_end_wall", "suite end-to-end", "s")]:
-            y = grp[col].astype(float).to_numpy()
-            k = fit_exponent(x, y)
-            ax.loglog(x, y, mark, label=f"{label} (slope {k:.2f})" if not math.isnan(k) else label)
-            if not math.isnan(k):
-                ok = (x > 0) & (y > 0)
-                c = np.polyfit(np.log(x[ok]), np.log(y[ok]), 1)
-                xs = np.geomspace(x[ok].min(), x[ok].max(), 20)
-                ax.loglog(xs, np.exp(np.polyval(c, np.log(xs))), "-", lw=0.8, color=ax.lines[-1].get_color())
+        fig, ax = plt.subplots(figsize=(7, 5))
+        for series, ser in grp.groupby("series", sort=False):
+            x = ser.nonzeros.to_numpy()
+            color = None
+            fits = []
+            for col, label, filled in [("end_to_end_wall", "end-to-end", True), ("highs_reported", "HiGHS", False)]:
+                y = ser[col].astype(float).to_numpy()
+                k = fit_exponent(x, y)
+                line = ax.loglog(x, y, "o" if filled else "s", color=color, ms=5,
+                                 mfc=None if filled else "none")[0]
+                color = line.get_color()
+                if not math.isnan(k):
+                    ok = (x > 0) & (y > 0)
+                    c = np.polyfit(np.log(x[ok]), np.log(y[ok]), 1)
+                    xs = np.geomspace(x[ok].min(), x[ok].max(), 20)
+                    ax.loglog(xs, np.exp(np.polyval(c, np.log(xs))), "-" if filled else ":", lw=0.8, color=color)
+                    fits.append(f"{label} {k:.2f}")
+            line.set_label(f"{series}" + (f" (slope {', '.join(fits)})" if fits else ""))
+        ax.plot([], [], "ko", ms=5, label="filled: suite end-to-end")
+        ax.plot([], [], "ks", ms=5, mfc="none", label="hollow: HiGHS run time")
         ax.set_xlabel("nonzeros of the constraint matrix")
         ax.set_ylabel("seconds")
         ax.set_title(f"{family}: time vs size (fitted exponent)")
