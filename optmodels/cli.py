@@ -137,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, said plainly
+        # The solver layer is imported lazily (start-up time); if it raised, it is loaded.
+        solver_result = sys.modules.get("solvers.result")
+        if solver_result is not None and isinstance(exc, solver_result.ModelDataError):
+            print(f"optmodels: error: {getattr(args, 'file', '')}: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         if os.environ.get("OPTMODELS_DEBUG"):
             traceback.print_exc()
         else:

@@ -5,6 +5,7 @@ from solvers.highs import StandardFormModel, highs_version, solve
 from solvers.options import SolveOptions
 from solvers.result import (
     Infeasibility,
+    ModelDataError,
     SolutionStatus,
     SolveError,
     SolveResult,
@@ -14,6 +15,7 @@ from solvers.result import (
 
 __all__ = [
     "Infeasibility",
+    "ModelDataError",
     "SolutionStatus",
     "SolveError",
     "SolveOptions",

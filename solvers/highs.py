@@ -31,7 +31,7 @@ import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from solvers.options import SolveOptions
-from solvers.result import Infeasibility, SolutionStatus, SolveResult, Termination, Timings
+from solvers.result import Infeasibility, ModelDataError, SolutionStatus, SolveResult, Termination, Timings
 
 _INF = highspy.kHighsInf
 
@@ -171,6 +171,7 @@ class StandardFormModel:
         A = info.A.tocsc()
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
+        self._check_magnitudes(A, cost)
         status = self.highs.passModel(
             ncol,
             nrow,
@@ -189,7 +190,7 @@ class StandardFormModel:
             self.integer.astype(np.int32),
         )
         if status == highspy.HighsStatus.kError:
-            raise ValueError("HiGHS rejected the compiled model (passModel returned an error)")
+            raise ModelDataError(f"HiGHS rejected the model {model.name!r} (passModel returned an error)")
         self.size = {
             "rows": nrow,
             "columns": ncol,
@@ -198,6 +199,27 @@ class StandardFormModel:
         }
         self.is_mip = bool(self.integer.any())
         self.compile_seconds = time.perf_counter() - t0
+
+    def _check_magnitudes(self, A: Any, cost: np.ndarray) -> None:
+        """Name the first number HiGHS would refuse (instead of its bare passModel error)."""
+        big = float(self.highs.getOptionValue("large_matrix_value")[1])
+        if A.nnz:
+            k = int(np.argmax(np.abs(A.data)))
+            if abs(A.data[k]) >= big:
+                col = int(np.searchsorted(A.indptr, k, side="right") - 1)
+                row = self.rows[int(A.indices[k])][0]
+                raise ModelDataError(
+                    f"coefficient {A.data[k]:.6g} of {self.columns[col].name} in constraint {row.name} is "
+                    f"at or beyond HiGHS's limit {big:.0e}: check the magnitudes (units) of the data behind it"
+                )
+        inf_cost = float(self.highs.getOptionValue("infinite_cost")[1])
+        if len(cost):
+            k = int(np.argmax(np.abs(cost)))
+            if abs(cost[k]) >= inf_cost:
+                raise ModelDataError(
+                    f"objective coefficient {cost[k]:.6g} of {self.columns[k].name} is at or beyond "
+                    f"HiGHS's limit {inf_cost:.0e}: check the magnitudes (units) of the data behind it"
+                )
 
     # -- modifications between runs ----------------------------------------------------------
     def set_constraint_bounds(self, con: Any, lower: float | None, upper: float | None) -> None:

@@ -55,6 +55,12 @@ class SolveError(RuntimeError):
     """Raised by :meth:`SolveResult.raise_if_not_optimal` (callers opt in)."""
 
 
+class ModelDataError(ValueError):
+    """The model holds a number HiGHS refuses (e.g. a coefficient at or beyond its
+    ``large_matrix_value``, 1e15): the data that built it is out of range. The message names the
+    constraint, the variable and the value, so the instance field behind them can be found."""
+
+
 @dataclass(frozen=True)
 class Timings:
     """Wall-clock seconds per phase; ``solver_reported`` is HiGHS's own run time.

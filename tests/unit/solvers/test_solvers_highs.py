@@ -102,3 +102,22 @@ def test_needs_one_active_objective():
     model.other = pyo.Objective(expr=model.y)
     with pytest.raises(ValueError, match="exactly one active objective"):
         solve(model)
+
+
+def test_out_of_range_numbers_are_named_not_passed_to_highs():
+    """A coefficient at HiGHS's large_matrix_value (1e15) or a cost at infinite_cost (1e20) is a
+    data problem: ModelDataError names the constraint, the variable and the value."""
+    from solvers import ModelDataError
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1))
+    m.y = pyo.Var(bounds=(0, 1))
+    m.cap = pyo.Constraint(expr=1e15 * m.x + m.y <= 3)
+    m.obj = pyo.Objective(expr=m.x + m.y, sense=pyo.maximize)
+    with pytest.raises(ModelDataError, match=r"1e\+15 of x in constraint cap"):
+        solve(m)
+    m.cap.deactivate()
+    m.obj.deactivate()
+    m.obj2 = pyo.Objective(expr=1e20 * m.x + m.y)
+    with pytest.raises(ModelDataError, match=r"objective coefficient 1e\+20 of x"):
+        solve(m)
