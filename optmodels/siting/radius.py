@@ -250,8 +250,8 @@ def solve_p_median(
         result = dataclasses.replace(
             result, objective=true, gap=max(gap, 0.0), termination=termination,
             solution_status=SolutionStatus.FEASIBLE,
-            message=f"{note}; stopped ({stop.value if result.termination is Termination.OPTIMAL else result.termination.value}) "
-                    f"before every radius in use was in the model; last round: {result.message}",
+            message=f"{note}; stopped ({termination.value}) before every radius in use was in the model; "
+                    f"last round: {result.message}",
         )
     else:
         result = dataclasses.replace(result, objective=true, message=f"{result.message}; {note}")
