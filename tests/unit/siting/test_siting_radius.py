@@ -103,17 +103,18 @@ def test_time_limit_returns_the_best_plan_with_a_valid_gap(shared_dir):
     pmed = shared_dir / "data" / "orlib" / "pmed"
     inst = load_pmed(pmed / "pmed4.txt")
     known = published_optima(pmed / "pmedopt.txt")["pmed4"]
-    sol = solve_p_median(inst, SolveOptions(time_limit=0.05), depth=np.ones(inst.n_demand, dtype=int))
+    # one radius per point never suffices on pmed4 (six rounds without a limit), and the limit is
+    # spent after the first round: the first round's plan comes back, not a proof
+    sol = solve_p_median(inst, SolveOptions(time_limit=0.001), depth=np.ones(inst.n_demand, dtype=int))
     r = sol.result
-    assert r.has_solution
-    assert r.termination in ("optimal", "time_limit")
+    assert r.has_solution and sol.rounds == 1
+    assert r.termination == "time_limit" and r.solution_status == "feasible"
     ev = evaluate(inst, sol.open_sites, model="p_median")
     assert r.objective == pytest.approx(ev.objectives["distance"])  # the true distance of the plan
     assert r.objective >= known - 1e-9
     assert r.bound is not None and r.bound <= known + 1e-9
-    if not r.is_optimal:
-        assert r.solution_status == "feasible"
-        assert r.gap == pytest.approx((r.objective - r.bound) / r.objective)
+    assert r.objective > known  # the one-radius plan is not optimal here
+    assert r.gap == pytest.approx((r.objective - r.bound) / r.objective)
 
 
 def test_infeasible_budget_gets_a_verdict_not_a_plan():
