@@ -150,10 +150,10 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
         + f"{time.strftime('%Y-%m-%d')}, {frame.machine.iloc[0] if len(frame) else ''}, "
         + f"HiGHS {frame.highs_version.iloc[0] if len(frame) else ''}"
     )
-    return _reports(frame, out, header, plots=not args.no_plots)
+    return _reports(frame, out, header, plots=not args.no_plots, raw="runs.csv, runs.json")
 
 
-def _reports(frame, out: Path, header: str, *, plots: bool) -> int:
+def _reports(frame, out: Path, header: str, *, plots: bool, raw: str = "runs.csv") -> int:
     """summary.csv / peers.csv / summary.md (+ figures) of the runs in ``frame``; exit 1 if any
     run disagrees with its known optimum."""
     from benchmarks import report
@@ -170,7 +170,7 @@ def _reports(frame, out: Path, header: str, *, plots: bool) -> int:
     if plots:
         report.plots(summ, out)
     print("\n".join(text))
-    print(f"\nwrote {out}/summary.csv, summary.md, peers.csv" + (", figures" if plots else ""))
+    print(f"\nwrote {out}/{raw}, summary.csv, summary.md, peers.csv" + (", figures" if plots else ""))
     bad = frame[frame.check == "FAIL"]
     if len(bad):
         print(f"error: {len(bad)} run(s) disagree with the known optimum: "
