@@ -132,9 +132,8 @@ def solve_command(instance: SitingInstance, args: argparse.Namespace, options: A
 
 def _solve_location(instance: SitingInstance, name: str, objective: str, args, options) -> int:
     from optmodels import report as common
-    from optmodels.siting import report
+    from optmodels.siting import radius, report
     from optmodels.siting.evaluate import evaluate
-    from optmodels.siting import radius
     from optmodels.siting.formulation import OBJECTIVES, build, decode
     from solvers import solve
 
