@@ -131,7 +131,6 @@ def _large(nd: int, ns: int) -> dict[str, Any]:
 
 
 def _siting_cases() -> list[Case]:
-    out = []
     sizes = [
         (200, 20, "quick"),
         (500, 100, "standard"),
@@ -139,46 +138,17 @@ def _siting_cases() -> list[Case]:
         (2000, 200, "standard"),
         (4000, 400, "full"),
     ]
-    for nd, ns, prof in sizes:
-        out.append(
-            Case(
-                name=f"siting-p_median-{nd}x{ns}",
-                family="siting",
-                model="p_median",
-                source="generate",
-                params={"n_demand": nd, "n_sites": ns},
-                size_label=f"{nd}x{ns}",
-                profile=prof,
-                **_large(nd, ns),
-            )
-        )
+
+    def synthetic(line: str, model: str, nd: int, ns: int, profile: str, **extra: Any) -> Case:
+        return Case(name=f"siting-{line}-{nd}x{ns}", family="siting", model=model, source="generate",
+                    params={"n_demand": nd, "n_sites": ns, **extra.pop("params", {})},
+                    size_label=f"{nd}x{ns}", profile=profile, **{**_large(nd, ns), **extra})
+
+    out = [synthetic("p_median", "p_median", nd, ns, prof) for nd, ns, prof in sizes]
     # the assignment formulation (x_ij <= y_j) beside the radius path, for the overhead question
-    for nd, ns in [(500, 100), (1000, 100)]:
-        out.append(
-            Case(
-                name=f"siting-p_median_assignment-{nd}x{ns}",
-                family="siting",
-                model="p_median",
-                source="generate",
-                params={"n_demand": nd, "n_sites": ns, "formulation": "assignment"},
-                size_label=f"{nd}x{ns}",
-                profile="standard",
-            )
-        )
-    for nd, ns, prof in [(500, 100, "standard"), (1000, 100, "standard"), (2000, 200, "standard"),
-                         (4000, 400, "full")]:
-        out.append(
-            Case(
-                name=f"siting-mclp-{nd}x{ns}",
-                family="siting",
-                model="mclp",
-                source="generate",
-                params={"n_demand": nd, "n_sites": ns},
-                size_label=f"{nd}x{ns}",
-                profile=prof,
-                **_large(nd, ns),
-            )
-        )
+    out += [synthetic("p_median_assignment", "p_median", nd, ns, "standard", peers=("highspy",),
+                      params={"formulation": "assignment"}) for nd, ns in [(500, 100), (1000, 100)]]
+    out += [synthetic("mclp", "mclp", nd, ns, prof) for nd, ns, prof in sizes[1:]]
     return out
 
 
