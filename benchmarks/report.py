@@ -146,30 +146,28 @@ def plots(summ: pd.DataFrame, out: Path) -> list[Path]:
     for col in phases:
         ax.bar(data.index, data[col], bottom=bottom, label=col.replace("_wall", "").replace("_reported", ""))
         bottom += data[col].to_numpy()
-    ax.set_yscale("log")
-    ax.set_ylabel("seconds (log)")
-    ax.set_title("phases per case (median over repeats)")
-    ax.legend(fontsize=8)
-    ax.tick_params(axis="x", rotation=75, labelsize=7)
-    fig.tight_layout()
-    path = out / "phases.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    written.append(path)
+    written.append(_save_bars(fig, ax, "seconds (log)", "phases per case (median over repeats)", out / "phases.png"))
 
     ratio = (suite.set_index("case").end_to_end_wall.astype(float)
              / suite.set_index("case").highs_reported.astype(float))
     fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(ratio)), 4.5))
     ax.bar(ratio.index, ratio.to_numpy())
     ax.axhline(1.10, color="red", lw=0.8, ls="--", label="target 1.10")
+    written.append(_save_bars(fig, ax, "end-to-end / HiGHS run time", "suite overhead ratio per case",
+                              out / "overhead.png"))
+    return written
+
+
+def _save_bars(fig, ax, ylabel: str, title: str, path: Path) -> Path:
+    """Finish a per-case bar chart (log y, case names slanted) and write it."""
+    import matplotlib.pyplot as plt
+
     ax.set_yscale("log")
-    ax.set_ylabel("end-to-end / HiGHS run time")
-    ax.set_title("suite overhead ratio per case")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.legend(fontsize=8)
     ax.tick_params(axis="x", rotation=75, labelsize=7)
     fig.tight_layout()
-    path = out / "overhead.png"
     fig.savefig(path, dpi=120)
     plt.close(fig)
-    written.append(path)
-    return written
+    return path
