@@ -22,7 +22,6 @@ Design choice: profiles are nested (quick is in standard is in full) so that a n
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,13 +32,9 @@ INSTANCES = REPO / "instances"
 PROFILES = ("quick", "standard", "full")
 
 
-def shared_dir() -> Path:
-    """``$OPTMODELS_SHARED`` or ``<repo>/../shared`` (the OR-Library files live there)."""
-    return Path(os.environ.get("OPTMODELS_SHARED", REPO.parent / "shared")).resolve()
-
-
 def orlib_dir() -> Path:
-    return shared_dir() / "data" / "orlib" / "pmed"
+    """The shipped OR-Library p-median files (``instances/orlib/``, with their manifest)."""
+    return INSTANCES / "orlib" / "pmed"
 
 
 @dataclass(frozen=True)
@@ -55,7 +50,7 @@ class Case:
     source
         ``generate`` (family generator with ``params`` and ``seed``), ``file`` (a shipped
         instance, ``params["file"]`` relative to ``instances/``) or ``orlib``
-        (``params["file"]`` in the shared OR-Library folder).
+        (``params["file"]`` in ``instances/orlib/pmed``).
     params
         generator arguments or file name.
     size_label

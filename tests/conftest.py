@@ -1,8 +1,7 @@
-"""Fixtures shared by every test: where the repo, the shipped instances and ../shared are."""
+"""Fixtures shared by every test: where the repo and the shipped instances are."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -24,9 +23,6 @@ def instances_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """``../shared`` beside the checkout (CI puts it there); tests needing it skip without it."""
-    path = Path(os.environ.get("OPTMODELS_SHARED", REPO.parent / "shared")).resolve()
-    if not path.is_dir():
-        pytest.skip(f"shared data not found at {path}")
-    return path
+def pmed_dir() -> Path:
+    """The shipped OR-Library p-median files (instances/orlib/pmed)."""
+    return REPO / "instances" / "orlib" / "pmed"

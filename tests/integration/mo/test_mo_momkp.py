@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 
 import numpy as np
 import pytest
@@ -26,12 +27,16 @@ def _points(front) -> set[tuple[int, ...]]:
     return {tuple(int(v) for v in row) for row in np.round(front)}
 
 
-def test_shipped_copies_match_shared_data(momkp, shared_dir):
-    for name in ("2kp50", "2kp100", "3kp40"):
-        ours = momkp.reference_front(name)
-        theirs = np.loadtxt(shared_dir / "data" / "momkp" / name / "pareto_sols.csv", delimiter=",",
-                            skiprows=1)[:, 1:]
-        assert _points(ours) == _points(theirs)
+def test_shipped_fronts_are_complete_nondominated_sets(momkp, instances_dir):
+    """Each shipped front has the manifest's point count and no point dominates another."""
+    manifest = json.loads((instances_dir / "momkp" / "manifest.json").read_text())
+    for entry in manifest["instances"]:
+        front = np.round(momkp.reference_front(entry["name"]))
+        assert len(_points(front)) == entry["known_front_points"]
+        # maximisation: a dominates b when a >= b everywhere and a != b
+        ge = (front[:, None, :] >= front[None, :, :]).all(axis=2)
+        ne = (front[:, None, :] != front[None, :, :]).any(axis=2)
+        assert not (ge & ne).any()
 
 
 def _check_exact(momkp, name, known, **kwargs):

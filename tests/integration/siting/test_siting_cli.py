@@ -79,9 +79,9 @@ def test_generate_is_deterministic_and_city_scale(tmp_path, capsys):
     assert c.read_bytes() != a.read_bytes()
 
 
-def test_convert_orlib_then_solve(shared_dir, tmp_path, capsys):
+def test_convert_orlib_then_solve(pmed_dir, tmp_path, capsys):
     out = tmp_path / "pmed4.json"
-    assert main(["convert", "orlib-pmed", str(shared_dir / "data" / "orlib" / "pmed" / "pmed4.txt"), "-o", str(out)]) == 0
+    assert main(["convert", "orlib-pmed", str(pmed_dir / "pmed4.txt"), "-o", str(out)]) == 0
     assert main(["solve", str(out)]) == 0
     assert "distance (min) = 3034" in capsys.readouterr().out
 

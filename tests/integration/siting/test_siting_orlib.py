@@ -11,11 +11,6 @@ from optmodels.siting.orlib import convert, load_pmed, published_optima, read_pm
 from solvers import solve
 
 
-@pytest.fixture(scope="module")
-def pmed_dir(shared_dir):
-    return shared_dir / "data" / "orlib" / "pmed"
-
-
 @pytest.mark.parametrize("name", ["pmed1", "pmed2", "pmed3", "pmed4", "pmed5"])
 def test_pmed_published_optimum(name, pmed_dir):
     known = published_optima(pmed_dir / "pmedopt.txt")[name]

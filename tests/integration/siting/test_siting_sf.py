@@ -1,5 +1,5 @@
 """San Francisco (205 tracts x 16 stores, spopt test data): p-median, MCLP, p-center and LSCP
-reproduce spopt + CBC's reference answers (../shared/data/README.md)."""
+reproduce spopt + CBC's reference answers (instances/siting/manifest.json)."""
 
 from __future__ import annotations
 

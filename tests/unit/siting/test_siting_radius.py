@@ -97,10 +97,10 @@ def test_applies_only_where_exact():
     assert not applies(inst, "p_center", "distance")
 
 
-def test_time_limit_returns_the_best_plan_with_a_valid_gap(shared_dir):
+def test_time_limit_returns_the_best_plan_with_a_valid_gap(pmed_dir):
     from optmodels.siting.orlib import load_pmed, published_optima
 
-    pmed = shared_dir / "data" / "orlib" / "pmed"
+    pmed = pmed_dir
     inst = load_pmed(pmed / "pmed4.txt")
     known = published_optima(pmed / "pmedopt.txt")["pmed4"]
     # one radius per point never suffices on pmed4 (six rounds without a limit), and the limit is
