@@ -19,26 +19,7 @@ from optmodels.errors import OptmodelsError
 EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 
 
-def _bounded(cast: type, kind: str, ok, bound: str):
-    """An argparse type: ``cast`` the text and check ``ok(value)``, naming what was expected."""
-
-    def parse(text: str):
-        try:
-            value = cast(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {kind}, found {text!r}") from None
-        if not ok(value):
-            raise argparse.ArgumentTypeError(f"expected {kind} {bound}, found {text!r}")
-        return value
-
-    parse.__name__ = f"{kind.split()[-1]} {bound}"  # argparse shows this name in its errors
-    return parse
-
-
-positive_float = _bounded(float, "a number", lambda v: v > 0, "> 0")
-nonnegative_float = _bounded(float, "a number", lambda v: v >= 0, ">= 0")
-positive_int = _bounded(int, "an integer", lambda v: v >= 1, ">= 1")
-nonnegative_int = _bounded(int, "an integer", lambda v: v >= 0, ">= 0")
+from optmodels.argtypes import nonnegative_float, nonnegative_int, positive_float, positive_int  # noqa: E402,F401
 
 
 def add_solve_options(parser: argparse.ArgumentParser) -> None:

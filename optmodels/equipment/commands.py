@@ -1,166 +1,22 @@
-"""CLI hooks of the equipment family (see :mod:`optmodels.registry`)."""
+"""The equipment family's analysis tools (``optmodels analyse gini|queue|weights``), as data.
+
+Each tool is a :class:`~optmodels.contract.Command`: its flags are declared here and the CLI turns
+them into arguments; the functions print their tables and return the exit code.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optmodels.errors import InstanceError, UsageError
+from optmodels.argtypes import positive_float, positive_int
+from optmodels.contract import Command, Flag
+from optmodels.errors import InstanceError
 
 if TYPE_CHECKING:  # heavy imports happen inside the commands, not when the CLI starts
     import numpy as np
     import pandas as pd
-
-    from optmodels.equipment.instance import EquipmentInstance
-
-NAME = "equipment"
-
-
-def load(path: str | Path) -> EquipmentInstance:
-    from optmodels.equipment.instance import EquipmentInstance
-
-    return EquipmentInstance.from_file(path)
-
-
-def describe(instance: EquipmentInstance) -> str:
-    d = instance.data
-    return (
-        f"{d.n_regions} regions, {d.n_hospitals} hospitals, {d.n_years} years, "
-        f"{d.n_hospitals * d.n_years} binaries; objective {instance.objective}"
-    )
-
-
-def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("equipment")
-    if "--objective" not in parser._option_string_actions:
-        group.add_argument("--objective", help="objective to optimise (equipment: cost, utilisation, equity)")
-    group.add_argument(
-        "--gini-strategy",
-        choices=("lazy", "full"),
-        default="lazy",
-        help="equipment: add the Gini band only where it binds (lazy, exact) or always (full)",
-    )
-
-
-def solve_command(instance: EquipmentInstance, args: argparse.Namespace, options) -> int:
-    from optmodels import io
-    from optmodels.equipment import report
-    from optmodels.equipment.instance import OBJECTIVES
-    from optmodels.equipment.solve import solve_instance
-    from optmodels.report import exit_code, header, result_payload
-
-    objective = getattr(args, "objective", None) or instance.objective
-    if objective not in OBJECTIVES:
-        raise UsageError(
-            f"--objective: expected one of {', '.join(OBJECTIVES)} for an equipment instance, found {objective!r}"
-        )
-    if getattr(args, "model", None):
-        raise UsageError("--model does not apply to equipment instances (there is one model)")
-    sol = solve_instance(instance, objective, options, strategy=getattr(args, "gini_strategy", "lazy"))
-    result = sol.result
-    shown = {"cost": "cost", "utilisation": "idle capacity (stand-in for max Z)", "equity": "mean Gini"}
-    print(header(result, title=f"equipment allocation: {instance.name} ({describe(instance)})",
-                 objective_name=shown[objective], sense="min"))
-    print(f"  strategy    {sol.strategy_note}")
-    if sol.evaluation is not None:
-        ev = sol.evaluation
-        check = "holds" if ev.feasible else f"VIOLATED {ev.violations}"
-        print(f"  check       numpy evaluator: every constraint {check}; objective recomputed "
-              f"{ev.objective(objective):.10g}")
-        print()
-        print(report.summary(instance, ev))
-    code = exit_code(result)
-    if args.out and sol.evaluation is not None:
-        _write_outputs(Path(args.out), instance, sol)
-        print(f"\nwrote result.json, plan.csv, hospitals.csv, regions.csv, years.csv, lorenz.png to {args.out}")
-    elif args.out:
-        with io.atomic_output_dir(args.out) as tmp:
-            io.write_json(tmp / "result.json", result_payload(result, objective_name=objective,
-                                                                strategy=sol.strategy_note))
-        print(f"\nwrote result.json (no solution) to {args.out}")
-    return code
-
-
-def _write_outputs(out: Path, instance: EquipmentInstance, sol) -> None:
-    from optmodels import io
-    from optmodels.equipment import report
-    from optmodels.report import result_payload
-
-    ev = sol.evaluation
-    with io.atomic_output_dir(out) as tmp:
-        io.write_json(
-            tmp / "result.json",
-            result_payload(
-                sol.result,
-                instance=instance.name,
-                objective_name=sol.objective,
-                strategy=sol.strategy_note,
-                metrics=report.metrics(instance, ev),
-            ),
-        )
-        report.plan_table(instance, ev).to_csv(tmp / "plan.csv", index=False)
-        report.hospital_table(instance, ev).to_csv(tmp / "hospitals.csv", index=False)
-        report.region_table(instance, ev).to_csv(tmp / "regions.csv", index=False)
-        report.year_table(instance, ev).to_csv(tmp / "years.csv", index=False)
-        report.lorenz_plot(instance, ev, tmp / "lorenz.png")
-
-
-# ---- generate ----------------------------------------------------------------------------------
-def add_generate_parser(sub) -> None:
-    from optmodels.cli import nonnegative_int, positive_int
-
-    p = sub.add_parser("equipment", help="a synthetic equipment instance, feasible by construction")
-    p.add_argument("--regions", type=positive_int, default=16)
-    p.add_argument("--hospitals", type=positive_int, default=120)
-    p.add_argument("--years", type=positive_int, default=5)
-    p.add_argument("--seed", type=nonnegative_int, default=0)
-    p.add_argument("-o", "--output", required=True, help="instance file to write (.json/.yaml/.toml)")
-    p.set_defaults(func=_cmd_generate)
-
-
-def _cmd_generate(args: argparse.Namespace) -> int:
-    from optmodels import io
-    from optmodels.equipment.generate import generate
-    from optmodels.equipment.instance import EquipmentInstance
-
-    try:
-        data = generate(args.regions, args.hospitals, args.years, args.seed)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    EquipmentInstance.from_dict(data)  # the generator's promise: it validates
-    io.dump_instance(data, args.output)
-    print(f"wrote {args.output}: {data['description']}")
-    return 0
-
-
-# ---- analysis tools ----------------------------------------------------------------------------
-def add_commands(sub) -> None:
-    from optmodels.cli import positive_float, positive_int
-
-    analyse = sub.add_parser("analyse", help="the seed's analysis tools: Gini, M/M/c queues, Delphi weights")
-    tools = analyse.add_subparsers(dest="tool", required=True, metavar="TOOL")
-
-    g = tools.add_parser("gini", help="Gini of an allocation (pairwise, trapezoid, Lorenz fit) with the seed's bands")
-    g.add_argument("table", help="CSV with one row per region")
-    g.add_argument("--amount", default="sets", help="column with the amount (default: sets)")
-    g.add_argument("--population", default="population", help="column with the population")
-    g.add_argument("--degree", type=positive_int, default=3, help="degree of the Lorenz polynomial fit")
-    g.set_defaults(func=_cmd_gini)
-
-    q = tools.add_parser("queue", help="M/M/c metrics and the cost-minimising number of sets c*")
-    q.add_argument("--arrival-rate", type=positive_float, required=True, help="lambda, requests per hour")
-    q.add_argument("--service-rate", type=positive_float, required=True, help="mu, exams per hour per set")
-    q.add_argument("--servers", type=positive_int, help="show this count (default: a range around c*)")
-    q.add_argument("--running-cost", type=float, default=1.0, help="h per set per hour (default 1)")
-    q.add_argument("--waiting-cost", type=float, default=1.0, help="b per patient per hour (default 1)")
-    q.set_defaults(func=_cmd_queue)
-
-    w = tools.add_parser("weights", help="Delphi weights from a survey table (+ composite index)")
-    w.add_argument("survey", help="CSV: indicator, count_1, count_2, count_3, count_4")
-    w.add_argument("--scores", help="CSV: item, then one column per indicator -> composite index")
-    w.set_defaults(func=_cmd_weights)
 
 
 def _read_csv(path: str, columns: list[str]) -> pd.DataFrame:
@@ -264,5 +120,38 @@ def _cmd_weights(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("use the optmodels command")
+COMMANDS = (
+    Command(
+        ("analyse", "gini"),
+        "Gini of an allocation (pairwise, trapezoid, Lorenz fit) with the seed's bands",
+        _cmd_gini,
+        flags=(
+            Flag(("table",), help="CSV with one row per region"),
+            Flag(("--amount",), default="sets", help="column with the amount (default: sets)"),
+            Flag(("--population",), default="population", help="column with the population"),
+            Flag(("--degree",), type=positive_int, default=3, help="degree of the Lorenz polynomial fit"),
+        ),
+        group_help="the seed's analysis tools: Gini, M/M/c queues, Delphi weights",
+    ),
+    Command(
+        ("analyse", "queue"),
+        "M/M/c metrics and the cost-minimising number of sets c*",
+        _cmd_queue,
+        flags=(
+            Flag(("--arrival-rate",), type=positive_float, required=True, help="lambda, requests per hour"),
+            Flag(("--service-rate",), type=positive_float, required=True, help="mu, exams per hour per set"),
+            Flag(("--servers",), type=positive_int, help="show this count (default: a range around c*)"),
+            Flag(("--running-cost",), type=float, default=1.0, help="h per set per hour (default 1)"),
+            Flag(("--waiting-cost",), type=float, default=1.0, help="b per patient per hour (default 1)"),
+        ),
+    ),
+    Command(
+        ("analyse", "weights"),
+        "Delphi weights from a survey table (+ composite index)",
+        _cmd_weights,
+        flags=(
+            Flag(("survey",), help="CSV: indicator, count_1, count_2, count_3, count_4"),
+            Flag(("--scores",), help="CSV: item, then one column per indicator -> composite index"),
+        ),
+    ),
+)

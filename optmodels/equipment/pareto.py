@@ -14,28 +14,22 @@ stability forces, drops the dearest optional additions until the budget holds) a
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
 
 from optmodels.equipment.formulation import build, plan_from_model
-from optmodels.equipment.instance import OBJECTIVES, EquipmentInstance
+from optmodels.equipment.instance import EquipmentInstance
 from optmodels.equipment.problem import BudgetRepair, EquipmentProblem
 
-INSTANCE = Path(__file__).resolve().parents[2] / "instances" / "equipment" / "tiny_cost.toml"
+#: the shipped multi-objective instance (relative to the repository root)
+INSTANCE = "instances/equipment/tiny_cost.toml"
 DEFAULT_OBJECTIVES = ("cost", "equity")
-#: Axis text for plots: what each objective measures (utilisation is optimised as idle capacity).
-LABELS = {
-    "cost": "cost over the horizon (purchases + running + waiting)",
-    "utilisation": "idle capacity, exams (stand-in for max utilisation Z)",
-    "equity": "mean yearly Gini",
-}
 
 
-def objectives() -> dict[str, str]:
-    return dict(OBJECTIVES)
+def default_objectives(instance: EquipmentInstance) -> tuple[str, ...]:
+    return DEFAULT_OBJECTIVES
 
 
 def build_model(instance: EquipmentInstance, objectives: list[str]) -> pyo.ConcreteModel:

@@ -35,7 +35,7 @@ class EquipmentProblem(Problem):
         self.arrays: EquipmentData = instance.data
         d = self.arrays
         self.objective_names = tuple(objectives)
-        self.senses = tuple(OBJECTIVES[o] for o in objectives)
+        self.senses = tuple(OBJECTIVES[o].sense for o in objectives)
         self.shape = (d.n_hospitals, d.n_years)
         self.onehot = np.zeros((d.n_regions, d.n_hospitals))
         self.onehot[d.region_of, np.arange(d.n_hospitals)] = 1.0

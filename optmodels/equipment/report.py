@@ -194,3 +194,41 @@ def lorenz_plot(instance: EquipmentInstance, ev: Evaluation, path: Path) -> None
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8)
     save_figure(fig, path)
+
+
+class EquipmentReporter:
+    """Renders an equipment :class:`~optmodels.contract.Solution` (the family's Reporter)."""
+
+    def summary(self, solution) -> str:
+        ev = solution.evaluation
+        check = "holds" if ev.feasible else f"VIOLATED {ev.violations}"
+        return (
+            f"  check       numpy evaluator: every constraint {check}; objective recomputed "
+            f"{ev.objective(solution.objective):.10g}\n\n" + summary(solution.instance, ev)
+        )
+
+    def metrics(self, solution) -> dict:
+        instance, ev = solution.instance, solution.evaluation
+        d = instance.data
+        q = mmc(d.lam, d.mu[:, None], ev.sets)
+        served = d.lam > 0
+        return {
+            **metrics(instance, ev),
+            "mean_wait_minutes": float(q.wq[served].mean() * 60) if served.any() else 0.0,
+        }
+
+    def tables(self, solution) -> dict[str, pd.DataFrame]:
+        instance, ev = solution.instance, solution.evaluation
+        return {
+            "plan": plan_table(instance, ev),
+            "hospitals": hospital_table(instance, ev),
+            "regions": region_table(instance, ev),
+            "years": year_table(instance, ev),
+        }
+
+    def figures(self, solution, folder: Path) -> list[str]:
+        lorenz_plot(solution.instance, solution.evaluation, folder / "lorenz.png")
+        return ["lorenz.png"]
+
+
+REPORTER = EquipmentReporter()

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 
+from optmodels.contract import Solution
 from optmodels.equipment.evaluate import Evaluation, evaluate
 from optmodels.equipment.formulation import build, order_signs, plan_from_model, start_from_plan
 from optmodels.equipment.instance import EquipmentInstance
@@ -118,3 +119,30 @@ def solve_instance(
 def _finish(instance, objective, model, result, note) -> EquipmentSolution:
     ev = evaluate(instance, plan_from_model(model)) if result.has_solution else None
     return EquipmentSolution(result=result, objective=objective, evaluation=ev, model=model, strategy_note=note)
+
+
+def solve_equipment(
+    instance: EquipmentInstance,
+    options: SolveOptions | None = None,
+    *,
+    objective: str | None = None,
+    strategy: str = "lazy",
+) -> Solution:
+    """The family's one call: :func:`solve_instance` returned as a contract
+    :class:`~optmodels.contract.Solution` (plan, independent evaluation, tables, files)."""
+    from optmodels.equipment.report import REPORTER
+
+    sol = solve_instance(instance, objective, options, strategy=strategy)
+    ev = sol.evaluation
+    return Solution(
+        family="equipment",
+        objective=sol.objective,
+        sense="min",
+        result=sol.result,
+        instance=instance,
+        report=REPORTER,
+        decision=None if ev is None else ev.x,
+        evaluation=ev,
+        notes=(f"strategy: {sol.strategy_note}",),
+        extra={"strategy": strategy},
+    )
