@@ -320,3 +320,17 @@ def _is_table(v: Any) -> bool:
 
 def _is_table_array(v: Any) -> bool:
     return isinstance(v, list) and bool(v) and all(isinstance(x, Mapping) for x in v)
+
+
+def document_family(data: Any, file: str | Path | None = None) -> str:
+    """The ``family`` a read document names; an InstanceError when it is missing or not a name."""
+    if not isinstance(data, Mapping):
+        raise InstanceError(file=file, expected="a document with key-value pairs at the top level",
+                            found=type(data).__name__)
+    if "family" not in data:
+        raise InstanceError(file=file, field="family", expected="the instance's family (equipment, pricing, siting)",
+                            found="no such key")
+    name = data["family"]
+    if not isinstance(name, str):
+        raise InstanceError(file=file, field="family", expected="a family name (text)", found=name)
+    return name

@@ -1,57 +1,55 @@
 """The families the suite knows, by the name instance files give in ``family``.
 
-A family is added by adding its folder and one line here. Each entry names the module that
-implements the family's command hooks (imported only when needed, so ``optmodels --help``
-stays fast):
+A family is added by adding its folder (with a ``family.py`` that builds its
+:class:`~optmodels.contract.Family`) and one line in :data:`FAMILIES`. The CLI, the front-ends,
+sweeps and benchmarks reach families only through :func:`family` / :func:`family_of`.
 
-``load(path) -> Instance``
-    read and validate an instance file (raises ``InstanceError``);
-``add_solve_arguments(parser)`` *(optional)*
-    family-specific flags of ``optmodels solve``;
-``solve_command(instance, args, options) -> int``
-    solve, print the summary, write ``--out`` files; returns the exit code;
-``add_generate_parser(subparsers)`` *(optional)*
-    the ``optmodels generate <family>`` command;
-``add_commands(subparsers)`` *(optional)*
-    further top-level commands of the family (analysis tools, figures, converters).
+Each family module is imported on first use: ``optmodels --help`` and a solve of one family do
+not pay for importing the others.
 """
 
 from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from types import ModuleType
+from typing import Any
 
+from optmodels.contract import Family
 from optmodels.errors import InstanceError
 
+#: family name -> the module that defines its ``FAMILY``
 FAMILIES: dict[str, str] = {
-    "equipment": "optmodels.equipment.commands",
-    "pricing": "optmodels.pricing.commands",
-    "siting": "optmodels.siting.commands",
+    "equipment": "optmodels.equipment.family",
+    "pricing": "optmodels.pricing.family",
+    "siting": "optmodels.siting.family",
 }
 
 
-def family_module(name: str) -> ModuleType:
-    return importlib.import_module(FAMILIES[name])
+def names() -> tuple[str, ...]:
+    return tuple(FAMILIES)
 
 
-def family_of(path: str | Path) -> str:
-    """The ``family`` an instance file names, checked against the registry."""
-    from optmodels.io import read_document
-
-    data = read_document(path)
-    name = data["family"]
+def family(name: str) -> Family:
+    """The :class:`Family` called ``name`` (a ``KeyError`` names the known ones)."""
     if name not in FAMILIES:
-        raise InstanceError(
-            file=path,
-            field="family",
-            expected="one of " + ", ".join(sorted(FAMILIES)),
-            found=name,
-        )
-    return name
+        raise KeyError(f"unknown family {name!r}; known: {', '.join(FAMILIES)}")
+    found = importlib.import_module(FAMILIES[name]).FAMILY
+    if not isinstance(found, Family) or found.name != name:
+        raise TypeError(f"{FAMILIES[name]}.FAMILY is not the {name} family")
+    return found
 
 
-def load_instance(path: str | Path):
-    """Read and validate any instance file; returns ``(family name, Instance)``."""
-    name = family_of(path)
-    return name, family_module(name).load(path)
+def family_of(path: str | Path) -> Family:
+    """The family an instance file names in ``family``, checked against the registry."""
+    from optmodels.io import document_family, read_document
+
+    name = document_family(read_document(path), path)
+    if name not in FAMILIES:
+        raise InstanceError(file=path, field="family", expected="one of " + ", ".join(FAMILIES), found=name)
+    return family(name)
+
+
+def load_instance(path: str | Path) -> tuple[Family, Any]:
+    """Read and validate any instance file; returns ``(family, instance)``."""
+    fam = family_of(path)
+    return fam, fam.load(path)
