@@ -1,8 +1,14 @@
-"""The ``optmodels`` command: a thin layer that parses arguments and dispatches by family.
+"""The ``optmodels`` command: parses arguments and dispatches to families through the registry.
+
+Nothing here is family-specific: a family declares its ``solve`` flags, generator flags and
+further commands as data on its :class:`~optmodels.contract.Family`, and this module turns them
+into ``argparse`` arguments. ``optmodels solve FILE`` reads the family from FILE first, so the
+parser (and ``--help``) carries that family's flags and objectives only.
 
 Exit codes: 0 solved (optimal, or a feasible incumbent at a limit); 1 no solution (infeasible,
 unbounded, nothing found in time) with a one-line verdict; 2 bad input or usage, message on
-stderr and no traceback.
+stderr and no traceback; 130 interrupted (Ctrl-C; a solve interrupted with an incumbent still
+writes it, marked ``interrupted``); 70 a bug of ours, said plainly.
 """
 
 from __future__ import annotations
@@ -12,116 +18,226 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from optmodels import registry
-from optmodels.errors import OptmodelsError
+from optmodels.argtypes import add_solve_options, solve_options
+from optmodels.contract import Family
+from optmodels.errors import OptmodelsError, UsageError
 
-EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
-
-
-from optmodels.argtypes import nonnegative_float, nonnegative_int, positive_float, positive_int  # noqa: E402,F401
-
-
-def add_solve_options(parser: argparse.ArgumentParser) -> None:
-    """The solver flags every solving command shares."""
-    group = parser.add_argument_group("solver")
-    group.add_argument("--time-limit", type=positive_float, metavar="S", help="wall-clock limit in seconds")
-    group.add_argument("--mip-gap", type=nonnegative_float, metavar="G", help="relative MIP gap (default 1e-4)")
-    group.add_argument("--threads", type=positive_int, metavar="T", help="HiGHS threads")
-    group.add_argument("--seed", type=nonnegative_int, default=0, help="HiGHS random seed (default 0)")
-    group.add_argument("--tee", action="store_true", help="show the HiGHS log")
+EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
 
-def solve_options(args: argparse.Namespace):
-    from solvers import SolveOptions
+# --------------------------------------------------------------------------------------------
+# solve / validate / generate
+# --------------------------------------------------------------------------------------------
 
-    return SolveOptions(
-        time_limit=args.time_limit,
-        mip_rel_gap=args.mip_gap,
-        threads=args.threads,
-        seed=args.seed,
-        tee=args.tee,
-    )
+
+def _check_output_dir(out: str | None) -> None:
+    """Refuse an ``--out`` that cannot become a folder before any time is spent solving."""
+    if out is None:
+        return
+    path = Path(out)
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise UsageError(f"--out {out}: {part} exists and is not a folder")
+            break
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    name, instance = registry.load_instance(args.file)
-    module = registry.family_module(name)
-    return module.solve_command(instance, args, solve_options(args))
+    from optmodels.report import header
+    from solvers import Termination
 
+    fam: Family = args.family_object
+    _check_output_dir(args.out)
+    instance = fam.load(args.file)
+    changes = {f.key: getattr(args, f.key) for f in fam.flags if f.target == "instance"}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if changes:
+        instance = fam.override(instance, changes)
+    choices = {f.key: getattr(args, f.key) for f in fam.flags if f.target == "solve"}
+    choices = {k: v for k, v in choices.items() if v is not None}
+    objective = fam.objective(args.objective, instance)
+    options = fam.tuned(instance, solve_options(args))
+    solution = fam.solve(instance, options, objective=objective.name, **choices)
 
-def _cmd_validate(args: argparse.Namespace) -> int:
-    name, instance = registry.load_instance(args.file)
-    module = registry.family_module(name)
-    describe = getattr(module, "describe", None)
-    text = describe(instance) if describe else ""
-    print(f"{args.file}: valid {name} instance" + (f" ({text})" if text else ""))
+    title = f"{fam.name}: {getattr(instance, 'name', None) or Path(args.file).name} ({fam.describe(instance)})"
+    print(header(solution.result, title=title, objective_name=objective.name, sense=objective.sense))
+    if solution.family_verdict:
+        print(f"  verdict     {solution.family_verdict}")
+    for note in solution.notes:
+        print(f"  {note}")
+    text = solution.summary()
+    if text:
+        print(text)
+    if args.out:
+        written = solution.to_files(args.out)
+        print(f"\nwrote {', '.join(written)} to {args.out}")
+    interrupted = solution.result.termination is Termination.INTERRUPTED
+    if not solution.has_solution:
+        print(f"no solution: {solution.verdict}", file=sys.stderr)
+        return EXIT_INTERRUPTED if interrupted else EXIT_NO_SOLUTION
+    if interrupted:
+        print("interrupted: the incumbent above is the best plan found so far", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_SOLVED
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _cmd_validate(args: argparse.Namespace) -> int:
+    fam, instance = registry.load_instance(args.file)
+    print(f"{args.file}: valid {fam.name} instance ({fam.describe(instance)})")
+    return EXIT_SOLVED
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from optmodels import io
+
+    fam = registry.family(args.generate_family)
+    params = {f.key: getattr(args, f.key) for f in fam.generate_flags}
+    try:
+        document = fam.generate(**params)
+    except ValueError as exc:  # the generator's own argument checks
+        raise UsageError(str(exc)) from None
+    instance = fam.from_document(document, args.output)  # the generator's promise: it validates
+    io.dump_instance(document, args.output)
+    print(f"wrote {args.output}: {fam.describe(instance)}")
+    return EXIT_SOLVED
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    # The harness is imported only when asked for: it is a layer above the CLI's usual work.
+    from benchmarks.__main__ import main as bench_main
+
+    return int(bench_main(args.bench_args) or 0)
+
+
+# --------------------------------------------------------------------------------------------
+# parser
+# --------------------------------------------------------------------------------------------
+
+
+def _solve_family(argv: Sequence[str]) -> Family | None:
+    """The family whose flags ``optmodels solve`` takes: ``--family F`` or the FILE's ``family``."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("command", nargs="?")
+    pre.add_argument("file", nargs="?")
+    pre.add_argument("--family", choices=registry.names())
+    known, _ = pre.parse_known_args(list(argv))
+    if known.command != "solve":
+        return None
+    if known.family:
+        return registry.family(known.family)
+    if known.file and Path(known.file).exists():
+        return registry.family_of(known.file)
+    return None
+
+
+def _objective_help(fam: Family) -> str:
+    return "objective to optimise: " + "; ".join(
+        f"{o.name} ({o.sense}: {o.axis})" for o in fam.objectives.values()
+    )
+
+
+def _add_solve_parser(sub: Any, fam: Family | None) -> None:
+    families = ", ".join(registry.names())
+    solve = sub.add_parser(
+        "solve",
+        help="solve an instance file (the family is read from the file)",
+        description=(f"Solve an instance of the {fam.name} family: {fam.title}." if fam else
+                     f"Solve an instance file of any family ({families}). "
+                     "`optmodels solve FILE --help` lists that file's family's objectives and flags."),
+    )
+    solve.add_argument("file", help="instance file (.json, .yaml, .toml)")
+    solve.add_argument("--family", choices=registry.names(),
+                       help="show this family's flags in --help (the file's family is used to solve)")
+    solve.add_argument("--out", metavar="DIR",
+                       help="write result.json, the family's tables (CSV) and plots into DIR")
+    solve.add_argument("--objective", metavar="NAME",
+                       help=_objective_help(fam) if fam else "objective to optimise, by name (the family's default if omitted)")
+    add_solve_options(solve)
+    if fam is not None and fam.flags:
+        group = solve.add_argument_group(fam.name)
+        for flag in fam.flags:
+            flag.add_to(group)
+    solve.set_defaults(func=_cmd_solve, family_object=fam)
+
+
+def _add_family_commands(sub: Any, families: Sequence[Family]) -> None:
+    """``optmodels generate FAMILY`` and each family's further commands (grouped by first word)."""
+    generate = sub.add_parser("generate", help="write a synthetic instance")
+    gen_sub = generate.add_subparsers(dest="generate_family", required=True, metavar="FAMILY")
+    groups: dict[str, Any] = {}
+    for fam in families:
+        if fam.generate is not None:
+            p = gen_sub.add_parser(fam.name, help=f"a synthetic {fam.name} instance")
+            for flag in fam.generate_flags:
+                flag.add_to(p)
+            p.add_argument("-o", "--output", required=True, metavar="FILE",
+                           help="instance file to write (.json/.yaml/.toml)")
+            p.set_defaults(func=_cmd_generate)
+        for command in fam.commands:
+            first, rest = command.path[0], command.path[1:]
+            if not rest:
+                p = sub.add_parser(first, help=command.help)
+            else:
+                if first not in groups:
+                    group = sub.add_parser(first, help=command.group_help or command.help)
+                    groups[first] = group.add_subparsers(dest=f"{first}_command", required=True, metavar="COMMAND")
+                p = groups[first].add_parser(rest[0], help=command.help)
+            for flag in command.flags:
+                flag.add_to(p)
+            p.set_defaults(func=command.run)
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="optmodels",
         description="Optimisation models for healthcare resource planning (Pyomo + HiGHS).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    solve = sub.add_parser("solve", help="solve an instance file (the family is read from the file)")
-    solve.add_argument("file", help="instance file (.json, .yaml, .toml)")
-    solve.add_argument("--out", metavar="DIR", help="write result.json, tables and plots here")
-    add_solve_options(solve)
-    for name in registry.FAMILIES:
-        hook = getattr(registry.family_module(name), "add_solve_arguments", None)
-        if hook:
-            hook(solve)
-    solve.set_defaults(func=_cmd_solve)
+    _add_solve_parser(sub, _solve_family(argv))
 
     validate = sub.add_parser("validate", help="check an instance file without solving it")
     validate.add_argument("file")
     validate.set_defaults(func=_cmd_validate)
 
-    # Multi-objective fronts for every family with an adapter and for user models (issue 5).
     from optmodels import pareto_cli
 
     pareto_cli.add_parser(sub)
 
-    # Benchmarks (issue 6): `optmodels bench` takes the flags of `python -m benchmarks`.
-    from benchmarks import register_cli as add_bench_parser
+    bench = sub.add_parser("bench", add_help=False, prefix_chars="\0",
+                           help="time HiGHS and the suite on benchmark cases (`optmodels bench --help`)")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=_cmd_bench)
 
-    add_bench_parser(sub)
-
-    generate = sub.add_parser("generate", help="write a synthetic instance")
-    gen_sub = generate.add_subparsers(dest="family", required=True, metavar="FAMILY")
-    for name in registry.FAMILIES:
-        module = registry.family_module(name)
-        if hasattr(module, "add_generate_parser"):
-            module.add_generate_parser(gen_sub)
-        if hasattr(module, "add_commands"):
-            module.add_commands(sub)
+    _add_family_commands(sub, [registry.family(name) for name in registry.names()])
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
         return int(args.func(args))
     except OptmodelsError as exc:
         print(f"optmodels: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("optmodels: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``optmodels ... | head``): not an error of ours. Point stdout at
         # devnull so the interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return EXIT_SOLVED
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, said plainly
         # The solver layer is imported lazily (start-up time); if it raised, it is loaded.
         solver_result = sys.modules.get("solvers.result")
         if solver_result is not None and isinstance(exc, solver_result.ModelDataError):
-            print(f"optmodels: error: {getattr(args, 'file', '')}: {exc}", file=sys.stderr)
+            print(f"optmodels: error: {' '.join(argv[1:2])}: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         if os.environ.get("OPTMODELS_DEBUG"):
             traceback.print_exc()
@@ -135,4 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:  # console-script entry point
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # Ctrl-C before main's own handler is in place (start-up)
+        code = EXIT_INTERRUPTED
+    sys.exit(code)

@@ -161,7 +161,8 @@ class Solution:
     re-checks. ``evaluation`` is that independent numpy re-check (``None`` without a solution).
     ``notes`` say how the answer was reached (strategy, stages, limits that shaped it), one line
     each. ``verdict`` is the family's own verdict when it says more than the solver's (pricing:
-    "no fee makes expected profit non-negative"); otherwise the solver's.
+    "no fee makes expected profit non-negative"); otherwise the solver's. ``model`` is the Pyomo
+    model whose solve gave ``result`` (the last stage's), for re-solves and the benchmarks' peers.
     """
 
     family: str
@@ -175,6 +176,7 @@ class Solution:
     notes: tuple[str, ...] = ()
     family_verdict: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    model: Any = field(default=None, repr=False, compare=False)
 
     @property
     def has_solution(self) -> bool:
@@ -267,7 +269,9 @@ class Fronts:
     ``decision_vector(instance, model)`` gives the NSGA-II vector of a solved MILP (to seed
     NSGA-II with exact points); ``decision_summary(model_or_x)`` one line describing a decision;
     ``default_objectives(instance)`` the pair (or triple) a front uses when none is named;
-    ``shipped`` a multi-objective instance file relative to the repository root.
+    ``shipped`` a multi-objective instance file relative to the repository root;
+    ``objectives`` the names a front may use when not every objective of the family can be
+    (empty: all of them).
     """
 
     build_model: Callable[[Any, Sequence[str]], Any]
@@ -275,6 +279,7 @@ class Fronts:
     default_objectives: Callable[[Any], tuple[str, ...]]
     decision_vector: Callable[[Any, Any], Any] | None = None
     shipped: str | None = None
+    objectives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -322,6 +327,8 @@ class Family:
         ``optmodels generate <family>`` flags (their ``dest`` are the keyword names).
     commands
         further commands of the family (analysis tools, figures, converters).
+    formats
+        readers of public benchmark formats: ``{"orlib-pmed": read(path) -> Instance}``.
     """
 
     name: str
@@ -342,6 +349,7 @@ class Family:
     generate: Callable[..., dict[str, Any]] | None = None
     generate_flags: Sequence[Flag] = ()
     commands: Sequence[Command] = ()
+    formats: Mapping[str, Callable[[str | Path], Any]] = field(default_factory=dict)
 
     def objective(self, name: str | None, instance: Any = None) -> Objective:
         """The named objective (``None``: the instance's default), or a UsageError listing them."""

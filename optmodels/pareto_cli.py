@@ -8,26 +8,10 @@
     optmodels pareto --model path/to/file.py:build_function --method epsilon ...
 
 Family instances
-    The family named in FILE must have an adapter module ``optmodels/<family>/pareto.py``
-    (the package of its registry entry) exposing
-
-    ``objectives() -> dict[name, "min"|"max"]``
-        the objectives a front may use, in default order (``DEFAULT_OBJECTIVES``, if defined,
-        is the default selection -- or ``default_objectives(instance)``, if defined, when it
-        depends on the instance; otherwise the first two);
-    ``build_model(instance, objectives) -> pyo.ConcreteModel``
-        a MILP holding every selected objective as an ``Objective`` component of that name
-        (active or not: the front-ends deactivate them all and choose for themselves);
-    ``problem(instance, objectives) -> pymoo Problem``
-        the family's vectorised Problem, for NSGA-II;
-    ``decision_summary(model_or_x) -> str``
-        one line describing a decision (a solved Pyomo model or an NSGA-II vector);
-    ``decision_vector(instance, model) -> np.ndarray`` *(optional)*
-        the NSGA-II decision vector of a solved model, to seed NSGA-II with MILP solutions;
-    ``solve_options(instance, options) -> SolveOptions`` *(optional)*
-        the family's tuned HiGHS options for its MILP;
-    ``INSTANCE``
-        path of the shipped multi-objective instance.
+    The family named in FILE is reached through its :class:`~optmodels.contract.Family`: its
+    objectives table (sense, axis text), ``fronts`` (the MILP with every objective as a named
+    ``Objective``, the default pair, decision summaries and vectors, the shipped instance),
+    ``problem`` (the vectorised pymoo Problem for NSGA-II) and ``tune`` (its HiGHS options).
 
 User models
     ``--model FILE.py:FUNCTION`` calls ``FUNCTION()`` and uses the Pyomo model it returns; its
@@ -42,7 +26,6 @@ incomplete). Exit 0 with at least one point, 1 with none, 2 on bad input.
 from __future__ import annotations
 
 import argparse
-import importlib
 import importlib.util
 import sys
 import time
@@ -80,7 +63,7 @@ class Source:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``optmodels pareto`` (called from ``optmodels.cli.build_parser``)."""
-    from optmodels.cli import add_solve_options, nonnegative_int, positive_int
+    from optmodels.argtypes import add_solve_options, nonnegative_int, positive_int
 
     p = subparsers.add_parser(
         "pareto",
@@ -259,45 +242,31 @@ def user_source(args: argparse.Namespace) -> Source:
     )
 
 
-def adapter_module(family: str):
-    """The family's ``pareto`` adapter module, beside its registry entry."""
-    from optmodels import registry
-
-    package = registry.FAMILIES[family].rsplit(".", 1)[0]
-    try:
-        return importlib.import_module(f"{package}.pareto")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"{package}.pareto":
-            raise UsageError(f"family {family!r} has no multi-objective adapter ({package}.pareto)") from None
-        raise
-
-
 def family_source(args: argparse.Namespace) -> Source:
+    """A family instance as a front's source, through the family's contract (objectives table,
+    ``fronts`` and ``problem``)."""
     import functools
 
     from optmodels import registry
 
-    family, instance = registry.load_instance(args.file)
-    adapter = adapter_module(family)
-    vector = getattr(adapter, "decision_vector", None)
-    available = dict(adapter.objectives())
-    if hasattr(adapter, "default_objectives"):
-        default = list(adapter.default_objectives(instance))
-    else:
-        default = list(getattr(adapter, "DEFAULT_OBJECTIVES", list(available)[:2]))
-    selected = _select(available, args.objectives, default)
-    names = list(selected)
+    fam, instance = registry.load_instance(args.file)
+    if fam.fronts is None or fam.problem is None:
+        raise UsageError(f"the {fam.name} family has no multi-objective support")
+    fronts = fam.fronts
+    names = fronts.objectives or tuple(fam.objectives)
+    available = {n: fam.objectives[n].sense for n in names}
+    selected = _select(available, args.objectives, list(fronts.default_objectives(instance)))
+    chosen = list(selected)
     return Source(
-        label=f"{args.file} ({family})",
+        label=f"{args.file} ({fam.name})",
         objectives=selected,
-        build_model=lambda: adapter.build_model(instance, names),
-        build_problem=lambda: adapter.problem(instance, names),
-        summary=adapter.decision_summary,
-        decision=functools.partial(vector, instance) if vector else None,
+        build_model=lambda: fronts.build_model(instance, chosen),
+        build_problem=lambda: fam.problem(instance, chosen),
+        summary=fronts.decision_summary,
+        decision=functools.partial(fronts.decision_vector, instance) if fronts.decision_vector else None,
         to_x=None,
-        tune=functools.partial(adapter.solve_options, instance)
-        if hasattr(adapter, "solve_options") else None,
-        labels=dict(adapter.LABELS) if hasattr(adapter, "LABELS") else None,
+        tune=functools.partial(fam.tuned, instance),
+        labels={n: fam.objectives[n].axis for n in chosen},
     )
 
 
@@ -403,7 +372,7 @@ def summary_text(result: Any, reference: np.ndarray | None, topsis_weights: list
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from optmodels.cli import solve_options
+    from optmodels.argtypes import solve_options
     from optmodels.io import atomic_output_dir
     from solvers.pareto import plot_front, write_front_csv, write_pareto_json
 

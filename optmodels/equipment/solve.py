@@ -145,4 +145,5 @@ def solve_equipment(
         evaluation=ev,
         notes=(f"strategy: {sol.strategy_note}",),
         extra={"strategy": strategy},
+        model=sol.model,
     )
