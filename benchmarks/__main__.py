@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
 
     from tqdm import tqdm
 
-    from benchmarks import report, runner
+    from benchmarks import runner
 
     tasks = [(c, r) for c in cases for r in range(args.repeat)]
     rows: list[dict] = []

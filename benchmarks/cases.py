@@ -22,6 +22,7 @@ Design choice: profiles are nested (quick is in standard is in full) so that a n
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,12 +86,9 @@ class Case:
 
 
 def _orlib_optima() -> dict[str, float]:
-    path = orlib_dir() / "pmedopt.txt"
-    if not path.exists():
-        return {}
-    from optmodels.siting.orlib import published_optima
-
-    return published_optima(path)
+    """The published optima, from the shipped manifest (instances/orlib/manifest.json)."""
+    manifest = json.loads((INSTANCES / "orlib" / "manifest.json").read_text())
+    return {entry["name"]: float(entry["known_optimum"]) for entry in manifest["instances"]}
 
 
 def _orlib_cases() -> list[Case]:

@@ -42,9 +42,8 @@ import time
 from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
-
 from benchmarks.cases import INSTANCES, Case, orlib_dir
+from optmodels import registry
 
 #: every column of a result row, in order (the CSV header)
 COLUMNS = [
@@ -104,71 +103,46 @@ def options_of(case: Case):
 
 
 def plain_siting(case: Case):
-    """The synthetic city's coordinates and populations as a *plain* p-median / MCLP instance.
+    """The synthetic city as a *plain* p-median / MCLP instance.
 
-    Euclidean km, every site a candidate, ``p = n_sites // 10``, radius 5 km, no budget, no
-    existing sites: the textbook models, so spopt solves exactly the same problem. (The
-    family generator's own document adds existing hospitals and a budget, which spopt's
-    p-median cannot express.)
+    The family generator's points and populations with no existing sites, every site a
+    candidate, ``p = n_sites // 10``, radius 5 km (MCLP), no budget: the textbook models, so
+    spopt solves exactly the same problem. (The generator's own document adds existing hospitals
+    and a budget, which spopt's p-median cannot express.)
     """
-    from optmodels.siting.generate import generate_dict
-    from optmodels.siting.instance import SitingInstance
-
+    fam = registry.family("siting")
     nd, ns = case.params["n_demand"], case.params["n_sites"]
-    doc = generate_dict(nd, ns, seed=case.seed)
-    dxy = np.array([[d["x"], d["y"]] for d in doc["demand"]])
-    sxy = np.array([[s["x"], s["y"]] for s in doc["sites"]])
-    cost = np.hypot(dxy[:, None, 0] - sxy[None, :, 0], dxy[:, None, 1] - sxy[None, :, 1])
-    pop = np.array([d["population"] for d in doc["demand"]])
-    params: dict[str, Any] = {"p": max(1, ns // 10)}
-    if case.model == "mclp":
-        params["radius"] = 5.0
-    return SitingInstance.from_arrays(cost, pop, model=case.model, name=case.name, **params)
+    doc = fam.generate(demand=nd, sites=ns, seed=case.seed, existing=0, model=case.model, p=None)
+    doc["name"] = case.name
+    doc["parameters"] = {"p": max(1, ns // 10), **({"radius": 5.0} if case.model == "mclp" else {})}
+    return fam.from_document(doc)
 
 
 def make_instance(case: Case):
-    """The validated instance of ``case`` (raises FileNotFoundError for missing shared data)."""
+    """The validated instance of ``case``, through its family's contract."""
+    fam = registry.family(case.family)
+    if case.source == "orlib":
+        return fam.formats["orlib-pmed"](orlib_dir() / case.params["file"])
+    if case.source == "file":
+        return fam.load(INSTANCES / case.params["file"])
     if case.family == "siting":
-        if case.source == "orlib":
-            from optmodels.siting.orlib import load_pmed
-
-            path = orlib_dir() / case.params["file"]
-            if not path.exists():
-                raise FileNotFoundError(path)
-            return load_pmed(path)
         return plain_siting(case)
+    return fam.from_document(fam.generate(seed=case.seed, **case.params))
+
+
+def uses_strategy(case: Case) -> bool:
+    """Whether the case times the family's whole ``solve`` (its strategy: equipment's lazy Gini
+    band, the radius p-median's row generation) rather than one plain model. A siting
+    p-median with ``params["formulation"] = "assignment"`` times the x_ij <= y_j model."""
     if case.family == "equipment":
-        if case.source == "file":
-            from optmodels.equipment.commands import load
-
-            return load(INSTANCES / case.params["file"])
-        from optmodels.equipment.generate import generate
-        from optmodels.equipment.instance import EquipmentInstance
-
-        return EquipmentInstance.from_dict(generate(seed=case.seed, **case.params))
-    if case.family == "pricing":
-        from optmodels.pricing.commands import load
-
-        return load(INSTANCES / case.params["file"])
-    raise ValueError(f"no instance maker for family {case.family!r}")
-
-
-def uses_radius(case: Case) -> bool:
-    """The suite's own p-median path (``optmodels solve``'s default): row generation on the
-    radius formulation. ``params["formulation"] = "assignment"`` times the x_ij <= y_j model."""
+        return True
     return case.family == "siting" and case.model == "p_median" and case.params.get("formulation", "radius") == "radius"
 
 
-def build_model(case: Case, instance):
-    if case.family == "siting":
-        from optmodels.siting.formulation import build
-
-        return build(instance, model=case.model)
-    if case.family == "pricing":
-        from optmodels.pricing.formulation import build
-
-        return build(instance, objective=case.model)
-    raise ValueError(f"build_model: family {case.family!r} runs through its own solve path")
+def objective_of(case: Case, instance) -> str:
+    """Siting cases name a model (solved for its own objective); the others name the objective."""
+    fam = registry.family(case.family)
+    return fam.default_objective(instance) if case.family == "siting" else case.model
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,42 +183,27 @@ def _fill_result(row: dict[str, Any], case: Case, result) -> None:
     row["check"] = _check(case, result.objective, row["status"])
 
 
-def run_suite(case: Case, instance, gen: Clock, repeat: int) -> tuple[dict[str, Any], Any]:
+def run_suite(case: Case, instance, gen: Clock, repeat: int, options) -> tuple[dict[str, Any], Any]:
     """The suite's own path; returns the row and the Pyomo model it solved (for peers)."""
     from solvers import StandardFormModel
 
+    fam = registry.family(case.family)
     row = _base(case, "suite", repeat)
     row.update(generate_wall=gen.wall, generate_cpu=gen.cpu)
-    options = options_of(case)
-    if case.family == "pricing":
-        from optmodels.pricing.commands import tuned_options
-
-        options = tuned_options(instance, options)
+    objective = objective_of(case, instance)
     e2e, b, h = Clock(), Clock(), Clock()
-    if case.family == "equipment":
-        from optmodels.equipment.solve import solve_instance
-
+    if uses_strategy(case):
         with e2e():
-            sol = solve_instance(instance, case.model, options)
+            sol = fam.solve(instance, options, objective=objective)
         result, model = sol.result, sol.model
         t = result.timings
         row.update(build_wall=t.build, handoff_wall=t.handoff, highs_wall=t.solve,
                    highs_reported=t.solver_reported, extract_wall=t.extract, run_cpu=t.cpu_total,
-                   note=sol.strategy_note)
-    elif uses_radius(case):
-        from optmodels.siting.radius import solve_p_median
-
-        with e2e():
-            sol = solve_p_median(instance, options)
-        result, model = sol.result, sol.model
-        t = result.timings
-        row.update(build_wall=t.build, handoff_wall=t.handoff, highs_wall=t.solve,
-                   highs_reported=t.solver_reported, extract_wall=t.extract, run_cpu=t.cpu_total,
-                   note=sol.note)
+                   note="; ".join(sol.notes))
     else:
         with e2e():
             with b():
-                model = build_model(case, instance)
+                model = fam.build(instance, objective)
             with h():
                 sf = StandardFormModel(model)
             result = sf.run(options, build_seconds=b.wall, handoff_seconds=h.wall)
@@ -266,8 +225,9 @@ def _overhead(e2e: float, highs: float | None) -> float:
     return (e2e - highs) / highs
 
 
-def run_highspy(case: Case, model, repeat: int) -> dict[str, Any]:
-    """Raw highspy: ``passModel(lp) + run`` on a fresh ``Highs`` (arrays compiled untimed)."""
+def run_highspy(case: Case, model, repeat: int, options) -> dict[str, Any]:
+    """Raw highspy: ``passModel(lp) + run`` on a fresh ``Highs`` with the suite's options
+    (arrays compiled untimed)."""
     import highspy
 
     from solvers import StandardFormModel
@@ -275,11 +235,6 @@ def run_highspy(case: Case, model, repeat: int) -> dict[str, Any]:
     row = _base(case, "highspy", repeat)
     sf = StandardFormModel(model)  # untimed: the arrays, as a HighsLp
     lp = sf.highs.getLp()
-    options = options_of(case)
-    if case.family == "pricing":
-        from optmodels.pricing.commands import tuned_options
-
-        options = tuned_options(model._pricing_instance, options) if hasattr(model, "_pricing_instance") else options
     e2e = Clock()
     with e2e():
         h = highspy.Highs()
@@ -342,22 +297,16 @@ def run_case(case: Case, repeat: int = 0, peers: tuple[str, ...] = ("highspy",),
     """All rows of one repeat of ``case``: the suite, then each requested peer it supports."""
     env = env or environment()
     gen = Clock()
-    try:
-        with gen():
-            instance = make_instance(case)
-    except FileNotFoundError as exc:
-        row = _base(case, "suite", repeat)
-        row.update(status="skipped", note=f"missing data: {exc}", **env)
-        return [row]
-    row, model = run_suite(case, instance, gen, repeat)
+    with gen():
+        instance = make_instance(case)
+    options = registry.family(case.family).tuned(instance, options_of(case))
+    row, model = run_suite(case, instance, gen, repeat, options)
     rows = [row]
-    if case.family == "pricing":
-        model._pricing_instance = instance  # noqa: SLF001 - same HiGHS options for the peer
     for peer in peers:
         if peer not in case.peers:
             continue
         if peer == "highspy":
-            rows.append(run_highspy(case, model, repeat))
+            rows.append(run_highspy(case, model, repeat, options))
         elif peer == "spopt":
             prow = run_spopt(case, instance, repeat)
             if prow is not None:

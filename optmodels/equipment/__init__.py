@@ -2,7 +2,8 @@
 
 The schema and the numpy evaluator are imported eagerly; the Pyomo-side names (``build``,
 ``plan_from_model``, ``solve_instance`` ...) on first use, so the CLI can register the family's
-commands without importing Pyomo. (``evaluate`` must stay eager: it is also a submodule name,
+commands without importing Pyomo. The one call that solves an instance and returns a
+:class:`~optmodels.contract.Solution` is :func:`solve_equipment`. (``evaluate`` must stay eager: it is also a submodule name,
 and importing the submodule would otherwise shadow the function.)
 """
 
@@ -19,6 +20,7 @@ _LAZY = {
     "plan_from_model": "optmodels.equipment.formulation",
     "EquipmentSolution": "optmodels.equipment.solve",
     "solve_instance": "optmodels.equipment.solve",
+    "solve_equipment": "optmodels.equipment.solve",
 }
 
 __all__ = ["OBJECTIVES", "EquipmentInstance", "Evaluation", "evaluate", *_LAZY]
