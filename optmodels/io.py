@@ -162,9 +162,48 @@ def pydantic_problems(err: pydantic.ValidationError) -> list[str]:
         elif kind in ("value_error", "assertion_error"):
             text = msg
         else:
-            text = f"expected {msg[0].lower() + msg[1:]}, found {_short(found)}"
+            text = f"expected {_expected(kind, e.get('ctx') or {}, msg)}, found {_short(found)}"
         lines.append(f"field '{loc}': {text}" if loc else text)
     return lines
+
+
+#: pydantic error types -> what was expected, in the suite's own words (so messages, and the tests
+#: that read them, do not change with pydantic's phrasing)
+_EXPECTED = {
+    "greater_than": "a number > {gt}",
+    "greater_than_equal": "a number >= {ge}",
+    "less_than": "a number < {lt}",
+    "less_than_equal": "a number <= {le}",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "finite_number": "a finite number",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "dict_type": "a table of key-value pairs",
+    "model_type": "a table of key-value pairs",
+    "model_attributes_type": "a table of key-value pairs",
+    "literal_error": "one of {expected}",
+    "enum": "one of {expected}",
+    "too_short": "at least {min_length} item(s)",
+    "too_long": "at most {max_length} item(s)",
+}
+
+
+def _expected(kind: str, ctx: Mapping[str, Any], msg: str) -> str:
+    template = _EXPECTED.get(kind)
+    if template is None:
+        return msg[0].lower() + msg[1:]
+    shown = {k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()}
+    try:
+        return template.format(**shown)
+    except (KeyError, IndexError):
+        return template.split(" {")[0]
 
 
 def _short(value: Any, limit: int = 60) -> str:

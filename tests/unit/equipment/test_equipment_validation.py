@@ -46,7 +46,7 @@ def test_valid_base(base):
         (lambda d: d.update(price=[3.0, 3.0]), r"price.*expected 3 values.*found 2"),
         (lambda d: d.update(yearly_budget=[1, -1, 1]), r"yearly_budget.*>= 0"),
         (lambda d: d.update(demand={"Atlantis": [1, 2, 3]}), r"demand\.Atlantis.*region id"),
-        (lambda d: d["hospitals"][0].update(capacity=0), r"capacity.*greater than 0.*0"),
+        (lambda d: d["hospitals"][0].update(capacity=0), r"capacity': expected a number > 0, found 0"),
         (lambda d: d["hospitals"][0].pop("arrival_rate"), r"arrival rates.*or a regional demand"),
         (lambda d: d.update(gini={"lo": 0.2, "hi": 0.3, "mode": "median"}), r"gini\.mode.*mean.*each_year.*median"),
     ],
