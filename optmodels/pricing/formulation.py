@@ -64,10 +64,9 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optmodels.pricing.evaluate import STAGES, fee_lattice, participation_means, side_probability
-from optmodels.pricing.instance import PricingInstance
+from optmodels.pricing.instance import OBJECTIVES, PricingInstance
 
-#: The objectives a front-end may select by name, and their senses.
-OBJECTIVES: dict[str, str] = {"profit": "max", "patient_burden": "min", "participation": "max"}
+__all__ = ["OBJECTIVES", "build", "fee_values", "stage_coefficients", "stage_probabilities"]
 
 
 def stage_coefficients(instance: PricingInstance, m: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
