@@ -84,6 +84,9 @@ def fee_table(instance: PricingInstance, fees: dict[str, float], objective: str,
         if binding == "none":
             why = (f"interior (held by viability: {rate})" if abs(dobj[fee]) > 1e-9 else
                    f"interior; {fee} does not change {objective} (the solver's choice)")
+        elif abs(dobj[fee]) <= 1e-9 and abs(dU[fee]) <= 1e-9:
+            why = (f"{fee} changes neither {objective} nor expected profit: any value in its bounds is as "
+                   f"good; reported at its cap {fee}0 = {hi:g}")
         elif abs(dobj[fee]) <= 1e-9:
             why = (f"at its {binding} bound, but {fee} does not change {objective}: any value in its "
                    "bounds is as good (the solver's choice)")

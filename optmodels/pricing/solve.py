@@ -23,12 +23,14 @@ import math
 import time
 from typing import Any
 
+import numpy as np
+
 from optmodels.contract import Solution
 from optmodels.errors import UsageError
 from optmodels.pricing.evaluate import evaluate, fee_lattice
 from optmodels.pricing.formulation import build, fee_values
 from optmodels.pricing.instance import OBJECTIVES, PricingInstance
-from solvers import SolveOptions, SolveResult, Termination, Timings, solve
+from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings, solve
 
 #: The family's verdict when viability cannot hold (``result.json``'s ``verdict``: ``no_viable_fee``).
 NO_VIABLE_FEE = "no fee makes expected profit non-negative"
@@ -109,9 +111,12 @@ def solve_pricing(
     t0 = time.perf_counter()
     model = build(instance, objective=objective, lattice_step=step)
     result = solve(model, options, build_seconds=time.perf_counter() - t0)
+    if getattr(model, "viability_fails", False):
+        result = _unviable_constant(result, model.constant_profit)
     common = dict(family="pricing", objective=objective, sense=sense, instance=instance, report=REPORTER)
     if result.has_solution:
-        fees = fee_values(model, instance)
+        fees, settled = settle_indifferent(instance, fee_values(model, instance), objective, step)
+        notes += settled
         return Solution(result=result, decision=fees, evaluation=evaluate(instance, **fees),
                         notes=tuple(notes), extra={**extra, "fees": fees}, **common)
     if result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
@@ -136,4 +141,51 @@ def _no_viable_fee(instance: PricingInstance, options: SolveOptions, step: float
     best = solve(relaxed, options, build_seconds=time.perf_counter() - t0)
     if not best.is_optimal or best.objective is None or best.objective >= 0:
         return None
-    return best, fee_values(relaxed, instance)
+    fees, _ = settle_indifferent(instance, fee_values(relaxed, instance), "profit", step)
+    return best, fees
+
+
+def _unviable_constant(result: SolveResult, constant: float) -> SolveResult:
+    """The result of a model whose expected profit is the same negative constant for every fee
+    (the viability row was decided at build time): infeasible, whatever the solver said."""
+    return dataclasses.replace(
+        result, termination=Termination.INFEASIBLE, solution_status=SolutionStatus.INFEASIBLE,
+        objective=None, bound=None, gap=None,
+        message=f"expected profit does not depend on the fees and is {constant:.6g} < 0 for every fee")
+
+
+def settle_indifferent(instance: PricingInstance, fees: dict[str, float], objective: str,
+                       step: float | None = None) -> tuple[dict[str, float], list[str]]:
+    """Fees that change neither expected profit nor ``objective`` anywhere in their range are put
+    at their cap, and said so (one note each).
+
+    Such a fee has a zero coefficient (``t`` with ``EQ EP P(M>M0) = 0``, ``g`` with ``theta = 0``,
+    ``f`` with no mass of M above ``M0`` ...): every value in its bounds is optimal, the solver's
+    pick is arbitrary (or absent: the fee entered no row). The cap is the conventional report --
+    the seed's caps are where the LP's positive-slope fees sit -- and makes the answer
+    reproducible. Checked with the evaluator over the fee's range: its two bounds (U is linear in
+    each fee without elasticity, and in t and g always), or every lattice level for f and e.
+    """
+    lower, upper = instance.lower_bounds(), instance.upper_bounds()
+    settled = dict(fees)
+    notes: list[str] = []
+    for fee in instance.fees:
+        if instance.elastic and fee in ("f", "e"):
+            points = fee_lattice(instance, fee, step)
+        else:
+            points = np.array([lower[fee], upper[fee]])
+        trial = {**settled, fee: points}
+        ev = evaluate(instance, **trial)
+        flat = True
+        for values in (ev.U, ev.objective(objective)):
+            values = np.broadcast_to(values, points.shape)
+            flat &= bool(np.ptp(values) <= 1e-12 * max(1.0, float(np.abs(values).max())))
+        if flat:
+            if abs(settled[fee] - upper[fee]) > 0:
+                settled[fee] = float(upper[fee])
+            what = "does not change expected profit" if objective == "profit" else \
+                f"changes neither expected profit nor {objective}"
+            notes.append(f"{fee} {what} (its coefficient is 0 here): "
+                         f"any {fee} in [{lower[fee]:.7g}, {upper[fee]:g}] is as good; reported at its cap "
+                         f"{fee}0 = {upper[fee]:g}")
+    return settled, notes

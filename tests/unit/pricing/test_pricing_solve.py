@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from scipy import stats
 
 from optmodels.errors import UsageError
 from optmodels.pricing.evaluate import brute_force, evaluate
@@ -149,3 +150,56 @@ def test_doc_example_runs(repo_dir: Path, monkeypatch) -> None:
     solution = namespace["solution"]
     assert solution.has_solution
     assert solution.objective_value == pytest.approx(306.1226712959035, abs=1e-6)
+
+
+def _variant(instances_dir: Path, name: str, **changes):
+    from optmodels.pricing.instance import from_dict
+
+    return from_dict({**from_file(instances_dir / "pricing" / name).model_dump(), **changes})
+
+
+_NO_MASS_ABOVE_50 = {"kind": "pmf", "counts": [40, 50], "probabilities": [0.5, 0.5]}
+
+
+@pytest.mark.parametrize(
+    ("name", "changes", "flat"),
+    [
+        ("seed_model3.yaml", {"theta": 0.0}, ["g"]),  # sharing revenue theta g ENs ES = 0
+        ("seed_model3.yaml", {"ENs": 0.0}, ["g"]),
+        ("elastic_model2.yaml", {"model": "model3", "theta": 0.0}, ["g"]),  # the lattice MILP
+        # no patient mass above M0: f and t (both paid only once M > M0) have slope 0
+        ("seed_model2.yaml", {"lam_M": None, "dist_M": _NO_MASS_ABOVE_50, "R": 0.0, "EQ": 40.0}, ["f", "t"]),
+    ],
+)
+def test_zero_slope_fee_is_reported_at_its_cap(instances_dir: Path, name: str, changes: dict, flat: list) -> None:
+    instance = _variant(instances_dir, name, **changes)
+    solution = solve_pricing(instance, lattice_step=0.1)
+    assert solution.result.is_optimal
+    for fee in flat:
+        assert solution.decision[fee] == instance.upper_bounds()[fee]
+        assert any(note.startswith(f"{fee} does not change expected profit") for note in solution.notes)
+    _check_fees(instance, solution)
+    assert "reported at its cap" in solution.summary()
+
+
+@pytest.mark.parametrize(
+    ("changes", "best"),
+    [
+        # EQ = 0: the deposit earns nothing, profit at the caps is 306.12 - 321.23 (the deposit's
+        # share, t0 EQ EP P(M>M0) at EQ = 45) < 0, and t is indifferent
+        ({"EQ": 0.0}, 306.1226712959035 - 45 * 8 * (1 - stats.poisson.cdf(50, 60))),
+        # no mass above either threshold: U is the constant -(cM+R)E[M] - cN E[N] - F
+        ({"lam_M": None, "lam_N": None, "dist_M": _NO_MASS_ABOVE_50, "dist_N": _NO_MASS_ABOVE_50,
+          "EQ": 10.0, "EP": 8.0, "ENs": 10.0, "ES": 10.0}, -(0.8 + 1) * 45 - 0.6 * 45 - 0.5),
+    ],
+)
+def test_zero_slope_without_viable_fee_gives_the_verdict(instances_dir: Path, changes: dict, best: float) -> None:
+    instance = _variant(instances_dir, "seed_model2.yaml", **changes)
+    for objective in OBJECTIVES:
+        solution = solve_pricing(instance, objective=objective)
+        assert not solution.has_solution
+        assert solution.extra["verdict_code"] == "no_viable_fee"
+        assert solution.extra["best_profit"] == pytest.approx(best, abs=1e-6)
+        fees = solution.extra["best_fees"]
+        assert fees["t"] == instance.t0
+        assert float(evaluate(instance, **fees).U) == pytest.approx(best, abs=1e-6)
