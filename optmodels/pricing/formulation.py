@@ -64,10 +64,9 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optmodels.pricing.evaluate import STAGES, fee_lattice, participation_means, side_probability
-from optmodels.pricing.instance import PricingInstance
+from optmodels.pricing.instance import OBJECTIVES, PricingInstance
 
-#: The objectives a front-end may select by name, and their senses.
-OBJECTIVES: dict[str, str] = {"profit": "max", "patient_burden": "min", "participation": "max"}
+__all__ = ["OBJECTIVES", "build", "fee_values", "stage_coefficients", "stage_probabilities"]
 
 
 def stage_coefficients(instance: PricingInstance, m: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
@@ -140,7 +139,13 @@ def build(
         _add_fees(model, instance)
         _add_profit(model, instance)
     if viability:
-        model.viability = pyo.Constraint(expr=model.U >= 0, doc="expected profit is non-negative (seed eq. 11/16/22)")
+        constant = getattr(model, "constant_profit", None)
+        if constant is None:
+            model.viability = pyo.Constraint(expr=model.U >= 0, doc="expected profit is non-negative (seed eq. 11/16/22)")
+        else:
+            # U does not depend on any fee: the row would hold no variable (a solver cannot take
+            # it), so it is decided here; ``viability_fails`` tells the caller every fee is unviable.
+            model.viability_fails = constant < 0
     _add_objectives(model, instance, objective)
     return model
 
@@ -174,6 +179,10 @@ def _add_profit(model: pyo.ConcreteModel, instance: PricingInstance) -> None:
                 expr = expr + coef * fees[fee]
         return expr
 
+    slopes = {key: float((p * c[key]).sum()) for fee, key in (("f", "Af"), ("e", "Ae"), ("t", "At"), ("g", "Ag"))
+              if fee in fees}
+    # With no mass past a threshold (or zero volumes) every fee's slope can vanish: U is a constant.
+    model.constant_profit = None if any(slopes.values()) else float((p * c["K"]).sum())
     model.s = pyo.Expression(model.STAGES, rule=stage_rule, doc="stage profit")
     model.U = pyo.Expression(expr=pyo.quicksum(model.p[s] * model.s[s] for s in model.STAGES),
                              doc="expected profit")
@@ -269,5 +278,15 @@ def _add_objectives(model: pyo.ConcreteModel, instance: PricingInstance, active:
 
 
 def fee_values(model: pyo.ConcreteModel, instance: PricingInstance) -> dict[str, float]:
-    """The fees of a solved model (works for the LP and the lattice MILP)."""
-    return {fee: float(pyo.value(model.component(fee))) for fee in instance.fees}
+    """The fees of a solved model (works for the LP and the lattice MILP).
+
+    A fee whose coefficient is zero everywhere (e.g. ``t`` when ``EQ = 0``) enters no row and not
+    the objective, so the solver never sees it and it has no value: it changes nothing, and is
+    reported at its cap (:func:`optmodels.pricing.solve.solve_pricing` states so in a note).
+    """
+    caps = instance.upper_bounds()
+    out = {}
+    for fee in instance.fees:
+        value = pyo.value(model.component(fee), exception=False)
+        out[fee] = float(caps[fee]) if value is None else float(value)
+    return out

@@ -31,7 +31,17 @@ import numpy as np
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from optmodels.contract import Objective, objective_table
 from optmodels.errors import InstanceError
+
+#: The objectives of the family: the one definition the formulation, the evaluator, the pymoo
+#: Problem, the reports and the CLI read. ``participation`` moves only with price-elastic
+#: participation (without it every fee gives the same E[M] + E[N]).
+OBJECTIVES = objective_table(
+    Objective("profit", "max", "expected profit U", "per month"),
+    Objective("patient_burden", "min", "patients' fee burden f + t", "per patient per month"),
+    Objective("participation", "max", "expected participants E[M] + E[N]", "participants"),
+)
 
 ModelName = Literal["model1", "model2", "model3"]
 

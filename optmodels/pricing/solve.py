@@ -1,0 +1,191 @@
+"""Solving a pricing instance: the family's whole strategy in one call, :func:`solve_pricing`.
+
+1. **Options.** :func:`tune` turns HiGHS presolve off for the lattice MILP (measured below), unless
+   the caller set ``presolve`` explicitly.
+2. **Model.** Price-independent participation: the profit is linear in the fees, an LP.
+   Price-elastic participation: the exact fee-lattice MILP (:mod:`optmodels.pricing.formulation`).
+3. **Viability verdict.** If the model is infeasible, the only constraint that can make it so is
+   viability ``U >= 0`` (the fee bounds are checked non-empty when the instance is validated). The
+   model is solved again for profit *without* viability: if the best achievable expected profit is
+   negative, the verdict is "no fee makes expected profit non-negative", with that profit and its
+   fees (``extra["best_profit"]``, ``extra["best_fees"]``). Only then: otherwise the solver's
+   own verdict stands, as nothing more was established.
+
+Every returned fee vector is re-checked by the numpy evaluator (``Solution.evaluation``), an
+independent path from the Pyomo model. No printing, no files: the Solution renders itself
+through :class:`~optmodels.pricing.report.PricingReporter`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from optmodels.contract import Solution
+from optmodels.errors import UsageError
+from optmodels.pricing.evaluate import evaluate, fee_lattice
+from optmodels.pricing.formulation import build, fee_values
+from optmodels.pricing.instance import OBJECTIVES, PricingInstance
+from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings, solve
+
+#: The family's verdict when viability cannot hold (``result.json``'s ``verdict``: ``no_viable_fee``).
+NO_VIABLE_FEE = "no fee makes expected profit non-negative"
+
+
+def tune(instance: PricingInstance, options: SolveOptions) -> SolveOptions:
+    """The solve options with HiGHS presolve off for the elastic lattice MILP (unless set).
+
+    Measured on ``elastic_model2.yaml`` (step 0.01, 12,927 columns): presolve took 4.4 s of a
+    5.7 s solve and then HiGHS needed one node; without presolve the same optimum takes
+    0.8-1.2 s for each objective. The aggregated pair block is already tight, so presolve finds
+    little to remove. A user's explicit ``presolve`` option is kept; the LP is left alone.
+    """
+    if not instance.elastic or "presolve" in options.solver_options:
+        return options
+    return dataclasses.replace(options, solver_options={**options.solver_options, "presolve": "off"})
+
+
+def check_objective(objective: str | None) -> str:
+    """The objective's name (``None``: profit), or a UsageError listing the known ones."""
+    name = "profit" if objective is None else objective
+    if name not in OBJECTIVES:
+        raise UsageError(f"--objective: expected one of {', '.join(OBJECTIVES)} for pricing, found {name!r}")
+    return name
+
+
+def check_lattice_step(step: float | None) -> float | None:
+    """A lattice step must be a finite number > 0 (``None``: the instance's)."""
+    if step is None:
+        return None
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step) or not step > 0:
+        raise UsageError(f"--lattice-step: expected a finite number > 0, found {step!r}")
+    return float(step)
+
+
+def _lattice_note(instance: PricingInstance, step: float | None) -> str:
+    fl, el = fee_lattice(instance, "f", step), fee_lattice(instance, "e", step)
+    used = instance.lattice_step if step is None else step
+    return (f"method: MILP exact on the fee lattice, step {used:g}: f {len(fl)} levels [{fl[0]:g}, {fl[-1]:g}], "
+            f"e {len(el)} levels [{el[0]:g}, {el[-1]:g}] ({len(fl) * len(el)} pairs); t, g continuous")
+
+
+def _fees_text(fees: dict[str, float]) -> str:
+    return ", ".join(f"{k} = {v:.6g}" for k, v in fees.items())
+
+
+def solve_pricing(
+    instance: PricingInstance,
+    options: SolveOptions | None = None,
+    *,
+    objective: str | None = None,
+    lattice_step: float | None = None,
+) -> Solution:
+    """Solve ``instance`` for ``objective`` (default ``profit``) and return a contract Solution.
+
+    ``decision`` is the fee dict (``{"f": .., "e": .., ["t": .., "g": ..]}``), ``evaluation`` the
+    evaluator's :class:`~optmodels.pricing.evaluate.Evaluation` at those fees. ``lattice_step``
+    overrides the instance's lattice step (price-elastic participation only).
+    """
+    from optmodels.pricing.report import REPORTER
+
+    objective = check_objective(objective)
+    step = check_lattice_step(lattice_step)
+    options = tune(instance, options or SolveOptions())
+    sense = OBJECTIVES[objective].sense
+    if instance.elastic:
+        notes = [_lattice_note(instance, step)]
+        used_step: float | None = instance.lattice_step if step is None else step
+    else:
+        notes = ["method: LP (stage probabilities do not depend on the fees, so U is linear in them)"]
+        if step is not None:
+            notes.append(f"lattice step {step:g} not used: participation does not depend on the fees, so there is no lattice")
+        used_step = None
+    extra: dict[str, Any] = {"model": instance.model, "elastic": instance.elastic,
+                             "method": "milp" if instance.elastic else "lp",
+                             "lattice_step": used_step, "epsilon": instance.epsilon}
+
+    t0 = time.perf_counter()
+    model = build(instance, objective=objective, lattice_step=step)
+    result = solve(model, options, build_seconds=time.perf_counter() - t0)
+    if getattr(model, "viability_fails", False):
+        result = _unviable_constant(result, model.constant_profit)
+    common = dict(family="pricing", objective=objective, sense=sense, instance=instance, report=REPORTER)
+    if result.has_solution:
+        fees, settled = settle_indifferent(instance, fee_values(model, instance), objective, step)
+        notes += settled
+        return Solution(result=result, decision=fees, evaluation=evaluate(instance, **fees),
+                        notes=tuple(notes), extra={**extra, "fees": fees}, **common)
+    if result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
+        verdict = _no_viable_fee(instance, options, step, result)
+        if verdict is not None:
+            best, fees = verdict
+            timings = Timings.combined((result.timings, best.timings))
+            sentence = (f"{NO_VIABLE_FEE} (the best achievable expected profit is {best.objective:.6g}, "
+                        f"at {_fees_text(fees)})")
+            return Solution(result=dataclasses.replace(result, timings=timings), family_verdict=sentence,
+                            notes=tuple(notes),
+                            extra={**extra, "verdict_code": "no_viable_fee", "best_profit": best.objective,
+                                   "best_fees": fees}, **common)
+    return Solution(result=result, notes=tuple(notes), extra=extra, **common)
+
+
+def _no_viable_fee(instance: PricingInstance, options: SolveOptions, step: float | None,
+                   result: SolveResult) -> tuple[SolveResult, dict[str, float]] | None:
+    """The profit optimum without viability, if it proves that no fee is viable (else None)."""
+    t0 = time.perf_counter()
+    relaxed = build(instance, objective="profit", viability=False, lattice_step=step)
+    best = solve(relaxed, options, build_seconds=time.perf_counter() - t0)
+    if not best.is_optimal or best.objective is None or best.objective >= 0:
+        return None
+    fees, _ = settle_indifferent(instance, fee_values(relaxed, instance), "profit", step)
+    return best, fees
+
+
+def _unviable_constant(result: SolveResult, constant: float) -> SolveResult:
+    """The result of a model whose expected profit is the same negative constant for every fee
+    (the viability row was decided at build time): infeasible, whatever the solver said."""
+    return dataclasses.replace(
+        result, termination=Termination.INFEASIBLE, solution_status=SolutionStatus.INFEASIBLE,
+        objective=None, bound=None, gap=None,
+        message=f"expected profit does not depend on the fees and is {constant:.6g} < 0 for every fee")
+
+
+def settle_indifferent(instance: PricingInstance, fees: dict[str, float], objective: str,
+                       step: float | None = None) -> tuple[dict[str, float], list[str]]:
+    """Fees that change neither expected profit nor ``objective`` anywhere in their range are put
+    at their cap, and said so (one note each).
+
+    Such a fee has a zero coefficient (``t`` with ``EQ EP P(M>M0) = 0``, ``g`` with ``theta = 0``,
+    ``f`` with no mass of M above ``M0`` ...): every value in its bounds is optimal, the solver's
+    pick is arbitrary (or absent: the fee entered no row). The cap is the conventional report --
+    the seed's caps are where the LP's positive-slope fees sit -- and makes the answer
+    reproducible. Checked with the evaluator over the fee's range: its two bounds (U is linear in
+    each fee without elasticity, and in t and g always), or every lattice level for f and e.
+    """
+    lower, upper = instance.lower_bounds(), instance.upper_bounds()
+    settled = dict(fees)
+    notes: list[str] = []
+    for fee in instance.fees:
+        if instance.elastic and fee in ("f", "e"):
+            points = fee_lattice(instance, fee, step)
+        else:
+            points = np.array([lower[fee], upper[fee]])
+        trial = {**settled, fee: points}
+        ev = evaluate(instance, **trial)
+        flat = True
+        for values in (ev.U, ev.objective(objective)):
+            values = np.broadcast_to(values, points.shape)
+            flat &= bool(np.ptp(values) <= 1e-12 * max(1.0, float(np.abs(values).max())))
+        if flat:
+            if abs(settled[fee] - upper[fee]) > 0:
+                settled[fee] = float(upper[fee])
+            what = "does not change expected profit" if objective == "profit" else \
+                f"changes neither expected profit nor {objective}"
+            notes.append(f"{fee} {what} (its coefficient is 0 here): "
+                         f"any {fee} in [{lower[fee]:.7g}, {upper[fee]:g}] is as good; reported at its cap "
+                         f"{fee}0 = {upper[fee]:g}")
+    return settled, notes
