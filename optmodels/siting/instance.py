@@ -103,9 +103,20 @@ class Site(_Frozen):
     lat: float | None = Field(None, ge=-90, le=90)
     node: str | None = None
     fixed_cost: float = Field(1.0, ge=0, allow_inf_nan=False, description="cost of opening")
-    capacity: float | None = Field(None, gt=0, allow_inf_nan=False)
-    supply: float = Field(0.0, ge=0, allow_inf_nan=False, description="supply S_j for accessibility")
-    supply_min: float = Field(0.0, ge=0, allow_inf_nan=False)
+    capacity: float | None = Field(
+        None, gt=0, allow_inf_nan=False,
+        description="population the site can serve (people, the unit of demand population); "
+        "binds in capacitated location models",
+    )
+    supply: float = Field(
+        0.0, ge=0, allow_inf_nan=False,
+        description="supply S_j today (e.g. doctors) for accessibility and the equity models",
+    )
+    supply_min: float = Field(0.0, ge=0, allow_inf_nan=False, description="equity models: least supply if open")
+    supply_max: float | None = Field(
+        None, gt=0, allow_inf_nan=False,
+        description="equity models: most supply the site may get, in supply units (doctors, not people)",
+    )
     existing: bool = False
     closable: bool = False
     closing_saving: float = Field(0.0, ge=0, allow_inf_nan=False)
@@ -324,6 +335,13 @@ class SitingInstance(_Frozen):
 
     def supplies(self) -> np.ndarray:
         return np.array([s.supply for s in self.sites], dtype=float)
+
+    def supply_mins(self) -> np.ndarray:
+        return np.array([s.supply_min for s in self.sites], dtype=float)
+
+    def supply_maxima(self) -> np.ndarray:
+        """The equity models' upper supply bounds (``inf`` where none is given)."""
+        return np.array([np.inf if s.supply_max is None else s.supply_max for s in self.sites], dtype=float)
 
     def fixed_costs(self) -> np.ndarray:
         return np.array([s.fixed_cost for s in self.sites], dtype=float)
