@@ -687,11 +687,18 @@ def _numeric_records(records: list[dict[str, Any]], schema: type[BaseModel]) -> 
 
 def load(path: str | Path) -> SitingInstance:
     """Read and validate a siting instance file (tables beside it resolved)."""
-    from optmodels.io import read_document, validate
+    from optmodels.io import read_document
 
-    path = Path(path)
-    doc = read_document(path)
-    base = path.parent
+    return from_document(read_document(path), path)
+
+
+def from_document(doc: Mapping[str, Any], file: str | Path | None = None) -> SitingInstance:
+    """Validate an already-read document; table paths resolve beside ``file`` (or the current
+    directory without one)."""
+    from optmodels.io import validate
+
+    path = Path(file) if file is not None else Path("<document>")
+    base = path.parent if file is not None else Path.cwd()
     data = dict(doc)
     for field, schema in (("demand", DemandPoint), ("sites", Site)):
         value = data.get(field)
@@ -703,7 +710,7 @@ def load(path: str | Path) -> SitingInstance:
     dist = data.get("distance")
     if isinstance(dist, Mapping):
         data["distance"] = _resolve_distance(dict(dist), data, base, path)
-    return validate(SitingInstance, data, file=path)
+    return validate(SitingInstance, data, file=file)
 
 
 def _ids(data: Mapping[str, Any], field: str, path: Path) -> list[str]:

@@ -190,9 +190,13 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
                      formulation="radius" if use_radius else "assignment")
 
 
-def _solve_equity(instance: SitingInstance, options: SolveOptions, objective: str) -> Solution:
+def build_equity(instance: SitingInstance):
+    """The equity model of ``instance`` and the sites its columns stand for.
+
+    ``equity_capacity`` re-allocates supply among the sites that exist (all sites if none is
+    marked), ``equity_siting`` chooses among all sites. Returns ``(model, cols)``.
+    """
     from optmodels.siting import equity
-    from solvers import solve
 
     params = access_params(instance)
     if params is None:
@@ -203,10 +207,8 @@ def _solve_equity(instance: SitingInstance, options: SolveOptions, objective: st
     existing = instance.existing()
     total = supply_total(instance)
     smin = instance.supply_mins()
-    t0 = time.perf_counter()
     try:
         if instance.model == "equity_capacity":
-            # capacity re-allocation among the sites that exist (all sites if none is marked)
             cols = np.flatnonzero(existing) if existing.any() else np.arange(instance.n_sites)
             model = equity.build_capacity_qp(
                 cost[:, cols], pop, smin[cols], total, d0=params["d0"], method=params["method"],
@@ -224,6 +226,15 @@ def _solve_equity(instance: SitingInstance, options: SolveOptions, objective: st
             )
     except (ValueError, TypeError) as exc:
         raise InstanceError(str(exc), field="access") from None
+    return model, cols
+
+
+def _solve_equity(instance: SitingInstance, options: SolveOptions, objective: str) -> Solution:
+    from optmodels.siting import equity
+    from solvers import solve
+
+    t0 = time.perf_counter()
+    model, cols = build_equity(instance)
     result = solve(model, options, build_seconds=time.perf_counter() - t0)
     decision = None
     if result.has_solution:
@@ -232,8 +243,19 @@ def _solve_equity(instance: SitingInstance, options: SolveOptions, objective: st
         opened = np.zeros(instance.n_sites, bool)
         opened[cols] = equity.open_sites(model)
         decision = SitingDecision(open=opened, supply=supply)
-    notes = constraint_notes(instance) + [f"total supply fixed at {total:.6g}"]
+    notes = constraint_notes(instance) + [f"total supply fixed at {supply_total(instance):.6g}"]
     return _solution(instance, objective, result, decision, notes)
+
+
+def build(instance: SitingInstance, objective: str | None = None):
+    """The plain model of ``instance`` for ``objective`` (the benchmarks' phase timings): the
+    location MILP of :func:`optmodels.siting.formulation.build` or the equity model."""
+    objective = resolve_objective(instance, objective)
+    if MODEL_SPECS[instance.model].equity:
+        return build_equity(instance)[0]
+    from optmodels.siting.formulation import build as build_location
+
+    return build_location(instance, objective=objective)
 
 
 def supply_total(instance: SitingInstance) -> float:
