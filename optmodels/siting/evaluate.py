@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optmodels.siting.instance import SitingInstance
-from optmodels.siting.models import MODEL_SPECS
+from optmodels.siting.models import MODEL_SPECS, budget_binds, capacities_bind, p_fixes_count
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,6 +70,7 @@ def evaluate(
 ) -> Evaluation:
     """Objectives and slacks of opening ``open_sites`` (and assigning by ``assignment``)."""
     model = model or instance.model
+    spec = MODEL_SPECS[model]
     par = instance.parameters
     y = np.asarray(open_sites, dtype=bool).ravel()
     if y.shape != (instance.n_sites,):
@@ -99,13 +100,13 @@ def evaluate(
     if par.radius is not None:
         within = cost <= par.radius
         count = (within & y[None, :]).sum(axis=1)
-        if par.capacitated and model in ("mclp", "lscp"):
+        if spec.covers and capacities_bind(model, par.capacitated):
             covered = np.minimum(1.0, (a * within).sum(axis=1))
         else:
             covered = (count >= 1).astype(float)
         obj["coverage"] = float((w * covered).sum())
         obj["backup_coverage"] = float((w * (count >= 2)).sum())
-        if model in ("lscp", "lscp_b"):
+        if spec.covers and model != "mclp":  # LSCP and LSCP-B cover every demand point
             slacks["demand_coverage"] = (covered if model == "lscp" else count) - 1.0
     opened = np.flatnonzero(y)
     if model == "p_dispersion" or len(opened) <= 60:
@@ -119,13 +120,11 @@ def evaluate(
             pass
 
     slacks["fixed_open"] = y[instance.fixed_open()].astype(float) - 1.0
-    if par.p is not None and model in ("lscp_b", "mclp", "p_median", "p_center", "p_dispersion"):
+    if p_fixes_count(model, par.p):
         slacks["facility_count"] = -np.abs(np.array([y.sum() - par.p], dtype=float))
-    if par.budget is not None and model in ("mclp", "lscp_b", "p_median", "p_center"):
+    if budget_binds(model, par.budget):
         slacks["budget"] = np.array([par.budget - site_cost])
-    uses_assignment = model in ("p_median", "p_center", "cflp") or (
-        par.capacitated and model in ("lscp", "mclp")
-    )
+    uses_assignment = spec.assigns or (spec.covers and capacities_bind(model, par.capacitated))
     if uses_assignment or assignment is not None:
         if model == "mclp":
             slacks["assignment"] = 1.0 - served
@@ -133,7 +132,7 @@ def evaluate(
             slacks["assignment"] = -np.abs(served - 1.0)
         slacks["open_link"] = (y[None, :] - a).min(axis=1)
         slacks["reachable"] = np.where(on_inf, -1.0, 0.0)
-    if par.capacitated or model == "cflp":
+    if capacities_bind(model, par.capacitated):
         load = (w[:, None] * a).sum(axis=0)
         cap = instance.capacities()
         slacks["capacity"] = np.where(np.isfinite(cap), cap * y, np.inf) - load
