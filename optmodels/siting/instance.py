@@ -424,6 +424,11 @@ class SitingInstance(_Frozen):
 
     # -- constructors ---------------------------------------------------------------------------
     @classmethod
+    def from_file(cls, path: str | Path) -> SitingInstance:
+        """Read and validate an instance file (tables beside it resolved): :func:`load`."""
+        return load(path)
+
+    @classmethod
     def from_arrays(
         cls,
         cost: np.ndarray,
