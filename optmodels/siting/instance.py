@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -49,23 +49,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from optmodels.errors import InstanceError
 from optmodels.siting import distances
+from optmodels.siting.models import MODEL_SPECS, MODELS, capacities_bind
 
-ModelName = Literal[
-    "lscp",
-    "lscp_b",
-    "mclp",
-    "p_median",
-    "p_center",
-    "p_dispersion",
-    "cflp",
-    "equity_capacity",
-    "equity_siting",
-]
-MODELS: tuple[str, ...] = get_args(ModelName)
-#: models whose every demand point must be assigned to (served by) an open site
-ASSIGNING = ("p_median", "p_center", "cflp")
-#: models that need a coverage radius
-COVERING = ("lscp", "lscp_b", "mclp")
+#: the model names of :data:`optmodels.siting.models.MODEL_SPECS`, as a type pydantic checks
+ModelName = Literal[MODELS]  # type: ignore[valid-type]
 
 
 def _as_array(value: Any) -> Any:
@@ -103,9 +90,20 @@ class Site(_Frozen):
     lat: float | None = Field(None, ge=-90, le=90)
     node: str | None = None
     fixed_cost: float = Field(1.0, ge=0, allow_inf_nan=False, description="cost of opening")
-    capacity: float | None = Field(None, gt=0, allow_inf_nan=False)
-    supply: float = Field(0.0, ge=0, allow_inf_nan=False, description="supply S_j for accessibility")
-    supply_min: float = Field(0.0, ge=0, allow_inf_nan=False)
+    capacity: float | None = Field(
+        None, gt=0, allow_inf_nan=False,
+        description="population the site can serve (people, the unit of demand population); "
+        "binds in capacitated location models",
+    )
+    supply: float = Field(
+        0.0, ge=0, allow_inf_nan=False,
+        description="supply S_j today (e.g. doctors) for accessibility and the equity models",
+    )
+    supply_min: float = Field(0.0, ge=0, allow_inf_nan=False, description="equity models: least supply if open")
+    supply_max: float | None = Field(
+        None, gt=0, allow_inf_nan=False,
+        description="equity models: most supply the site may get, in supply units (doctors, not people)",
+    )
     existing: bool = False
     closable: bool = False
     closing_saving: float = Field(0.0, ge=0, allow_inf_nan=False)
@@ -241,11 +239,18 @@ class SitingInstance(_Frozen):
 
     def _check_parameters(self, cost: np.ndarray) -> None:
         par, model = self.parameters, self.model
+        spec = MODEL_SPECS[model]
         m = len(self.sites)
         kept = sum(s.existing and not s.closable for s in self.sites)
-        if model in ("mclp",) and par.p is None and par.budget is None:
-            raise ValueError("field 'parameters.p': model mclp needs p (or a budget), found neither")
-        if model in ("p_median", "p_center", "p_dispersion") and par.p is None:
+        if par.budget is not None and not spec.takes("budget"):
+            takers = ", ".join(n for n, s in MODEL_SPECS.items() if s.takes("budget"))
+            raise ValueError(
+                f"field 'parameters.budget': model {model} takes no budget (models with one: {takers}); "
+                f"found {par.budget:g} -- remove it (--budget none) rather than have it ignored"
+            )
+        if "p_or_budget" in spec.needs and par.p is None and par.budget is None:
+            raise ValueError(f"field 'parameters.p': model {model} needs p (or a budget), found neither")
+        if "p" in spec.needs and par.p is None:
             raise ValueError(f"field 'parameters.p': model {model} needs p, found none")
         if par.p is not None and not kept <= par.p <= m:
             raise ValueError(
@@ -265,7 +270,7 @@ class SitingInstance(_Frozen):
                 "coordinates (x, y or lon, lat), a network, or distance.site_matrix (a site x site "
                 f"table); the {self.distance.kind!r} distance gives demand-to-site costs only, found none"
             )
-        if model in COVERING and par.radius is None:
+        if "radius" in spec.needs and par.radius is None:
             raise ValueError(f"field 'parameters.radius': model {model} needs a coverage radius, found none")
         reach = self.cost_matrix()
         finite = np.isfinite(reach)
@@ -276,7 +281,7 @@ class SitingInstance(_Frozen):
                 f"field 'demand[{i}]': demand point {self.demand[i].id!r} has no site {why} "
                 f"({bad.size} such point(s))"
             )
-        if model in ("lscp", "lscp_b"):
+        if spec.covers and model != "mclp":  # LSCP and LSCP-B must cover every demand point
             covered = (reach <= par.radius).any(axis=1)
             if (bad := np.flatnonzero(~covered)).size:
                 i = int(bad[0])
@@ -285,15 +290,14 @@ class SitingInstance(_Frozen):
                     f"site within radius {par.radius} (nearest {reach[i].min():.6g}); {model} is "
                     f"infeasible ({bad.size} such point(s))"
                 )
-        needs_cap = model == "cflp" or (par.capacitated and model in ("lscp", "p_median", "p_center", "mclp"))
-        if needs_cap:
+        if capacities_bind(model, par.capacitated):
             missing = [r for r, s in enumerate(self.sites) if s.capacity is None]
             if missing:
                 raise ValueError(
                     f"field 'sites[{missing[0]}].capacity': a capacitated {model} needs a capacity "
                     f"for every site, found none for {self.sites[missing[0]].id!r} ({len(missing)} site(s))"
                 )
-            if model != "mclp":
+            if model != "mclp":  # MCLP may leave demand uncovered
                 total_cap = sum(s.capacity for s in self.sites)  # type: ignore[misc]
                 total_pop = float(self.populations().sum())
                 if total_cap < total_pop:
@@ -324,6 +328,13 @@ class SitingInstance(_Frozen):
 
     def supplies(self) -> np.ndarray:
         return np.array([s.supply for s in self.sites], dtype=float)
+
+    def supply_mins(self) -> np.ndarray:
+        return np.array([s.supply_min for s in self.sites], dtype=float)
+
+    def supply_maxima(self) -> np.ndarray:
+        """The equity models' upper supply bounds (``inf`` where none is given)."""
+        return np.array([np.inf if s.supply_max is None else s.supply_max for s in self.sites], dtype=float)
 
     def fixed_costs(self) -> np.ndarray:
         return np.array([s.fixed_cost for s in self.sites], dtype=float)
@@ -412,6 +423,11 @@ class SitingInstance(_Frozen):
         return validate(SitingInstance, data, file=None)
 
     # -- constructors ---------------------------------------------------------------------------
+    @classmethod
+    def from_file(cls, path: str | Path) -> SitingInstance:
+        """Read and validate an instance file (tables beside it resolved): :func:`load`."""
+        return load(path)
+
     @classmethod
     def from_arrays(
         cls,
@@ -669,11 +685,18 @@ def _numeric_records(records: list[dict[str, Any]], schema: type[BaseModel]) -> 
 
 def load(path: str | Path) -> SitingInstance:
     """Read and validate a siting instance file (tables beside it resolved)."""
-    from optmodels.io import read_document, validate
+    from optmodels.io import read_document
 
-    path = Path(path)
-    doc = read_document(path)
-    base = path.parent
+    return from_document(read_document(path), path)
+
+
+def from_document(doc: Mapping[str, Any], file: str | Path | None = None) -> SitingInstance:
+    """Validate an already-read document; table paths resolve beside ``file`` (or the current
+    directory without one)."""
+    from optmodels.io import validate
+
+    path = Path(file) if file is not None else Path("<document>")
+    base = path.parent if file is not None else Path.cwd()
     data = dict(doc)
     for field, schema in (("demand", DemandPoint), ("sites", Site)):
         value = data.get(field)
@@ -685,7 +708,7 @@ def load(path: str | Path) -> SitingInstance:
     dist = data.get("distance")
     if isinstance(dist, Mapping):
         data["distance"] = _resolve_distance(dict(dist), data, base, path)
-    return validate(SitingInstance, data, file=path)
+    return validate(SitingInstance, data, file=file)
 
 
 def _ids(data: Mapping[str, Any], field: str, path: Path) -> list[str]:

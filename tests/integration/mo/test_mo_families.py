@@ -101,7 +101,7 @@ def test_equipment_tiny_exact_front_equals_enumeration(instances_dir):
 
 def test_siting_small_front_equals_enumeration():
     from optmodels.siting import pareto as adapter
-    from optmodels.siting.commands import load
+    from optmodels.siting.instance import load
 
     instance = load(adapter.INSTANCE)
     names = list(adapter.default_objectives(instance))
@@ -131,7 +131,7 @@ def test_siting_small_front_equals_enumeration():
 def test_siting_sf_front_equals_enumeration():
     """SF p-median (205 x 16, p = 4): distance vs worst distance over the 1,820 open sets."""
     from optmodels.siting import pareto as adapter
-    from optmodels.siting.commands import load
+    from optmodels.siting.instance import load
 
     instance = load(adapter.INSTANCE.parents[1] / "sf" / "sf_p_median.json")
     names = list(adapter.default_objectives(instance))
