@@ -164,6 +164,16 @@ GENERATE_FLAGS = (
 )
 
 
+#: what a front may trade off: the objectives both the MILP and the NSGA-II Problem evaluate
+FRONT_OBJECTIVES = ("distance", "max_distance", "coverage", "backup_coverage", "cost", "n_facilities")
+
+
+def _read_pmed(path: str | Path) -> SitingInstance:
+    from optmodels.siting.orlib import load_pmed
+
+    return load_pmed(path)
+
+
 def _from_document(data: dict[str, Any], file: str | Path | None = None) -> SitingInstance:
     return from_document(data, file)
 
@@ -186,10 +196,12 @@ FAMILY = Family(
         default_objectives=_default_objectives,
         decision_vector=_decision_vector,
         shipped="instances/siting/small/small_lscp.json",
+        objectives=FRONT_OBJECTIVES,
     ),
     flags=FLAGS,
     override=override,
     generate=_generate,
     generate_flags=GENERATE_FLAGS,
     commands=commands.COMMANDS,
+    formats={"orlib-pmed": _read_pmed},
 )

@@ -42,7 +42,7 @@ from optmodels.siting.models import OBJECTIVES as _OBJECTIVES
 OBJECTIVES: dict[str, str] = {
     name: _OBJECTIVES[name].sense
     for name in ("distance", "max_distance", "coverage", "backup_coverage", "cost", "n_facilities")
-}
+}  # the same names as family.FRONT_OBJECTIVES: a front may use what both MILP and Problem give
 
 
 class SitingProblem(Problem):
