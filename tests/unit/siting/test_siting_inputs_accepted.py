@@ -84,3 +84,26 @@ def test_distance_format_is_long_dense_or_absent(tmp_path, fmt):
     with pytest.raises(InstanceError, match="distance.format"):
         load(_matrix_case(tmp_path, {"kind": "matrix", "matrix": "cost.csv", "format": fmt}))
     assert load(_matrix_case(tmp_path, {"kind": "matrix", "matrix": "cost.csv", "format": "long"})).n_sites == 2
+
+
+SMALL = ["small_lscp.json", "small_lscp_capacitated.json", "small_lscp_b.json", "small_mclp.json",
+         "small_mclp_capacitated.json", "small_p_median.json", "small_p_median_capacitated_multi.json",
+         "small_p_center.json", "small_cflp_multi.json"]
+
+
+@pytest.mark.parametrize("file", SMALL)
+def test_zero_population_points_on_every_model_match_brute_force(file, instances_dir):
+    """Three demand points emptied: each model's optimum still equals enumeration over open sets."""
+    from optmodels.siting.bruteforce import brute_force
+
+    doc = json.loads((instances_dir / "siting" / "small" / file).read_text())
+    for k in (0, 4, 7):
+        doc["demand"][k]["population"] = 0
+    from optmodels.siting.family import FAMILY
+
+    inst = FAMILY.from_document(doc, instances_dir / "siting" / "small" / file)
+    known, _ = brute_force(inst)
+    solution = solve_siting(inst)
+    assert solution.result.is_optimal
+    assert solution.result.objective == pytest.approx(known, rel=1e-6, abs=1e-9)
+    assert solution.evaluation.feasible
