@@ -197,15 +197,6 @@ def summary_lines(instance: SitingInstance, evaluation: Evaluation, model: str) 
     return lines
 
 
-def metrics(evaluation: Evaluation) -> dict[str, Any]:
-    return {
-        "objectives": dict(evaluation.objectives),
-        "mean_distance": evaluation.mean_distance,
-        "max_distance": evaluation.max_distance,
-        "violations": list(evaluation.violations),
-    }
-
-
 # --------------------------------------------------------------------------------------------
 # The family's Reporter
 # --------------------------------------------------------------------------------------------

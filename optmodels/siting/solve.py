@@ -86,7 +86,8 @@ def solve_siting(
     return _solve_location(instance, options, objective, formulation)
 
 
-def _solution(instance, objective, result, decision, notes, *, verdict=None, formulation=None) -> Solution:
+def _solution(instance, objective, result, decision, notes, *, verdict=None, formulation=None,
+              verdict_code=None) -> Solution:
     from optmodels.siting.report import REPORTER
 
     evaluation = None
@@ -106,6 +107,8 @@ def _solution(instance, objective, result, decision, notes, *, verdict=None, for
             extra["supply"] = {ids[j]: float(decision.supply[j]) for j in np.flatnonzero(decision.open)}
     if formulation is not None:
         extra["formulation"] = formulation
+    if verdict_code is not None:
+        extra["verdict_code"] = verdict_code
     return Solution(
         family="siting",
         objective=objective,
@@ -158,7 +161,9 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
             stage1 = solve(build(instance, model="lscp", objective="n_facilities"), options)
             if not stage1.is_optimal:
                 verdict = f"LSCP-B stage 1 (fewest facilities covering everyone): {stage1.verdict}"
-                return _solution(instance, objective, stage1, None, [verdict], verdict=verdict)
+                term = stage1.termination.value
+                code = term if term in ("infeasible", "unbounded", "infeasible_or_unbounded") else "no_solution"
+                return _solution(instance, objective, stage1, None, [verdict], verdict=verdict, verdict_code=code)
             p = int(round(stage1.objective))
             notes.append(f"stage 1: LSCP, {p} facilities cover every demand point (p for stage 2)")
             instance = instance.with_changes(p=p)
