@@ -87,7 +87,7 @@ def solve_siting(
 
 
 def _solution(instance, objective, result, decision, notes, *, verdict=None, formulation=None,
-              verdict_code=None) -> Solution:
+              verdict_code=None, model=None) -> Solution:
     from optmodels.siting.report import REPORTER
 
     evaluation = None
@@ -121,6 +121,7 @@ def _solution(instance, objective, result, decision, notes, *, verdict=None, for
         notes=tuple(notes),
         family_verdict=verdict,
         extra=extra,
+        model=model,
     )
 
 
@@ -178,7 +179,7 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
     options2 = _left(options, t0) if stage1 is not None else options
     if use_radius:
         solved = radius.solve_p_median(instance, options2)
-        result = solved.result
+        result, model = solved.result, solved.model
         notes.append(f"strategy: {solved.note}")
         decision = None if solved.open_sites is None else SitingDecision(open=np.asarray(solved.open_sites, bool))
     else:
@@ -192,7 +193,7 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
     if stage1 is not None:
         result = dataclasses.replace(result, timings=Timings.combined((stage1.timings, result.timings)))
     return _solution(instance, objective, result, decision, notes,
-                     formulation="radius" if use_radius else "assignment")
+                     formulation="radius" if use_radius else "assignment", model=model)
 
 
 def build_equity(instance: SitingInstance):
@@ -249,7 +250,7 @@ def _solve_equity(instance: SitingInstance, options: SolveOptions, objective: st
         opened[cols] = equity.open_sites(model)
         decision = SitingDecision(open=opened, supply=supply)
     notes = constraint_notes(instance) + [f"total supply fixed at {supply_total(instance):.6g}"]
-    return _solution(instance, objective, result, decision, notes)
+    return _solution(instance, objective, result, decision, notes, model=model)
 
 
 def build(instance: SitingInstance, objective: str | None = None):
