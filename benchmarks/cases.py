@@ -11,7 +11,7 @@ Profiles
     seconds; the CI smoke test (tiny instances with known optima from each family).
 ``standard``
     minutes; every family at growing sizes, including p-median 1000 x 100, siting 2000 x 200
-    and equipment 31 regions x 300 hospitals x 5 years (the scale targets of issue 6).
+    and equipment 31 regions x 300 hospitals x 5 years (the scales an analyst meets).
 ``full``
     everything in ``standard`` plus all 40 OR-Library p-median instances and larger
     synthetic cases.

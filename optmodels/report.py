@@ -1,20 +1,18 @@
-"""Reporting shared by every family: the status header, exit codes, result.json, plots.
+"""Reporting shared by every family: the status header, number formatting, tables, plots.
 
-Families print their own model-specific summary below :func:`header` and write their own
-tables; the common parts live here so that every ``optmodels solve`` reads the same way.
+Families render their own model-specific summary (their Reporter, below :func:`header`); the
+common parts live here so that every ``optmodels solve`` reads the same way. ``result.json`` is
+written by :meth:`optmodels.contract.Solution.payload`.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from solvers import SolveResult
-
-EXIT_SOLVED, EXIT_NO_SOLUTION = 0, 1
 
 
 def fmt(value: float | None, digits: int = 6) -> str:
@@ -42,23 +40,6 @@ def header(result: SolveResult, *, title: str, objective_name: str, sense: str) 
         f"  solver      HiGHS {result.solver_version} via {result.backend}",
     ]
     return "\n".join(lines)
-
-
-def exit_code(result: SolveResult) -> int:
-    """0 with a solution (optimal or incumbent at a limit), else 1 after printing the verdict."""
-    if result.has_solution:
-        return EXIT_SOLVED
-    print(f"no solution: {result.verdict}", file=sys.stderr)
-    return EXIT_NO_SOLUTION
-
-
-def result_payload(result: SolveResult, **extra: Any) -> dict[str, Any]:
-    """``result.json``: the solve summary plus family metrics, JSON-safe."""
-    from optmodels.io import json_safe
-
-    payload = result.to_dict()
-    payload.update(extra)
-    return json_safe(payload)
 
 
 def save_figure(fig: Any, path: Path) -> None:

@@ -65,7 +65,7 @@ def test_exact_front_2kp50(momkp):
 
 
 def test_exact_front_2kp100(momkp):
-    # In the default run, as issue 5 asks (only 3kp40 is `slow`): ~80 s CPU with presolve off.
+    # In the default run (only 3kp40 is `slow`): ~80 s CPU with presolve off.
     res = _check_exact(momkp, "2kp100", 121, options=SolveOptions(solver_options={"presolve": "off"}))
     assert res.solves <= 121 + 4 + 10
 
