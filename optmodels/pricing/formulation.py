@@ -285,8 +285,25 @@ def fee_values(model: pyo.ConcreteModel, instance: PricingInstance) -> dict[str,
     reported at its cap (:func:`optmodels.pricing.solve.solve_pricing` states so in a note).
     """
     caps = instance.upper_bounds()
+    if instance.elastic and model.component("u") is not None:
+        return _lattice_fees(model, instance)
     out = {}
     for fee in instance.fees:
         value = pyo.value(model.component(fee), exception=False)
         out[fee] = float(caps[fee]) if value is None else float(value)
+    return out
+
+
+def _lattice_fees(model: pyo.ConcreteModel, instance: PricingInstance) -> dict[str, float]:
+    """The lattice MILP's fees read at the chosen levels: the level of the largest ``u`` (``v``),
+    and ``t``, ``g`` from that level's link variable only. Summing ``f_level * u`` over all levels
+    instead would mix in the solver's near-zero values (binaries are integral only to a
+    tolerance), giving fees between levels."""
+    i = max(model.I, key=lambda k: pyo.value(model.u[k], exception=False) or 0.0)
+    j = max(model.J, key=lambda k: pyo.value(model.v[k], exception=False) or 0.0)
+    out = {"f": float(model.f_level[i]), "e": float(model.e_level[j])}
+    if "t" in instance.fees:
+        out["t"] = float(pyo.value(model.zt[i]))
+    if "g" in instance.fees:
+        out["g"] = float(pyo.value(model.zg[j]))
     return out

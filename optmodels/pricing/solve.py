@@ -115,9 +115,16 @@ def solve_pricing(
         result = _unviable_constant(result, model.constant_profit)
     common = dict(family="pricing", objective=objective, sense=sense, instance=instance, report=REPORTER)
     if result.has_solution:
-        fees, settled = settle_indifferent(instance, fee_values(model, instance), objective, step)
-        notes += settled
-        return Solution(result=result, decision=fees, evaluation=evaluate(instance, **fees),
+        fees, inside = within_bounds(instance, fee_values(model, instance))
+        fees, settled = settle_indifferent(instance, fees, objective, step)
+        notes += inside + settled
+        ev = evaluate(instance, **fees)
+        # the objective reported is the one the returned fees give (the evaluator's), so a fee
+        # moved inside its bound never leaves the two a tolerance apart
+        result = dataclasses.replace(result, objective=float(ev.objective(objective)))
+        if not bool(ev.feasible):
+            notes.append(f"the fees hold viability only to the solver's tolerance: U = {float(ev.U):.3g}")
+        return Solution(result=result, decision=fees, evaluation=ev,
                         notes=tuple(notes), extra={**extra, "fees": fees}, **common)
     if result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
         verdict = _no_viable_fee(instance, options, step, result)
@@ -141,8 +148,9 @@ def _no_viable_fee(instance: PricingInstance, options: SolveOptions, step: float
     best = solve(relaxed, options, build_seconds=time.perf_counter() - t0)
     if not best.is_optimal or best.objective is None or best.objective >= 0:
         return None
-    fees, _ = settle_indifferent(instance, fee_values(relaxed, instance), "profit", step)
-    return best, fees
+    fees, _ = within_bounds(instance, fee_values(relaxed, instance))
+    fees, _ = settle_indifferent(instance, fees, "profit", step)
+    return dataclasses.replace(best, objective=float(evaluate(instance, **fees).U)), fees
 
 
 def _unviable_constant(result: SolveResult, constant: float) -> SolveResult:
@@ -152,6 +160,28 @@ def _unviable_constant(result: SolveResult, constant: float) -> SolveResult:
         result, termination=Termination.INFEASIBLE, solution_status=SolutionStatus.INFEASIBLE,
         objective=None, bound=None, gap=None,
         message=f"expected profit does not depend on the fees and is {constant:.6g} < 0 for every fee")
+
+
+def within_bounds(instance: PricingInstance, fees: dict[str, float]) -> tuple[dict[str, float], list[str]]:
+    """Fees moved inside their bounds, with a note for each one that was outside.
+
+    The strict inequalities (``t > 0``, ``f > oM`` ...) are imposed as ``>= bound + epsilon``, and
+    ``epsilon`` (1e-6 by default) equals HiGHS's feasibility tolerance: the solver may return
+    ``t = 0`` for ``t >= 1e-6`` and call it feasible. The returned fees must satisfy the model as
+    stated, so each is put back into ``[lower, cap]``; this moves it by at most the tolerance.
+    """
+    lower, upper = instance.lower_bounds(), instance.upper_bounds()
+    out = dict(fees)
+    notes = []
+    for fee, value in fees.items():
+        inside = min(max(value, lower[fee]), upper[fee])
+        if inside != value:
+            out[fee] = float(inside)
+            side = f"its bound {instance.lower_reason(fee)} = {lower[fee]:.7g}" if inside == lower[fee] \
+                else f"its cap {fee}0 = {upper[fee]:g}"
+            notes.append(f"{fee} = {value:.7g} from the solver lies outside its range by the solver's "
+                         f"tolerance: set to {side}")
+    return out, notes
 
 
 def settle_indifferent(instance: PricingInstance, fees: dict[str, float], objective: str,

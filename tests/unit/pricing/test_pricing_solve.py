@@ -24,15 +24,16 @@ def manifest(instances_dir: Path) -> dict:
 
 
 def _check_fees(instance, solution) -> None:
-    """The returned fees, independently: inside their bounds, viable, and the evaluator's
-    objective equals the reported one."""
+    """The returned fees, independently: inside every bound exactly (the strict ones as
+    ``>= bound + epsilon``), viable, and the evaluator's objective equals the reported one."""
     fees = solution.decision
     assert set(fees) == set(instance.fees)
     lower, upper = instance.lower_bounds(), instance.upper_bounds()
     for fee, value in fees.items():
-        assert lower[fee] - 1e-5 <= value <= upper[fee] + 1e-5, (fee, value)
+        assert lower[fee] <= value <= upper[fee], (fee, value)
     ev = evaluate(instance, **fees)
-    assert float(ev.U) >= -1e-6
+    assert bool(ev.feasible)
+    assert float(ev.U) >= -1e-9
     assert float(ev.objective(solution.objective)) == pytest.approx(solution.objective_value, rel=1e-7, abs=1e-7)
 
 
@@ -203,3 +204,19 @@ def test_zero_slope_without_viable_fee_gives_the_verdict(instances_dir: Path, ch
         fees = solution.extra["best_fees"]
         assert fees["t"] == instance.t0
         assert float(evaluate(instance, **fees).U) == pytest.approx(best, abs=1e-6)
+
+
+@pytest.mark.parametrize("step", [0.1, 0.01])
+def test_strict_bound_t_positive_holds_in_returned_fees(instances_dir: Path, step: float) -> None:
+    """Model 3 with a large sharing share: the patient burden is lowest with the deposit at its
+    strict bound t > 0 (t >= epsilon). The solver returned t = 0.0 (epsilon = its tolerance)."""
+    instance = _variant(instances_dir, "elastic_model2.yaml", model="model3", theta=0.5)
+    solution = solve_pricing(instance, objective="patient_burden", lattice_step=step)
+    assert solution.result.is_optimal
+    fees = solution.decision
+    assert fees["t"] == instance.epsilon
+    assert solution.objective_value == fees["f"] + fees["t"]
+    _check_fees(instance, solution)
+    assert solution.tables["fees"].set_index("fee").loc["t", "binding"] == "lower"
+    bf = brute_force(instance, "patient_burden", step=step)
+    assert solution.objective_value == pytest.approx(bf["objective"], rel=1e-9)
