@@ -37,7 +37,7 @@ def _check_fees(instance, solution) -> None:
     assert float(ev.objective(solution.objective)) == pytest.approx(solution.objective_value, rel=1e-7, abs=1e-7)
 
 
-@pytest.mark.parametrize("entry", range(4))
+@pytest.mark.parametrize("entry", [0, 1, 2, 3, 5])
 def test_manifest_optimum_through_the_python_api(instances_dir: Path, manifest: dict, entry: int) -> None:
     item = manifest["instances"][entry]
     instance = from_file(instances_dir / "pricing" / item["file"])
