@@ -193,6 +193,7 @@ def fee_lattice(instance: PricingInstance, fee: str, step: float | None = None) 
     strict lower bound (``> cost``) excludes the cost itself, and the cap is always a level so
     that the lattice optimum can sit at the cap as the continuous one may.
     """
+    instance.check_lattice(step)  # refuse a lattice too large to build, before allocating it
     step = instance.lattice_step if step is None else step
     lo = instance.lower_bounds()[fee]
     hi = instance.upper_bounds()[fee]

@@ -40,10 +40,10 @@ def override(instance: PricingInstance, changes: Mapping[str, Any]) -> PricingIn
     return instance.with_model(model)
 
 
-def _solve(instance, options=None, *, objective=None, lattice_step=None):
+def _solve(instance, options=None, *, objective=None, lattice_step=None, method=None):
     from optmodels.pricing.solve import solve_pricing
 
-    return solve_pricing(instance, options, objective=objective, lattice_step=lattice_step)
+    return solve_pricing(instance, options, objective=objective, lattice_step=lattice_step, method=method)
 
 
 def _tune(instance, options):
@@ -191,6 +191,9 @@ FAMILY = Family(
                   "model3 + data sharing)"),
         Flag(("--lattice-step",), dest="lattice_step", type=positive_float, metavar="H",
              help="pricing: fee lattice step with price-elastic participation (default: the file's)"),
+        Flag(("--lattice-method",), dest="method", choices=("auto", "enumerate", "milp"),
+             help="pricing: search the fee lattice by vectorised enumeration (auto: exact and fastest "
+                  "for one objective) or as the exact MILP"),
     ),
     override=override,
     tune=_tune,
