@@ -48,7 +48,9 @@ from optmodels.errors import InstanceError
 Objective = Literal["cost", "utilisation", "equity"]
 OBJECTIVES: dict[str, str] = {"cost": "min", "utilisation": "min", "equity": "min"}
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+#: Every number of the schema is finite (pydantic rejects NaN and +-inf): no field of this
+#: family gives an infinite value a meaning, and a NaN price or budget would reach the solver.
+_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 PositiveFloat = float
 
 
@@ -132,7 +134,7 @@ class Delphi(BaseModel):
 class EquipmentInstance(BaseModel):
     """A validated equipment-allocation instance; if it exists, it is valid."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _FROZEN
 
     family: Literal["equipment"]
     name: str = "equipment"

@@ -81,7 +81,10 @@ Matrix = Annotated[Any, BeforeValidator(_as_array)]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    # Numbers are finite (pydantic rejects NaN and +-inf): "no capacity", "no budget", "no
+    # cut-off" are said by omitting the field. Only the travel-cost matrices (not pydantic
+    # numbers) give +inf a meaning: unreachable.
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, allow_inf_nan=False)
 
 
 class DemandPoint(_Frozen):
@@ -258,6 +261,13 @@ class SitingInstance(_Frozen):
         if sm is not None and np.shape(sm) != (m, m):
             raise ValueError(
                 f"field 'distance.site_matrix': expected shape ({m} sites, {m} sites), found {np.shape(sm)}"
+            )
+        if sm is not None and (bad := np.argwhere(~(np.asarray(sm, dtype=float) >= 0))).size:
+            # +inf (unreachable) is allowed, as in distance.matrix; NaN and negatives are not costs
+            a, b = bad[0]
+            raise ValueError(
+                f"field 'distance.site_matrix': site {self.sites[a].id!r}, site {self.sites[b].id!r}: "
+                f"expected a cost >= 0 (or inf), found {np.asarray(sm, dtype=float)[a, b]}"
             )
         if model == "p_dispersion" and self.site_cost_matrix() is None:
             raise ValueError(
@@ -650,6 +660,10 @@ def _read_table(ref: Any, base: Path, *, file: Path, field: str) -> tuple[pd.Dat
     frame.columns = [str(c).strip() for c in frame.columns]
     if columns is not None and not isinstance(columns, Mapping):
         raise InstanceError(file=file, field=f"{field}.columns", expected="a mapping field -> column", found=columns)
+    for key, name in (columns or {}).items():
+        # names are used as dictionary keys and column labels: a mapping or list there is bad input
+        if not isinstance(name, str):
+            raise InstanceError(file=file, field=f"{field}.columns.{key}", expected="a column name (text)", found=name)
     return frame, (dict(columns) if columns else None), extra
 
 
@@ -692,7 +706,17 @@ def _ids(data: Mapping[str, Any], field: str, path: Path) -> list[str]:
     items = data.get(field)
     if not isinstance(items, list) or not all(isinstance(r, Mapping) and "id" in r for r in items):
         raise InstanceError(file=path, field=field, expected="records with an 'id' (needed by the distance table)")
-    return [str(r["id"]) for r in items]
+    ids = [str(r["id"]) for r in items]
+    seen: dict[str, int] = {}
+    for row, key in enumerate(ids):
+        # the distance table is indexed by id: a repeated id would make its rows ambiguous
+        if key in seen:
+            raise InstanceError(
+                file=path, field=f"{field}[{row}].id", expected="distinct ids",
+                found=f"{key!r} again (first in row {seen[key]})",
+            )
+        seen[key] = row
+    return ids
 
 
 def _resolve_distance(dist: dict[str, Any], data: Mapping[str, Any], base: Path, path: Path) -> dict[str, Any]:
@@ -707,15 +731,15 @@ def _resolve_distance(dist: dict[str, Any], data: Mapping[str, Any], base: Path,
         missing = [c for c in names.values() if c not in frame.columns]
         if missing:
             raise InstanceError(file=path, field="distance.edges", expected=f"columns {list(names.values())}", found=list(frame.columns))
-        costs = pd.to_numeric(frame[names["cost"]], errors="coerce").to_numpy(float)
-        if (bad := np.flatnonzero(~(costs >= 0) | ~np.isfinite(costs))).size:
-            r = int(bad[0])
-            raise InstanceError(
-                file=f"{path} -> {ref if isinstance(ref, str) else ref.get('table')}",
-                field=f"distance.edges row {r}",
-                expected="a cost >= 0",
-                found=frame[names["cost"]].iloc[r],
-            )
+        from optmodels.io import finite_numbers
+
+        costs = finite_numbers(
+            frame[names["cost"]],
+            file=f"{path} -> {ref if isinstance(ref, str) else ref.get('table')}",
+            field="distance.edges",
+            rows=[f"row {r}" for r in range(len(frame))],
+            minimum=0.0,
+        )
 
         def nodes(field: str) -> list[str]:
             items = data.get(field) or []
