@@ -611,7 +611,11 @@ def _table_records(
         raise InstanceError(file=file, field=field, expected="an 'id' column (or columns: {id: ...})", found=list(frame.columns)[:12])
     keep = [c for c in frame.columns if c in schema.model_fields]
     frame = frame[keep]
-    frame["id"] = frame["id"].astype(str).str.strip()
+    ids = frame["id"].astype(str).str.strip()
+    # astype(str) would turn an empty cell into the id "nan": a missing id is named instead
+    if (blank := np.flatnonzero(frame["id"].isna().to_numpy() | (ids == "").to_numpy())).size:
+        raise InstanceError(file=file, field=f"{field} row {blank[0] + 1}", expected="an id", found="an empty cell")
+    frame["id"] = ids
     for key in ("node", "area"):
         if key in frame.columns:
             frame[key] = frame[key].map(lambda v: None if pd.isna(v) else str(v))
