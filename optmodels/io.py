@@ -83,7 +83,12 @@ def read_document(path: str | Path) -> dict[str, Any]:
 
 
 def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: str) -> pd.DataFrame:
-    """Load a table reference (relative path string or ``{"table": path}``) as a DataFrame."""
+    """Load a table reference (relative path string or ``{"table": path}``) as a DataFrame.
+
+    Column names are stripped. Every numeric column is checked with :func:`finite_numbers`
+    (``inf``, ``-inf``, ``1e400`` are errors naming the column and row); empty cells stay missing,
+    for the schema to name if the field is required.
+    """
     if isinstance(ref, Mapping):
         if set(ref) != {"table"}:
             raise InstanceError(

@@ -25,6 +25,9 @@ regional demand per hour split in proportion to its existing capacity, equally i
 none), or both. The choice of a proportional split is the simple, general one: it keeps every
 hospital's load per installed capacity equal before any addition.
 
+Every number, in the file or its tables, is finite: NaN and +-inf are rejected with the field
+(and the table row) named.
+
 Cheap infeasibility checks (raised before any solver runs, naming the numbers): a queue that
 stays unstable even if the hospital adds a set every year; demand above the capacity of every
 possible addition; a budget below the cheapest plan that keeps queues stable and covers demand.

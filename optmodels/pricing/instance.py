@@ -15,6 +15,8 @@ instances carry the whole seed parameter set so that the figures of all three mo
 from any of them).
 
 Data checks (each an :class:`~optmodels.errors.InstanceError` naming the field and the numbers):
+every number finite (no NaN, no +-inf); thresholds ``M0, N0 <= 2**53`` and a negative-binomial
+size ``r >= 1e-6`` (the reasons are at :data:`MAX_THRESHOLD` and :data:`MIN_DISPERSION`);
 the seed's chains ``oM > cM > 0`` and ``oN > cN > 0``; caps above the lower bounds of the fees
 (``f0 >= lower + epsilon`` etc.); a pmf table's probabilities summing to 1; the volumes obeying
 the seed's eqs. (15), (20), (21) (``Q <= M``, ``P_i <= N``, ``Ns <= N``, ``S_j <= N``) in

@@ -27,6 +27,10 @@ default their id); ``matrix`` from a table, ``format: long`` (``demand_id, site_
 absent pairs are unreachable) or ``format: dense`` (first column the demand id, one column per
 site id).
 
+Numbers are finite (NaN and +-inf are rejected, in the file and in its tables) with one
+documented exception: a travel cost of ``inf`` -- like an absent pair in a long table or an empty
+cell in a dense one -- means "unreachable". Ids must be distinct and non-empty in every table.
+
 Existing sites are open and stay open unless ``closable``; closing a closable site saves
 ``closing_saving`` (in the ``cost`` objective). ``p`` counts every open site, existing ones
 included. ``cutoff`` makes the models sparse: only pairs with ``d_ij <= cutoff`` exist.
