@@ -19,6 +19,12 @@ def _show(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _printable(text: str) -> str:
+    """``text`` with what no UTF-8 stream can write (lone surrogates, e.g. a JSON ``"\\ud800"`` in
+    an id) escaped, so that printing the message of bad input cannot itself fail."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class InstanceError(OptmodelsError, ValueError):
     """Bad instance data: names the file, the field or row, what was expected and what was found.
 
@@ -42,7 +48,7 @@ class InstanceError(OptmodelsError, ValueError):
         self.found = found
         self.detail = message
         self.problems = list(problems or [])
-        super().__init__(self._render())
+        super().__init__(_printable(self._render()))
 
     def _render(self) -> str:
         if self.problems:

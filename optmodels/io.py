@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,19 +76,20 @@ def read_document(path: str | Path) -> dict[str, Any]:
         raise InstanceError(
             file=path, expected=f"a {kind} mapping at the top level", found=type(data).__name__
         )
-    if "family" not in data:
-        raise InstanceError(
-            file=path, field="family", expected="the model family, e.g. 'equipment'", found="nothing"
-        )
+    # Checked here, where every reader passes, so that no caller meets a mapping or a list
+    # where the family name should be (it is used as a dictionary key).
+    document_family(data, path)
     return data
 
 
 def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: str, text: bool = False) -> pd.DataFrame:
     """Load a table reference (relative path string or ``{"table": path}``) as a DataFrame.
 
-    ``text=True`` reads every CSV cell as a string (empty cells stay missing): ids keep their
-    leading zeros (census codes), and the caller's schema converts numbers and names the row
-    that fails. Parquet columns keep their stored types either way.
+    Column names are stripped. Every numeric column is checked with :func:`finite_numbers`
+    (``inf``, ``-inf``, ``1e400`` are errors naming the column and row); empty cells stay missing,
+    for the schema to name if the field is required. ``text=True`` reads every CSV cell as a
+    string: ids keep their leading zeros (census codes), and the caller's schema converts numbers
+    and names the row that fails. Parquet columns keep their stored types either way.
     """
     if isinstance(ref, Mapping):
         if set(ref) != {"table"}:
@@ -125,7 +126,53 @@ def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: s
         raise InstanceError(f"cannot read table: {first}", file=shown, field=field) from None
     if frame.empty:
         raise InstanceError("table has no rows", file=shown, field=field)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            present = values.notna().to_numpy()  # empty cells are missing values, named later
+            finite_numbers(
+                values[present],
+                file=shown,
+                field=f"{field}.{column}",
+                rows=[f"row {r + 1}" for r in np.flatnonzero(present)],
+            )
     return frame
+
+
+def finite_numbers(
+    values: Any,
+    *,
+    file: str | Path | None,
+    field: str,
+    rows: Sequence[str] | None = None,
+    allow_inf: bool = False,
+    minimum: float | None = None,
+) -> np.ndarray:
+    """``values`` as a float array, or an InstanceError naming the first entry that is not a
+    finite number (text, an empty cell, NaN, +-inf), or below ``minimum``.
+
+    The one check every table reader uses: numbers are finite unless the field documents
+    otherwise (``allow_inf`` admits ``+inf`` only, e.g. "unreachable" in a travel-cost table;
+    ``-inf`` is never a quantity). ``rows`` labels the entries (default ``row 1, row 2, ...``,
+    counting data rows below the header).
+    """
+    raw = np.asarray(values, dtype=object).ravel()
+    # Text that pandas reads as a number ("1e400", " 3") is judged by its value; a bool is not
+    # a quantity, whatever its numeric value.
+    numbers = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
+    ok = ~np.isnan(numbers) & (numbers > -np.inf) & ((numbers < np.inf) | allow_inf)
+    if minimum is not None:
+        ok &= numbers >= minimum
+    ok &= np.array([not isinstance(v, (bool, np.bool_)) for v in raw], dtype=bool)
+    if (bad := np.flatnonzero(~ok)).size:
+        k = int(bad[0])
+        where = rows[k] if rows is not None else f"row {k + 1}"
+        want = "a finite number" if minimum is None else f"a finite number >= {minimum:g}"
+        if allow_inf:
+            want += " (or inf)"
+        raise InstanceError(file=file, field=f"{field} {where}", expected=want, found=raw[k])
+    return numbers
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -25,6 +25,9 @@ regional demand per hour split in proportion to its existing capacity, equally i
 none), or both. The choice of a proportional split is the simple, general one: it keeps every
 hospital's load per installed capacity equal before any addition.
 
+Every number, in the file or its tables, is finite: NaN and +-inf are rejected with the field
+(and the table row) named.
+
 Cheap infeasibility checks (raised before any solver runs, naming the numbers): a queue that
 stays unstable even if the hospital adds a set every year; demand above the capacity of every
 possible addition; a budget below the cheapest plan that keeps queues stable and covers demand.
@@ -56,7 +59,9 @@ OBJECTIVES = objective_table(
     Objective("equity", "min", "mean yearly Gini"),
 )
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+#: Every number of the schema is finite (pydantic rejects NaN and +-inf): no field of this
+#: family gives an infinite value a meaning, and a NaN price or budget would reach the solver.
+_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 PositiveFloat = float
 
 
@@ -140,7 +145,7 @@ class Delphi(BaseModel):
 class EquipmentInstance(BaseModel):
     """A validated equipment-allocation instance; if it exists, it is valid."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _FROZEN
 
     family: Literal["equipment"]
     name: str = "equipment"

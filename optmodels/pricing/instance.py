@@ -15,6 +15,8 @@ instances carry the whole seed parameter set so that the figures of all three mo
 from any of them).
 
 Data checks (each an :class:`~optmodels.errors.InstanceError` naming the field and the numbers):
+every number finite (no NaN, no +-inf); thresholds ``M0, N0 <= 2**53`` and a negative-binomial
+size ``r >= 1e-6`` (the reasons are at :data:`MAX_THRESHOLD` and :data:`MIN_DISPERSION`);
 the seed's chains ``oM > cM > 0`` and ``oN > cN > 0``; caps above the lower bounds of the fees
 (``f0 >= lower + epsilon`` etc.); a pmf table's probabilities summing to 1; the volumes obeying
 the seed's eqs. (15), (20), (21) (``Q <= M``, ``P_i <= N``, ``Ns <= N``, ``S_j <= N``) in
@@ -53,6 +55,23 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "model3": ("oM", "oN", "t0", "EQ", "EP", "w", "theta", "g0", "ENs", "ES"),
 }
 
+#: Every number is finite (pydantic rejects NaN and +-inf): an infinite cost, reward or cap has no
+#: meaning in the profit model and would reach the solver as "HiGHS rejected the model".
+_CONFIG = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+#: Largest participant threshold ``M0``/``N0``: 2**53, the largest integer that float64 (in which
+#: the stage probabilities ``P(M <= M0)`` and the reward ``R * M0`` are computed) still holds
+#: exactly. Beyond it two thresholds are the same number to the model, and scipy's cdf cannot
+#: take a Python integer beyond int64 at all.
+MAX_THRESHOLD = 2**53
+
+#: Smallest negative-binomial size ``r``. Below it the distribution is degenerate for any
+#: plausible mean (``r <= 1e-6`` and ``lam <= 1e9`` put at least 99.99 % of the mass on zero
+#: participants) and ``P(X > threshold) ~ r * log(lam / r)`` drifts towards the rounding error of
+#: ``1 - cdf`` (it is exactly 0 in float64 from ``r ~ 1e-17`` on), so the fee would lose its effect
+#: through rounding rather than through the data. A size that small is a mis-scaled fit.
+MIN_DISPERSION = 1e-6
+
 #: Tolerance for "probabilities sum to 1".
 PMF_TOL = 1e-6
 
@@ -78,10 +97,13 @@ class Participation(BaseModel):
     (or agree), and price elasticity is not defined for it (a table has no mean to scale).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
 
     kind: Literal["poisson", "negative_binomial", "pmf"] = "poisson"
-    dispersion: float | None = Field(None, gt=0, description="negative-binomial size r")
+    dispersion: float | None = Field(
+        None, ge=MIN_DISPERSION,
+        description=f"negative-binomial size r, >= {MIN_DISPERSION:g} (smaller is numerically degenerate)",
+    )
     counts: tuple[int, ...] | None = None
     probabilities: tuple[float, ...] | None = None
 
@@ -115,7 +137,7 @@ class Participation(BaseModel):
 class PricingInstance(BaseModel):
     """A fee-pricing instance (spec §2). Frozen and validated: if it exists, it is consistent."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
 
     family: Literal["pricing"] = "pricing"
     name: str = ""
@@ -125,8 +147,8 @@ class PricingInstance(BaseModel):
 
     lam_M: float | None = Field(None, gt=0, description="mean number of patients (base, at fee 0)")
     lam_N: float | None = Field(None, gt=0, description="mean number of HPs (base, at fee 0)")
-    M0: int = Field(..., ge=0, description="patient threshold")
-    N0: int = Field(..., ge=0, description="HP threshold")
+    M0: int = Field(..., ge=0, le=MAX_THRESHOLD, description="patient threshold (<= 2**53, exact in float64)")
+    N0: int = Field(..., ge=0, le=MAX_THRESHOLD, description="HP threshold (<= 2**53, exact in float64)")
     dist_M: Participation = Field(default_factory=Participation)
     dist_N: Participation = Field(default_factory=Participation)
     alpha_M: float = Field(0.0, ge=0, description="price elasticity of patients, lam_M(f)")
@@ -336,7 +358,7 @@ def _validate(data: dict[str, Any], file: str | Path | None) -> PricingInstance:
 
 def _read_pmf_tables(data: dict[str, Any], base: Path | None, file: str | Path | None) -> dict[str, Any]:
     """Replace ``dist_X: {kind: pmf, table: pmf.csv}`` by inline counts/probabilities."""
-    from optmodels.io import read_table
+    from optmodels.io import finite_numbers, read_table
 
     data = dict(data)
     for side in ("dist_M", "dist_N"):
@@ -350,14 +372,13 @@ def _read_pmf_tables(data: dict[str, Any], base: Path | None, file: str | Path |
                     file=file, field=f"{side}.table",
                     expected="columns 'count' and 'probability'", found=list(frame.columns),
                 )
-            if frame[["count", "probability"]].isna().any().any():
-                raise InstanceError("table has empty cells", file=file, field=f"{side}.table")
-            counts = frame["count"].to_numpy()
-            if not np.all(np.mod(counts, 1) == 0):
-                raise InstanceError(file=file, field=f"{side}.table.count",
-                                    expected="integer counts", found=counts.tolist()[:5])
+            counts = finite_numbers(frame["count"], file=file, field=f"{side}.table.count", minimum=0)
+            probs = finite_numbers(frame["probability"], file=file, field=f"{side}.table.probability", minimum=0)
+            if (bad := np.flatnonzero(np.mod(counts, 1) != 0)).size:
+                raise InstanceError(file=file, field=f"{side}.table.count row {bad[0] + 1}",
+                                    expected="a whole number", found=frame["count"].iloc[bad[0]])
             dist["counts"] = [int(c) for c in counts]
-            dist["probabilities"] = [float(p) for p in frame["probability"]]
+            dist["probabilities"] = [float(p) for p in probs]
             data[side] = dist
     return data
 

@@ -116,6 +116,9 @@ def matrix_from_long(
             raise ValueError(f"column '{col}' missing (columns: {', '.join(map(str, table.columns))})")
     d_pos = pd.Index(pd.Series(demand_ids, dtype=str))
     s_pos = pd.Index(pd.Series(site_ids, dtype=str))
+    for label, index in (("demand point", d_pos), ("site", s_pos)):
+        if index.duplicated().any():  # a repeated id cannot be looked up
+            raise ValueError(f"{label} id {index[index.duplicated()][0]!r} appears twice")
     rows = d_pos.get_indexer(table[demand_col].astype(str))
     cols = s_pos.get_indexer(table[site_col].astype(str))
     if (bad := np.flatnonzero(rows < 0)).size:
@@ -158,11 +161,12 @@ def matrix_from_dense(
     missing_sites = [s for s in map(str, site_ids) if s not in frame.columns]
     if missing_sites:
         raise ValueError(f"no column for site(s) {missing_sites[:5]}")
+    # duplicates first: an index with repeated labels cannot be looked up at all
+    if pd.Index(ids).duplicated().any():
+        raise ValueError(f"demand id {ids[pd.Index(ids).duplicated()].iloc[0]!r} appears twice")
     pos = pd.Index(ids).get_indexer(pd.Series(demand_ids, dtype=str))
     if (bad := np.flatnonzero(pos < 0)).size:
         raise ValueError(f"no row for demand point {list(demand_ids)[int(bad[0])]!r}")
-    if pd.Index(ids).duplicated().any():
-        raise ValueError(f"demand id {ids[pd.Index(ids).duplicated()].iloc[0]!r} appears twice")
     values = frame[[str(s) for s in site_ids]].apply(pd.to_numeric, errors="coerce").to_numpy(float)
     values = values[pos]
     raw = frame[[str(s) for s in site_ids]].to_numpy()[pos]

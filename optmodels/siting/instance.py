@@ -27,6 +27,10 @@ default their id); ``matrix`` from a table, ``format: long`` (``demand_id, site_
 absent pairs are unreachable) or ``format: dense`` (first column the demand id, one column per
 site id).
 
+Numbers are finite (NaN and +-inf are rejected, in the file and in its tables) with one
+documented exception: a travel cost of ``inf`` -- like an absent pair in a long table or an empty
+cell in a dense one -- means "unreachable". Ids must be distinct and non-empty in every table.
+
 Existing sites are open and stay open unless ``closable``; closing a closable site saves
 ``closing_saving`` (in the ``cost`` objective). ``p`` counts every open site, existing ones
 included. ``cutoff`` makes the models sparse: only pairs with ``d_ij <= cutoff`` exist.
@@ -69,7 +73,10 @@ Matrix = Annotated[Any, BeforeValidator(_as_array)]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    # Numbers are finite (pydantic rejects NaN and +-inf): "no capacity", "no budget", "no
+    # cut-off" are said by omitting the field. Only the travel-cost matrices (not pydantic
+    # numbers) give +inf a meaning: unreachable.
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, allow_inf_nan=False)
 
 
 class DemandPoint(_Frozen):
@@ -318,6 +325,13 @@ class SitingInstance(_Frozen):
         if sm is not None and np.shape(sm) != (m, m):
             raise ValueError(
                 f"field 'distance.site_matrix': expected shape ({m} sites, {m} sites), found {np.shape(sm)}"
+            )
+        if sm is not None and (bad := np.argwhere(~(np.asarray(sm, dtype=float) >= 0))).size:
+            # +inf (unreachable) is allowed, as in distance.matrix; NaN and negatives are not costs
+            a, b = bad[0]
+            raise ValueError(
+                f"field 'distance.site_matrix': site {self.sites[a].id!r}, site {self.sites[b].id!r}: "
+                f"expected a cost >= 0 (or inf), found {np.asarray(sm, dtype=float)[a, b]}"
             )
         if model == "p_dispersion" and self.site_cost_matrix() is None:
             raise ValueError(

@@ -69,7 +69,11 @@ def table_records(
         raise InstanceError(file=file, field=field, expected="an 'id' column (or columns: {id: ...})", found=list(frame.columns)[:12])
     keep = [c for c in frame.columns if c in schema.model_fields]
     frame = frame[keep]
-    frame["id"] = frame["id"].astype(str).str.strip()
+    ids = frame["id"].astype(str).str.strip()
+    # astype(str) would turn an empty cell into the id "nan": a missing id is named instead
+    if (blank := np.flatnonzero(frame["id"].isna().to_numpy() | (ids == "").to_numpy())).size:
+        raise InstanceError(file=file, field=f"{field} row {blank[0] + 1}", expected="an id", found="an empty cell")
+    frame["id"] = ids
     for key in ("node", "area"):
         if key in frame.columns:
             frame[key] = frame[key].map(lambda v: None if pd.isna(v) else str(v))
@@ -96,6 +100,10 @@ def _read_table(ref: Any, base: Path, *, file: Path, field: str) -> tuple[pd.Dat
         if columns is not None and not isinstance(columns, Mapping):
             raise InstanceError(file=file, field=f"{field}.columns", expected="a mapping field -> column",
                                 found=columns)
+        for key, name in (columns or {}).items():
+            # names are used as dictionary keys and column labels: a mapping or list there is bad input
+            if not isinstance(name, str):
+                raise InstanceError(file=file, field=f"{field}.columns.{key}", expected="a column name (text)", found=name)
         ref = ref["table"]
     frame = io.read_table(ref, base, file=file, field=field, text=True)
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -150,7 +158,17 @@ def _ids(data: Mapping[str, Any], field: str, path: Path) -> list[str]:
     items = data.get(field)
     if not isinstance(items, list) or not all(isinstance(r, Mapping) and "id" in r for r in items):
         raise InstanceError(file=path, field=field, expected="records with an 'id' (needed by the distance table)")
-    return [str(r["id"]) for r in items]
+    ids = [str(r["id"]) for r in items]
+    seen: dict[str, int] = {}
+    for row, key in enumerate(ids):
+        # the distance table is indexed by id: a repeated id would make its rows ambiguous
+        if key in seen:
+            raise InstanceError(
+                file=path, field=f"{field}[{row}].id", expected="distinct ids",
+                found=f"{key!r} again (first in row {seen[key]})",
+            )
+        seen[key] = row
+    return ids
 
 
 def _resolve_distance(dist: dict[str, Any], data: Mapping[str, Any], base: Path, path: Path) -> dict[str, Any]:
@@ -165,15 +183,15 @@ def _resolve_distance(dist: dict[str, Any], data: Mapping[str, Any], base: Path,
         missing = [c for c in names.values() if c not in frame.columns]
         if missing:
             raise InstanceError(file=path, field="distance.edges", expected=f"columns {list(names.values())}", found=list(frame.columns))
-        costs = pd.to_numeric(frame[names["cost"]], errors="coerce").to_numpy(float)
-        if (bad := np.flatnonzero(~(costs >= 0) | ~np.isfinite(costs))).size:
-            r = int(bad[0])
-            raise InstanceError(
-                file=f"{path} -> {_table_name(ref)}",
-                field=f"distance.edges row {r}",
-                expected="a cost >= 0",
-                found=frame[names["cost"]].iloc[r],
-            )
+        from optmodels.io import finite_numbers
+
+        costs = finite_numbers(
+            frame[names["cost"]],
+            file=f"{path} -> {_table_name(ref)}",
+            field="distance.edges",
+            rows=[f"row {r}" for r in range(len(frame))],
+            minimum=0.0,
+        )
 
         def nodes(field: str) -> list[str]:
             items = data.get(field) or []
