@@ -14,31 +14,16 @@ import traceback
 from collections.abc import Sequence
 
 from optmodels import registry
+from optmodels.argtypes import (  # noqa: F401 - re-exported: family modules import them from here
+    nonnegative_float,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    thread_count,
+)
 from optmodels.errors import OptmodelsError
 
 EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
-
-
-def _bounded(cast: type, kind: str, ok, bound: str):
-    """An argparse type: ``cast`` the text and check ``ok(value)``, naming what was expected."""
-
-    def parse(text: str):
-        try:
-            value = cast(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {kind}, found {text!r}") from None
-        if not ok(value):
-            raise argparse.ArgumentTypeError(f"expected {kind} {bound}, found {text!r}")
-        return value
-
-    parse.__name__ = f"{kind.split()[-1]} {bound}"  # argparse shows this name in its errors
-    return parse
-
-
-positive_float = _bounded(float, "a number", lambda v: v > 0, "> 0")
-nonnegative_float = _bounded(float, "a number", lambda v: v >= 0, ">= 0")
-positive_int = _bounded(int, "an integer", lambda v: v >= 1, ">= 1")
-nonnegative_int = _bounded(int, "an integer", lambda v: v >= 0, ">= 0")
 
 
 def add_solve_options(parser: argparse.ArgumentParser) -> None:
@@ -46,7 +31,7 @@ def add_solve_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("solver")
     group.add_argument("--time-limit", type=positive_float, metavar="S", help="wall-clock limit in seconds")
     group.add_argument("--mip-gap", type=nonnegative_float, metavar="G", help="relative MIP gap (default 1e-4)")
-    group.add_argument("--threads", type=positive_int, metavar="T", help="HiGHS threads")
+    group.add_argument("--threads", type=thread_count, metavar="T", help="HiGHS threads (1 to 256)")
     group.add_argument("--seed", type=nonnegative_int, default=0, help="HiGHS random seed (default 0)")
     group.add_argument("--tee", action="store_true", help="show the HiGHS log")
 
@@ -64,6 +49,10 @@ def solve_options(args: argparse.Namespace):
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    from optmodels import io
+
+    if args.out:
+        io.check_output_dir(args.out)  # before the solve: a bad --out must not cost a solve
     name, instance = registry.load_instance(args.file)
     module = registry.family_module(name)
     return module.solve_command(instance, args, solve_options(args))
@@ -153,5 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def run() -> None:  # console-script entry point
-    sys.exit(main())
+def run() -> None:
+    """Console-script entry point: ``main()`` with Ctrl-C at any moment -- while the parser is
+    built and the families are imported, too -- ending in exit 130 and one line, no traceback."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        print("optmodels: interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)
