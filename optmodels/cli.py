@@ -34,24 +34,15 @@ EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED =
 # --------------------------------------------------------------------------------------------
 
 
-def _check_output_dir(out: str | None) -> None:
-    """Refuse an ``--out`` that cannot become a folder before any time is spent solving."""
-    if out is None:
-        return
-    path = Path(out)
-    for part in (path, *path.parents):
-        if part.exists():
-            if not part.is_dir():
-                raise UsageError(f"--out {out}: {part} exists and is not a folder")
-            break
-
-
 def _cmd_solve(args: argparse.Namespace) -> int:
     from optmodels.report import header
     from solvers import Termination
 
+    from optmodels import io
+
     fam: Family = args.family_object
-    _check_output_dir(args.out)
+    if args.out:
+        io.check_output_dir(args.out)  # before the solve: a bad --out must not cost a solve
     instance = fam.load(args.file)
     changes = {f.key: getattr(args, f.key) for f in fam.flags if f.target == "instance"}
     changes = {k: v for k, v in changes.items() if v is not None}
@@ -250,9 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def run() -> None:  # console-script entry point
+def run() -> None:
+    """Console-script entry point: ``main()`` with Ctrl-C at any moment -- while the parser is
+    built and the families are imported, too -- ending in exit 130 and one line, no traceback."""
     try:
         code = main()
-    except KeyboardInterrupt:  # Ctrl-C before main's own handler is in place (start-up)
+    except KeyboardInterrupt:
+        print("optmodels: interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED
     sys.exit(code)

@@ -9,11 +9,14 @@ plain string ending in ``.csv`` / ``.parquet``). Every failure here is an
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import math
 import os
 import shutil
+import stat
 import tempfile
+import time
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -24,7 +27,7 @@ import pandas as pd
 import pydantic
 import yaml
 
-from optmodels.errors import InstanceError
+from optmodels.errors import InstanceError, UsageError
 
 SUFFIXES = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".toml": "TOML"}
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
@@ -40,6 +43,7 @@ def read_document(path: str | Path) -> dict[str, Any]:
             expected="a .json, .yaml, .yml or .toml file",
             found=path.suffix or "no suffix",
         )
+    _require_regular_file(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -80,6 +84,23 @@ def read_document(path: str | Path) -> dict[str, Any]:
     # where the family name should be (it is used as a dictionary key).
     document_family(data, path)
     return data
+
+
+def _require_regular_file(path: Path) -> None:
+    """Refuse what is not a regular file before opening it: reading a FIFO (or a terminal, a
+    socket) named ``*.json`` would block until some other process writes to it -- forever, as far
+    as ``validate`` is concerned."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InstanceError("file not found", file=path) from None
+    except OSError as exc:
+        raise InstanceError(f"cannot read file ({exc.strerror})", file=path) from None
+    if stat.S_ISDIR(mode):
+        raise InstanceError("is a directory, not an instance file", file=path)
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise InstanceError(f"is {kind}, not a regular file; an instance must be a file on disk", file=path)
 
 
 def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: str, text: bool = False) -> pd.DataFrame:
@@ -278,33 +299,199 @@ def validate(model_cls: type[pydantic.BaseModel], data: Mapping[str, Any], *, fi
 # --------------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def atomic_output_dir(out: str | Path) -> Iterator[Path]:
-    """Yield a temporary directory; on success its files replace those in ``out``.
+#: The record of what the suite wrote into an output folder (see :func:`atomic_output_dir`).
+MANIFEST = ".optmodels-output.json"
+#: Temporary folders of unfinished writes: ``.<name>.pid<PID>.<random>.partial``.
+_PARTIAL_SUFFIX = ".partial"
+#: A temporary folder older than this is stale whatever its process id says (the id may have
+#: been reused); no write takes this long -- the solve happens before the folder is made.
+_PARTIAL_MAX_AGE = 24 * 3600.0
 
-    A failed or interrupted run removes the temporary directory and leaves ``out`` as it was:
-    never a half-written result.
+
+def check_output_dir(out: str | Path) -> Path:
+    """Check that ``out`` can be an output folder, creating nothing; raise :class:`UsageError`.
+
+    Called before solving so that a run is never lost to a bad ``--out``. ``out`` may exist (a
+    folder) or not (then its nearest existing ancestor must be a folder). Writability is tested
+    by doing: a probe folder is made and removed where the write will happen, which also catches
+    read-only file systems and ACLs that permission bits do not show.
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    if out.exists():
+        if not out.is_dir():
+            raise UsageError(f"output folder {out}: exists and is a file, not a folder")
+        where = out
+    else:
+        where = out.absolute().parent
+        while not where.exists() and not where.is_symlink():
+            where = where.parent
+        if not where.is_dir():
+            raise UsageError(f"output folder {out}: cannot be created, {where} is a file, not a folder")
+    try:
+        probe = tempfile.mkdtemp(prefix=".optmodels-probe.", dir=where)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise UsageError(
+            f"output folder {out}: cannot write in {where} ({exc.strerror or exc})"
+        ) from None
+    return out
+
+
+@contextlib.contextmanager
+def atomic_output_dir(out: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder; on success its content replaces the suite's files in ``out``.
+
+    The rule, so that one folder reused across runs and families never mixes two runs:
+
+    - every successful write records the names it wrote in ``out/.optmodels-output.json``
+      (:data:`MANIFEST`); the next successful write into the same folder removes every entry the
+      previous manifest lists that it does not write itself. A pricing run into an equipment
+      run's folder therefore leaves no ``plan.csv``; a run that writes only ``result.json`` (no
+      solution) leaves no earlier run's tables;
+    - files the suite did not write (not in the manifest) are never touched, so a folder the user
+      also keeps notes in stays theirs. A folder written before manifests existed has none: its
+      files are overwritten by name, none removed;
+    - a failed or interrupted run (an exception, Ctrl-C) removes its temporary folder and leaves
+      ``out`` as it was: never a half-written result. A run killed outright (SIGKILL, power loss)
+      leaves a ``.<name>.pid<PID>.<random>.partial`` folder; the next write to ``out`` removes
+      every such folder whose process is gone (or that is over a day old).
+
+    A new folder appears in one rename. Into an existing folder the entries move one by one
+    (``result.json`` last) with the manifest listing old and new names until the end, so a
+    write killed half-way is cleaned up completely by the next one.
+    """
+    out = Path(out)
+    check_output_dir(out)
+    _remove_stale_partials(out)
+    existed = out.is_dir()
+    if not existed:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(
+        prefix=f".{_base_name(out)}.pid{os.getpid()}.",
+        suffix=_PARTIAL_SUFFIX,
+        dir=out if existed else out.parent,
+    ))
     try:
         yield tmp
+        written = sorted(item.name for item in tmp.iterdir())
+        if not existed:
+            _write_manifest(tmp, written)
+            try:
+                os.replace(tmp, out)
+                return
+            except OSError:
+                if not out.is_dir():  # not a folder made meanwhile by a concurrent run
+                    raise
+                os.remove(tmp / MANIFEST)
+        _merge_into(out, tmp, written)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if not out.exists():
-        os.replace(tmp, out)
-        return
-    if not out.is_dir():
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise InstanceError("output path exists and is not a directory", file=out)
-    for item in tmp.iterdir():
-        target = out / item.name
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-        os.replace(item, target)
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _merge_into(out: Path, tmp: Path, written: list[str]) -> None:
+    """Move ``tmp``'s entries into ``out`` and remove the previous run's entries not rewritten."""
+    previous = _read_manifest(out)
+    stale = [name for name in previous if name not in written]
+    # Until the last step the manifest lists both runs' names: if this write dies half-way, the
+    # next one still knows every entry the suite put here.
+    _write_manifest(out, sorted(set(previous) | set(written)))
+    order = sorted(written, key=lambda name: name == "result.json")  # the result last
+    for name in order:
+        target = out / name
+        if name in previous and target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        try:
+            os.replace(tmp / name, target)
+        except OSError as exc:
+            raise UsageError(
+                f"output folder {out}: cannot replace {name} ({exc.strerror or exc}); "
+                "move it away or choose another folder"
+            ) from None
+    for name in stale:
+        _remove_entry(out / name)
+    _write_manifest(out, written)
+
+
+def _base_name(out: Path) -> str:
+    return out.absolute().name or "out"
+
+
+def _read_manifest(out: Path) -> list[str]:
+    """Entry names the manifest in ``out`` lists; only plain names inside ``out`` are trusted."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        names = data.get("files", []) if isinstance(data, dict) else []
+    except (OSError, ValueError):
+        return []
+    return [
+        name
+        for name in names
+        if isinstance(name, str) and name not in ("", ".", "..", MANIFEST)
+        and Path(name).name == name and "/" not in name and "\\" not in name
+        and not name.endswith(_PARTIAL_SUFFIX)
+    ]
+
+
+def _write_manifest(folder: Path, names: list[str]) -> None:
+    payload = {"written_by": "optmodels", "files": [n for n in names if n != MANIFEST]}
+    fd, tmp = tempfile.mkstemp(prefix=f"{MANIFEST}.", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, indent=1)
+            fh.write("\n")
+        os.replace(tmp, folder / MANIFEST)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _remove_entry(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _remove_stale_partials(out: Path) -> None:
+    """Remove the temporary folders of writes to ``out`` whose process is gone (see above)."""
+    name = _base_name(out)
+    now = time.time()
+    for folder in (out.absolute().parent, out):
+        if not folder.is_dir():
+            continue
+        for entry in folder.glob(f".{glob.escape(name)}.*{_PARTIAL_SUFFIX}"):
+            if not entry.is_dir() or entry.is_symlink():
+                continue
+            middle = entry.name[len(name) + 2 : -len(_PARTIAL_SUFFIX)]
+            pid_text = middle.split(".", 1)[0]
+            try:
+                old = now - entry.stat().st_mtime > _PARTIAL_MAX_AGE
+            except OSError:
+                continue
+            if old or not (pid_text.startswith("pid") and _process_alive(pid_text[3:])):
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _process_alive(pid_text: str) -> bool:
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def write_json(path: Path, payload: Mapping[str, Any]) -> None:
@@ -348,6 +535,12 @@ def dump_instance(data: Mapping[str, Any], path: str | Path) -> None:
         text = yaml.safe_dump(json_safe(data), sort_keys=False)
     else:
         text = _to_toml(json_safe(data))
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give a file name ending in .json, .yaml, .yml or .toml")
+    try:
+        check_output_dir(path.parent)
+    except UsageError as err:
+        raise UsageError(f"cannot write {path}: {err}") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -14,12 +14,26 @@ Convex QP
 Both paths return a :class:`~solvers.result.SolveResult`; neither raises on a non-optimal
 outcome. Solutions are written back into the Pyomo variables and also returned as one tidy
 DataFrame per variable component.
+
+Two pieces of process hygiene live here too. HiGHS prints its banner ("Running HiGHS ...
+Copyright ...") on stdout when the first ``Highs`` object of a process is made, whatever
+``output_flag`` says later; stdout belongs to the program using the suite, so that first object
+is made on import with file descriptor 1 pointed at ``/dev/null`` (:func:`new_highs`). And Ctrl-C
+during a solve asks HiGHS to stop at its next interrupt check instead of being deferred until
+HiGHS returns (:class:`_StopOnSigint`): the solve comes back promptly with termination
+``interrupted`` and whatever incumbent HiGHS holds.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import math
+import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -31,7 +45,14 @@ import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from solvers.options import SolveOptions
-from solvers.result import Infeasibility, ModelDataError, SolutionStatus, SolveResult, Termination, Timings
+from solvers.result import (
+    Infeasibility,
+    ModelDataError,
+    SolutionStatus,
+    SolveResult,
+    Termination,
+    Timings,
+)
 
 _INF = highspy.kHighsInf
 
@@ -81,10 +102,144 @@ _NO_SOLUTION = frozenset(
 )
 
 
+#: HiGHS IIS options and statuses by value (highspy binds the strategy enum only in recent
+#: releases and the model-status enum not at all): find the subsystem from an LP solve and
+#: reduce it to an irreducible one; the search's verdict on the LP it was given.
+_IIS_FROM_LP_IRREDUCIBLE = 2 | 4
+_IIS_FEASIBLE, _IIS_TIME_LIMIT, _IIS_REDUCIBLE, _IIS_IRREDUCIBLE = -1, 1, 2, 3
+#: Wall-clock seconds the search for an infeasible subsystem may take before it is cut short
+#: (it solves one LP per candidate row; it is a courtesy after the real answer, "infeasible").
+IIS_SECONDS = 30.0
+
+_banner_lock = threading.Lock()
+_banner_done = False
+
+
+def _flush_c_stdout() -> None:
+    with contextlib.suppress(Exception):  # no C library to flush on an odd platform: nothing to do
+        ctypes.CDLL(None).fflush(None)
+
+
+def new_highs() -> highspy.Highs:
+    """A ``highspy.Highs`` with ``output_flag`` off, whose construction prints nothing.
+
+    HiGHS writes its banner when the first ``Highs`` of a process is constructed (before any
+    option can be set), straight to file descriptor 1. The first construction therefore runs
+    with descriptor 1 on ``/dev/null``; later ones print nothing by themselves. Anything that
+    makes a ``Highs`` (Pyomo's interface, an option probe) is quiet once this module is imported.
+    """
+    global _banner_done
+    if not _banner_done:
+        with _banner_lock:
+            if not _banner_done:
+                h = _construct_silently()
+                _banner_done = True
+                h.setOptionValue("output_flag", False)
+                return h
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def _construct_silently() -> highspy.Highs:
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no usable stdout: nothing to protect
+        return highspy.Highs()
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+        finally:
+            os.close(devnull)
+        h = highspy.Highs()
+        _flush_c_stdout()  # the banner may sit in C's buffer: let it go to /dev/null now
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return h
+
+
+new_highs()  # take the banner now: stdout belongs to the program importing the suite
+
+
 @functools.lru_cache(maxsize=1)
 def highs_version() -> str:
-    h = highspy.Highs()
+    h = new_highs()
     return f"{h.version()} ({h.githash()})"
+
+
+class _StopOnSigint:
+    """While active, SIGINT (Ctrl-C) asks HiGHS to stop instead of raising KeyboardInterrupt.
+
+    Python runs signal handlers in the main thread between bytecodes, so while the main thread
+    sits inside ``Highs.run`` a Ctrl-C would wait for HiGHS to return (at its time limit, or
+    never). HiGHS calls its interrupt callbacks (simplex, IPM, MIP) from the thread that runs it,
+    frequently; each call is Python code, so the handler runs there, sets :attr:`requested`, and
+    the callback answers HiGHS with ``user_interrupt``. HiGHS then stops as at a limit, keeping
+    its incumbent, with model status ``kInterrupt``.
+
+    Installed only in the main thread (the only one Python delivers signals to) and only when
+    SIGINT is handled by Python (not ignored, as in background jobs); the previous handler is
+    restored on exit. ``on_request`` is called in the handler too, for a ``Highs`` object this
+    class cannot subscribe to (Pyomo's, through ``cancelSolve``).
+    """
+
+    _TYPES = ("cbSimplexInterrupt", "cbIpmInterrupt", "cbMipInterrupt")
+
+    def __init__(self, highs: Any = None, on_request: Any = None) -> None:
+        self.highs = highs
+        self.on_request = on_request
+        self.requested = False
+        self._previous: Any = None
+        self._installed = False
+        self._subscribed = False
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        if self.on_request is not None:
+            with contextlib.suppress(Exception):  # a failed courtesy must not raise in HiGHS
+                self.on_request()
+
+    def _check(self, event: Any) -> None:
+        # Called by HiGHS; never raise here (an exception makes HiGHS fail the solve).
+        if self.requested:
+            event.interrupt()
+
+    def __enter__(self) -> _StopOnSigint:
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        previous = signal.getsignal(signal.SIGINT)
+        if previous in (signal.SIG_IGN, None):
+            return self
+        if self.highs is not None:
+            try:
+                for name in self._TYPES:
+                    getattr(self.highs, name).subscribe(self._check)
+                self._subscribed = True
+            except Exception:  # noqa: BLE001 - an old highspy without callbacks: no early stop
+                self._unsubscribe()
+                return self
+        self._previous = previous
+        signal.signal(signal.SIGINT, self._handler)
+        self._installed = True
+        return self
+
+    def _unsubscribe(self) -> None:
+        if self.highs is None:
+            return
+        for name in self._TYPES:
+            with contextlib.suppress(Exception):
+                getattr(self.highs, name).unsubscribe(self._check)
+        self._subscribed = False
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)
+            self._installed = False
+        if self._subscribed:
+            self._unsubscribe()
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,8 +324,7 @@ class StandardFormModel:
         row_upper = np.where(sense >= 0, rhs, _INF)
 
         A = info.A.tocsc()
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = new_highs()
         self._check_magnitudes(A, cost)
         status = self.highs.passModel(
             ncol,
@@ -366,14 +520,15 @@ class StandardFormModel:
             self.set_start()
 
         t0 = time.perf_counter()
-        h.run()
-        status_name = h.getModelStatus().name
-        if status_name == "kUnboundedOrInfeasible":
-            # Presolve often cannot tell the two apart; one run without it usually can.
-            h.setOptionValue("presolve", "off")
+        with _StopOnSigint(h) as stop:
             h.run()
-            h.setOptionValue("presolve", options.solver_options.get("presolve", "choose"))
             status_name = h.getModelStatus().name
+            if status_name == "kUnboundedOrInfeasible" and not stop.requested:
+                # Presolve often cannot tell the two apart; one run without it usually can.
+                h.setOptionValue("presolve", "off")
+                h.run()
+                h.setOptionValue("presolve", options.solver_options.get("presolve", "choose"))
+                status_name = h.getModelStatus().name
         solve_seconds = time.perf_counter() - t0
 
         t1 = time.perf_counter()
@@ -432,7 +587,8 @@ class StandardFormModel:
             options=options,
             variables=frames,
             infeasibility=iis,
-            message=f"HiGHS model status {status_name}",
+            message=f"HiGHS model status {status_name}"
+            + (" (stopped on Ctrl-C)" if termination is Termination.INTERRUPTED else ""),
             nodes=int(info.mip_node_count) if self.is_mip else None,
             size=self.size,
         )
@@ -451,22 +607,72 @@ class StandardFormModel:
         return int(idx.size)
 
     def _infeasibility(self) -> Infeasibility:
-        """Ask HiGHS for an IIS and name its rows and columns; never raises."""
+        """Name an infeasible subsystem, or say plainly that none was found and what is known.
+
+        HiGHS's default IIS search (``iis_strategy`` "light") looks only at bounds against
+        row activity ranges; an empty answer from it says nothing about the LP relaxation. So
+        after the light check the search is repeated on the LP relaxation with the LP-based,
+        irreducible strategy, whose own verdict decides the note: a subsystem (irreducible or
+        not), "the LP relaxation is feasible" (then the infeasibility comes from integrality --
+        the one case that sentence is established), or "none was computed". Never raises; cut
+        short after :data:`IIS_SECONDS` or on Ctrl-C.
+        """
         try:
-            status, iis = self.highs.getIis()
-            rows = sorted({self.rows[r][0].name for r in iis.row_index_})
-            cols = sorted({self.columns[c].name for c in iis.col_index_})
+            _, light = self.highs.getIis()
+            if len(light.row_index_) or len(light.col_index_):
+                return self._named_iis(light, irreducible=True)
+            return self._relaxation_iis()
         except Exception as exc:  # noqa: BLE001 - an IIS is a courtesy, not a requirement
-            return Infeasibility(note=f"HiGHS could not compute an infeasible subsystem ({exc})")
-        if not rows and not cols:
-            note = (
-                "HiGHS found no infeasible subsystem of the LP relaxation: "
-                "the infeasibility comes from integrality"
-                if self.is_mip
-                else "HiGHS returned an empty infeasible subsystem"
-            )
-            return Infeasibility(note=note)
-        return Infeasibility(constraints=tuple(rows), variables=tuple(cols))
+            return Infeasibility(note=f"no infeasible subsystem was computed (HiGHS: {exc})")
+
+    def _relaxation_iis(self) -> Infeasibility:
+        lp = self.highs.getLp()
+        lp.integrality_ = []  # the LP relaxation (a pure LP is its own)
+        relax = new_highs()
+        relax.passModel(lp)
+        relax.setOptionValue("iis_strategy", _IIS_FROM_LP_IRREDUCIBLE)
+        deadline = time.perf_counter() + IIS_SECONDS
+        expired = [False]
+
+        def limit(event: Any) -> None:
+            if time.perf_counter() > deadline:
+                expired[0] = True
+                event.interrupt()
+
+        with _StopOnSigint(relax) as stop:
+            subscribed = []
+            for name in ("cbSimplexInterrupt", "cbIpmInterrupt"):
+                with contextlib.suppress(Exception):
+                    getattr(relax, name).subscribe(limit)
+                    subscribed.append(name)
+            try:
+                _, iis = relax.getIis()
+            finally:
+                for name in subscribed:
+                    with contextlib.suppress(Exception):
+                        getattr(relax, name).unsubscribe(limit)
+        status = int(getattr(iis, "status_", 0))
+        relaxation = "LP relaxation" if self.is_mip else "LP"
+        if len(iis.row_index_) or len(iis.col_index_):
+            return self._named_iis(iis, irreducible=status == _IIS_IRREDUCIBLE, of=relaxation)
+        if status == _IIS_FEASIBLE:
+            if self.is_mip:
+                return Infeasibility(note="the LP relaxation is feasible (HiGHS solved it): the "
+                                          "infeasibility comes from integrality; no subsystem is named")
+            return Infeasibility(note="no infeasible subsystem was computed: HiGHS's IIS search "
+                                      "found the LP feasible within its tolerances")
+        why = ("it was interrupted" if stop.requested
+               else f"it was cut short after {IIS_SECONDS:g} s" if expired[0] or status == _IIS_TIME_LIMIT
+               else "HiGHS's search returned none")
+        return Infeasibility(note=f"no infeasible subsystem of the {relaxation} was computed ({why})")
+
+    def _named_iis(self, iis: Any, *, irreducible: bool, of: str = "") -> Infeasibility:
+        rows = sorted({self.rows[r][0].name for r in iis.row_index_})
+        cols = sorted({self.columns[c].name for c in iis.col_index_})
+        note = "" if irreducible else "not reduced to an irreducible one"
+        if of and of != "LP":
+            note = f"found in the {of}" + (f", {note}" if note else "")
+        return Infeasibility(constraints=tuple(rows), variables=tuple(cols), note=note)
 
 
 # --------------------------------------------------------------------------------------------
@@ -493,10 +699,24 @@ def _solve_qp(model: pyo.Block, options: SolveOptions, build_seconds: float) -> 
         kwargs["time_limit"] = options.time_limit
     if options.threads is not None:
         kwargs["threads"] = options.threads
-    res = opt.solve(model, **kwargs)
+
+    def cancel() -> None:
+        # Pyomo's interface turns on highspy's user-interrupt handling for its own Highs object
+        # (made inside solve()); cancelSolve() is the request that handling answers.
+        inner = getattr(opt, "_solver_model", None)
+        if inner is not None:
+            inner.cancelSolve()
+
+    with _StopOnSigint(on_request=cancel) as stop:
+        res = opt.solve(model, **kwargs)
     wall = time.perf_counter() - t0
     t1 = time.perf_counter()
     termination = _CONTRIB_TERMINATION.get(res.termination_condition.name, Termination.UNKNOWN)
+    if stop.requested:
+        # Pyomo maps HiGHS's kInterrupt to "unknown"; ask the object itself.
+        with contextlib.suppress(Exception):
+            if opt._solver_model.getModelStatus().name in ("kInterrupt", "kHighsInterrupt"):
+                termination = Termination.INTERRUPTED
     sol_name = res.solution_status.name
     solution = {
         "optimal": SolutionStatus.OPTIMAL,

@@ -102,7 +102,8 @@ class Timings:
 
 @dataclass(frozen=True)
 class Infeasibility:
-    """An irreducible infeasible subsystem (IIS) as named constraints and variable bounds."""
+    """An infeasible subsystem as named constraints and variable bounds, irreducible (an IIS)
+    unless ``note`` says otherwise; with none named, ``note`` says what is known instead."""
 
     constraints: tuple[str, ...] = ()
     variables: tuple[str, ...] = ()
@@ -120,7 +121,8 @@ class Infeasibility:
             shown = ", ".join(self.variables[:limit])
             more = f" (+{len(self.variables) - limit} more)" if len(self.variables) > limit else ""
             parts.append(f"bounds of {shown}{more}")
-        return "infeasible subsystem: " + "; ".join(parts)
+        text = "infeasible subsystem: " + "; ".join(parts)
+        return f"{text} ({self.note})" if self.note else text
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optmodels.argtypes import positive_float, positive_int
+from optmodels.argtypes import nonnegative_float, positive_float, positive_int
 from optmodels.contract import Command, Flag
-from optmodels.errors import InstanceError
+from optmodels.errors import InstanceError, UsageError
 
 if TYPE_CHECKING:  # heavy imports happen inside the commands, not when the CLI starts
     import numpy as np
@@ -66,12 +66,27 @@ def _cmd_gini(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Largest offered load ``lambda/mu`` `analyse queue` accepts (and half the largest --servers):
+#: its Erlang B recursion is O(c) per server count, so a load of 1e5 takes seconds and 1e300
+#: overflows the count itself.
+MAX_OFFERED_LOAD = 1e5
+
+
 def _cmd_queue(args: argparse.Namespace) -> int:
     import numpy as np
 
     from optmodels.analysis.queueing import min_stable_servers, mmc, optimal_servers
 
     lam, mu = args.arrival_rate, args.service_rate
+    if not lam / mu <= MAX_OFFERED_LOAD:
+        raise UsageError(
+            f"--arrival-rate / --service-rate: the offered load lambda/mu = {lam / mu:.6g} is above "
+            f"{MAX_OFFERED_LOAD:g} sets' worth; the Erlang recursion takes one step per set, so "
+            "rescale the time unit or split the queue"
+        )
+    if args.servers is not None and args.servers > 2 * MAX_OFFERED_LOAD:
+        raise UsageError(f"--servers: expected at most {2 * MAX_OFFERED_LOAD:g} (one Erlang step "
+                         f"per set), found {args.servers}")
     c_star, cs, costs = optimal_servers(lam, mu, args.running_cost, args.waiting_cost)
     c_min = int(min_stable_servers(lam, mu))
     show = [args.servers] if args.servers else list(range(c_min, max(c_star + 3, c_min + 4)))
@@ -141,8 +156,8 @@ COMMANDS = (
             Flag(("--arrival-rate",), type=positive_float, required=True, help="lambda, requests per hour"),
             Flag(("--service-rate",), type=positive_float, required=True, help="mu, exams per hour per set"),
             Flag(("--servers",), type=positive_int, help="show this count (default: a range around c*)"),
-            Flag(("--running-cost",), type=float, default=1.0, help="h per set per hour (default 1)"),
-            Flag(("--waiting-cost",), type=float, default=1.0, help="b per patient per hour (default 1)"),
+            Flag(("--running-cost",), type=nonnegative_float, default=1.0, help="h per set per hour (default 1)"),
+            Flag(("--waiting-cost",), type=nonnegative_float, default=1.0, help="b per patient per hour (default 1)"),
         ),
     ),
     Command(

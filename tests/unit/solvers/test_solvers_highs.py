@@ -34,7 +34,8 @@ def test_milp_optimum_bound_gap_and_tables():
     assert result.values("y").iloc[0] == pytest.approx(0.5)
     assert result.size["integers"] == 5
     assert result.timings.total >= result.timings.solve > 0
-    assert dataclasses.is_dataclass(result) and result.options == SolveOptions()
+    assert dataclasses.is_dataclass(result)
+    assert result.options == SolveOptions()
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.objective = 0  # type: ignore[misc]
 
@@ -60,9 +61,11 @@ def test_infeasible_reports_an_iis():
     model.too_much = pyo.Constraint(expr=model.x[1] + model.x[2] >= 3)
     result = solve(model)
     assert result.termination is Termination.INFEASIBLE
-    assert not result.has_solution and result.objective is None
+    assert not result.has_solution
+    assert result.objective is None
     assert "too_much" in result.infeasibility.constraints
-    assert "infeasible" in result.verdict and "too_much" in result.verdict
+    assert "infeasible" in result.verdict
+    assert "too_much" in result.verdict
     with pytest.raises(SolveError):
         result.raise_if_not_optimal()
 
@@ -121,3 +124,56 @@ def test_out_of_range_numbers_are_named_not_passed_to_highs():
     m.obj2 = pyo.Objective(expr=1e20 * m.x + m.y)
     with pytest.raises(ModelDataError, match=r"objective coefficient 1e\+20 of x"):
         solve(m)
+
+
+def _lp_infeasible_milp() -> pyo.ConcreteModel:
+    """x1, x2 integer in [0, 3]: a and b force x1 >= 2 + x2 and x1 + x2 >= 5, so x2 <= 1 (x1 <= 3),
+    which c (x2 >= 1.5) contradicts -- already in the LP relaxation. Each row alone is satisfiable
+    within the bounds, so a check of bounds against row activity (HiGHS's light IIS) sees nothing."""
+    model = pyo.ConcreteModel()
+    model.x = pyo.Var([1, 2], domain=pyo.Integers, bounds=(0, 3))
+    model.a = pyo.Constraint(expr=model.x[1] + model.x[2] >= 5)
+    model.b = pyo.Constraint(expr=model.x[1] - model.x[2] >= 2)
+    model.c = pyo.Constraint(expr=model.x[2] >= 1.5)
+    model.o = pyo.Objective(expr=model.x[1])
+    return model
+
+
+def _relaxation_feasible(model: pyo.ConcreteModel) -> bool:
+    relaxed = model.clone()
+    for var in relaxed.x.values():
+        var.domain = pyo.Reals
+    return solve(relaxed).termination is Termination.OPTIMAL
+
+
+def test_lp_infeasible_milp_names_an_irreducible_subsystem_not_integrality():
+    result = solve(_lp_infeasible_milp())
+    assert result.termination is Termination.INFEASIBLE
+    named = set(result.infeasibility.constraints)
+    assert named
+    assert named <= {"a", "b", "c"}
+    assert "integrality" not in result.verdict
+    # Irreducible, checked independently: the named rows (with the bounds) are infeasible even as
+    # an LP, and dropping any one of them makes the LP relaxation feasible.
+    model = _lp_infeasible_milp()
+    for name in {"a", "b", "c"} - named:
+        model.component(name).deactivate()
+    assert not _relaxation_feasible(model)
+    for name in named:
+        model.component(name).deactivate()
+        assert _relaxation_feasible(model), f"{name} is not needed for the infeasibility"
+        model.component(name).activate()
+
+
+def test_integer_infeasible_milp_says_the_relaxation_is_feasible():
+    # 2x = 1 with x integer: no integer point, while x = 0.5 satisfies the LP relaxation.
+    model = pyo.ConcreteModel()
+    model.x = pyo.Var(domain=pyo.Integers, bounds=(0, 3))
+    model.half = pyo.Constraint(expr=2 * model.x == 1)
+    model.o = pyo.Objective(expr=model.x)
+    result = solve(model)
+    assert result.termination is Termination.INFEASIBLE
+    assert _relaxation_feasible(model)
+    assert result.infeasibility.constraints == ()
+    assert "LP relaxation is feasible" in result.infeasibility.note
+    assert "integrality" in result.verdict
