@@ -49,14 +49,32 @@ Parallelism: the outermost grid axis is cut into contiguous blocks, each solved 
 compiles its own copy of the model (see :mod:`solvers.executor`). Blocks do not share flags, so a
 parallel run may solve a few more grid points than a serial one; the front is the same.
 
-The nadir point of the payoff table is exact for two objectives; with three or more it may be
-too optimistic and points beyond it are then missed -- pass ``nadir=`` (e.g. a known bound) for
-a guaranteed complete front, as pyaugmecon does.
+Completeness of exact mode
+--------------------------
+The grid of a constrained objective k must start at or below the worst value ``g_k`` takes on
+*any* non-dominated point. The payoff table's column minimum is such a bound only for two
+objectives (when ``g_1`` is integer-valued, the lexicographic optimum of ``g_1`` has the worst
+``g_2`` of the front: any point with a smaller ``g_2`` is dominated by it). With three or more it
+can be too optimistic (the audit's 20-item knapsack lost 10 of 104 points). So exact mode starts
+each constrained axis at a **proven lower bound**: ``min g_k`` over the *feasible* set (one MILP
+per constrained objective, :func:`feasible_minimum`; HiGHS's dual bound is used, so even a solve
+stopped early gives a valid bound). Every non-dominated point is feasible, hence inside the grid.
+AUGMECON-R's flags keep the extra low cells cheap: the first solve of each row flags every cell
+below the point it returns, so the cells below the true nadir are bypassed, not solved.
+
+The argument that every non-dominated point ``y`` is found: at grid point ``e = (y_2..y_p)`` the
+optimum ``x*`` has ``g_1(x*) >= y_1`` (the augmentation cannot trade a unit of an
+integer-valued ``g_1``, and a non-integer ``g_1`` is maximised first, see below) and
+``g_k(x*) >= y_k``, so ``g(x*) = y`` since ``y`` is non-dominated. If ``e`` was bypassed, the
+point that flagged it is feasible at ``e`` and optimal there (the feasible set only shrank), so
+it is ``y``; an early exit never flags ``e`` (``y`` is feasible there). A caller's ``nadir=``
+tighter than the proven bound makes the grid smaller, but the front is then *not* claimed exact
+(points beyond it are not looked for); so does a proven grid of more than
+:data:`MAX_EXACT_CELLS` cells, which falls back to the payoff-table nadir with a note.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -73,6 +91,10 @@ from solvers.result import Termination
 
 #: Augmentation weight (AUGMECON's delta), small enough not to trade primary-objective units.
 DELTA = 1e-3
+
+#: Largest exact grid (cells) built from the proven lower bounds; beyond it the payoff-table
+#: nadir is used and exactness is not claimed (the flag array holds one byte per cell).
+MAX_EXACT_CELLS = 50_000_000
 
 ObjectiveSpec = Sequence[str] | Mapping[str, str] | None
 
@@ -301,6 +323,30 @@ def ideal_nadir_from_payoff(table: np.ndarray, senses: Sequence[str]) -> tuple[n
     return np.diag(g) * sign, g.min(axis=0) * sign
 
 
+def feasible_minimum(
+    mo: MultiObjectiveModel, k: int, options: SolveOptions
+) -> tuple[float | None, int]:
+    """A proven lower bound on ``g_k`` (maximisation form) over the feasible set, and the solves.
+
+    Minimises ``g_k`` over every feasible decision (no epsilon row set). HiGHS's dual bound is
+    used rather than its incumbent, so the value is a valid bound even when the solve stops
+    at a gap or a limit; integer-valued objectives are rounded down. ``None`` when no finite
+    bound was proven (``g_k`` unbounded below, or the solve gave no bound).
+    """
+    w = np.zeros(mo.p)
+    w[k] = -1.0
+    result, _, _ = mo.maximise(w, options)
+    if result.bound is None or not math.isfinite(result.bound):
+        return None, 1
+    # the run maximised -sign_k C_k x (no constant): its upper bound B gives g_k >= -B + sign_k c_k
+    value = -float(result.bound) + float(mo.sign[k] * mo.constant[k])
+    if mo.integer_valued[k]:
+        value = math.floor(value + 1e-6)
+    else:
+        value -= 1e-7 * max(1.0, abs(value))
+    return value, 1
+
+
 # --------------------------------------------------------------------------------------------
 # The grid and one block of it
 # --------------------------------------------------------------------------------------------
@@ -378,26 +424,42 @@ def solve_block(
     """Solve the grid points whose outermost index lies in ``outer`` (flag-array AUGMECON-R).
 
     Axis 0 of the grid (objective 2) is the innermost loop, the last axis the outermost.
+    ``bypassed`` counts the cells skipped because a flag covered them.
     """
     t0 = time.perf_counter()
     p = mo.p
     d = p - 1
     sizes = list(grid.size)
     sizes[-1] = len(outer)
-    flags = np.zeros(sizes, dtype=bool)
+    # Fortran order: axis 0 (objective 2) fastest, so the flat view runs in the loop's order
+    flags = np.zeros(sizes, dtype=bool, order="F")
+    flat = flags.reshape(-1, order="F")
     out = BlockOutcome([], [], [])
     weights = _augmented_weights(p, grid, delta)
     mo.compiled.set_objective((weights * mo.sign) @ mo.C, "max")
-    ranges = [range(n) for n in sizes]
+    pos, n_cells = 0, flat.size
     try:
-        # iterate with the first axis fastest: itertools.product over reversed axes
-        for rev in itertools.product(*reversed(ranges)):
-            local = tuple(reversed(rev))
-            if flags[local]:
-                out.bypassed += 1
-                if progress:
-                    progress(1)
-                continue
+        while pos < n_cells:
+            # skip flagged cells a chunk at a time (a proven grid may hold millions of cells,
+            # nearly all of them bypassed)
+            skipped = 0
+            while pos < n_cells:
+                chunk = flat[pos:pos + 4096]
+                if chunk.all():
+                    skipped += len(chunk)
+                    pos += len(chunk)
+                    continue
+                j = int(np.argmin(chunk))
+                skipped += j
+                pos += j
+                break
+            out.bypassed += skipped
+            if progress and skipped:
+                progress(skipped)
+            if pos >= n_cells:
+                break
+            local = tuple(int(i) for i in np.unravel_index(pos, sizes, order="F"))
+            pos += 1
             idx = list(local)
             idx[-1] = outer[local[-1]]
             for a in range(d):
@@ -439,6 +501,40 @@ def solve_block(
             mo.set_bound(k, None)
     out.seconds = time.perf_counter() - t0
     return out
+
+
+def _grid_start(
+    mo: MultiObjectiveModel,
+    ideal: np.ndarray,
+    nadir_est: np.ndarray,
+    exact: bool,
+    options: SolveOptions,
+    notes: list[str],
+) -> tuple[np.ndarray, bool, int]:
+    """Where each grid axis starts (own senses), whether that is a proven bound, and the solves.
+
+    Sampled mode: the payoff-table nadir (the grid is a sample anyway). Exact mode: the payoff
+    nadir when it is provably the front's nadir (two objectives, integer-valued ``g_1``), else
+    the minimum of each constrained objective over the feasible set (:func:`feasible_minimum`).
+    """
+    start = nadir_est.astype(float).copy()
+    if not exact:
+        return start, False, 0
+    if mo.p == 2 and mo.integer_valued[0]:
+        return start, True, 0
+    solves = 0
+    proven = True
+    for k in range(1, mo.p):
+        g_low, n = feasible_minimum(mo, k, options)
+        solves += n
+        if g_low is None:
+            proven = False
+            notes.append(f"no finite lower bound on {mo.names[k]!r} over the feasible set: its "
+                         "grid starts at the payoff-table nadir (not claimed exact)")
+            continue
+        # never above the payoff nadir (a bound can only be looser than a value on the front)
+        start[k] = min(g_low, nadir_est[k] * mo.sign[k]) * mo.sign[k]
+    return start, proven, solves
 
 
 def _block_task(task: dict[str, Any], progress: Callable[[int], None] | None = None) -> BlockOutcome:
@@ -521,15 +617,31 @@ def epsilon_front(
     if exact and options.mip_rel_gap is None:
         options = replace(options, mip_rel_gap=0.0)
     table, payoff_x = payoff_table(mo, options)
-    payoff_solves = mo.solves
     ideal, nadir_est = ideal_nadir_from_payoff(table, mo.senses)
+    notes = []
+    # grid_from: where each constrained axis starts (own senses); proven: it is a valid bound
+    # on every non-dominated point (see "Completeness of exact mode")
+    grid_from, proven, lower_solves = _grid_start(mo, ideal, nadir_est, exact, options, notes)
     if nadir is not None:
-        nadir_used = np.asarray(nadir, dtype=float)
-        if nadir_used.shape != (mo.p,):
-            raise ValueError(f"nadir needs {mo.p} values, found {len(nadir_used)}")
-    else:
-        nadir_used = nadir_est
-    grid = make_grid(ideal, nadir_used, mo.sign, exact, points)
+        nadir_given = np.asarray(nadir, dtype=float)
+        if nadir_given.shape != (mo.p,):
+            raise ValueError(f"nadir needs {mo.p} values, found {len(nadir_given)}")
+        g_given, g_from = nadir_given * mo.sign, grid_from * mo.sign
+        if exact and proven and np.any(g_given[1:] > g_from[1:] + 1e-9):
+            proven = False
+            notes.append(f"nadir given by the caller ({nadir_given.tolist()}) is tighter than the "
+                         f"proven bound ({grid_from.tolist()}): every non-dominated point within it "
+                         "is found, points beyond it are not looked for (not claimed exact)")
+        grid_from = nadir_given
+    grid = make_grid(ideal, grid_from, mo.sign, exact, points)
+    if exact and proven and grid.cells > MAX_EXACT_CELLS and nadir is None:
+        proven = False
+        notes.append(f"the proven grid would have {grid.cells:,} cells (> {MAX_EXACT_CELLS:,}): it "
+                     "starts at the payoff-table nadir instead, which may miss points with 3+ "
+                     "objectives (not claimed exact; pass nadir= with a known bound)")
+        grid_from = nadir_est
+        grid = make_grid(ideal, grid_from, mo.sign, exact, points)
+    payoff_solves = mo.solves
     t_payoff = time.perf_counter() - t0
 
     n_outer = grid.size[-1]
@@ -568,19 +680,22 @@ def epsilon_front(
         summaries.append(text)
     solves = payoff_solves + sum(o.solves for o in outcomes)
     unproven = sum(o.unproven for o in outcomes)
-    notes = []
-    if exact:
-        notes.append("exact mode: grid step 1 on integer-valued objectives; every non-dominated "
-                     "point within the nadir bounds is found")
-        if mo.p > 2 and nadir is None:
-            notes.append("nadir from the payoff table (may be optimistic with 3+ objectives; "
-                         "pass nadir= for a guaranteed complete front)")
+    if exact and proven:
+        notes.insert(0, "exact mode: grid step 1 on integer-valued objectives, each starting at a "
+                     "proven bound on the front; every non-dominated point is found")
+    elif exact:
+        notes.insert(0, "grid step 1 on integer-valued objectives: every non-dominated point "
+                     "within the grid's bounds is found")
     else:
         notes.append(f"sampled grid: {points} points per constrained objective (not exhaustive)")
     if unproven:
         notes.append(f"{unproven} grid solves ended without proven optimality")
     if interrupted:
         notes.append("interrupted: the front holds the points found so far")
+    # normalisation: the caller's nadir, else the worst value found (the payoff rows are among
+    # the candidates, so never better than the payoff-table nadir; the true nadir when exact)
+    nadir_norm = (np.asarray(nadir, dtype=float) if nadir is not None
+                  else (np.asarray(pts) * mo.sign).min(axis=0) * mo.sign)
     wall = time.perf_counter() - t0
     return merge(
         "epsilon",
@@ -589,17 +704,19 @@ def epsilon_front(
         pts,
         decisions,
         summaries,
-        exact=bool(exact) and not interrupted and unproven == 0,
+        exact=bool(exact) and proven and not interrupted and unproven == 0,
         complete=not interrupted and unproven == 0,
         solves=solves,
-        timings={"payoff_table": t_payoff, "grid": wall - t_payoff, "total": wall,
+        timings={"payoff_table_and_bounds": t_payoff, "grid": wall - t_payoff, "total": wall,
                  "compile": mo.compile_seconds},
         ideal=ideal,
-        nadir=nadir_used,
+        nadir=nadir_norm,
         payoff=table,
         notes=tuple(notes),
         settings={"exact": bool(exact), "points": None if exact else points, "delta": delta,
                   "grid_size": list(grid.size), "grid_step": grid.step.tolist(),
+                  "grid_from": grid_from[1:].tolist(), "grid_from_proven": bool(proven),
+                  "payoff_nadir": nadir_est.tolist(), "bound_solves": lower_solves,
                   "bypassed": sum(o.bypassed for o in outcomes),
                   "infeasible_grid_points": sum(o.infeasible for o in outcomes),
                   "workers": workers, "scheduler": scheduler, "blocks": len(blocks)},
