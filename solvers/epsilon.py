@@ -11,19 +11,31 @@ Given a Pyomo MILP with objectives ``f_1 .. f_p`` (``p >= 2``), all written inte
     \\max\\; g_1(x) + \\delta \\sum_{k=2}^{p} 10^{-(k-2)} \\frac{S_k}{r_k}
     \\quad\\text{s.t.}\\quad g_k(x) - S_k = e_k,\\; S_k \\ge 0,\\; x \\in X
 
-with ``r_k`` the range of ``g_k`` in the payoff table and ``delta = 1e-3``. Since
+with ``r_k`` the range of ``g_k`` on the grid and ``delta = 1e-3``. Since
 ``S_k = g_k(x) - e_k`` the slack variables need not exist: the objective is
 ``g_1 + delta * sum_k 10^-(k-2) g_k / r_k`` minus a constant, and the epsilon constraint is the
 row ``g_k(x) >= e_k``. So the model is **compiled once** (:class:`MultiObjectiveModel`, a
 :class:`~solvers.StandardFormModel` with one extra row per objective) and every grid point only
 changes row bounds (``set_constraint_bounds``) before ``run()``.
 
+**Scale of the first objective.** ``S_k / r_k <= 1``, so the augmentation is worth less than
+``1.12 * delta`` and cannot trade one unit of ``g_1``: exact when ``g_1`` is integer-valued.
+A ``g_1`` in other units (a cost in thousands, a profit scaled by 1e-5) can differ between
+distinct points by less than that, and a fixed ``delta`` would then return a point with less
+``g_1`` and more slack, skipping the true optimum (2kp50 with ``g_1`` x 1e-5 lost points). So in
+exact mode a ``g_1`` that is not integer-valued is handled **lexicographically**, which does
+not depend on its units: stage 1 maximises ``g_1`` alone; stage 2 holds ``g_1`` at that optimum
+(to a relative 1e-9) and maximises the slack term ``sum_k 10^-(k-2) g_k / r_k``. Two solves per
+grid point instead of one; the bypass and its proof are unchanged. Sampled mode keeps the single
+augmented solve (its points are efficient either way -- every weight is positive -- and the
+grid is a sample).
+
 Symbols
 -------
 ====================  ===============================================================
 ``g_k``               objective k in maximisation form
-``e_k``               epsilon (grid value) of objective k, from nadir to ideal
-``r_k``               ideal_k - nadir_k (payoff table)
+``e_k``               epsilon (grid value) of objective k, from the grid start to ideal
+``r_k``               ideal_k - grid start_k (payoff nadir, or the proven bound in exact mode)
 ``S_k``               slack ``g_k(x) - e_k`` of the optimum
 ``step_k``            grid step: 1 in exact mode, ``r_k / (n - 1)`` with ``n`` grid points
 ``delta``             augmentation weight (1e-3)
@@ -64,7 +76,7 @@ below the point it returns, so the cells below the true nadir are bypassed, not 
 
 The argument that every non-dominated point ``y`` is found: at grid point ``e = (y_2..y_p)`` the
 optimum ``x*`` has ``g_1(x*) >= y_1`` (the augmentation cannot trade a unit of an
-integer-valued ``g_1``, and a non-integer ``g_1`` is maximised first, see below) and
+integer-valued ``g_1``, and a non-integer ``g_1`` is maximised first, see above) and
 ``g_k(x*) >= y_k``, so ``g(x*) = y`` since ``y`` is non-dominated. If ``e`` was bypassed, the
 point that flagged it is feasible at ``e`` and optimal there (the feasible set only shrank), so
 it is ``y``; an early exit never flags ``e`` (``y`` is feasible there). A caller's ``nadir=``
@@ -417,6 +429,7 @@ def solve_block(
     options: SolveOptions,
     *,
     delta: float = DELTA,
+    lexicographic: bool = False,
     summary: Callable[[Any], str] | None = None,
     decision: Callable[[Any], Any] | None = None,
     progress: Callable[[int], None] | None = None,
@@ -424,7 +437,9 @@ def solve_block(
     """Solve the grid points whose outermost index lies in ``outer`` (flag-array AUGMECON-R).
 
     Axis 0 of the grid (objective 2) is the innermost loop, the last axis the outermost.
-    ``bypassed`` counts the cells skipped because a flag covered them.
+    ``lexicographic``: two solves per grid point (``g_1``, then the slack term with ``g_1``
+    held at its optimum) instead of one augmented solve, for a ``g_1`` that is not
+    integer-valued (see the module docstring). ``bypassed`` counts the cells skipped because a flag covered them.
     """
     t0 = time.perf_counter()
     p = mo.p
@@ -436,7 +451,15 @@ def solve_block(
     flat = flags.reshape(-1, order="F")
     out = BlockOutcome([], [], [])
     weights = _augmented_weights(p, grid, delta)
-    mo.compiled.set_objective((weights * mo.sign) @ mo.C, "max")
+    if lexicographic:
+        # stage 1 maximises g_1 alone; stage 2 the slack term with g_1 held (_second_stage)
+        stage1 = np.zeros(p)
+        stage1[0] = 1.0
+        stage1_costs = (stage1 * mo.sign) @ mo.C
+        stage2 = ((weights - stage1) * mo.sign) @ mo.C
+        mo.compiled.set_objective(stage1_costs, "max")
+    else:
+        mo.compiled.set_objective((weights * mo.sign) @ mo.C, "max")
     pos, n_cells = 0, flat.size
     try:
         while pos < n_cells:
@@ -464,8 +487,13 @@ def solve_block(
             idx[-1] = outer[local[-1]]
             for a in range(d):
                 mo.set_bound(a + 1, grid.value(a, idx[a]))
+            if lexicographic:
+                mo.compiled.set_objective(stage1_costs, "max")
             result = mo.compiled.run(options, load=False)
             out.solves += 1
+            if lexicographic and result.has_solution:
+                result = _second_stage(mo, stage2, options)
+                out.solves += 1
             if progress:
                 progress(1)
             if result.termination is Termination.INTERRUPTED:
@@ -497,7 +525,7 @@ def solve_block(
     except KeyboardInterrupt:
         out.interrupted = True
     finally:
-        for k in range(1, p):
+        for k in range(p):
             mo.set_bound(k, None)
     out.seconds = time.perf_counter() - t0
     return out
@@ -537,12 +565,33 @@ def _grid_start(
     return start, proven, solves
 
 
+def _second_stage(mo: MultiObjectiveModel, stage2: np.ndarray, options: SolveOptions) -> Any:
+    """Hold ``g_1`` at the first stage's optimum and maximise the slack term; the second result.
+
+    ``g_1`` is held to a relative 1e-9 (far inside any gap between distinct values of a
+    sensibly scaled objective, and above the rounding of its row activity); the first-stage
+    point satisfies the bound, so the second stage is feasible. A second stage that ends
+    without a solution (a limit, Ctrl-C) is returned as it is: the caller counts the grid point
+    unproven (or interrupted) and keeps no point for it.
+    """
+    x1 = mo.compiled.column_values()
+    g1 = float(mo.sign[0] * (mo.C[0] @ x1 + mo.constant[0]))
+    mo.set_bound(0, g1 - 1e-9 * max(1.0, abs(g1)))
+    mo.compiled.set_objective(stage2, "max")
+    try:
+        second = mo.compiled.run(options, load=False)
+    finally:
+        mo.set_bound(0, None)
+    return second
+
+
 def _block_task(task: dict[str, Any], progress: Callable[[int], None] | None = None) -> BlockOutcome:
     """Worker entry point: compile a private copy of the model and solve one block."""
     # copy=True: with an in-process Dask cluster the task shares the caller's model object
     mo = MultiObjectiveModel(task["model"], task["objectives"], copy=True)
     return solve_block(
         mo, task["grid"], task["outer"], task["options"], delta=task["delta"],
+        lexicographic=task["lexicographic"],
         summary=task["summary"], decision=task["decision"], progress=progress,
     )
 
@@ -643,6 +692,8 @@ def epsilon_front(
         grid = make_grid(ideal, grid_from, mo.sign, exact, points)
     payoff_solves = mo.solves
     t_payoff = time.perf_counter() - t0
+    # delta can only be proven not to trade g_1 when g_1 moves in whole units (module docstring)
+    lexicographic = bool(exact) and not bool(mo.integer_valued[0])
 
     n_outer = grid.size[-1]
     n_blocks = 1 if (workers <= 1 and scheduler is None) else min(n_outer, 4 * max(workers, 1))
@@ -652,7 +703,8 @@ def epsilon_front(
     if len(blocks) == 1 and scheduler is None:
         bar = _bar(progress, grid.cells, "grid points")
         outcomes = [
-            solve_block(mo, grid, blocks[0], options, delta=delta, summary=summary,
+            solve_block(mo, grid, blocks[0], options, delta=delta, lexicographic=lexicographic,
+                        summary=summary,
                         decision=decision, progress=bar.update if bar else None)
         ]
         if bar:
@@ -661,7 +713,8 @@ def epsilon_front(
     else:
         tasks = [
             {"model": model, "objectives": dict(zip(mo.names, mo.senses, strict=False)), "grid": grid,
-             "outer": blk, "options": options, "delta": delta, "summary": summary,
+             "outer": blk, "options": options, "delta": delta, "lexicographic": lexicographic,
+             "summary": summary,
              "decision": decision}
             for blk in blocks
         ]
@@ -719,6 +772,7 @@ def epsilon_front(
                   "payoff_nadir": nadir_est.tolist(), "bound_solves": lower_solves,
                   "bypassed": sum(o.bypassed for o in outcomes),
                   "infeasible_grid_points": sum(o.infeasible for o in outcomes),
+                  "second_stage": lexicographic,
                   "workers": workers, "scheduler": scheduler, "blocks": len(blocks)},
     )
 

@@ -99,3 +99,23 @@ def test_nsga2_seeded_reaches_the_2kp50_front_hypervolume(momkp):
     assert _points(res.points) - _points(reference) == set() or all(
         any(np.all(r >= p) for r in reference) for p in res.points
     )
+
+
+def test_exact_front_with_a_scaled_first_objective(momkp):
+    """A first objective in other units (x 1e-5, so non-integer) keeps every point of 2kp50.
+
+    A tie-break weight fixed in the first objective's units (1e-3) outweighs its 1e-5 steps, so
+    the grid solves traded first-objective value for slack and 14 of the 35 points were lost.
+    """
+    import pyomo.environ as pyo
+
+    scale = 1e-5
+    a, b, c = momkp.read("2kp50")
+    model = momkp.build("2kp50")
+    model.obj[1].set_value(pyo.quicksum(scale * c[0, i] * model.x[i] for i in model.I))
+    res = epsilon_front(model, options=SolveOptions(solver_options={"presolve": "off"}))
+    reference = momkp.reference_front("2kp50")
+    assert res.exact
+    unscaled = np.column_stack([res.points[:, 0] / scale, res.points[:, 1]])
+    np.testing.assert_allclose(unscaled, np.round(unscaled), atol=1e-4)
+    assert _points(unscaled) == _points(reference)
