@@ -611,6 +611,7 @@ def epsilon_front(
     options: SolveOptions | None = None,
     workers: int = 1,
     scheduler: str | None = None,
+    blocks: int | None = None,
     summary: Callable[[Any], str] | None = None,
     decision: Callable[[Any], Any] | None = None,
     progress: bool = False,
@@ -639,6 +640,9 @@ def epsilon_front(
     workers, scheduler
         Parallel blocks of the outer grid axis on a local process pool or a Dask scheduler
         (see :func:`solvers.executor.run_tasks`).
+    blocks
+        Number of blocks (tasks) of the outer grid axis; default: 4 per pool process or per
+        thread of the Dask cluster (:func:`solvers.executor.task_count`), 1 in-process.
     summary
         ``summary(model) -> str`` called with the solution loaded into the Pyomo model, for
         ``front.csv``; default: the non-zero variables.
@@ -648,7 +652,7 @@ def epsilon_front(
     progress
         Show a tqdm bar over grid points (serial) or blocks (parallel).
     """
-    from solvers.executor import run_tasks
+    from solvers.executor import run_tasks, task_count
 
     t0 = time.perf_counter()
     options = options or SolveOptions()
@@ -696,14 +700,14 @@ def epsilon_front(
     lexicographic = bool(exact) and not bool(mo.integer_valued[0])
 
     n_outer = grid.size[-1]
-    n_blocks = 1 if (workers <= 1 and scheduler is None) else min(n_outer, 4 * max(workers, 1))
+    n_blocks = task_count(n_outer, workers=workers, scheduler=scheduler, blocks=blocks)
     bounds = np.linspace(0, n_outer, n_blocks + 1).round().astype(int)
-    blocks = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=False) if b > a]
+    block_ranges = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=False) if b > a]
 
-    if len(blocks) == 1 and scheduler is None:
+    if len(block_ranges) == 1 and scheduler is None:
         bar = _bar(progress, grid.cells, "grid points")
         outcomes = [
-            solve_block(mo, grid, blocks[0], options, delta=delta, lexicographic=lexicographic,
+            solve_block(mo, grid, block_ranges[0], options, delta=delta, lexicographic=lexicographic,
                         summary=summary,
                         decision=decision, progress=bar.update if bar else None)
         ]
@@ -716,7 +720,7 @@ def epsilon_front(
              "outer": blk, "options": options, "delta": delta, "lexicographic": lexicographic,
              "summary": summary,
              "decision": decision}
-            for blk in blocks
+            for blk in block_ranges
         ]
         results, interrupted = run_tasks(_block_task, tasks, workers=workers,
                                          scheduler=scheduler, progress=progress,
@@ -773,7 +777,7 @@ def epsilon_front(
                   "bypassed": sum(o.bypassed for o in outcomes),
                   "infeasible_grid_points": sum(o.infeasible for o in outcomes),
                   "second_stage": lexicographic,
-                  "workers": workers, "scheduler": scheduler, "blocks": len(blocks)},
+                  "workers": workers, "scheduler": scheduler, "blocks": len(block_ranges)},
     )
 
 

@@ -88,6 +88,41 @@ def run_tasks(
             bar.close()
 
 
+def scheduler_slots(scheduler: Any) -> int:
+    """Tasks a Dask cluster runs at once: the sum of its workers' threads (at least 1)."""
+    from dask.distributed import Client
+
+    own = not isinstance(scheduler, Client)
+    client = Client(scheduler) if own else scheduler
+    try:
+        return max(1, int(sum(client.nthreads().values())))
+    finally:
+        if own:
+            client.close()
+
+
+def task_count(
+    n_items: int, *, workers: int = 1, scheduler: Any = None, blocks: int | None = None
+) -> int:
+    """Into how many tasks to cut ``n_items`` independent items (grid rows, weight vectors).
+
+    ``blocks`` if given (capped by ``n_items``); in-process (one worker, no scheduler): 1;
+    otherwise 4 tasks per parallel slot -- the pool's processes or the Dask cluster's worker
+    threads, asked from the scheduler -- so that uneven tasks balance out and every slot is
+    used, however large the cluster.
+    """
+    if n_items <= 0:
+        return 1
+    if blocks is not None:
+        if blocks < 1:
+            raise ValueError(f"blocks must be >= 1, found {blocks}")
+        return min(n_items, blocks)
+    if scheduler is None and workers <= 1:
+        return 1
+    slots = scheduler_slots(scheduler) if scheduler is not None else workers
+    return max(1, min(n_items, 4 * slots))
+
+
 def _call_pickled(payload: bytes) -> Any:
     """Worker side of the pool: unpickle ``(fn, task)`` and run it."""
     import pickle

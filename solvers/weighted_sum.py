@@ -128,6 +128,7 @@ def weighted_sum_front(
     options: SolveOptions | None = None,
     workers: int = 1,
     scheduler: str | None = None,
+    blocks: int | None = None,
     summary: Callable[[Any], str] | None = None,
     decision: Callable[[Any], Any] | None = None,
     progress: bool = False,
@@ -136,15 +137,15 @@ def weighted_sum_front(
 
     Parameters
     ----------
-    model, objectives, options, workers, scheduler, summary, decision, progress
-        As for :func:`solvers.epsilon.epsilon_front`.
+    model, objectives, options, workers, scheduler, blocks, summary, decision, progress
+        As for :func:`solvers.epsilon.epsilon_front` (``blocks``: chunks of weight vectors).
     points
         Number of weight vectors (see :func:`weight_grid`).
     weights
         Explicit weight vectors, shape ``(n, p)`` (overrides ``points``); rows are scaled to sum
         to 1.
     """
-    from solvers.executor import run_tasks
+    from solvers.executor import run_tasks, task_count
 
     t0 = time.perf_counter()
     options = options or SolveOptions()
@@ -174,9 +175,11 @@ def weighted_sum_front(
         if bar:
             bar.close()
         interrupted = outs[0]["interrupted"]
+        n_tasks = 1
     else:
-        n_chunks = min(len(W), 4 * max(workers, 1))
+        n_chunks = task_count(len(W), workers=workers, scheduler=scheduler, blocks=blocks)
         chunks = [c for c in np.array_split(W, n_chunks) if len(c)]
+        n_tasks = len(chunks)
         tasks = [{"model": model, "objectives": dict(zip(mo.names, mo.senses, strict=False)), "weights": c,
                   "ranges": ranges, "options": options, "summary": summary,
                   "decision": decision} for c in chunks]
@@ -215,5 +218,6 @@ def weighted_sum_front(
         payoff=table,
         notes=tuple(notes),
         settings={"weights": len(W), "weight_floor": WEIGHT_FLOOR, "workers": workers,
-                  "scheduler": scheduler, "normalisation": "payoff table ideal and nadir"},
+                  "scheduler": scheduler, "normalisation": "payoff table ideal and nadir",
+                  "blocks": n_tasks},
     )
