@@ -119,3 +119,37 @@ def test_exact_front_with_a_scaled_first_objective(momkp):
     unscaled = np.column_stack([res.points[:, 0] / scale, res.points[:, 1]])
     np.testing.assert_allclose(unscaled, np.round(unscaled), atol=1e-4)
     assert _points(unscaled) == _points(reference)
+
+
+def _extreme_supported(front: np.ndarray) -> set[tuple[int, ...]]:
+    """Vertices of the front's upper-right convex hull (two maximised objectives), by a monotone chain."""
+    P = sorted({tuple(int(v) for v in r) for r in np.round(front)})  # by g1 ascending
+    hull: list[tuple[int, ...]] = []
+    for q in P:
+        # pop while the last turn is not strictly clockwise (collinear points are not extreme)
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (x2 - x1) * (q[1] - y1) - (y2 - y1) * (q[0] - x1) >= 0:
+                hull.pop()
+            else:
+                break
+        hull.append(q)
+    # keep the part from the best g2 to the best g1 (the non-dominated side)
+    start = max(range(len(hull)), key=lambda i: (hull[i][1], hull[i][0]))
+    return set(hull[start:])
+
+
+def test_dichotomic_weighted_sum_finds_every_extreme_supported_point_of_2kp50(momkp):
+    reference = momkp.reference_front("2kp50")
+    extremes = _extreme_supported(reference)
+    res = weighted_sum_front(momkp.build("2kp50"),
+                             options=SolveOptions(solver_options={"presolve": "off"}))
+    found = _points(res.points)
+    assert found <= _points(reference)
+    assert extremes <= found
+    n = len(extremes)
+    assert n >= 5
+    # 2N - 1 solves: the 2 extremes (payoff table, plus its 2 lexicographic second stages) and
+    # at most 2N - 3 weighted solves
+    assert res.settings["weights"] <= 2 * n - 3
+    assert res.solves <= 2 * n - 1 + 2
