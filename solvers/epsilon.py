@@ -11,19 +11,31 @@ Given a Pyomo MILP with objectives ``f_1 .. f_p`` (``p >= 2``), all written inte
     \\max\\; g_1(x) + \\delta \\sum_{k=2}^{p} 10^{-(k-2)} \\frac{S_k}{r_k}
     \\quad\\text{s.t.}\\quad g_k(x) - S_k = e_k,\\; S_k \\ge 0,\\; x \\in X
 
-with ``r_k`` the range of ``g_k`` in the payoff table and ``delta = 1e-3``. Since
+with ``r_k`` the range of ``g_k`` on the grid and ``delta = 1e-3``. Since
 ``S_k = g_k(x) - e_k`` the slack variables need not exist: the objective is
 ``g_1 + delta * sum_k 10^-(k-2) g_k / r_k`` minus a constant, and the epsilon constraint is the
 row ``g_k(x) >= e_k``. So the model is **compiled once** (:class:`MultiObjectiveModel`, a
 :class:`~solvers.StandardFormModel` with one extra row per objective) and every grid point only
 changes row bounds (``set_constraint_bounds``) before ``run()``.
 
+**Scale of the first objective.** ``S_k / r_k <= 1``, so the augmentation is worth less than
+``1.12 * delta`` and cannot trade one unit of ``g_1``: exact when ``g_1`` is integer-valued.
+A ``g_1`` in other units (a cost in thousands, a profit scaled by 1e-5) can differ between
+distinct points by less than that, and a fixed ``delta`` would then return a point with less
+``g_1`` and more slack, skipping the true optimum (2kp50 with ``g_1`` x 1e-5 lost points). So in
+exact mode a ``g_1`` that is not integer-valued is handled **lexicographically**, which does
+not depend on its units: stage 1 maximises ``g_1`` alone; stage 2 holds ``g_1`` at that optimum
+(to a relative 1e-9) and maximises the slack term ``sum_k 10^-(k-2) g_k / r_k``. Two solves per
+grid point instead of one; the bypass and its proof are unchanged. Sampled mode keeps the single
+augmented solve (its points are efficient either way -- every weight is positive -- and the
+grid is a sample).
+
 Symbols
 -------
 ====================  ===============================================================
 ``g_k``               objective k in maximisation form
-``e_k``               epsilon (grid value) of objective k, from nadir to ideal
-``r_k``               ideal_k - nadir_k (payoff table)
+``e_k``               epsilon (grid value) of objective k, from the grid start to ideal
+``r_k``               ideal_k - grid start_k (payoff nadir, or the proven bound in exact mode)
 ``S_k``               slack ``g_k(x) - e_k`` of the optimum
 ``step_k``            grid step: 1 in exact mode, ``r_k / (n - 1)`` with ``n`` grid points
 ``delta``             augmentation weight (1e-3)
@@ -49,14 +61,32 @@ Parallelism: the outermost grid axis is cut into contiguous blocks, each solved 
 compiles its own copy of the model (see :mod:`solvers.executor`). Blocks do not share flags, so a
 parallel run may solve a few more grid points than a serial one; the front is the same.
 
-The nadir point of the payoff table is exact for two objectives; with three or more it may be
-too optimistic and points beyond it are then missed -- pass ``nadir=`` (e.g. a known bound) for
-a guaranteed complete front, as pyaugmecon does.
+Completeness of exact mode
+--------------------------
+The grid of a constrained objective k must start at or below the worst value ``g_k`` takes on
+*any* non-dominated point. The payoff table's column minimum is such a bound only for two
+objectives (when ``g_1`` is integer-valued, the lexicographic optimum of ``g_1`` has the worst
+``g_2`` of the front: any point with a smaller ``g_2`` is dominated by it). With three or more it
+can be too optimistic (the audit's 20-item knapsack lost 10 of 104 points). So exact mode starts
+each constrained axis at a **proven lower bound**: ``min g_k`` over the *feasible* set (one MILP
+per constrained objective, :func:`feasible_minimum`; HiGHS's dual bound is used, so even a solve
+stopped early gives a valid bound). Every non-dominated point is feasible, hence inside the grid.
+AUGMECON-R's flags keep the extra low cells cheap: the first solve of each row flags every cell
+below the point it returns, so the cells below the true nadir are bypassed, not solved.
+
+The argument that every non-dominated point ``y`` is found: at grid point ``e = (y_2..y_p)`` the
+optimum ``x*`` has ``g_1(x*) >= y_1`` (the augmentation cannot trade a unit of an
+integer-valued ``g_1``, and a non-integer ``g_1`` is maximised first, see above) and
+``g_k(x*) >= y_k``, so ``g(x*) = y`` since ``y`` is non-dominated. If ``e`` was bypassed, the
+point that flagged it is feasible at ``e`` and optimal there (the feasible set only shrank), so
+it is ``y``; an early exit never flags ``e`` (``y`` is feasible there). A caller's ``nadir=``
+tighter than the proven bound makes the grid smaller, but the front is then *not* claimed exact
+(points beyond it are not looked for); so does a proven grid of more than
+:data:`MAX_EXACT_CELLS` cells, which falls back to the payoff-table nadir with a note.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -73,6 +103,10 @@ from solvers.result import Termination
 
 #: Augmentation weight (AUGMECON's delta), small enough not to trade primary-objective units.
 DELTA = 1e-3
+
+#: Largest exact grid (cells) built from the proven lower bounds; beyond it the payoff-table
+#: nadir is used and exactness is not claimed (the flag array holds one byte per cell).
+MAX_EXACT_CELLS = 50_000_000
 
 ObjectiveSpec = Sequence[str] | Mapping[str, str] | None
 
@@ -301,6 +335,30 @@ def ideal_nadir_from_payoff(table: np.ndarray, senses: Sequence[str]) -> tuple[n
     return np.diag(g) * sign, g.min(axis=0) * sign
 
 
+def feasible_minimum(
+    mo: MultiObjectiveModel, k: int, options: SolveOptions
+) -> tuple[float | None, int]:
+    """A proven lower bound on ``g_k`` (maximisation form) over the feasible set, and the solves.
+
+    Minimises ``g_k`` over every feasible decision (no epsilon row set). HiGHS's dual bound is
+    used rather than its incumbent, so the value is a valid bound even when the solve stops
+    at a gap or a limit; integer-valued objectives are rounded down. ``None`` when no finite
+    bound was proven (``g_k`` unbounded below, or the solve gave no bound).
+    """
+    w = np.zeros(mo.p)
+    w[k] = -1.0
+    result, _, _ = mo.maximise(w, options)
+    if result.bound is None or not math.isfinite(result.bound):
+        return None, 1
+    # the run maximised -sign_k C_k x (no constant): its upper bound B gives g_k >= -B + sign_k c_k
+    value = -float(result.bound) + float(mo.sign[k] * mo.constant[k])
+    if mo.integer_valued[k]:
+        value = math.floor(value + 1e-6)
+    else:
+        value -= 1e-7 * max(1.0, abs(value))
+    return value, 1
+
+
 # --------------------------------------------------------------------------------------------
 # The grid and one block of it
 # --------------------------------------------------------------------------------------------
@@ -371,6 +429,7 @@ def solve_block(
     options: SolveOptions,
     *,
     delta: float = DELTA,
+    lexicographic: bool = False,
     summary: Callable[[Any], str] | None = None,
     decision: Callable[[Any], Any] | None = None,
     progress: Callable[[int], None] | None = None,
@@ -378,32 +437,63 @@ def solve_block(
     """Solve the grid points whose outermost index lies in ``outer`` (flag-array AUGMECON-R).
 
     Axis 0 of the grid (objective 2) is the innermost loop, the last axis the outermost.
+    ``lexicographic``: two solves per grid point (``g_1``, then the slack term with ``g_1``
+    held at its optimum) instead of one augmented solve, for a ``g_1`` that is not
+    integer-valued (see the module docstring). ``bypassed`` counts the cells skipped because a flag covered them.
     """
     t0 = time.perf_counter()
     p = mo.p
     d = p - 1
     sizes = list(grid.size)
     sizes[-1] = len(outer)
-    flags = np.zeros(sizes, dtype=bool)
+    # Fortran order: axis 0 (objective 2) fastest, so the flat view runs in the loop's order
+    flags = np.zeros(sizes, dtype=bool, order="F")
+    flat = flags.reshape(-1, order="F")
     out = BlockOutcome([], [], [])
     weights = _augmented_weights(p, grid, delta)
-    mo.compiled.set_objective((weights * mo.sign) @ mo.C, "max")
-    ranges = [range(n) for n in sizes]
+    if lexicographic:
+        # stage 1 maximises g_1 alone; stage 2 the slack term with g_1 held (_second_stage)
+        stage1 = np.zeros(p)
+        stage1[0] = 1.0
+        stage1_costs = (stage1 * mo.sign) @ mo.C
+        stage2 = ((weights - stage1) * mo.sign) @ mo.C
+        mo.compiled.set_objective(stage1_costs, "max")
+    else:
+        mo.compiled.set_objective((weights * mo.sign) @ mo.C, "max")
+    pos, n_cells = 0, flat.size
     try:
-        # iterate with the first axis fastest: itertools.product over reversed axes
-        for rev in itertools.product(*reversed(ranges)):
-            local = tuple(reversed(rev))
-            if flags[local]:
-                out.bypassed += 1
-                if progress:
-                    progress(1)
-                continue
+        while pos < n_cells:
+            # skip flagged cells a chunk at a time (a proven grid may hold millions of cells,
+            # nearly all of them bypassed)
+            skipped = 0
+            while pos < n_cells:
+                chunk = flat[pos:pos + 4096]
+                if chunk.all():
+                    skipped += len(chunk)
+                    pos += len(chunk)
+                    continue
+                j = int(np.argmin(chunk))
+                skipped += j
+                pos += j
+                break
+            out.bypassed += skipped
+            if progress and skipped:
+                progress(skipped)
+            if pos >= n_cells:
+                break
+            local = tuple(int(i) for i in np.unravel_index(pos, sizes, order="F"))
+            pos += 1
             idx = list(local)
             idx[-1] = outer[local[-1]]
             for a in range(d):
                 mo.set_bound(a + 1, grid.value(a, idx[a]))
+            if lexicographic:
+                mo.compiled.set_objective(stage1_costs, "max")
             result = mo.compiled.run(options, load=False)
             out.solves += 1
+            if lexicographic and result.has_solution:
+                result = _second_stage(mo, stage2, options)
+                out.solves += 1
             if progress:
                 progress(1)
             if result.termination is Termination.INTERRUPTED:
@@ -435,10 +525,64 @@ def solve_block(
     except KeyboardInterrupt:
         out.interrupted = True
     finally:
-        for k in range(1, p):
+        for k in range(p):
             mo.set_bound(k, None)
     out.seconds = time.perf_counter() - t0
     return out
+
+
+def _grid_start(
+    mo: MultiObjectiveModel,
+    ideal: np.ndarray,
+    nadir_est: np.ndarray,
+    exact: bool,
+    options: SolveOptions,
+    notes: list[str],
+) -> tuple[np.ndarray, bool, int]:
+    """Where each grid axis starts (own senses), whether that is a proven bound, and the solves.
+
+    Sampled mode: the payoff-table nadir (the grid is a sample anyway). Exact mode: the payoff
+    nadir when it is provably the front's nadir (two objectives, integer-valued ``g_1``), else
+    the minimum of each constrained objective over the feasible set (:func:`feasible_minimum`).
+    """
+    start = nadir_est.astype(float).copy()
+    if not exact:
+        return start, False, 0
+    if mo.p == 2 and mo.integer_valued[0]:
+        return start, True, 0
+    solves = 0
+    proven = True
+    for k in range(1, mo.p):
+        g_low, n = feasible_minimum(mo, k, options)
+        solves += n
+        if g_low is None:
+            proven = False
+            notes.append(f"no finite lower bound on {mo.names[k]!r} over the feasible set: its "
+                         "grid starts at the payoff-table nadir (not claimed exact)")
+            continue
+        # never above the payoff nadir (a bound can only be looser than a value on the front)
+        start[k] = min(g_low, nadir_est[k] * mo.sign[k]) * mo.sign[k]
+    return start, proven, solves
+
+
+def _second_stage(mo: MultiObjectiveModel, stage2: np.ndarray, options: SolveOptions) -> Any:
+    """Hold ``g_1`` at the first stage's optimum and maximise the slack term; the second result.
+
+    ``g_1`` is held to a relative 1e-9 (far inside any gap between distinct values of a
+    sensibly scaled objective, and above the rounding of its row activity); the first-stage
+    point satisfies the bound, so the second stage is feasible. A second stage that ends
+    without a solution (a limit, Ctrl-C) is returned as it is: the caller counts the grid point
+    unproven (or interrupted) and keeps no point for it.
+    """
+    x1 = mo.compiled.column_values()
+    g1 = float(mo.sign[0] * (mo.C[0] @ x1 + mo.constant[0]))
+    mo.set_bound(0, g1 - 1e-9 * max(1.0, abs(g1)))
+    mo.compiled.set_objective(stage2, "max")
+    try:
+        second = mo.compiled.run(options, load=False)
+    finally:
+        mo.set_bound(0, None)
+    return second
 
 
 def _block_task(task: dict[str, Any], progress: Callable[[int], None] | None = None) -> BlockOutcome:
@@ -447,6 +591,7 @@ def _block_task(task: dict[str, Any], progress: Callable[[int], None] | None = N
     mo = MultiObjectiveModel(task["model"], task["objectives"], copy=True)
     return solve_block(
         mo, task["grid"], task["outer"], task["options"], delta=task["delta"],
+        lexicographic=task["lexicographic"],
         summary=task["summary"], decision=task["decision"], progress=progress,
     )
 
@@ -466,6 +611,7 @@ def epsilon_front(
     options: SolveOptions | None = None,
     workers: int = 1,
     scheduler: str | None = None,
+    blocks: int | None = None,
     summary: Callable[[Any], str] | None = None,
     decision: Callable[[Any], Any] | None = None,
     progress: bool = False,
@@ -494,6 +640,9 @@ def epsilon_front(
     workers, scheduler
         Parallel blocks of the outer grid axis on a local process pool or a Dask scheduler
         (see :func:`solvers.executor.run_tasks`).
+    blocks
+        Number of blocks (tasks) of the outer grid axis; default: 4 per pool process or per
+        thread of the Dask cluster (:func:`solvers.executor.task_count`), 1 in-process.
     summary
         ``summary(model) -> str`` called with the solution loaded into the Pyomo model, for
         ``front.csv``; default: the non-zero variables.
@@ -503,7 +652,7 @@ def epsilon_front(
     progress
         Show a tqdm bar over grid points (serial) or blocks (parallel).
     """
-    from solvers.executor import run_tasks
+    from solvers.executor import run_tasks, task_count
 
     t0 = time.perf_counter()
     options = options or SolveOptions()
@@ -521,26 +670,45 @@ def epsilon_front(
     if exact and options.mip_rel_gap is None:
         options = replace(options, mip_rel_gap=0.0)
     table, payoff_x = payoff_table(mo, options)
-    payoff_solves = mo.solves
     ideal, nadir_est = ideal_nadir_from_payoff(table, mo.senses)
+    notes = []
+    # grid_from: where each constrained axis starts (own senses); proven: it is a valid bound
+    # on every non-dominated point (see "Completeness of exact mode")
+    grid_from, proven, lower_solves = _grid_start(mo, ideal, nadir_est, exact, options, notes)
     if nadir is not None:
-        nadir_used = np.asarray(nadir, dtype=float)
-        if nadir_used.shape != (mo.p,):
-            raise ValueError(f"nadir needs {mo.p} values, found {len(nadir_used)}")
-    else:
-        nadir_used = nadir_est
-    grid = make_grid(ideal, nadir_used, mo.sign, exact, points)
+        nadir_given = np.asarray(nadir, dtype=float)
+        if nadir_given.shape != (mo.p,):
+            raise ValueError(f"nadir needs {mo.p} values, found {len(nadir_given)}")
+        g_given, g_from = nadir_given * mo.sign, grid_from * mo.sign
+        if exact and proven and np.any(g_given[1:] > g_from[1:] + 1e-9):
+            proven = False
+            notes.append(f"nadir given by the caller ({nadir_given.tolist()}) is tighter than the "
+                         f"proven bound ({grid_from.tolist()}): every non-dominated point within it "
+                         "is found, points beyond it are not looked for (not claimed exact)")
+        grid_from = nadir_given
+    grid = make_grid(ideal, grid_from, mo.sign, exact, points)
+    if exact and proven and grid.cells > MAX_EXACT_CELLS and nadir is None:
+        proven = False
+        notes.append(f"the proven grid would have {grid.cells:,} cells (> {MAX_EXACT_CELLS:,}): it "
+                     "starts at the payoff-table nadir instead, which may miss points with 3+ "
+                     "objectives (not claimed exact; pass nadir= with a known bound)")
+        grid_from = nadir_est
+        grid = make_grid(ideal, grid_from, mo.sign, exact, points)
+    payoff_solves = mo.solves
     t_payoff = time.perf_counter() - t0
+    # delta can only be proven not to trade g_1 when g_1 moves in whole units (module docstring)
+    lexicographic = bool(exact) and not bool(mo.integer_valued[0])
 
     n_outer = grid.size[-1]
-    n_blocks = 1 if (workers <= 1 and scheduler is None) else min(n_outer, 4 * max(workers, 1))
+    n_blocks = task_count(n_outer, workers=workers, scheduler=scheduler, blocks=blocks)
     bounds = np.linspace(0, n_outer, n_blocks + 1).round().astype(int)
-    blocks = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=False) if b > a]
+    block_ranges = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=False) if b > a]
 
-    if len(blocks) == 1 and scheduler is None:
+    if len(block_ranges) == 1 and scheduler is None:
         bar = _bar(progress, grid.cells, "grid points")
         outcomes = [
-            solve_block(mo, grid, blocks[0], options, delta=delta, summary=summary,
+            solve_block(mo, grid, block_ranges[0], options, delta=delta, lexicographic=lexicographic,
+                        summary=summary,
                         decision=decision, progress=bar.update if bar else None)
         ]
         if bar:
@@ -549,9 +717,10 @@ def epsilon_front(
     else:
         tasks = [
             {"model": model, "objectives": dict(zip(mo.names, mo.senses, strict=False)), "grid": grid,
-             "outer": blk, "options": options, "delta": delta, "summary": summary,
+             "outer": blk, "options": options, "delta": delta, "lexicographic": lexicographic,
+             "summary": summary,
              "decision": decision}
-            for blk in blocks
+            for blk in block_ranges
         ]
         results, interrupted = run_tasks(_block_task, tasks, workers=workers,
                                          scheduler=scheduler, progress=progress,
@@ -568,19 +737,22 @@ def epsilon_front(
         summaries.append(text)
     solves = payoff_solves + sum(o.solves for o in outcomes)
     unproven = sum(o.unproven for o in outcomes)
-    notes = []
-    if exact:
-        notes.append("exact mode: grid step 1 on integer-valued objectives; every non-dominated "
-                     "point within the nadir bounds is found")
-        if mo.p > 2 and nadir is None:
-            notes.append("nadir from the payoff table (may be optimistic with 3+ objectives; "
-                         "pass nadir= for a guaranteed complete front)")
+    if exact and proven:
+        notes.insert(0, "exact mode: grid step 1 on integer-valued objectives, each starting at a "
+                     "proven bound on the front; every non-dominated point is found")
+    elif exact:
+        notes.insert(0, "grid step 1 on integer-valued objectives: every non-dominated point "
+                     "within the grid's bounds is found")
     else:
         notes.append(f"sampled grid: {points} points per constrained objective (not exhaustive)")
     if unproven:
         notes.append(f"{unproven} grid solves ended without proven optimality")
     if interrupted:
         notes.append("interrupted: the front holds the points found so far")
+    # normalisation: the caller's nadir, else the worst value found (the payoff rows are among
+    # the candidates, so never better than the payoff-table nadir; the true nadir when exact)
+    nadir_norm = (np.asarray(nadir, dtype=float) if nadir is not None
+                  else (np.asarray(pts) * mo.sign).min(axis=0) * mo.sign)
     wall = time.perf_counter() - t0
     return merge(
         "epsilon",
@@ -589,20 +761,23 @@ def epsilon_front(
         pts,
         decisions,
         summaries,
-        exact=bool(exact) and not interrupted and unproven == 0,
+        exact=bool(exact) and proven and not interrupted and unproven == 0,
         complete=not interrupted and unproven == 0,
         solves=solves,
-        timings={"payoff_table": t_payoff, "grid": wall - t_payoff, "total": wall,
+        timings={"payoff_table_and_bounds": t_payoff, "grid": wall - t_payoff, "total": wall,
                  "compile": mo.compile_seconds},
         ideal=ideal,
-        nadir=nadir_used,
+        nadir=nadir_norm,
         payoff=table,
         notes=tuple(notes),
         settings={"exact": bool(exact), "points": None if exact else points, "delta": delta,
                   "grid_size": list(grid.size), "grid_step": grid.step.tolist(),
+                  "grid_from": grid_from[1:].tolist(), "grid_from_proven": bool(proven),
+                  "payoff_nadir": nadir_est.tolist(), "bound_solves": lower_solves,
                   "bypassed": sum(o.bypassed for o in outcomes),
                   "infeasible_grid_points": sum(o.infeasible for o in outcomes),
-                  "workers": workers, "scheduler": scheduler, "blocks": len(blocks)},
+                  "second_stage": lexicographic,
+                  "workers": workers, "scheduler": scheduler, "blocks": len(block_ranges)},
     )
 
 

@@ -12,8 +12,9 @@ epsilon grid, chunks of weight vectors) and hand them to :func:`run_tasks`:
   (``pip install optmodels[dask]``).
 
 Tasks go to the pool serialised with ``cloudpickle`` (as Dask does), because Pyomo models built
-with ``rule=lambda ...`` do not pickle with the standard library; results must pickle. Ctrl-C cancels the tasks not yet started and
-returns the results of those that finished, so a front-end can keep the points found so far.
+with ``rule=lambda ...`` do not pickle with the standard library; results must pickle. Ctrl-C cancels the tasks not yet started, gives
+the running ones a few seconds (:data:`GRACE_SECONDS`) to return their partial results, then
+terminates the pool's processes, so the caller keeps what finished and exits within seconds.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+#: Seconds a running task gets after Ctrl-C to return its partial result before its worker
+#: process is terminated.
+GRACE_SECONDS = 3.0
 R = TypeVar("R")
 
 
@@ -83,6 +88,41 @@ def run_tasks(
             bar.close()
 
 
+def scheduler_slots(scheduler: Any) -> int:
+    """Tasks a Dask cluster runs at once: the sum of its workers' threads (at least 1)."""
+    from dask.distributed import Client
+
+    own = not isinstance(scheduler, Client)
+    client = Client(scheduler) if own else scheduler
+    try:
+        return max(1, int(sum(client.nthreads().values())))
+    finally:
+        if own:
+            client.close()
+
+
+def task_count(
+    n_items: int, *, workers: int = 1, scheduler: Any = None, blocks: int | None = None
+) -> int:
+    """Into how many tasks to cut ``n_items`` independent items (grid rows, weight vectors).
+
+    ``blocks`` if given (capped by ``n_items``); in-process (one worker, no scheduler): 1;
+    otherwise 4 tasks per parallel slot -- the pool's processes or the Dask cluster's worker
+    threads, asked from the scheduler -- so that uneven tasks balance out and every slot is
+    used, however large the cluster.
+    """
+    if n_items <= 0:
+        return 1
+    if blocks is not None:
+        if blocks < 1:
+            raise ValueError(f"blocks must be >= 1, found {blocks}")
+        return min(n_items, blocks)
+    if scheduler is None and workers <= 1:
+        return 1
+    slots = scheduler_slots(scheduler) if scheduler is not None else workers
+    return max(1, min(n_items, 4 * slots))
+
+
 def _call_pickled(payload: bytes) -> Any:
     """Worker side of the pool: unpickle ``(fn, task)`` and run it."""
     import pickle
@@ -105,18 +145,45 @@ def _run_pool(fn, tasks, workers, results, bar) -> bool:
             if bar:
                 bar.update(1)
     except KeyboardInterrupt:
-        for future, i in futures.items():
-            if future.done() and not future.cancelled() and future.exception() is None:
-                results[i] = future.result()
-            else:
-                future.cancel()
-        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_pool(pool, futures, results)
         return True
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_pool(pool, futures, results)
         raise
     pool.shutdown(wait=True)
     return False
+
+
+def _stop_pool(pool: ProcessPoolExecutor, futures: dict, results: list, grace: float = GRACE_SECONDS) -> None:
+    """Cancel what has not started, keep what finished, then end the workers.
+
+    Queued tasks are cancelled (``Future.cancel`` for those still in the executor's queue; the
+    one or two already handed to the call queue are stopped with their process). Running
+    tasks get ``grace`` seconds to return: a terminal's Ctrl-C reaches the workers too, and the
+    front-ends' tasks answer it by returning the points found so far. Then the worker
+    processes are terminated: ``shutdown(wait=False)`` alone lets each worker finish every
+    block it holds, and the interpreter's exit hook waits for them (minutes on a big front).
+    """
+    import concurrent.futures as cf
+
+    for future in futures:
+        future.cancel()
+    running = [f for f in futures if not f.done()]
+    if running:
+        try:
+            cf.wait(running, timeout=grace)
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+            pass
+    for future, i in futures.items():
+        if future.done() and not future.cancelled() and future.exception() is None:
+            results[i] = future.result()
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=grace)
 
 
 def _run_dask(fn, tasks, scheduler, results, bar) -> bool:

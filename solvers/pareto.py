@@ -402,9 +402,28 @@ def merge(
     summaries: Sequence[str],
     **kwargs: Any,
 ) -> ParetoResult:
-    """A :class:`ParetoResult` of the non-dominated, de-duplicated subset of the given points."""
+    """A :class:`ParetoResult` of the non-dominated, de-duplicated subset of the given points.
+
+    Duplicates are removed twice: equal objective vectors (:func:`nondominated`), and points
+    whose *decisions* are equal within :data:`DECISION_TOL` (:func:`same_decision_groups`) --
+    one decision found by two solves can come back with objective values that differ by the
+    solver's tolerances (a pricing front had (254.1200659, 2.2) and (254.1200417, 2.19999993),
+    the same fees), which the objective comparison cannot tell from a trade-off. Of such a
+    group the first point in the front's order (best first objective) is kept and a note says
+    how many were merged.
+    """
     P = np.asarray(points, dtype=float).reshape(-1, len(senses))
     idx = nondominated(P, senses) if len(P) else np.zeros(0, dtype=int)
+    if len(decisions) == len(P) and len(idx) > 1:
+        keep = same_decision_groups([decisions[i] for i in idx])
+        merged = len(idx) - len(keep)
+        if merged:
+            idx = idx[keep]
+            notes = tuple(kwargs.pop("notes", ())) + (
+                f"{merged} point(s) merged into another with the same decision (within "
+                f"{DECISION_TOL:g}): objective values differing only by the solver's tolerance",
+            )
+            kwargs["notes"] = notes
     return ParetoResult(
         method=method,
         objectives=tuple(objectives),
@@ -414,6 +433,54 @@ def merge(
         summaries=tuple(summaries[i] for i in idx) if len(summaries) == len(P) else (),
         **kwargs,
     )
+
+
+#: Decisions whose every value agrees to this (absolute, and relative above 1) are the same
+#: decision: above HiGHS's primal feasibility (1e-7) and MIP integrality (1e-6) tolerances.
+DECISION_TOL = 1e-6
+
+
+def _decision_matrix(decisions: Sequence[Any]) -> np.ndarray | None:
+    """Decisions as rows of a float matrix (dicts by the union of their keys, missing = 0).
+
+    ``None`` when they are not all dicts of numbers or all numeric vectors of one length.
+    """
+    try:
+        if all(isinstance(d, Mapping) for d in decisions):
+            keys = sorted({k for d in decisions for k in d}, key=str)
+            col = {k: j for j, k in enumerate(keys)}
+            D = np.zeros((len(decisions), len(keys)))
+            for i, d in enumerate(decisions):
+                for k, v in d.items():
+                    D[i, col[k]] = float(v)
+            return D
+        rows = [np.asarray(d, dtype=float).ravel() for d in decisions]
+    except (TypeError, ValueError):
+        return None
+    if len({len(r) for r in rows}) != 1:
+        return None
+    return np.vstack(rows)
+
+
+def same_decision_groups(decisions: Sequence[Any], tol: float = DECISION_TOL) -> np.ndarray:
+    """Indices of the decisions to keep: the first of each group of equal decisions (within ``tol``).
+
+    Two decisions are equal when every value differs by at most ``tol * max(1, |value|)``.
+    Decisions that cannot be compared as numbers are all kept.
+    """
+    n = len(decisions)
+    D = _decision_matrix(decisions)
+    if D is None:
+        return np.arange(n)
+    keep: list[int] = []
+    for i in range(n):
+        if keep:
+            K = D[keep]
+            scale = np.maximum(1.0, np.maximum(np.abs(K), np.abs(D[i])))
+            if np.any(np.all(np.abs(K - D[i]) <= tol * scale, axis=1)):
+                continue
+        keep.append(i)
+    return np.asarray(keep, dtype=int)
 
 
 def summarise_values(values: Mapping[str, float], limit: int = 12) -> str:

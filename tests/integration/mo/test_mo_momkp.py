@@ -72,8 +72,10 @@ def test_exact_front_2kp100(momkp):
 
 @pytest.mark.slow
 def test_exact_front_3kp40(momkp):
-    # the payoff-table nadir of 3 objectives is optimistic; pyaugmecon gives the true nadir too
-    _check_exact(momkp, "3kp40", 389, nadir=[1198, 1031, 1069])
+    # no nadir given: the payoff-table nadir of 3 objectives is optimistic, so the grid starts at
+    # the proven bound (min of each objective over the feasible set) and still finds all 389
+    res = _check_exact(momkp, "3kp40", 389, options=SolveOptions(solver_options={"presolve": "off"}))
+    assert res.settings["grid_from_proven"]
 
 
 def test_weighted_sum_points_lie_on_the_2kp50_front(momkp):
@@ -97,3 +99,57 @@ def test_nsga2_seeded_reaches_the_2kp50_front_hypervolume(momkp):
     assert _points(res.points) - _points(reference) == set() or all(
         any(np.all(r >= p) for r in reference) for p in res.points
     )
+
+
+def test_exact_front_with_a_scaled_first_objective(momkp):
+    """A first objective in other units (x 1e-5, so non-integer) keeps every point of 2kp50.
+
+    A tie-break weight fixed in the first objective's units (1e-3) outweighs its 1e-5 steps, so
+    the grid solves traded first-objective value for slack and 14 of the 35 points were lost.
+    """
+    import pyomo.environ as pyo
+
+    scale = 1e-5
+    a, b, c = momkp.read("2kp50")
+    model = momkp.build("2kp50")
+    model.obj[1].set_value(pyo.quicksum(scale * c[0, i] * model.x[i] for i in model.I))
+    res = epsilon_front(model, options=SolveOptions(solver_options={"presolve": "off"}))
+    reference = momkp.reference_front("2kp50")
+    assert res.exact
+    unscaled = np.column_stack([res.points[:, 0] / scale, res.points[:, 1]])
+    np.testing.assert_allclose(unscaled, np.round(unscaled), atol=1e-4)
+    assert _points(unscaled) == _points(reference)
+
+
+def _extreme_supported(front: np.ndarray) -> set[tuple[int, ...]]:
+    """Vertices of the front's upper-right convex hull (two maximised objectives), by a monotone chain."""
+    P = sorted({tuple(int(v) for v in r) for r in np.round(front)})  # by g1 ascending
+    hull: list[tuple[int, ...]] = []
+    for q in P:
+        # pop while the last turn is not strictly clockwise (collinear points are not extreme)
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (x2 - x1) * (q[1] - y1) - (y2 - y1) * (q[0] - x1) >= 0:
+                hull.pop()
+            else:
+                break
+        hull.append(q)
+    # keep the part from the best g2 to the best g1 (the non-dominated side)
+    start = max(range(len(hull)), key=lambda i: (hull[i][1], hull[i][0]))
+    return set(hull[start:])
+
+
+def test_dichotomic_weighted_sum_finds_every_extreme_supported_point_of_2kp50(momkp):
+    reference = momkp.reference_front("2kp50")
+    extremes = _extreme_supported(reference)
+    res = weighted_sum_front(momkp.build("2kp50"),
+                             options=SolveOptions(solver_options={"presolve": "off"}))
+    found = _points(res.points)
+    assert found <= _points(reference)
+    assert extremes <= found
+    n = len(extremes)
+    assert n >= 5
+    # 2N - 1 solves: the 2 extremes (payoff table, plus its 2 lexicographic second stages) and
+    # at most 2N - 3 weighted solves
+    assert res.settings["weights"] <= 2 * n - 3
+    assert res.solves <= 2 * n - 1 + 2
