@@ -35,10 +35,9 @@ EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED =
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    from optmodels import io
     from optmodels.report import header
     from solvers import Termination
-
-    from optmodels import io
 
     fam: Family = args.family_object
     if args.out:
