@@ -39,7 +39,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from optmodels.report import header
     from solvers import Termination
 
-    fam: Family = args.family_object
+    fam = registry.family_of(args.file)  # names a missing or unreadable file (exit 2)
+    if args.family_object is not fam:
+        shown = args.family_object.name if args.family_object else "no"
+        raise UsageError(f"{args.file} is a {fam.name} instance; --family {shown} does not apply")
     if args.out:
         io.check_output_dir(args.out)  # before the solve: a bad --out must not cost a solve
     instance = fam.load(args.file)
@@ -117,10 +120,10 @@ def _solve_family(argv: Sequence[str]) -> Family | None:
     known, _ = pre.parse_known_args(list(argv))
     if known.command != "solve":
         return None
+    if known.file and Path(known.file).is_file():
+        return registry.family_of(known.file)
     if known.family:
         return registry.family(known.family)
-    if known.file and Path(known.file).exists():
-        return registry.family_of(known.file)
     return None
 
 

@@ -31,7 +31,7 @@ def test_solve_elastic_with_family_flags_writes_files(pricing_dir: Path, tmp_pat
                  "--model", "model3", "--objective", "patient_burden", "--out", str(out_dir)])
     assert code == 0
     assert "step 0.05" in capsys.readouterr().out
-    assert sorted(p.name for p in out_dir.iterdir()) == ["fees.csv", "result.json", "stages.csv"]
+    assert sorted(p.name for p in out_dir.iterdir() if not p.name.startswith(".")) == ["fees.csv", "result.json", "stages.csv"]
     payload = json.loads((out_dir / "result.json").read_text())
     assert payload["verdict"] == "optimal"
     assert payload["objective_name"] == "patient_burden"
@@ -74,7 +74,7 @@ def test_surface_writes_six_surfaces_and_comparison(pricing_dir: Path, tmp_path:
     out_dir = tmp_path / "fig"
     assert main(["pricing", "surface", str(pricing_dir / "seed_model1.yaml"), "--out", str(out_dir),
                  "--points", "9"]) == 0
-    names = sorted(p.name for p in out_dir.iterdir())
+    names = sorted(p.name for p in out_dir.iterdir() if not p.name.startswith("."))
     expected = sorted([f"model{k}_{s}_surface.png" for k in (1, 2, 3) for s in ("mid", "late")]
                       + ["late_stage_comparison.png", "surfaces.csv"])
     assert names == expected
@@ -89,7 +89,7 @@ def test_surface_writes_six_surfaces_and_comparison(pricing_dir: Path, tmp_path:
 def test_breakeven_exit_0_and_files(pricing_dir: Path, tmp_path: Path, capsys) -> None:
     assert main(["pricing", "breakeven", str(pricing_dir / "seed_model1.yaml"), "--out", str(tmp_path / "b")]) == 0
     assert "2.2417" in capsys.readouterr().out
-    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["breakeven.json", "breakeven.png"]
+    assert sorted(p.name for p in (tmp_path / "b").iterdir() if not p.name.startswith(".")) == ["breakeven.json", "breakeven.png"]
 
 
 def _console_script() -> list[str]:

@@ -43,14 +43,6 @@ def test_thread_count_is_bounded():
             argtypes.thread_count(text)
 
 
-def test_cli_still_exports_the_types():
-    # Family modules import them from optmodels.cli; both paths give the same objects.
-    assert cli.positive_float is argtypes.positive_float
-    assert cli.nonnegative_float is argtypes.nonnegative_float
-    assert cli.positive_int is argtypes.positive_int
-    assert cli.nonnegative_int is argtypes.nonnegative_int
-
-
 def test_solve_parser_refuses_a_huge_thread_count(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.build_parser().parse_args(["solve", "x.json", "--threads", "100000"])
@@ -59,7 +51,7 @@ def test_solve_parser_refuses_a_huge_thread_count(capsys):
 
 
 def test_ctrl_c_while_the_parser_is_built_exits_130_without_a_traceback(monkeypatch, capsys):
-    def interrupted():
+    def interrupted(*args):
         raise KeyboardInterrupt  # as Ctrl-C while the families are imported
 
     monkeypatch.setattr(cli, "build_parser", interrupted)
@@ -68,4 +60,5 @@ def test_ctrl_c_while_the_parser_is_built_exits_130_without_a_traceback(monkeypa
     assert exit_info.value.code == 130
     err = capsys.readouterr().err
     assert "Traceback" not in err
-    assert err.strip() == "optmodels: interrupted"
+    assert err.strip().startswith("optmodels: interrupted")
+    assert len(err.strip().splitlines()) == 1
