@@ -191,6 +191,11 @@ def solve_pricing(
         result = dataclasses.replace(result, objective=float(ev.objective(objective)))
         if not bool(ev.feasible):
             notes.append(f"the fees hold viability only to the solver's tolerance: U = {float(ev.U):.3g}")
+        volumes = volume_excess(instance, ev)
+        if volumes:
+            notes.append("at these fees the volumes exceed the participation they are part of (seed eqs. "
+                         "15, 21 in expectation; the volumes do not move with the fees): " + "; ".join(volumes))
+        extra["volumes_within_participation"] = not volumes
         return Solution(result=result, decision=fees, evaluation=ev,
                         notes=tuple(notes), extra={**extra, "fees": fees}, **common)
     if result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
@@ -228,6 +233,26 @@ def _unviable_constant(result: SolveResult, constant: float) -> SolveResult:
         result, termination=Termination.INFEASIBLE, solution_status=SolutionStatus.INFEASIBLE,
         objective=None, bound=None, gap=None,
         message=f"expected profit does not depend on the fees and is {constant:.6g} < 0 for every fee")
+
+
+def volume_excess(instance: PricingInstance, ev: Any) -> list[str]:
+    """The seed's ``Q <= M``, ``P_i <= N``, ``Ns <= N``, ``S_j <= N`` (eqs. 15, 21) in expectation,
+    at the evaluated fees; one line per volume above its bound.
+
+    Validation checks them at the base means (fee 0). With price-elastic participation
+    ``E[M](f)`` and ``E[N](e)`` fall as the fees rise while ``EQ, EP, ENs, ES`` are held fixed,
+    so the optimum can sit where a volume exceeds its participation: that is reported, not
+    hidden (it says the fixed volumes are not credible at that fee).
+    """
+    em, en = float(ev.EM), float(ev.EN)
+    fields = {2: ("EQ", "EP"), 3: ("EQ", "EP", "ENs", "ES")}.get(instance.variant, ())
+    out = []
+    for field in fields:
+        value = getattr(instance, field)
+        bound, label = (em, "E[M](f)") if field == "EQ" else (en, "E[N](e)")
+        if value is not None and value > bound + 1e-9:
+            out.append(f"{field} = {value:g} > {label} = {bound:.6g}")
+    return out
 
 
 def within_bounds(instance: PricingInstance, fees: dict[str, float]) -> tuple[dict[str, float], list[str]]:
