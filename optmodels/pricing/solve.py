@@ -13,9 +13,15 @@
    fees (``extra["best_profit"]``, ``extra["best_fees"]``). Only then: otherwise the solver's
    own verdict stands, as nothing more was established.
 
-Every returned fee vector is re-checked by the numpy evaluator (``Solution.evaluation``), an
-independent path from the Pyomo model. No printing, no files: the Solution renders itself
-through :class:`~optmodels.pricing.report.PricingReporter`.
+4. **The fees returned** satisfy the model as stated: each is put inside ``[lower, cap]`` (a
+   solver's ``t = 0`` for ``t >= epsilon`` is within its tolerance, not within the model), a fee
+   that changes nothing is reported at its cap, and the objective reported is the evaluator's at
+   those fees. The seed's volume rules (``EQ <= E[M]`` ...) are checked again at the fees. Each
+   adjustment or finding is a note.
+
+Every returned fee vector is re-checked by the numpy evaluator (``Solution.evaluation``), a path
+independent of the Pyomo model and of the enumeration's lattice terms. No printing, no files: the
+Solution renders itself through :class:`~optmodels.pricing.report.PricingReporter`.
 """
 
 from __future__ import annotations
