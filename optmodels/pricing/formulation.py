@@ -55,7 +55,10 @@ Price-elastic participation (``lam_M(f) = lam_M0 exp(-alpha_M f)``, likewise ``N
 
     The result is exact for the lattice: the optimum equals brute-force enumeration of the same
     lattice (:func:`~optmodels.pricing.evaluate.brute_force`, tested); the distance to the
-    continuous optimum is at most what one lattice step changes.
+    continuous optimum is at most what one lattice step changes. For one objective,
+    :func:`~optmodels.pricing.solve.solve_pricing` enumerates the same lattice instead (faster at
+    every size, :mod:`~optmodels.pricing.lattice`); this MILP is what the front-ends solve, and
+    it takes at most ``MILP_MAX_PAIRS`` pairs (one column each), checked before building.
 """
 
 from __future__ import annotations

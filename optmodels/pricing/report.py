@@ -185,6 +185,7 @@ class PricingReporter:
             "EN": float(ev.EN),
             **{f"p_{stage}": float(p) for stage, p in zip(STAGES, ev.p.ravel(), strict=True)},
             "viable": bool(float(ev.U) >= -1e-9),
+            "volumes_within_participation": solution.extra.get("volumes_within_participation"),
             "feasible_by_evaluator": bool(ev.feasible),
         }
         return out

@@ -13,9 +13,15 @@
    fees (``extra["best_profit"]``, ``extra["best_fees"]``). Only then: otherwise the solver's
    own verdict stands, as nothing more was established.
 
-Every returned fee vector is re-checked by the numpy evaluator (``Solution.evaluation``), an
-independent path from the Pyomo model. No printing, no files: the Solution renders itself
-through :class:`~optmodels.pricing.report.PricingReporter`.
+4. **The fees returned** satisfy the model as stated: each is put inside ``[lower, cap]`` (a
+   solver's ``t = 0`` for ``t >= epsilon`` is within its tolerance, not within the model), a fee
+   that changes nothing is reported at its cap, and the objective reported is the evaluator's at
+   those fees. The seed's volume rules (``EQ <= E[M]`` ...) are checked again at the fees. Each
+   adjustment or finding is a note.
+
+Every returned fee vector is re-checked by the numpy evaluator (``Solution.evaluation``), a path
+independent of the Pyomo model and of the enumeration's lattice terms. No printing, no files: the
+Solution renders itself through :class:`~optmodels.pricing.report.PricingReporter`.
 """
 
 from __future__ import annotations
@@ -191,6 +197,11 @@ def solve_pricing(
         result = dataclasses.replace(result, objective=float(ev.objective(objective)))
         if not bool(ev.feasible):
             notes.append(f"the fees hold viability only to the solver's tolerance: U = {float(ev.U):.3g}")
+        volumes = volume_excess(instance, ev)
+        if volumes:
+            notes.append("at these fees the volumes exceed the participation they are part of (seed eqs. "
+                         "15, 21 in expectation; the volumes do not move with the fees): " + "; ".join(volumes))
+        extra["volumes_within_participation"] = not volumes
         return Solution(result=result, decision=fees, evaluation=ev,
                         notes=tuple(notes), extra={**extra, "fees": fees}, **common)
     if result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
@@ -228,6 +239,26 @@ def _unviable_constant(result: SolveResult, constant: float) -> SolveResult:
         result, termination=Termination.INFEASIBLE, solution_status=SolutionStatus.INFEASIBLE,
         objective=None, bound=None, gap=None,
         message=f"expected profit does not depend on the fees and is {constant:.6g} < 0 for every fee")
+
+
+def volume_excess(instance: PricingInstance, ev: Any) -> list[str]:
+    """The seed's ``Q <= M``, ``P_i <= N``, ``Ns <= N``, ``S_j <= N`` (eqs. 15, 21) in expectation,
+    at the evaluated fees; one line per volume above its bound.
+
+    Validation checks them at the base means (fee 0). With price-elastic participation
+    ``E[M](f)`` and ``E[N](e)`` fall as the fees rise while ``EQ, EP, ENs, ES`` are held fixed,
+    so the optimum can sit where a volume exceeds its participation: that is reported, not
+    hidden (it says the fixed volumes are not credible at that fee).
+    """
+    em, en = float(ev.EM), float(ev.EN)
+    fields = {2: ("EQ", "EP"), 3: ("EQ", "EP", "ENs", "ES")}.get(instance.variant, ())
+    out = []
+    for field in fields:
+        value = getattr(instance, field)
+        bound, label = (em, "E[M](f)") if field == "EQ" else (en, "E[N](e)")
+        if value is not None and value > bound + 1e-9:
+            out.append(f"{field} = {value:g} > {label} = {bound:.6g}")
+    return out
 
 
 def within_bounds(instance: PricingInstance, fees: dict[str, float]) -> tuple[dict[str, float], list[str]]:

@@ -73,3 +73,23 @@ def test_no_mass_above_the_threshold_prints_no_nan(instances_dir: Path) -> None:
     assert "nan" not in text.lower()
     assert "no mass where M > M0 (the late stage never occurs)" in text
     assert "f has no effect" in text
+
+
+def test_the_docs_notes_on_the_seeds_claims(model1) -> None:
+    """docs/pricing.md: Model 1's mid stage is never profitable on [0, 2]^2 (best -19.5); the
+    late-stage slope in f and e is 60 in all three models; at t = 1 the deposit brings 360 against
+    240 of fee revenue at the caps."""
+    import numpy as np
+
+    axis = np.linspace(0.0, 2.0, 201)
+    f, e = np.meshgrid(axis, axis, indexing="ij")
+    mid = evaluate(model1, f, e).mid
+    assert mid.max() == pytest.approx(-19.5, abs=1e-9)
+    for model in ("model1", "model2", "model3"):
+        inst = model1.with_model(model)
+        base = float(evaluate(inst, 0.0, 0.0, 0.5, 1.0).s[3])
+        assert float(evaluate(inst, 1.0, 0.0, 0.5, 1.0).s[3]) - base == pytest.approx(60.0)
+        assert float(evaluate(inst, 0.0, 1.0, 0.5, 1.0).s[3]) - base == pytest.approx(60.0)
+    m2 = model1.with_model("model2")
+    assert 1.0 * m2.EQ * m2.EP == 360.0
+    assert 60 * m2.f0 + 60 * m2.e0 == 240.0

@@ -294,3 +294,20 @@ def test_lattice_size_is_bounded_before_building(instances_dir: Path, tmp_path: 
         solve_pricing(instance, lattice_step=1e-5)
     smallest = float(re.search(r"a step of at least ([0-9.e-]+)", str(err.value)).group(1))
     assert instance.lattice_pairs(smallest) <= LATTICE_MAX_PAIRS
+
+
+def test_volumes_are_checked_at_the_solution(instances_dir: Path) -> None:
+    """EQ = 70 <= E[M] = 80 at fee 0 passes validation, but the optimum f* = 1.1 has
+    E[M](f*) = 80 exp(-0.22) = 64.2 < EQ: reported in a note and a metric, not hidden."""
+    import math
+
+    instance = _variant(instances_dir, "elastic_model2.yaml", EQ=70.0)
+    solution = solve_pricing(instance)
+    f = solution.decision["f"]
+    em = 80 * math.exp(-0.2 * f)
+    assert em < 70
+    assert solution.metrics["volumes_within_participation"] is False
+    assert any(f"EQ = 70 > E[M](f) = {em:.6g}" in note for note in solution.notes)
+    shipped = solve_pricing(from_file(instances_dir / "pricing" / "elastic_model2.yaml"))
+    assert shipped.metrics["volumes_within_participation"] is True
+    assert not any("volumes exceed" in note for note in shipped.notes)
