@@ -23,8 +23,6 @@ from optmodels.equipment.formulation import build, plan_from_model
 from optmodels.equipment.instance import EquipmentInstance
 from optmodels.equipment.problem import BudgetRepair, EquipmentProblem
 
-#: the shipped multi-objective instance (relative to the repository root)
-INSTANCE = "instances/equipment/tiny_cost.toml"
 DEFAULT_OBJECTIVES = ("cost", "equity")
 
 

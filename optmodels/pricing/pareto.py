@@ -17,7 +17,6 @@ the only constraint (viability ``U >= 0``) has no cheap fix.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,7 +27,6 @@ from optmodels.pricing.formulation import build, fee_values
 from optmodels.pricing.instance import PricingInstance
 from optmodels.pricing.problem import PricingProblem
 
-INSTANCE = Path(__file__).resolve().parents[2] / "instances" / "pricing" / "elastic_model2_pareto.yaml"
 DEFAULT_OBJECTIVES = ("profit", "patient_burden")
 
 

@@ -14,7 +14,6 @@ run stays reproducible) and existing non-closable sites kept open.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,11 +24,6 @@ from optmodels.siting.instance import SitingInstance
 from optmodels.siting.models import p_fixes_count
 from optmodels.siting.problem import OBJECTIVES, SitingProblem
 
-#: The shipped multi-objective instance: 12 demand points x 6 sites, covering radius 5.6, no fixed
-#: ``p`` -- distance vs number of facilities has 5 non-dominated points (brute force over the 64
-#: open sets in tests/integration/mo/test_mo_families.py). ``sf/sf_p_median.json`` (205 x 16,
-#: p = 4) is the larger example in docs/pareto.md.
-INSTANCE = Path(__file__).resolve().parents[2] / "instances" / "siting" / "small" / "small_lscp.json"
 DEFAULT_OBJECTIVES = ("distance", "max_distance")
 
 
@@ -40,10 +34,6 @@ def default_objectives(instance: SitingInstance) -> tuple[str, str]:
     if p_fixes_count(instance.model, instance.parameters.p):
         return DEFAULT_OBJECTIVES
     return ("distance", "n_facilities")
-
-
-def objectives() -> dict[str, str]:
-    return dict(OBJECTIVES)
 
 
 def build_model(instance: SitingInstance, objectives: list[str]) -> pyo.ConcreteModel:

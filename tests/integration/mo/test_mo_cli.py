@@ -176,14 +176,14 @@ def _dominates(a: np.ndarray, b: np.ndarray, senses: list[str]) -> bool:
 
 
 @pytest.mark.parametrize("family", ["equipment", "pricing", "siting"])
-def test_family_shipped_instance_three_methods(tmp_path, family):
-    import importlib
+def test_family_shipped_instance_three_methods(tmp_path, family, repo_dir):
+    from optmodels.registry import family as lookup
 
-    adapter = importlib.import_module(f"optmodels.{family}.pareto")
+    shipped = repo_dir / lookup(family).fronts.shipped
     fronts = {}
     for method in ("epsilon", "weighted", "nsga2"):
         out = tmp_path / method
-        code = main(["pareto", str(adapter.INSTANCE), "--method", method, "--points", "7",
+        code = main(["pareto", str(shipped), "--method", method, "--points", "7",
                      "--pop-size", "16", "--generations", "8", "--seed-milp", "2", "--seed", "1",
                      "--workers", "1", "--no-progress", "--out", str(out)])
         assert code == 0

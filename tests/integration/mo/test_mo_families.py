@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +22,13 @@ from solvers.epsilon import epsilon_front
 from solvers.moea import nsga2_front
 from solvers.pareto import hypervolume, ideal_nadir, nondominated
 from solvers.weighted_sum import weighted_sum_front
+
+
+def _shipped(family: str) -> Path:
+    """The family's shipped multi-objective instance (its contract's ``fronts.shipped``)."""
+    from optmodels.registry import family as lookup
+
+    return Path(__file__).resolve().parents[3] / lookup(family).fronts.shipped
 
 
 def _on_front(points: np.ndarray, front: np.ndarray, rtol: float = 1e-6) -> bool:
@@ -103,7 +111,7 @@ def test_siting_small_front_equals_enumeration():
     from optmodels.siting import pareto as adapter
     from optmodels.siting.instance import load
 
-    instance = load(adapter.INSTANCE)
+    instance = load(_shipped("siting"))
     names = list(adapter.default_objectives(instance))
     assert names == ["distance", "n_facilities"]
     problem = adapter.problem(instance, names)
@@ -133,7 +141,7 @@ def test_siting_sf_front_equals_enumeration():
     from optmodels.siting import pareto as adapter
     from optmodels.siting.instance import load
 
-    instance = load(adapter.INSTANCE.parents[1] / "sf" / "sf_p_median.json")
+    instance = load(_shipped("siting").parents[1] / "sf" / "sf_p_median.json")
     names = list(adapter.default_objectives(instance))
     problem = adapter.problem(instance, names)
     front = _brute_front(problem, _open_sets(instance.n_sites, instance.parameters.p))
@@ -164,7 +172,7 @@ def test_pricing_lattice_front_equals_enumeration():
     from optmodels.pricing.family import FAMILY
     from optmodels.pricing.instance import from_file as load
 
-    instance = load(adapter.INSTANCE)
+    instance = load(_shipped("pricing"))
     names = ["profit", "participation"]
     problem = adapter.problem(instance, names)
     front = _pricing_lattice_front(instance, problem)
@@ -202,7 +210,7 @@ def test_pricing_default_front_is_profit_vs_burden_on_the_lattice():
     from optmodels.pricing.family import FAMILY
     from optmodels.pricing.instance import from_file as load
 
-    instance = load(adapter.INSTANCE)
+    instance = load(_shipped("pricing"))
     names = list(adapter.DEFAULT_OBJECTIVES)
     options = FAMILY.tuned(instance, SolveOptions(mip_rel_gap=0.0))
     res = epsilon_front(adapter.build_model(instance, names), names, points=9, options=options,
@@ -221,11 +229,16 @@ def test_pricing_default_front_is_profit_vs_burden_on_the_lattice():
 
 
 @pytest.mark.parametrize("family", ["equipment", "pricing", "siting"])
-def test_adapter_contract(family):
-    import importlib
+def test_family_fronts_contract(family, repo_dir):
+    """Each family's front-end declarations hold together: the default objectives are among the
+    ones a front may use, every one is in the family's objectives table, and the shipped
+    multi-objective instance exists and loads."""
+    from optmodels.registry import family as lookup
 
-    adapter = importlib.import_module(f"optmodels.{family}.pareto")
-    objectives = adapter.objectives()
-    assert set(adapter.DEFAULT_OBJECTIVES) <= set(objectives)
-    assert set(objectives.values()) <= {"min", "max"}
-    assert adapter.INSTANCE.is_file()
+    fam = lookup(family)
+    fronts = fam.fronts
+    usable = fronts.objectives or tuple(fam.objectives)
+    assert set(usable) <= set(fam.objectives)
+    assert {fam.objectives[n].sense for n in usable} <= {"min", "max"}
+    instance = fam.load(repo_dir / fronts.shipped)
+    assert set(fronts.default_objectives(instance)) <= set(usable)
