@@ -45,6 +45,10 @@ Constraints
     exactly (measured: 3x faster than the one-binary-per-value form at 16 x 120 x 5), hence
     :math:`g_j = G_j` when t is exact and :math:`g_j \ge G_j` otherwise; ``gini_mean_upper`` /
     ``gini_mean_lower`` bound :math:`\frac1n\sum_j g_j`.
+  - a year that may have no set anywhere (:math:`T^{lo}_j = 0`) has Gini 0 by definition
+    (:mod:`optmodels.analysis.gini`): ``gini_empty_year`` :math:`g_j \le T_j` pins
+    :math:`g_j = 0` there, and with a yearly lower side above 0 ``nonempty_year``
+    :math:`T_j \ge 1` (the linear :math:`\sum t \ge lo\,T_j` alone would accept 0 >= 0).
 
 Objectives (all three are built when asked; exactly one is active)
 ------------------------------------------------------------------
@@ -314,6 +318,7 @@ def _add_gini(
                 model.J, rule=lambda model, j: pair_sum(model, j) >= d.gini_lo * model.T[j],
                 doc="Gini of year j >= lo",
             )
+            _add_nonempty_years(model, T_lo)
     if not exact_ratio:
         return
     # T_j = T_lo_j + sum_b 2^b beta_jb: a binary expansion of the reachable totals (log-many
@@ -341,6 +346,14 @@ def _add_gini(
         rule=lambda model, j: pair_sum(model, j)
         == int(T_lo[j]) * model.g[j] + sum(2**b * model.omega[j, b] for b in range(width[j])),
         doc="g_j * T_j = sum of |differences|",
+    )
+    # A year that may have no set anywhere (T_lo = 0): there g_j * 0 = 0 leaves g_j free, but its
+    # Gini is defined as 0 (optmodels.analysis.gini). T_j is a non-negative integer and g_j <= 1,
+    # so g_j <= T_j pins g_j = 0 at T_j = 0 and is slack otherwise.
+    model.gini_empty_year = pyo.Constraint(
+        [j for j in range(n) if T_lo[j] == 0],
+        rule=lambda model, j: model.g[j] <= model.T[j],
+        doc="g_j = 0 in a year with no set anywhere",
     )
     if d.gini_mode == "mean" and band:
         model.gini_mean_upper = pyo.Constraint(
@@ -380,6 +393,17 @@ def _add_ordered_band(model: pyo.ConcreteModel, d: EquipmentData, signs: np.ndar
             >= d.gini_lo * model.T[j],
             doc="sum of sign * difference >= lo * T_j (implies Gini of year j >= lo)",
         )
+        _add_nonempty_years(model, total_range(d)[0])
+
+
+def _add_nonempty_years(model: pyo.ConcreteModel, T_lo: np.ndarray) -> None:
+    r"""A yearly Gini lower side above 0 excludes a year with no set anywhere: its Gini is
+    defined as 0, while the linear form :math:`\sum t \ge lo\,T_j` would read 0 >= 0."""
+    model.nonempty_year = pyo.Constraint(
+        [j for j in range(len(T_lo)) if T_lo[j] == 0],
+        rule=lambda model, j: model.T[j] >= 1,
+        doc="at least one set somewhere in year j (Gini of year j >= lo > 0)",
+    )
 
 
 def start_from_plan(model: pyo.ConcreteModel, x: np.ndarray) -> None:

@@ -117,4 +117,12 @@ def solve_instance(
 
 def _finish(instance, objective, model, result, note) -> EquipmentSolution:
     ev = evaluate(instance, plan_from_model(model)) if result.has_solution else None
+    if ev is not None and not ev.feasible:
+        # The numpy evaluator is the definition of feasibility: a plan it rejects is never
+        # reported as optimal or feasible, whatever the MILP's tolerances accepted.
+        result = dataclasses.replace(
+            result, solution_status=SolutionStatus.INFEASIBLE,
+            message=f"the solver's plan breaks {sorted(ev.violations)} when re-checked by the evaluator",
+        )
+        note += "; the returned plan failed the evaluator's check and is not a solution"
     return EquipmentSolution(result=result, objective=objective, evaluation=ev, model=model, strategy_note=note)
