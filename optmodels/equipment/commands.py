@@ -216,7 +216,10 @@ def _cmd_queue(args: argparse.Namespace) -> int:
     from optmodels.analysis.queueing import min_stable_servers, mmc, optimal_servers
 
     lam, mu = args.arrival_rate, args.service_rate
-    c_star, cs, costs = optimal_servers(lam, mu, args.running_cost, args.waiting_cost)
+    try:
+        c_star, cs, costs = optimal_servers(lam, mu, args.running_cost, args.waiting_cost)
+    except ValueError as exc:
+        raise UsageError(f"--running-cost / --waiting-cost: {exc}") from None
     c_min = int(min_stable_servers(lam, mu))
     show = [args.servers] if args.servers else list(range(c_min, max(c_star + 3, c_min + 4)))
     q = mmc(lam, mu, np.array(show))
