@@ -13,7 +13,7 @@ File layout (JSON / YAML / TOML; ``hospitals`` and ``regions`` may instead be a 
     yearly_budget = [6, 6]         # optional, per year
     max_new_per_year = 3           # optional cap on sets added in one year
     costs = { running_per_hour = 0.01, waiting_per_hour = 0.002 }   # h and b
-    gini = { lo = 0.2, hi = 0.3, mode = "mean" }                    # mode: mean | each_year
+    gini = { lo = 0.2, hi = 0.3, mode = "mean" }   # omitted: these; lo = 0: no lower side
     regions = [ { id = "A", population = [1.2e6, 1.25e6] }, ... ]
     hospitals = [ { id = "A1", region = "A", existing = 1, capacity = 6000,
                     service_rate = 2.5, arrival_rate = [1.8, 2.2] }, ... ]
@@ -96,9 +96,18 @@ class Costs(BaseModel):
 
 
 class GiniBand(BaseModel):
+    """The band on the population-weighted Gini of sets per capita.
+
+    Omitted keys take the seed's band: ``lo`` 0.2, ``hi`` 0.3, ``mode`` mean. An omitted ``lo``
+    is therefore **0.2, not "no lower side"** (TOML has no null). For no lower side write
+    ``lo = 0`` (every Gini is >= 0, so the side is dropped from the model); JSON/YAML may also
+    write ``null``. For no upper side write ``hi = 1``.
+    """
+
     model_config = _FROZEN
-    lo: float | None = Field(default=0.2, ge=0, le=1)
-    hi: float = Field(default=0.3, ge=0, le=1)
+    lo: float | None = Field(default=0.2, ge=0, le=1,
+                             description="lower side; omitted: 0.2; 0 (or null) for none")
+    hi: float = Field(default=0.3, ge=0, le=1, description="upper side; omitted: 0.3; 1 for none")
     mode: Literal["mean", "each_year"] = "mean"
 
     @model_validator(mode="after")

@@ -92,3 +92,20 @@ def test_hospitals_from_a_csv_table(tmp_path, base):
     data["hospitals"] = {"table": "hospitals.csv"}
     inst = EquipmentInstance.from_dict(data, base=tmp_path, file=tmp_path / "x.toml")
     assert inst.data.lam.tolist() == EquipmentInstance.from_dict(base).data.lam.tolist()
+
+
+def test_gini_lo_omitted_is_the_seeds_0_2_and_zero_means_no_lower_side(tmp_path, instances_dir):
+    from optmodels.equipment import solve_instance
+
+    text = (instances_dir / "equipment" / "tiny_gini_lower.toml").read_text()
+    band = 'gini = { lo = 0.1, hi = 0.3, mode = "mean" }'
+    assert band in text
+    omitted = tmp_path / "omitted.toml"
+    omitted.write_text(text.replace(band, 'gini = { hi = 0.3, mode = "mean" }'))
+    assert EquipmentInstance.from_file(omitted).data.gini_lo == 0.2
+    none = tmp_path / "none.toml"
+    none.write_text(text.replace(band, 'gini = { lo = 0, hi = 0.3, mode = "mean" }'))
+    sol = solve_instance(EquipmentInstance.from_file(none))
+    # The band-free optimum (mean Gini 0.065, below the file's lo = 0.1) is accepted with lo = 0.
+    assert sol.result.objective == pytest.approx(63.75654517954058, rel=1e-9)
+    assert sol.evaluation.feasible
