@@ -25,10 +25,12 @@ import math
 import time
 from dataclasses import dataclass
 
+import pandas as pd
 import pyomo.environ as pyo
 
 from optmodels.equipment.evaluate import Evaluation, evaluate
 from optmodels.equipment.formulation import build, order_signs, plan_from_model, start_from_plan
+from optmodels.equipment.heuristic import feasible_plan
 from optmodels.equipment.instance import EquipmentInstance
 from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings, solve
 
@@ -71,14 +73,25 @@ def solve_instance(
     if strategy not in ("lazy", "full"):
         raise ValueError(f"strategy must be lazy or full, found {strategy!r}")
     if strategy == "full":
-        model, result = _run(instance, objective, options, "full")
-        return _finish(instance, objective, model, result, "full model solved directly")
+        plan = feasible_plan(instance)
+        model, result = _run(instance, objective, options, "full", start=plan)
+        note = "full model solved directly" + (", started from the greedy plan" if plan is not None else "")
+        if not result.has_solution and plan is not None and _stopped_early(result):
+            result = _incumbent(instance, objective, model, plan, result, [result.bound])
+            note += "; the solver stopped with no plan of its own, so the greedy plan is returned"
+        return _finish(instance, objective, model, result, note)
 
     t0 = time.perf_counter()
     relaxed = "upper" if objective == "equity" else "none"
     model, first = _run(instance, objective, options, relaxed)
     if not first.has_solution:
         note = "lazy: no solution even without the Gini band"
+        if _stopped_early(first):
+            plan = feasible_plan(instance)
+            if plan is not None:
+                first = _incumbent(instance, objective, model, plan, first, [first.bound])
+                note = ("lazy: the time limit came before the model without the band found a plan; "
+                        "the greedy plan (feasible, checked by the evaluator) is returned")
         return _finish(instance, objective, model, first, note)
     plan = plan_from_model(model)
     ev = evaluate(instance, plan)
@@ -87,32 +100,87 @@ def solve_instance(
         note = f"lazy: the model {what} already gave a plan inside the band, so it is optimal"
         return _finish(instance, objective, model, first, note)
 
+    greedy = feasible_plan(instance)
+    start = greedy
+    stages = [first.timings]
+    if _out_of_time(options, t0):
+        # No time for the other stages: the greedy plan, bounded by the relaxation.
+        note = "lazy: the relaxed plan left the Gini band and the time limit came; greedy plan returned"
+        if greedy is None:
+            return _finish(instance, objective, model, dataclasses.replace(
+                first, solution_status=SolutionStatus.NONE, termination=Termination.TIME_LIMIT), note)
+        result = _incumbent(instance, objective, model, greedy, first, [first.bound])
+        return _finish(instance, objective, model, dataclasses.replace(result, termination=Termination.TIME_LIMIT), note)
     signs = order_signs(instance.data, ev.region_sets)
     rmodel, restricted = _run(instance, objective, _with_limit(options, t0, 1 / 3), "ordered", signs=signs)
-    start = None
+    stages.append(restricted.timings)
     if restricted.has_solution:
         candidate = plan_from_model(rmodel)
-        if evaluate(instance, candidate).feasible:
+        if evaluate(instance, candidate).feasible and (
+            start is None or _value(instance, candidate, objective) <= _value(instance, start, objective)
+        ):
             start = candidate
-    model, full = _run(instance, objective, _with_limit(options, t0), "full", start=start)
-    timings = Timings.combined((first.timings, restricted.timings, full.timings))
-    started = "started from the restricted model's plan" if start is not None else "no restricted plan to start from"
-    if not full.has_solution and start is not None:
-        # HiGHS stopped before accepting the start: the restricted plan is still a valid incumbent.
-        objective_value = evaluate(instance, start).objective(objective)
-        bound = full.bound if full.bound is not None else first.bound
-        gap = abs(objective_value - bound) / max(abs(objective_value), 1e-12) if bound is not None else math.inf
-        full = dataclasses.replace(
-            restricted, termination=full.termination if full.termination is not Termination.OPTIMAL else Termination.UNKNOWN,
-            solution_status=SolutionStatus.FEASIBLE, bound=bound, gap=gap,
-        )
+    started = "started from the better of the restricted and the greedy plans" if start is not None else "no plan to start from"
+    if _out_of_time(options, t0) and start is not None:
         model = rmodel
-    full = dataclasses.replace(full, timings=timings, options=options)
-    note = (
-        "lazy: the relaxed plan left the Gini band; the full model was solved, "
-        f"{started} (the Gini order of the relaxed plan fixed)"
-    )
+        full = _incumbent(instance, objective, model, start, restricted, [first.bound])
+        full = dataclasses.replace(full, termination=Termination.TIME_LIMIT)
+        note = "lazy: the relaxed plan left the Gini band; the time limit came before the full model"
+    else:
+        model, full = _run(instance, objective, _with_limit(options, t0), "full", start=start)
+        stages.append(full.timings)
+        if not full.has_solution and start is not None:
+            # HiGHS stopped before accepting the start: the start is still a valid incumbent.
+            full = _incumbent(instance, objective, model, start, full, [full.bound, first.bound])
+        note = (
+            "lazy: the relaxed plan left the Gini band; the full model was solved, "
+            f"{started} (the Gini order of the relaxed plan fixed)"
+        )
+    full = _with_bound(full, first.bound)
+    full = dataclasses.replace(full, timings=Timings.combined(stages), options=options)
     return _finish(instance, objective, model, full, note)
+
+
+def _out_of_time(options: SolveOptions, t0: float) -> bool:
+    return options.time_limit is not None and time.perf_counter() - t0 >= options.time_limit
+
+
+def _with_bound(result: SolveResult, bound: float | None) -> SolveResult:
+    """The better of the result's own bound and another valid lower bound (a relaxation's)."""
+    if bound is None or not math.isfinite(bound) or not result.has_solution:
+        return result
+    if result.bound is not None and math.isfinite(result.bound) and result.bound >= bound:
+        return result
+    value = result.objective
+    gap = max(value - bound, 0.0) / max(abs(value), 1e-12)
+    return dataclasses.replace(result, bound=bound, gap=gap)
+
+
+def _value(instance: EquipmentInstance, plan, objective: str) -> float:
+    return evaluate(instance, plan).objective(objective)
+
+
+def _stopped_early(result: SolveResult) -> bool:
+    """A limit or an interruption, not a proof that no plan exists."""
+    return result.termination not in (Termination.INFEASIBLE, Termination.UNBOUNDED,
+                                       Termination.INFEASIBLE_OR_UNBOUNDED, Termination.ERROR)
+
+
+def _incumbent(instance, objective, model, plan, template: SolveResult, bounds) -> SolveResult:
+    """``template`` (a solve that ended without a plan) holding ``plan`` as its incumbent, with
+    the best of the valid lower ``bounds`` (every objective is minimised)."""
+    start_from_plan(model, plan)
+    value = _value(instance, plan, objective)
+    finite = [b for b in bounds if b is not None and math.isfinite(b)]
+    bound = max(finite) if finite else None
+    gap = abs(value - bound) / max(abs(value), 1e-12) if bound is not None else math.inf
+    termination = template.termination
+    if termination is Termination.OPTIMAL:
+        termination = Termination.UNKNOWN
+    frame = pd.DataFrame([(*idx, var.value) for idx, var in model.x.items()],
+                         columns=["index_0", "index_1", "index_2", "value"])
+    return dataclasses.replace(template, termination=termination, solution_status=SolutionStatus.FEASIBLE,
+                               objective=value, bound=bound, gap=gap, variables={"x": frame})
 
 
 def _finish(instance, objective, model, result, note) -> EquipmentSolution:
