@@ -116,6 +116,9 @@ def add_generate_parser(sub) -> None:
     p.add_argument("--hospitals", type=positive_int, default=120)
     p.add_argument("--years", type=positive_int, default=5)
     p.add_argument("--seed", type=nonnegative_int, default=0)
+    p.add_argument("--band-binding", choices=("lower", "upper", "none"), default=None,
+                   help="place the Gini band so that its lower or upper side binds, or neither "
+                   "(default: the seed's band widened to contain the reference plan)")
     p.add_argument("-o", "--output", required=True, help="instance file to write (.json/.yaml/.toml)")
     p.set_defaults(func=_cmd_generate)
 
@@ -126,7 +129,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from optmodels.equipment.instance import EquipmentInstance
 
     try:
-        data = generate(args.regions, args.hospitals, args.years, args.seed)
+        data = generate(args.regions, args.hospitals, args.years, args.seed,
+                        band_binding=getattr(args, "band_binding", None))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     EquipmentInstance.from_dict(data)  # the generator's promise: it validates
