@@ -38,7 +38,7 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
         group.add_argument("--objective", help="objective to optimise (equipment: cost, utilisation, equity)")
     group.add_argument(
         "--gini-strategy",
-        choices=("lazy", "full"),
+        choices=("lazy", "full", "tight"),
         default="lazy",
         help="equipment: add the Gini band only where it binds (lazy, exact) or always (full)",
     )

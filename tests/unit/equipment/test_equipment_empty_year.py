@@ -50,7 +50,7 @@ def _brute_force(inst: EquipmentInstance) -> float:
 # b = 0 times the infinite queue of the unstable plans the brute force visits is NaN (rejected).
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 @pytest.mark.parametrize(("mode", "optimum"), [("mean", 2.9), ("each_year", 3.2)])
-@pytest.mark.parametrize("strategy", ["lazy", "full"])
+@pytest.mark.parametrize("strategy", ["lazy", "full", "tight"])
 def test_empty_year_model_and_evaluator_agree(mode, optimum, strategy):
     inst = _empty_first_year(mode)
     assert _brute_force(inst) == pytest.approx(optimum)

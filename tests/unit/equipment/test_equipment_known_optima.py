@@ -56,7 +56,7 @@ def test_gini_lower_bound_binds_in_both_modes(instances_dir, mode, lo):
     best, _ = brute_force(inst, "cost")
     unconstrained = solve_instance(EquipmentInstance.model_validate({**raw, "gini": {"lo": None, "hi": 0.3, "mode": mode}}))
     assert best > unconstrained.result.objective + 1e-6  # the lower bound really binds
-    for strategy in ("lazy", "full"):
+    for strategy in ("lazy", "full", "tight"):
         sol = solve_instance(inst, strategy=strategy)
         assert sol.result.objective == pytest.approx(best, rel=1e-7)
         assert sol.evaluation.feasible
