@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from optmodels.equipment import EquipmentInstance, evaluate, solve_instance
+from optmodels.equipment import EquipmentInstance, evaluate, plan_from_model, solve_instance
 from optmodels.equipment.formulation import build
 from solvers import solve
 
@@ -118,3 +118,17 @@ def test_optional_caps_match_brute_force(instances_dir, extra):
     assert sol.evaluation.feasible
     if "max_new_per_year" in extra:
         assert sol.evaluation.x.sum(axis=0).max() <= extra["max_new_per_year"]
+
+
+def test_band_binding_instance_solves_to_its_known_optimum(instances_dir, manifest):
+    """provincial_band.json: the band-free optimum lies below the band, so the lower side binds."""
+    entry = manifest["provincial_band.json"]
+    inst = EquipmentInstance.from_file(instances_dir / "equipment" / "provincial_band.json")
+    free = build(inst, gini="none")
+    assert solve(free).objective < entry["optimum"] - 1e-3
+    assert "gini_mean_lower" in evaluate(inst, plan_from_model(free)).violations
+    sol = solve_instance(inst)
+    assert sol.result.is_optimal
+    assert sol.result.objective == pytest.approx(entry["optimum"], rel=entry["tolerance"])
+    assert sol.evaluation.feasible
+    assert sol.evaluation.mean_gini >= inst.data.gini_lo - 1e-9
