@@ -48,13 +48,17 @@ def generate(
     *,
     first_year: int = 2026,
     band_binding: str | None = None,
+    gini_mode: str = "mean",
 ) -> dict[str, Any]:
     """Return an instance dict (``family = "equipment"``) ready to write or validate.
 
     ``band_binding``: ``None`` (the seed's band, widened to contain the reference plan), or
     ``"lower"`` / ``"upper"`` / ``"none"`` to make that side of the Gini band bind (or neither);
-    see the module docstring.
+    see the module docstring. ``gini_mode``: ``mean`` (the seed's) or ``each_year``; the band is
+    placed by the mean Gini either way.
     """
+    if gini_mode not in ("mean", "each_year"):
+        raise ValueError(f"gini_mode must be mean or each_year, found {gini_mode!r}")
     if band_binding not in (None, "lower", "upper", "none"):
         raise ValueError(f"band_binding must be lower, upper or none, found {band_binding!r}")
     if regions < 2:
@@ -137,6 +141,7 @@ def generate(
     }
     if band_binding is not None:
         _set_band(data, band_binding)
+    data["gini"]["mode"] = gini_mode
     return data
 
 
