@@ -1,4 +1,4 @@
-"""Synthetic equipment instances at any scale, feasible by construction, deterministic per seed.
+r"""Synthetic equipment instances at any scale, feasible by construction, deterministic per seed.
 
 How it is built (``numpy.random.default_rng(seed)``, nothing global):
 
