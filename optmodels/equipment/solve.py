@@ -106,6 +106,8 @@ def solve_instance(
         return _finish(instance, objective, model, first, note)
 
     greedy = feasible_plan(instance)
+    if ev.feasible and (greedy is None or ev.objective(objective) < _value(instance, greedy, objective)):
+        greedy = plan  # a time-limited relaxation may still hold a plan inside the band
     start = greedy
     stages = [first.timings]
     if _out_of_time(options, t0):
