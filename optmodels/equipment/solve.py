@@ -105,6 +105,7 @@ def solve_instance(
         note = f"lazy: the model {what} already gave a plan inside the band, so it is optimal"
         return _finish(instance, objective, model, first, note)
 
+    why = "the relaxed plan left the Gini band" if not ev.feasible else "the relaxed model stopped at its limit"
     greedy = feasible_plan(instance)
     if ev.feasible and (greedy is None or ev.objective(objective) < _value(instance, greedy, objective)):
         greedy = plan  # a time-limited relaxation may still hold a plan inside the band
@@ -112,7 +113,7 @@ def solve_instance(
     stages = [first.timings]
     if _out_of_time(options, t0):
         # No time for the other stages: the greedy plan, bounded by the relaxation.
-        note = "lazy: the relaxed plan left the Gini band and the time limit came; greedy plan returned"
+        note = f"lazy: {why} and the time limit came; the better of the greedy and relaxed plans returned"
         if greedy is None:
             return _finish(instance, objective, model, dataclasses.replace(
                 first, solution_status=SolutionStatus.NONE, termination=Termination.TIME_LIMIT), note)
@@ -132,7 +133,7 @@ def solve_instance(
         model = rmodel
         full = _incumbent(instance, objective, model, start, restricted, [first.bound])
         full = dataclasses.replace(full, termination=Termination.TIME_LIMIT)
-        note = "lazy: the relaxed plan left the Gini band; the time limit came before the full model"
+        note = f"lazy: {why}; the time limit came before the full model"
     else:
         bounds = None
         if strategy == "tight" and start is not None and objective in ("cost", "utilisation"):
@@ -145,7 +146,7 @@ def solve_instance(
         tightened = (f"; region totals tightened by {bounds.lps} LPs under the start's cost"
                      if bounds is not None else "")
         note = (
-            f"{strategy}: the relaxed plan left the Gini band; the full model was solved, "
+            f"{strategy}: {why}; the full model was solved, "
             f"{started} (the Gini order of the relaxed plan fixed){tightened}"
         )
     if first.bound is not None:
