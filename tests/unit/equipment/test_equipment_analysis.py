@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optmodels.analysis import gini_band, gini_lorenz_fit, gini_pairwise, gini_trapezoid, mmc, optimal_servers
+from optmodels.analysis import (
+    gini_band,
+    gini_lorenz_fit,
+    gini_pairwise,
+    gini_trapezoid,
+    mmc,
+    optimal_servers,
+)
 from optmodels.equipment.delphi import composite, delphi_weights
 
 
@@ -40,7 +47,7 @@ def test_three_methods_agree_on_realistic_data():
     )
 )
 def test_pairwise_equals_trapezoid(rows):
-    amount, pop = zip(*rows)
+    amount, pop = zip(*rows, strict=True)
     assert gini_pairwise(amount, pop) == pytest.approx(gini_trapezoid(amount, pop), abs=1e-9)
 
 

@@ -71,7 +71,8 @@ def test_relaxation_bounds_the_milp(instances_dir):
     inst = EquipmentInstance.from_file(instances_dir / "equipment" / "tiny_gini_lower.toml")
     lp = solve(build(inst, relax=True))
     milp = solve_instance(inst, strategy="full")
-    assert lp.is_optimal and milp.result.is_optimal
+    assert lp.is_optimal
+    assert milp.result.is_optimal
     assert lp.objective <= milp.result.objective + 1e-7
 
 

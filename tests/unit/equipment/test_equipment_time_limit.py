@@ -26,7 +26,8 @@ def test_time_limit_returns_incumbent_with_gap():
     assert result.termination is Termination.TIME_LIMIT
     assert result.solution_status is SolutionStatus.FEASIBLE
     assert not result.is_optimal
-    assert result.gap > 0 and result.bound < result.objective
+    assert result.gap > 0
+    assert result.bound < result.objective
     ev = evaluate(inst, plan_from_model(model))
     assert ev.feasible
     assert ev.mean_gini == pytest.approx(result.objective, rel=1e-6)
