@@ -188,6 +188,30 @@ def _equipment_cases() -> list[Case]:
                 peers=("highspy",) if k <= 120 else (),
             )
         )
+    # The Gini band's lower side binding on purpose (generate(..., band_binding="lower")): the
+    # reverse-convex side that needs sign binaries. The note column carries the strategy and the
+    # band-free bound (the lazy strategy's first bound); the bound column is the final one.
+    binding = [(8, 60, 5, 0, "mean", "standard", 60.0), (16, 120, 5, 1, "mean", "standard", 300.0),
+               (31, 300, 5, 1, "mean", "standard", 300.0), (31, 300, 5, 7, "mean", "standard", 300.0),
+               (31, 300, 5, 1, "each_year", "full", 300.0), (31, 300, 5, 7, "each_year", "full", 300.0),
+               (31, 600, 10, 1, "mean", "full", 600.0)]
+    for m, k, n, seed, mode, prof, limit in binding:
+        suffix = "" if mode == "mean" else "-each_year"
+        out.append(
+            Case(
+                name=f"equipment-band-lower-{m}x{k}x{n}-s{seed}{suffix}",
+                family="equipment",
+                model="cost",
+                source="generate",
+                params={"regions": m, "hospitals": k, "years": n, "band_binding": "lower", "gini_mode": mode},
+                seed=seed,
+                size_label=f"{m}x{k}x{n}",
+                time_limit=limit,
+                mip_rel_gap=1e-4,
+                profile=prof,
+                peers=(),
+            )
+        )
     return out
 
 

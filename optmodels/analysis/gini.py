@@ -17,6 +17,13 @@ polynomial Lorenz fit (the seed's "fitting curve method")
 
 The first two are identical for any data; tests check all three against each other and a
 hand-computed case.
+
+All amounts zero (e.g. a year with no equipment anywhere): the shares :math:`P_a = s_a/T` are
+undefined, and the Gini is defined as **0** -- nothing is shared, equally. It is the limit of
+the pairwise form as every :math:`s_a \to 0` at equal per-capita rates, the value the equipment
+MILP gives such a year (its :math:`\sum|d| = 0`) and the value its evaluator and the pymoo
+problem use, so that one plan gets one Gini everywhere. In the equipment band such a year
+counts as Gini 0: it fails a yearly lower side above 0 and pulls a mean-mode mean down.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ BANDS: tuple[tuple[float, str], ...] = (
 
 
 def _shares(amount: ArrayLike, population: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Amount shares P and population shares Y; P is all zero when every amount is zero."""
     s = np.asarray(amount, dtype=float)
     p = np.asarray(population, dtype=float)
     if s.shape != p.shape or s.ndim != 1:
@@ -44,7 +52,7 @@ def _shares(amount: ArrayLike, population: ArrayLike) -> tuple[np.ndarray, np.nd
         raise ValueError("amounts must be >= 0")
     total = s.sum()
     y = p / p.sum()
-    share = s / total if total > 0 else np.full_like(s, 1.0 / len(s))
+    share = s / total if total > 0 else np.zeros_like(s)
     return share, y
 
 
@@ -59,6 +67,8 @@ def gini_pairwise(amount: ArrayLike, population: ArrayLike) -> float:
 def gini_trapezoid(amount: ArrayLike, population: ArrayLike) -> float:
     """Exact Gini by the trapezoid rule on the Lorenz curve (groups sorted per capita)."""
     share, y = _shares(amount, population)
+    if not share.any():
+        return 0.0  # all amounts zero: defined as 0 (module docstring)
     order = np.argsort(share / y, kind="stable")
     share, y = share[order], y[order]
     v = np.cumsum(share)
@@ -66,8 +76,13 @@ def gini_trapezoid(amount: ArrayLike, population: ArrayLike) -> float:
 
 
 def lorenz_curve(amount: ArrayLike, population: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Lorenz points ``(X, V)`` from (0, 0) to (1, 1): cumulative population and amount shares."""
+    """Lorenz points ``(X, V)`` from (0, 0) to (1, 1): cumulative population and amount shares.
+
+    All amounts zero: the line of equality (``V = X``), whose Gini is the defined 0.
+    """
     share, y = _shares(amount, population)
+    if not share.any():
+        share = y
     order = np.argsort(share / y, kind="stable")
     x = np.concatenate([[0.0], np.cumsum(y[order])])
     v = np.concatenate([[0.0], np.cumsum(share[order])])

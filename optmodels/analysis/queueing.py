@@ -95,16 +95,32 @@ def min_stable_servers(lam: ArrayLike, mu: ArrayLike) -> np.ndarray:
 def optimal_servers(
     lam: float, mu: float, h: float, b: float, c_max: int | None = None
 ) -> tuple[int, np.ndarray, np.ndarray]:
-    """:math:`C^* = \\arg\\min_C hC + bL(C)` over stable C up to ``c_max``.
+    """:math:`C^* = \\arg\\min_C hC + bL(C)` over stable C (up to ``c_max`` when given).
 
-    Returns ``(c_star, cs, costs)``. The default ``c_max`` searches far enough that the convex
-    cost has turned upward (the running cost alone then exceeds the best cost found).
+    Returns ``(c_star, cs, costs)`` over the counts searched. :math:`F(C) = hC + bL(C)` is
+    convex in integer C (L is convex), so the first C with :math:`F(C+1) \\ge F(C)` is the
+    minimiser. Without ``c_max`` the search extends (in doubling blocks) until the cost turns
+    up -- at heavy load that can be hundreds of sets past the smallest stable count
+    (:math:`\\lambda = 1000, \\mu = 1, h = 10^{-6}, b = 1`: stable from 1001, :math:`C^* = 1155`).
+    Needs h > 0 (otherwise F keeps falling and has no minimiser) and b >= 0.
     """
+    if not h > 0:
+        raise ValueError(f"the running cost h must be > 0 (otherwise more sets always cost less), found {h}")
+    if not b >= 0:
+        raise ValueError(f"the waiting cost b must be >= 0, found {b}")
     c_min = max(int(min_stable_servers(lam, mu)), 1)
-    if c_max is None:
-        c_max = c_min + 50
-    if c_max < c_min:
-        raise ValueError(f"c_max={c_max} is below the smallest stable count {c_min}")
-    cs = np.arange(c_min, c_max + 1)
-    costs = h * cs + b * mean_in_system(lam, mu, cs)
-    return int(cs[np.argmin(costs)]), cs, costs
+    if c_max is not None:
+        if c_max < c_min:
+            raise ValueError(f"c_max={c_max} is below the smallest stable count {c_min}")
+        cs = np.arange(c_min, c_max + 1)
+        costs = h * cs + b * mean_in_system(lam, mu, cs)
+        return int(cs[np.argmin(costs)]), cs, costs
+    width = 64
+    while True:
+        cs = np.arange(c_min, c_min + width)
+        costs = h * cs + b * mean_in_system(lam, mu, cs)
+        turned = np.flatnonzero(np.diff(costs) >= 0)
+        if turned.size:
+            last = int(turned[0]) + 1  # keep one count past the minimiser: the turn is shown
+            return int(cs[turned[0]]), cs[: last + 1], costs[: last + 1]
+        width *= 2

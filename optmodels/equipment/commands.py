@@ -87,7 +87,10 @@ def _cmd_queue(args: argparse.Namespace) -> int:
     if args.servers is not None and args.servers > 2 * MAX_OFFERED_LOAD:
         raise UsageError(f"--servers: expected at most {2 * MAX_OFFERED_LOAD:g} (one Erlang step "
                          f"per set), found {args.servers}")
-    c_star, cs, costs = optimal_servers(lam, mu, args.running_cost, args.waiting_cost)
+    try:
+        c_star, cs, costs = optimal_servers(lam, mu, args.running_cost, args.waiting_cost)
+    except ValueError as exc:
+        raise UsageError(f"--running-cost / --waiting-cost: {exc}") from None
     c_min = int(min_stable_servers(lam, mu))
     show = [args.servers] if args.servers else list(range(c_min, max(c_star + 3, c_min + 4)))
     q = mmc(lam, mu, np.array(show))

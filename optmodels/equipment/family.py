@@ -90,8 +90,9 @@ FAMILY = Family(
         shipped="instances/equipment/tiny_cost.toml",
     ),
     flags=(
-        Flag(("--gini-strategy",), dest="strategy", choices=("lazy", "full"), default=None,
-             help="add the Gini band only where it binds (lazy, exact; default) or always (full)"),
+        Flag(("--gini-strategy",), dest="strategy", choices=("lazy", "full", "tight"), default=None,
+             help="add the Gini band only where it binds (lazy, exact; default), always (full), or "
+                  "lazily with totals tightened by LPs first (tight; see docs/equipment.md)"),
     ),
     generate=_generate,
     generate_flags=(
@@ -99,6 +100,9 @@ FAMILY = Family(
         Flag(("--hospitals",), type=positive_int, default=120, help="hospitals (default 120)"),
         Flag(("--years",), type=positive_int, default=5, help="planning years (default 5)"),
         Flag(("--seed",), type=nonnegative_int, default=0, help="random seed (default 0)"),
+        Flag(("--band-binding",), choices=("lower", "upper", "none"),
+             help="place the Gini band so that its lower or upper side binds, or neither "
+                  "(default: the seed's band widened to contain the reference plan)"),
     ),
     commands=commands.COMMANDS,
 )

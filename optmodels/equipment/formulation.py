@@ -45,6 +45,10 @@ Constraints
     exactly (measured: 3x faster than the one-binary-per-value form at 16 x 120 x 5), hence
     :math:`g_j = G_j` when t is exact and :math:`g_j \ge G_j` otherwise; ``gini_mean_upper`` /
     ``gini_mean_lower`` bound :math:`\frac1n\sum_j g_j`.
+  - a year that may have no set anywhere (:math:`T^{lo}_j = 0`) has Gini 0 by definition
+    (:mod:`optmodels.analysis.gini`): ``gini_empty_year`` :math:`g_j \le T_j` pins
+    :math:`g_j = 0` there, and with a yearly lower side above 0 ``nonempty_year``
+    :math:`T_j \ge 1` (the linear :math:`\sum t \ge lo\,T_j` alone would accept 0 >= 0).
 
 Objectives (all three are built when asked; exactly one is active)
 ------------------------------------------------------------------
@@ -59,6 +63,7 @@ Objectives (all three are built when asked; exactly one is active)
 from __future__ import annotations
 
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
@@ -77,6 +82,7 @@ def build(
     relax: bool = False,
     gini: str = "full",
     signs: np.ndarray | None = None,
+    bounds: Any | None = None,
 ) -> pyo.ConcreteModel:
     r"""Build the allocation MILP.
 
@@ -101,6 +107,12 @@ def build(
         when it does not bind and the restriction to find a starting plan when it does.
     signs
         With ``gini="ordered"``: an array (pairs in ``combinations(regions, 2)`` order x years).
+    bounds
+        Optional integer bounds on the region totals and yearly totals (an object with arrays
+        ``s_lo, s_hi`` (m x n) and ``T_lo, T_hi`` (n), e.g.
+        :func:`optmodels.equipment.tighten.region_bounds`). They narrow the ranges the Gini
+        block derives its big-M values, fixed signs and binary expansion from; the caller
+        guarantees that they hold at an optimum.
     """
     if gini not in ("full", "upper", "none", "ordered"):
         raise ValueError(f"gini must be full, upper, none or ordered, found {gini!r}")
@@ -122,12 +134,13 @@ def build(
     _add_queue_stability(model, d)
     _add_max_new(model, d)
     if gini == "ordered":
-        _add_gini(model, d, exact_ratio="equity" in wanted, relax=relax, lower=False, band=False)
+        _add_gini(model, d, exact_ratio="equity" in wanted, relax=relax, lower=False, band=False,
+                  bounds=bounds)
         _add_ordered_band(model, d, np.asarray(signs, dtype=float))
     elif gini != "none" or "equity" in wanted:
         need_ratio = d.gini_mode == "mean" or "equity" in wanted
         _add_gini(model, d, exact_ratio=need_ratio, relax=relax, lower=gini == "full",
-                  band=gini != "none")
+                  band=gini != "none", bounds=bounds)
     if "cost" in wanted:
         _add_waiting_epigraph(model, d)
     _add_objectives(model, d, wanted, objective)
@@ -246,7 +259,8 @@ def total_range(d: EquipmentData) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _add_gini(
-    model: pyo.ConcreteModel, d: EquipmentData, *, exact_ratio: bool, relax: bool, lower: bool, band: bool
+    model: pyo.ConcreteModel, d: EquipmentData, *, exact_ratio: bool, relax: bool, lower: bool, band: bool,
+    bounds: Any | None = None,
 ) -> None:
     Y = d.shares
     n = d.n_years
@@ -257,6 +271,15 @@ def _add_gini(
     np.add.at(s_hi, d.region_of, hi_k)
     T_lo, T_hi = total_range(d)
     s_hi = np.minimum(s_hi, s_lo + (T_hi - T_lo)[None, :])  # no region gains more than all adds
+    if bounds is not None:
+        s_lo = np.maximum(s_lo, bounds.s_lo)
+        s_hi = np.maximum(np.minimum(s_hi, bounds.s_hi), s_lo)
+        T_lo = np.maximum(T_lo, bounds.T_lo).astype(int)
+        T_hi = np.maximum(np.minimum(T_hi, bounds.T_hi), T_lo).astype(int)
+        for (i, j), var in model.s.items():
+            var.setlb(float(s_lo[i, j]))
+            var.setub(float(s_hi[i, j]))
+    model.total_lo = T_lo  # the offset of the binary expansion (start_from_plan needs it)
 
     def diff(model, a, b, j):
         return model.s[a, j] * Y[b, j] - model.s[b, j] * Y[a, j]
@@ -314,6 +337,7 @@ def _add_gini(
                 model.J, rule=lambda model, j: pair_sum(model, j) >= d.gini_lo * model.T[j],
                 doc="Gini of year j >= lo",
             )
+            _add_nonempty_years(model, T_lo)
     if not exact_ratio:
         return
     # T_j = T_lo_j + sum_b 2^b beta_jb: a binary expansion of the reachable totals (log-many
@@ -341,6 +365,14 @@ def _add_gini(
         rule=lambda model, j: pair_sum(model, j)
         == int(T_lo[j]) * model.g[j] + sum(2**b * model.omega[j, b] for b in range(width[j])),
         doc="g_j * T_j = sum of |differences|",
+    )
+    # A year that may have no set anywhere (T_lo = 0): there g_j * 0 = 0 leaves g_j free, but its
+    # Gini is defined as 0 (optmodels.analysis.gini). T_j is a non-negative integer and g_j <= 1,
+    # so g_j <= T_j pins g_j = 0 at T_j = 0 and is slack otherwise.
+    model.gini_empty_year = pyo.Constraint(
+        [j for j in range(n) if T_lo[j] == 0],
+        rule=lambda model, j: model.g[j] <= model.T[j],
+        doc="g_j = 0 in a year with no set anywhere",
     )
     if d.gini_mode == "mean" and band:
         model.gini_mean_upper = pyo.Constraint(
@@ -380,6 +412,17 @@ def _add_ordered_band(model: pyo.ConcreteModel, d: EquipmentData, signs: np.ndar
             >= d.gini_lo * model.T[j],
             doc="sum of sign * difference >= lo * T_j (implies Gini of year j >= lo)",
         )
+        _add_nonempty_years(model, total_range(d)[0])
+
+
+def _add_nonempty_years(model: pyo.ConcreteModel, T_lo: np.ndarray) -> None:
+    r"""A yearly Gini lower side above 0 excludes a year with no set anywhere: its Gini is
+    defined as 0, while the linear form :math:`\sum t \ge lo\,T_j` would read 0 >= 0."""
+    model.nonempty_year = pyo.Constraint(
+        [j for j in range(len(T_lo)) if T_lo[j] == 0],
+        rule=lambda model, j: model.T[j] >= 1,
+        doc="at least one set somewhere in year j (Gini of year j >= lo > 0)",
+    )
 
 
 def start_from_plan(model: pyo.ConcreteModel, x: np.ndarray) -> None:
@@ -398,7 +441,9 @@ def start_from_plan(model: pyo.ConcreteModel, x: np.ndarray) -> None:
                 if not model.z[a, b, j].fixed:
                     model.z[a, b, j].set_value(1.0 if signs[r, j] > 0 else 0.0)
     if hasattr(model, "beta"):
-        T_lo, _ = total_range(d)
+        T_lo = getattr(model, "total_lo", None)
+        if T_lo is None:
+            T_lo, _ = total_range(d)
         T = s.sum(axis=0)
         for j, b in model.JB:
             model.beta[j, b].set_value(float((int(T[j] - T_lo[j]) >> b) & 1))

@@ -1,4 +1,4 @@
-"""Synthetic equipment instances at any scale, feasible by construction, deterministic per seed.
+r"""Synthetic equipment instances at any scale, feasible by construction, deterministic per seed.
 
 How it is built (``numpy.random.default_rng(seed)``, nothing global):
 
@@ -14,6 +14,19 @@ How it is built (``numpy.random.default_rng(seed)``, nothing global):
    and the budget is set to 1.25 x its purchases.
 5. Gini band: the seed's [0.2, 0.3] in ``mean`` mode, widened just enough to contain the
    reference plan's mean Gini when the draw falls outside it (recorded in ``description``).
+   Whether it binds then depends on the draw. ``band_binding`` sets it on purpose, around the
+   mean Gini :math:`g_0` of a cheap band-free plan (the greedy of
+   :mod:`optmodels.equipment.heuristic` without the band: within a few per cent of the
+   band-free optimum's cost, and in practice close to its Gini):
+
+   - ``lower``: :math:`lo = \lceil 100 (g_0 + 0.02) \rceil / 100`, hi = max(0.3, lo + 0.1): the
+     band-free optimum falls below the band, so the lower side (the hard, reverse-convex one)
+     binds;
+   - ``upper``: :math:`hi = \lfloor 100 (g_0 - 0.02) \rfloor / 100`, lo = 0: the upper side binds;
+   - ``none``: [min(0.2, g_0 - 0.05), max(0.3, g_0 + 0.05)] (rounded outwards): slack.
+
+   Feasible by construction still: the greedy is run with the band, and the budget is raised
+   (if needed) to 1.1 x its purchases, so that evaluator-checked plan is feasible.
 """
 
 from __future__ import annotations
@@ -34,8 +47,20 @@ def generate(
     seed: int = 0,
     *,
     first_year: int = 2026,
+    band_binding: str | None = None,
+    gini_mode: str = "mean",
 ) -> dict[str, Any]:
-    """Return an instance dict (``family = "equipment"``) ready to write or validate."""
+    """Return an instance dict (``family = "equipment"``) ready to write or validate.
+
+    ``band_binding``: ``None`` (the seed's band, widened to contain the reference plan), or
+    ``"lower"`` / ``"upper"`` / ``"none"`` to make that side of the Gini band bind (or neither);
+    see the module docstring. ``gini_mode``: ``mean`` (the seed's) or ``each_year``; the band is
+    placed by the mean Gini either way.
+    """
+    if gini_mode not in ("mean", "each_year"):
+        raise ValueError(f"gini_mode must be mean or each_year, found {gini_mode!r}")
+    if band_binding not in (None, "lower", "upper", "none"):
+        raise ValueError(f"band_binding must be lower, upper or none, found {band_binding!r}")
     if regions < 2:
         raise ValueError("regions must be >= 2")
     if hospitals < regions:
@@ -96,7 +121,7 @@ def generate(
                 "arrival_rate": [float(v) for v in lam[k]],
             }
         )
-    return {
+    data = {
         "family": "equipment",
         "name": f"generated-r{m}-h{K}-y{n}-s{seed}",
         "description": (
@@ -114,3 +139,42 @@ def generate(
         "regions": [{"id": names[i], "population": [float(p) for p in pop[i]]} for i in range(m)],
         "hospitals": hosp,
     }
+    if band_binding is not None:
+        _set_band(data, band_binding)
+    data["gini"]["mode"] = gini_mode
+    return data
+
+
+def _set_band(data: dict[str, Any], binding: str) -> None:
+    from optmodels.equipment.evaluate import evaluate
+    from optmodels.equipment.heuristic import feasible_plan
+    from optmodels.equipment.instance import EquipmentInstance
+
+    free = {**data, "gini": {"lo": 0.0, "hi": 1.0, "mode": "mean"}, "budget": 1e9}
+    cheap = feasible_plan(EquipmentInstance.from_dict(free))
+    if cheap is None:  # pragma: no cover - the reference plan makes stability and coverage reachable
+        raise ValueError("no band-free plan found to place the band around")
+    g0 = evaluate(EquipmentInstance.from_dict(free), cheap).mean_gini
+    if binding == "lower":
+        lo = float(np.ceil((g0 + 0.02) * 100) / 100)
+        hi = max(0.3, lo + 0.1)
+    elif binding == "upper":
+        hi = float(np.floor((g0 - 0.02) * 100) / 100)
+        lo = 0.0
+    else:
+        lo = float(np.floor(min(0.2, g0 - 0.05) * 100) / 100)
+        hi = float(np.ceil(max(0.3, g0 + 0.05) * 100) / 100)
+    lo, hi = round(max(lo, 0.0), 2), round(min(hi, 1.0), 2)
+    banded = {**free, "gini": {"lo": lo, "hi": hi, "mode": "mean"}}
+    plan = feasible_plan(EquipmentInstance.from_dict(banded))
+    if plan is None:
+        raise ValueError(f"no plan found inside the band [{lo}, {hi}] (band_binding={binding!r}); try another seed")
+    spent = float(evaluate(EquipmentInstance.from_dict(banded), plan).purchases.sum())
+    data["budget"] = float(max(data["budget"], np.round(1.1 * spent, 3)))
+    data["gini"] = {"lo": lo, "hi": float(hi), "mode": "mean"}
+    data["name"] += f"-band-{binding}"
+    data["description"] = data["description"].split(" Gini band widened")[0] + (
+        f" Gini band [{lo}, {hi}] set so that its {binding if binding != 'none' else 'neither'} side binds "
+        f"(band-free greedy plan: mean Gini {g0:.3f}); budget {data['budget']}."
+    )
+

@@ -13,7 +13,7 @@ File layout (JSON / YAML / TOML; ``hospitals`` and ``regions`` may instead be a 
     yearly_budget = [6, 6]         # optional, per year
     max_new_per_year = 3           # optional cap on sets added in one year
     costs = { running_per_hour = 0.01, waiting_per_hour = 0.002 }   # h and b
-    gini = { lo = 0.2, hi = 0.3, mode = "mean" }                    # mode: mean | each_year
+    gini = { lo = 0.2, hi = 0.3, mode = "mean" }   # omitted: these; lo = 0: no lower side
     regions = [ { id = "A", population = [1.2e6, 1.25e6] }, ... ]
     hospitals = [ { id = "A1", region = "A", existing = 1, capacity = 6000,
                     service_rate = 2.5, arrival_rate = [1.8, 2.2] }, ... ]
@@ -109,9 +109,18 @@ class Costs(BaseModel):
 
 
 class GiniBand(BaseModel):
+    """The band on the population-weighted Gini of sets per capita.
+
+    Omitted keys take the seed's band: ``lo`` 0.2, ``hi`` 0.3, ``mode`` mean. An omitted ``lo``
+    is therefore **0.2, not "no lower side"** (TOML has no null). For no lower side write
+    ``lo = 0`` (every Gini is >= 0, so the side is dropped from the model); JSON/YAML may also
+    write ``null``. For no upper side write ``hi = 1``.
+    """
+
     model_config = _FROZEN
-    lo: float | None = Field(default=0.2, ge=0, le=1)
-    hi: float = Field(default=0.3, ge=0, le=1)
+    lo: float | None = Field(default=0.2, ge=0, le=1,
+                             description="lower side; omitted: 0.2; 0 (or null) for none")
+    hi: float = Field(default=0.3, ge=0, le=1, description="upper side; omitted: 0.3; 1 for none")
     mode: Literal["mean", "each_year"] = "mean"
 
     @model_validator(mode="after")
@@ -444,22 +453,44 @@ class EquipmentData:
         return np.maximum.accumulate(need, axis=1)
 
     def min_purchase_cost(self) -> float:
-        """A valid lower bound on purchases: queue-stability additions, then, per region, the
-        fewest further sets that could close its worst demand gap at its cheapest price."""
-        need = self.required_additions()
-        total = float((need[:, -1] * self.price.min(axis=1)).sum())
-        n = self.n_years
+        r"""A valid lower bound on the purchases of any plan that keeps queues stable and covers
+        demand (budget, band and caps ignored: it bounds every feasible plan).
+
+        Regions buy disjoint sets, so the bound is a sum over regions. For region i and year j,
+        let :math:`a_k` be the sets hospital k has added by year j. Any feasible plan has
+        :math:`need_{kj} \le a_k \le j+1` (stability; one set a year) and
+        :math:`\sum_k N_k (e0_k + a_k) \ge D_{ij}` (coverage). The sets added beyond
+        :math:`need_{kj}` must close the remaining gap; the fewest that can, with at most
+        :math:`j+1-need_{kj}` more at hospital k, are the largest capacities first (a
+        unit-cost covering problem, which the greedy solves exactly). Every set costs at least
+        its hospital's cheapest price, so year j gives
+        :math:`\sum_k need_{kj}\min_j B_{kj} + extra_{ij}\min_{k\in K_i,j} B_{kj}`, and the
+        region's purchases over the horizon are at least the largest of these over j.
+
+        Each year is bounded on its own, never summed across years: a set bought early for a
+        later queue also closes an early demand gap, and a bound that counts the two
+        separately is not a bound.
+        """
+        need = self.required_additions()  # (K, n), non-decreasing in j
+        cheapest = self.price.min(axis=1)  # (K,)
+        total = 0.0
         for i in range(self.n_regions):
             ks = np.flatnonzero(self.region_of == i)
             if ks.size == 0:
                 continue
-            cap_now = self.cap[ks] @ (self.e0[ks, None] + need[ks])  # (n,)
-            gap = float(np.max(self.demand[i] - cap_now))
-            if gap <= 1e-9:
-                continue
-            # Largest capacities first, each hospital at most n more sets (bound, not a plan).
-            caps = np.sort(np.repeat(self.cap[ks], n))[::-1]
-            cum = np.cumsum(caps)
-            extra = int(np.searchsorted(cum, gap - 1e-9) + 1)
-            total += extra * float(self.price[ks].min())
+            region_cheapest = float(cheapest[ks].min())
+            best = 0.0
+            for j in range(self.n_years):
+                a = need[ks, j]
+                lower = float(a @ cheapest[ks])
+                gap = float(self.demand[i, j] - self.cap[ks] @ (self.e0[ks] + a))
+                if gap > 1e-9:
+                    room = np.maximum(j + 1 - a, 0.0).astype(int)
+                    caps = np.sort(np.repeat(self.cap[ks], room))[::-1]
+                    cum = np.cumsum(caps)
+                    if cum.size == 0 or cum[-1] < gap - 1e-9:
+                        return math.inf  # no plan covers this demand (the caller reports it)
+                    lower += int(np.searchsorted(cum, gap - 1e-9) + 1) * region_cheapest
+                best = max(best, lower)
+            total += best
         return total

@@ -13,7 +13,11 @@ strategy (``lazy``) brackets the full model between a relaxation and a restricti
 3. **full model**, started from the restricted plan (a MIP start), so HiGHS always holds an
    incumbent: a time limit returns it with its gap instead of nothing.
 
-Steps 2-3 share the time limit (the restriction gets at most a third). This is exact, not a
+Steps 2-3 share the time limit (the restriction gets at most a third). A greedy plan
+(:mod:`optmodels.equipment.heuristic`) competes with the restricted plan as the start and is the
+incumbent of last resort. ``strategy="tight"`` adds, before step 3, bounds on the regions'
+totals implied by the start's cost (:mod:`optmodels.equipment.tighten`): narrower ranges give
+smaller big-M values, more fixed signs and a shorter binary expansion of T_j. This is exact, not a
 heuristic: step 1 certifies optimality only when the band is slack, step 3 otherwise.
 ``strategy="full"`` solves the full model directly.
 """
@@ -25,12 +29,15 @@ import math
 import time
 from dataclasses import dataclass
 
+import pandas as pd
 import pyomo.environ as pyo
 
 from optmodels.contract import Solution
 from optmodels.equipment.evaluate import Evaluation, evaluate
 from optmodels.equipment.formulation import build, order_signs, plan_from_model, start_from_plan
+from optmodels.equipment.heuristic import feasible_plan
 from optmodels.equipment.instance import EquipmentInstance
+from optmodels.equipment.tighten import region_bounds
 from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings, solve
 
 
@@ -43,9 +50,9 @@ class EquipmentSolution:
     strategy_note: str
 
 
-def _run(instance, objective, options, gini, *, signs=None, start=None):
+def _run(instance, objective, options, gini, *, signs=None, start=None, bounds=None):
     t0 = time.perf_counter()
-    model = build(instance, objective=objective, gini=gini, signs=signs)
+    model = build(instance, objective=objective, gini=gini, signs=signs, bounds=bounds)
     if start is not None:
         start_from_plan(model, start)
     result = solve(model, options, build_seconds=time.perf_counter() - t0, warm_start=start is not None)
@@ -69,17 +76,28 @@ def solve_instance(
     """Solve for ``objective`` (default: the instance's) and evaluate the plan independently."""
     objective = objective or instance.objective
     options = options or SolveOptions()
-    if strategy not in ("lazy", "full"):
-        raise ValueError(f"strategy must be lazy or full, found {strategy!r}")
+    if strategy not in ("lazy", "full", "tight"):
+        raise ValueError(f"strategy must be lazy, full or tight, found {strategy!r}")
     if strategy == "full":
-        model, result = _run(instance, objective, options, "full")
-        return _finish(instance, objective, model, result, "full model solved directly")
+        plan = feasible_plan(instance)
+        model, result = _run(instance, objective, options, "full", start=plan)
+        note = "full model solved directly" + (", started from the greedy plan" if plan is not None else "")
+        if not result.has_solution and plan is not None and _stopped_early(result):
+            result = _incumbent(instance, objective, model, plan, result, [result.bound])
+            note += "; the solver stopped with no plan of its own, so the greedy plan is returned"
+        return _finish(instance, objective, model, result, note)
 
     t0 = time.perf_counter()
     relaxed = "upper" if objective == "equity" else "none"
     model, first = _run(instance, objective, options, relaxed)
     if not first.has_solution:
         note = "lazy: no solution even without the Gini band"
+        if _stopped_early(first):
+            plan = feasible_plan(instance)
+            if plan is not None:
+                first = _incumbent(instance, objective, model, plan, first, [first.bound])
+                note = ("lazy: the time limit came before the model without the band found a plan; "
+                        "the greedy plan (feasible, checked by the evaluator) is returned")
         return _finish(instance, objective, model, first, note)
     plan = plan_from_model(model)
     ev = evaluate(instance, plan)
@@ -88,36 +106,109 @@ def solve_instance(
         note = f"lazy: the model {what} already gave a plan inside the band, so it is optimal"
         return _finish(instance, objective, model, first, note)
 
+    why = "the relaxed plan left the Gini band" if not ev.feasible else "the relaxed model stopped at its limit"
+    greedy = feasible_plan(instance)
+    if ev.feasible and (greedy is None or ev.objective(objective) < _value(instance, greedy, objective)):
+        greedy = plan  # a time-limited relaxation may still hold a plan inside the band
+    start = greedy
+    stages = [first.timings]
+    if _out_of_time(options, t0):
+        # No time for the other stages: the greedy plan, bounded by the relaxation.
+        note = f"lazy: {why} and the time limit came; the better of the greedy and relaxed plans returned"
+        if greedy is None:
+            return _finish(instance, objective, model, dataclasses.replace(
+                first, solution_status=SolutionStatus.NONE, termination=Termination.TIME_LIMIT), note)
+        result = _incumbent(instance, objective, model, greedy, first, [first.bound])
+        return _finish(instance, objective, model, dataclasses.replace(result, termination=Termination.TIME_LIMIT), note)
     signs = order_signs(instance.data, ev.region_sets)
     rmodel, restricted = _run(instance, objective, _with_limit(options, t0, 1 / 3), "ordered", signs=signs)
-    start = None
+    stages.append(restricted.timings)
     if restricted.has_solution:
         candidate = plan_from_model(rmodel)
-        if evaluate(instance, candidate).feasible:
+        if evaluate(instance, candidate).feasible and (
+            start is None or _value(instance, candidate, objective) <= _value(instance, start, objective)
+        ):
             start = candidate
-    model, full = _run(instance, objective, _with_limit(options, t0), "full", start=start)
-    timings = Timings.combined((first.timings, restricted.timings, full.timings))
-    started = "started from the restricted model's plan" if start is not None else "no restricted plan to start from"
-    if not full.has_solution and start is not None:
-        # HiGHS stopped before accepting the start: the restricted plan is still a valid incumbent.
-        objective_value = evaluate(instance, start).objective(objective)
-        bound = full.bound if full.bound is not None else first.bound
-        gap = abs(objective_value - bound) / max(abs(objective_value), 1e-12) if bound is not None else math.inf
-        full = dataclasses.replace(
-            restricted, termination=full.termination if full.termination is not Termination.OPTIMAL else Termination.UNKNOWN,
-            solution_status=SolutionStatus.FEASIBLE, bound=bound, gap=gap,
-        )
+    started = "started from the better of the restricted and the greedy plans" if start is not None else "no plan to start from"
+    if _out_of_time(options, t0) and start is not None:
         model = rmodel
-    full = dataclasses.replace(full, timings=timings, options=options)
-    note = (
-        "lazy: the relaxed plan left the Gini band; the full model was solved, "
-        f"{started} (the Gini order of the relaxed plan fixed)"
-    )
+        full = _incumbent(instance, objective, model, start, restricted, [first.bound])
+        full = dataclasses.replace(full, termination=Termination.TIME_LIMIT)
+        note = f"lazy: {why}; the time limit came before the full model"
+    else:
+        bounds = None
+        if strategy == "tight" and start is not None and objective in ("cost", "utilisation"):
+            bounds = region_bounds(instance, _value(instance, start, objective), objective=objective)
+        model, full = _run(instance, objective, _with_limit(options, t0), "full", start=start, bounds=bounds)
+        stages.append(full.timings)
+        if not full.has_solution and start is not None:
+            # HiGHS stopped before accepting the start: the start is still a valid incumbent.
+            full = _incumbent(instance, objective, model, start, full, [full.bound, first.bound])
+        tightened = (f"; region totals tightened by {bounds.lps} LPs under the start's cost"
+                     if bounds is not None else "")
+        note = (
+            f"{strategy}: {why}; the full model was solved, "
+            f"{started} (the Gini order of the relaxed plan fixed){tightened}"
+        )
+    if first.bound is not None:
+        note += f"; band-free bound {first.bound:.10g}"
+    full = _with_bound(full, first.bound)
+    full = dataclasses.replace(full, timings=Timings.combined(stages), options=options)
     return _finish(instance, objective, model, full, note)
+
+
+def _out_of_time(options: SolveOptions, t0: float) -> bool:
+    return options.time_limit is not None and time.perf_counter() - t0 >= options.time_limit
+
+
+def _with_bound(result: SolveResult, bound: float | None) -> SolveResult:
+    """The better of the result's own bound and another valid lower bound (a relaxation's)."""
+    if bound is None or not math.isfinite(bound) or not result.has_solution:
+        return result
+    if result.bound is not None and math.isfinite(result.bound) and result.bound >= bound:
+        return result
+    value = result.objective
+    gap = max(value - bound, 0.0) / max(abs(value), 1e-12)
+    return dataclasses.replace(result, bound=bound, gap=gap)
+
+
+def _value(instance: EquipmentInstance, plan, objective: str) -> float:
+    return evaluate(instance, plan).objective(objective)
+
+
+def _stopped_early(result: SolveResult) -> bool:
+    """A limit or an interruption, not a proof that no plan exists."""
+    return result.termination not in (Termination.INFEASIBLE, Termination.UNBOUNDED,
+                                       Termination.INFEASIBLE_OR_UNBOUNDED, Termination.ERROR)
+
+
+def _incumbent(instance, objective, model, plan, template: SolveResult, bounds) -> SolveResult:
+    """``template`` (a solve that ended without a plan) holding ``plan`` as its incumbent, with
+    the best of the valid lower ``bounds`` (every objective is minimised)."""
+    start_from_plan(model, plan)
+    value = _value(instance, plan, objective)
+    finite = [b for b in bounds if b is not None and math.isfinite(b)]
+    bound = max(finite) if finite else None
+    gap = abs(value - bound) / max(abs(value), 1e-12) if bound is not None else math.inf
+    termination = template.termination
+    if termination is Termination.OPTIMAL:
+        termination = Termination.UNKNOWN
+    frame = pd.DataFrame([(*idx, var.value) for idx, var in model.x.items()],
+                         columns=["index_0", "index_1", "index_2", "value"])
+    return dataclasses.replace(template, termination=termination, solution_status=SolutionStatus.FEASIBLE,
+                               objective=value, bound=bound, gap=gap, variables={"x": frame})
 
 
 def _finish(instance, objective, model, result, note) -> EquipmentSolution:
     ev = evaluate(instance, plan_from_model(model)) if result.has_solution else None
+    if ev is not None and not ev.feasible:
+        # The numpy evaluator is the definition of feasibility: a plan it rejects is never
+        # reported as optimal or feasible, whatever the MILP's tolerances accepted.
+        result = dataclasses.replace(
+            result, solution_status=SolutionStatus.INFEASIBLE,
+            message=f"the solver's plan breaks {sorted(ev.violations)} when re-checked by the evaluator",
+        )
+        note += "; the returned plan failed the evaluator's check and is not a solution"
     return EquipmentSolution(result=result, objective=objective, evaluation=ev, model=model, strategy_note=note)
 
 

@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optmodels.analysis import gini_band, gini_lorenz_fit, gini_pairwise, gini_trapezoid, mmc, optimal_servers
+from optmodels.analysis import (
+    gini_band,
+    gini_lorenz_fit,
+    gini_pairwise,
+    gini_trapezoid,
+    mmc,
+    optimal_servers,
+)
 from optmodels.equipment.delphi import composite, delphi_weights
 
 
@@ -40,7 +47,7 @@ def test_three_methods_agree_on_realistic_data():
     )
 )
 def test_pairwise_equals_trapezoid(rows):
-    amount, pop = zip(*rows)
+    amount, pop = zip(*rows, strict=True)
     assert gini_pairwise(amount, pop) == pytest.approx(gini_trapezoid(amount, pop), abs=1e-9)
 
 
@@ -87,3 +94,19 @@ def test_delphi_weights_from_the_seed_formula():
     w = delphi_weights(counts)
     assert w == pytest.approx([3.5 / 5.7, 2.2 / 5.7])
     assert composite(w, [[1.0, 0.0], [0.0, 1.0]]) == pytest.approx(w)
+
+
+def test_optimal_servers_searches_until_the_cost_turns_up():
+    # Heavy load: stable from 1001 sets, and at h = 1e-6 the waiting term keeps paying for
+    # sets far beyond 1001 + 50. F is convex, so the argmin over a range that extends past the
+    # turn is the true minimiser; a direct scan to 2000 confirms it.
+    c_star, cs, costs = optimal_servers(1000.0, 1.0, h=1e-6, b=1.0)
+    assert c_star == 1155
+    assert costs[-1] > costs[cs == c_star][0]  # the search shows the turn
+    _, cs_all, costs_all = optimal_servers(1000.0, 1.0, h=1e-6, b=1.0, c_max=2000)
+    assert int(cs_all[np.argmin(costs_all)]) == 1155
+
+
+def test_optimal_servers_needs_a_positive_running_cost():
+    with pytest.raises(ValueError, match="running cost h must be > 0"):
+        optimal_servers(2.0, 1.0, h=0.0, b=1.0)

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from optmodels.equipment import EquipmentInstance, evaluate, solve_instance
+from optmodels.equipment import EquipmentInstance, evaluate, plan_from_model, solve_instance
 from optmodels.equipment.formulation import build
 from solvers import solve
 
@@ -56,7 +56,7 @@ def test_gini_lower_bound_binds_in_both_modes(instances_dir, mode, lo):
     best, _ = brute_force(inst, "cost")
     unconstrained = solve_instance(EquipmentInstance.model_validate({**raw, "gini": {"lo": None, "hi": 0.3, "mode": mode}}))
     assert best > unconstrained.result.objective + 1e-6  # the lower bound really binds
-    for strategy in ("lazy", "full"):
+    for strategy in ("lazy", "full", "tight"):
         sol = solve_instance(inst, strategy=strategy)
         assert sol.result.objective == pytest.approx(best, rel=1e-7)
         assert sol.evaluation.feasible
@@ -71,7 +71,8 @@ def test_relaxation_bounds_the_milp(instances_dir):
     inst = EquipmentInstance.from_file(instances_dir / "equipment" / "tiny_gini_lower.toml")
     lp = solve(build(inst, relax=True))
     milp = solve_instance(inst, strategy="full")
-    assert lp.is_optimal and milp.result.is_optimal
+    assert lp.is_optimal
+    assert milp.result.is_optimal
     assert lp.objective <= milp.result.objective + 1e-7
 
 
@@ -118,3 +119,17 @@ def test_optional_caps_match_brute_force(instances_dir, extra):
     assert sol.evaluation.feasible
     if "max_new_per_year" in extra:
         assert sol.evaluation.x.sum(axis=0).max() <= extra["max_new_per_year"]
+
+
+def test_band_binding_instance_solves_to_its_known_optimum(instances_dir, manifest):
+    """provincial_band.json: the band-free optimum lies below the band, so the lower side binds."""
+    entry = manifest["provincial_band.json"]
+    inst = EquipmentInstance.from_file(instances_dir / "equipment" / "provincial_band.json")
+    free = build(inst, gini="none")
+    assert solve(free).objective < entry["optimum"] - 1e-3
+    assert "gini_mean_lower" in evaluate(inst, plan_from_model(free)).violations
+    sol = solve_instance(inst)
+    assert sol.result.is_optimal
+    assert sol.result.objective == pytest.approx(entry["optimum"], rel=entry["tolerance"])
+    assert sol.evaluation.feasible
+    assert sol.evaluation.mean_gini >= inst.data.gini_lo - 1e-9

@@ -58,18 +58,22 @@ def test_schema_and_cross_field_errors(base, change, expected):
 
 def test_budget_below_cheapest_plan(base):
     text = _bad(base, lambda d: d.update(budget=5.0))
-    assert "budget below the cheapest plan" in text and "found 5.0" in text
+    assert "budget below the cheapest plan" in text
+    assert "found 5.0" in text
 
 
 def test_queue_unstable_whatever_is_added(base):
     # N2 has no set now and mu = 2.5: with 3 years it can reach 3 sets, stable below 7.5/h.
     text = _bad(base, lambda d: d["hospitals"][1].update(arrival_rate=[0.5, 1.0, 9.0]))
-    assert "queue instability" in text and "N2" in text and "9" in text
+    assert "queue instability" in text
+    assert "N2" in text
+    assert "9" in text
 
 
 def test_demand_beyond_every_addition(base):
     text = _bad(base, lambda d: d.update(demand={"South": [1e6, 1e6, 1e6]}))
-    assert "demand above what every allowed addition" in text and "South" in text
+    assert "demand above what every allowed addition" in text
+    assert "South" in text
 
 
 def test_demand_table_splits_by_existing_capacity(base):
@@ -92,3 +96,20 @@ def test_hospitals_from_a_csv_table(tmp_path, base):
     data["hospitals"] = {"table": "hospitals.csv"}
     inst = EquipmentInstance.from_dict(data, base=tmp_path, file=tmp_path / "x.toml")
     assert inst.data.lam.tolist() == EquipmentInstance.from_dict(base).data.lam.tolist()
+
+
+def test_gini_lo_omitted_is_the_seeds_0_2_and_zero_means_no_lower_side(tmp_path, instances_dir):
+    from optmodels.equipment import solve_instance
+
+    text = (instances_dir / "equipment" / "tiny_gini_lower.toml").read_text()
+    band = 'gini = { lo = 0.1, hi = 0.3, mode = "mean" }'
+    assert band in text
+    omitted = tmp_path / "omitted.toml"
+    omitted.write_text(text.replace(band, 'gini = { hi = 0.3, mode = "mean" }'))
+    assert EquipmentInstance.from_file(omitted).data.gini_lo == 0.2
+    none = tmp_path / "none.toml"
+    none.write_text(text.replace(band, 'gini = { lo = 0, hi = 0.3, mode = "mean" }'))
+    sol = solve_instance(EquipmentInstance.from_file(none))
+    # The band-free optimum (mean Gini 0.065, below the file's lo = 0.1) is accepted with lo = 0.
+    assert sol.result.objective == pytest.approx(63.75654517954058, rel=1e-9)
+    assert sol.evaluation.feasible
