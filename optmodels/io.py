@@ -13,6 +13,7 @@ import glob
 import json
 import math
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -400,8 +401,8 @@ def _merge_into(out: Path, tmp: Path, written: list[str]) -> None:
     order = sorted(written, key=lambda name: name == "result.json")  # the result last
     for name in order:
         target = out / name
-        if name in previous and target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
+        if name in previous and ((target.is_dir() and not target.is_symlink()) or (tmp / name).is_dir()):
+            _remove_entry(target)  # ours, and os.replace cannot put a file on a folder or back
         try:
             os.replace(tmp / name, target)
         except OSError as exc:
@@ -459,20 +460,22 @@ def _remove_entry(path: Path) -> None:
 def _remove_stale_partials(out: Path) -> None:
     """Remove the temporary folders of writes to ``out`` whose process is gone (see above)."""
     name = _base_name(out)
+    # Exactly ".<name>.pid<PID>.<random>.partial" (or, from before pids were recorded,
+    # ".<name>.<random>.partial"); a sibling output "<name>.v2" has its own, never matched here.
+    pattern = re.compile(rf"\.{re.escape(name)}\.(?:pid(\d+)\.)?[a-z0-9_]+{re.escape(_PARTIAL_SUFFIX)}")
     now = time.time()
     for folder in (out.absolute().parent, out):
         if not folder.is_dir():
             continue
         for entry in folder.glob(f".{glob.escape(name)}.*{_PARTIAL_SUFFIX}"):
-            if not entry.is_dir() or entry.is_symlink():
+            match = pattern.fullmatch(entry.name)
+            if match is None or not entry.is_dir() or entry.is_symlink():
                 continue
-            middle = entry.name[len(name) + 2 : -len(_PARTIAL_SUFFIX)]
-            pid_text = middle.split(".", 1)[0]
             try:
                 old = now - entry.stat().st_mtime > _PARTIAL_MAX_AGE
             except OSError:
                 continue
-            if old or not (pid_text.startswith("pid") and _process_alive(pid_text[3:])):
+            if old or match.group(1) is None or not _process_alive(match.group(1)):
                 shutil.rmtree(entry, ignore_errors=True)
 
 

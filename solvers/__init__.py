@@ -1,7 +1,14 @@
 """How models are solved: HiGHS hand-offs, options, results (and, later, multi-objective
 front-ends). Knows Pyomo, highspy and pymoo -- never a model family."""
 
-from solvers.highs import StandardFormModel, highs_version, solve
+from solvers.highs import (
+    InterruptScope,
+    StandardFormModel,
+    highs_version,
+    interruptible,
+    new_highs,
+    solve,
+)
 from solvers.options import SolveOptions
 from solvers.result import (
     Infeasibility,
@@ -15,6 +22,7 @@ from solvers.result import (
 
 __all__ = [
     "Infeasibility",
+    "InterruptScope",
     "ModelDataError",
     "SolutionStatus",
     "SolveError",
@@ -24,5 +32,7 @@ __all__ = [
     "Termination",
     "Timings",
     "highs_version",
+    "interruptible",
+    "new_highs",
     "solve",
 ]

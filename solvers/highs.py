@@ -35,7 +35,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import highspy
@@ -111,6 +111,8 @@ _IIS_FEASIBLE, _IIS_TIME_LIMIT, _IIS_REDUCIBLE, _IIS_IRREDUCIBLE = -1, 1, 2, 3
 #: (it solves one LP per candidate row; it is a courtesy after the real answer, "infeasible").
 IIS_SECONDS = 30.0
 
+_NOT_STARTED = "not started: Ctrl-C was pressed earlier in this interruptible() block"
+
 _banner_lock = threading.Lock()
 _banner_done = False
 
@@ -170,6 +172,65 @@ def highs_version() -> str:
     return f"{h.version()} ({h.githash()})"
 
 
+class InterruptScope:
+    """State of one :func:`interruptible` block: whether Ctrl-C has been pressed in it."""
+
+    def __init__(self, active: bool) -> None:
+        self.active = active
+        self.requested = False
+        self._guard: _StopOnSigint | None = None  # the HiGHS run in progress, if any
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        guard = self._guard
+        if guard is None:
+            # Python code between solves: stop it the usual way.
+            raise KeyboardInterrupt
+        guard._request()
+
+
+_scope: InterruptScope | None = None
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[InterruptScope]:
+    """A block of solves that one Ctrl-C ends: the running solve stops, later ones do not start.
+
+    A multi-stage strategy (relax, restrict, then solve the full model) is one operation to its
+    user. Without this block each solve handles Ctrl-C on its own, so a stage stopped by Ctrl-C
+    would be followed by the next stage running to its time limit. Inside the block:
+
+    - Ctrl-C during a HiGHS run stops that run (termination ``interrupted``, incumbent kept);
+    - every solve started afterwards in the block returns at once with termination
+      ``interrupted`` and no solution, so the strategy falls through to its end quickly and can
+      report the best incumbent it holds;
+    - Ctrl-C while Python code runs between solves raises ``KeyboardInterrupt`` as usual.
+
+    Only the main thread can install a SIGINT handler; elsewhere (and where SIGINT is ignored)
+    the block does nothing. Nested blocks share the outer one. The previous handler is restored
+    on exit.
+    """
+    global _scope
+    if _scope is not None:
+        yield _scope
+        return
+    if threading.current_thread() is not threading.main_thread():
+        yield InterruptScope(active=False)
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous in (signal.SIG_IGN, None):
+        yield InterruptScope(active=False)
+        return
+    scope = InterruptScope(active=True)
+    signal.signal(signal.SIGINT, scope._handler)
+    _scope = scope
+    try:
+        yield scope
+    finally:
+        _scope = None
+        signal.signal(signal.SIGINT, previous)
+
+
 class _StopOnSigint:
     """While active, SIGINT (Ctrl-C) asks HiGHS to stop instead of raising KeyboardInterrupt.
 
@@ -178,12 +239,15 @@ class _StopOnSigint:
     never). HiGHS calls its interrupt callbacks (simplex, IPM, MIP) from the thread that runs it,
     frequently; each call is Python code, so the handler runs there, sets :attr:`requested`, and
     the callback answers HiGHS with ``user_interrupt``. HiGHS then stops as at a limit, keeping
-    its incumbent, with model status ``kInterrupt``.
+    its incumbent, with model status ``kInterrupt``. The callbacks cost nothing measurable (CPU
+    time of a 1,400-iteration LP and a 6,500-node MILP within noise of the plain runs).
 
-    Installed only in the main thread (the only one Python delivers signals to) and only when
-    SIGINT is handled by Python (not ignored, as in background jobs); the previous handler is
-    restored on exit. ``on_request`` is called in the handler too, for a ``Highs`` object this
-    class cannot subscribe to (Pyomo's, through ``cancelSolve``).
+    Inside an :func:`interruptible` block the block's handler and flag are used (one Ctrl-C ends
+    every solve of the block); outside one, a handler is installed for this run only -- in the
+    main thread (the only one Python delivers signals to) and when SIGINT is handled by Python
+    (not ignored, as in background jobs) -- and the previous handler is restored on exit.
+    ``on_request`` is called on Ctrl-C too, for a ``Highs`` object this class cannot subscribe
+    to (Pyomo's, through ``cancelSolve``).
     """
 
     _TYPES = ("cbSimplexInterrupt", "cbIpmInterrupt", "cbMipInterrupt")
@@ -191,16 +255,25 @@ class _StopOnSigint:
     def __init__(self, highs: Any = None, on_request: Any = None) -> None:
         self.highs = highs
         self.on_request = on_request
-        self.requested = False
+        self._requested = False
+        self._scope: InterruptScope | None = None
         self._previous: Any = None
         self._installed = False
         self._subscribed = False
 
-    def _handler(self, signum: int, frame: Any) -> None:
-        self.requested = True
+    @property
+    def requested(self) -> bool:
+        """Ctrl-C was pressed during this run (or, in an interruptible block, before it)."""
+        return self._requested or (self._scope is not None and self._scope.requested)
+
+    def _request(self) -> None:
+        self._requested = True
         if self.on_request is not None:
             with contextlib.suppress(Exception):  # a failed courtesy must not raise in HiGHS
                 self.on_request()
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        self._request()
 
     def _check(self, event: Any) -> None:
         # Called by HiGHS; never raise here (an exception makes HiGHS fail the solve).
@@ -210,9 +283,11 @@ class _StopOnSigint:
     def __enter__(self) -> _StopOnSigint:
         if threading.current_thread() is not threading.main_thread():
             return self
-        previous = signal.getsignal(signal.SIGINT)
-        if previous in (signal.SIG_IGN, None):
-            return self
+        scope = _scope if _scope is not None and _scope.active else None
+        if scope is None:
+            previous = signal.getsignal(signal.SIGINT)
+            if previous in (signal.SIG_IGN, None):
+                return self
         if self.highs is not None:
             try:
                 for name in self._TYPES:
@@ -221,9 +296,13 @@ class _StopOnSigint:
             except Exception:  # noqa: BLE001 - an old highspy without callbacks: no early stop
                 self._unsubscribe()
                 return self
-        self._previous = previous
-        signal.signal(signal.SIGINT, self._handler)
-        self._installed = True
+        if scope is not None:
+            self._scope = scope
+            scope._guard = self
+        else:
+            self._previous = previous
+            signal.signal(signal.SIGINT, self._handler)
+            self._installed = True
         return self
 
     def _unsubscribe(self) -> None:
@@ -238,6 +317,8 @@ class _StopOnSigint:
         if self._installed:
             signal.signal(signal.SIGINT, self._previous)
             self._installed = False
+        if self._scope is not None and self._scope._guard is self:
+            self._scope._guard = None
         if self._subscribed:
             self._unsubscribe()
 
@@ -521,6 +602,8 @@ class StandardFormModel:
 
         t0 = time.perf_counter()
         with _StopOnSigint(h) as stop:
+            if stop.requested:  # Ctrl-C earlier in this interruptible() block: do not start
+                return self._not_started(options, build_seconds, handoff_seconds, cpu0)
             h.run()
             status_name = h.getModelStatus().name
             if status_name == "kUnboundedOrInfeasible" and not stop.requested:
@@ -590,6 +673,28 @@ class StandardFormModel:
             message=f"HiGHS model status {status_name}"
             + (" (stopped on Ctrl-C)" if termination is Termination.INTERRUPTED else ""),
             nodes=int(info.mip_node_count) if self.is_mip else None,
+            size=self.size,
+        )
+
+    def _not_started(
+        self, options: SolveOptions, build_seconds: float, handoff_seconds: float | None, cpu0: float
+    ) -> SolveResult:
+        return SolveResult(
+            termination=Termination.INTERRUPTED,
+            solution_status=SolutionStatus.NONE,
+            objective=None,
+            bound=None,
+            gap=math.inf if self.is_mip else None,
+            timings=Timings(
+                build=build_seconds,
+                handoff=self.compile_seconds if handoff_seconds is None else handoff_seconds,
+                cpu_total=time.process_time() - cpu0,
+            ),
+            solver="highs",
+            solver_version=highs_version(),
+            backend="standard_form",
+            options=options,
+            message=_NOT_STARTED,
             size=self.size,
         )
 
@@ -708,6 +813,14 @@ def _solve_qp(model: pyo.Block, options: SolveOptions, build_seconds: float) -> 
             inner.cancelSolve()
 
     with _StopOnSigint(on_request=cancel) as stop:
+        if stop.requested:  # Ctrl-C earlier in this interruptible() block: do not start
+            return SolveResult(
+                termination=Termination.INTERRUPTED, solution_status=SolutionStatus.NONE,
+                objective=None, bound=None, gap=None,
+                timings=Timings(build=build_seconds, cpu_total=time.process_time() - cpu0),
+                solver="highs", solver_version=highs_version(), backend="contrib_highs",
+                options=options, message=_NOT_STARTED,
+            )
         res = opt.solve(model, **kwargs)
     wall = time.perf_counter() - t0
     t1 = time.perf_counter()

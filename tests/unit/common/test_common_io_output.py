@@ -81,6 +81,17 @@ def test_a_second_write_removes_the_first_writes_files_but_not_the_users(tmp_pat
     assert json.loads((out / io.MANIFEST).read_text())["files"] == ["result.json"]
 
 
+def test_an_entry_may_change_from_file_to_folder_between_runs(tmp_path):
+    out = tmp_path / "run"
+    _write(out, {"result.json": "{}", "maps": "a file this time"})
+    with io.atomic_output_dir(out) as tmp:
+        (tmp / "maps").mkdir()
+        (tmp / "maps" / "m.png").write_text("x")
+    assert (out / "maps" / "m.png").exists()
+    _write(out, {"maps": "a file again"})
+    assert (out / "maps").read_text() == "a file again"
+
+
 def test_subfolders_are_replaced_and_removed_as_entries(tmp_path):
     out = tmp_path / "run"
     with io.atomic_output_dir(out) as tmp:
@@ -147,7 +158,8 @@ def test_stale_partial_folders_are_removed_live_ones_kept(tmp_path):
     inside = out / f".run.pid{_dead_pid()}.zz.partial"
     live = tmp_path / f".run.pid{os.getpid()}.live.partial"
     other = tmp_path / f".other.pid{_dead_pid()}.x.partial"  # another output's: not ours to judge
-    for folder in (dead, legacy, inside, live, other):
+    sibling = tmp_path / ".run.v2.k2j4h5.partial"  # output "run.v2"'s, in progress
+    for folder in (dead, legacy, inside, live, other, sibling):
         folder.mkdir()
         (folder / "result.json").write_text("{}")
     old = tmp_path / f".run.pid{os.getpid()}.old.partial"
@@ -160,6 +172,7 @@ def test_stale_partial_folders_are_removed_live_ones_kept(tmp_path):
     assert not old.exists()  # over a day old: stale whatever its pid says
     assert live.exists()
     assert other.exists()
+    assert sibling.exists()
 
 
 def test_sigkill_during_a_write_leaves_a_partial_that_the_next_write_removes(tmp_path):
