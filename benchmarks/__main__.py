@@ -87,6 +87,14 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
         return 0
     peers = tuple(p for p in args.peers.split(",") if p and p != "none")
     out = Path(args.out)
+    from optmodels.errors import UsageError
+    from optmodels.io import check_output_dir
+
+    try:
+        check_output_dir(out)  # before any case runs: a bad --out must not cost the work
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
 
     from tqdm import tqdm

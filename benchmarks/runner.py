@@ -228,16 +228,15 @@ def _overhead(e2e: float, highs: float | None) -> float:
 def run_highspy(case: Case, model, repeat: int, options) -> dict[str, Any]:
     """Raw highspy: ``passModel(lp) + run`` on a fresh ``Highs`` with the suite's options
     (arrays compiled untimed)."""
-    import highspy
 
-    from solvers import StandardFormModel
+    from solvers import StandardFormModel, new_highs
 
     row = _base(case, "highspy", repeat)
     sf = StandardFormModel(model)  # untimed: the arrays, as a HighsLp
     lp = sf.highs.getLp()
     e2e = Clock()
     with e2e():
-        h = highspy.Highs()
+        h = new_highs()
         h.setOptionValue("output_flag", False)
         for name, value in options.highs_options().items():
             h.setOptionValue(name, value)

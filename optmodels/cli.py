@@ -37,7 +37,7 @@ EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED =
 def _cmd_solve(args: argparse.Namespace) -> int:
     from optmodels import io
     from optmodels.report import header
-    from solvers import Termination
+    from solvers import Termination, interruptible
 
     fam = registry.family_of(args.file)  # names a missing or unreadable file (exit 2)
     if args.family_object is not fam:
@@ -54,7 +54,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     choices = {k: v for k, v in choices.items() if v is not None}
     objective = fam.objective(args.objective, instance)
     options = fam.tuned(instance, solve_options(args))
-    solution = fam.solve(instance, options, objective=objective.name, **choices)
+    with interruptible():  # one Ctrl-C ends every stage of the family's strategy, keeping the incumbent
+        solution = fam.solve(instance, options, objective=objective.name, **choices)
 
     title = f"{fam.name}: {getattr(instance, 'name', None) or Path(args.file).name} ({fam.describe(instance)})"
     print(header(solution.result, title=title, objective_name=objective.name, sense=objective.sense))

@@ -146,7 +146,9 @@ def highs_options(pairs: list[str]) -> dict[str, str]:
     if options:
         import highspy
 
-        probe = highspy.Highs()
+        from solvers import new_highs
+
+        probe = new_highs()
         probe.setOptionValue("output_flag", False)
         for key, value in options.items():
             if probe.setOptionValue(key, value) == highspy.HighsStatus.kError:
@@ -390,13 +392,20 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--topsis-weights: expected non-negative weights with a positive sum")
     reference = (read_reference_front(args.reference_front, list(source.objectives))
                  if args.reference_front else None)
+    if args.out:
+        from optmodels.io import check_output_dir
+
+        check_output_dir(args.out)  # before the front: a bad --out must not cost the work
     t0 = time.perf_counter()
     try:
         options = solve_options(args)
         if source.tune is not None:
             options = source.tune(options)
         if extra:  # the user's HiGHS options win over the family's tuning
-            options = dataclasses.replace(options, solver_options={**options.solver_options, **extra})
+            try:
+                options = dataclasses.replace(options, solver_options={**options.solver_options, **extra})
+            except ValueError as exc:  # SolveOptions' own bounds (e.g. threads)
+                raise UsageError(f"--solver-option: {exc}") from None
         result = compute_front(source, args, options)
     except RuntimeError as exc:  # the payoff table found no optimum: infeasible or unbounded
         print(f"optmodels: no front: {exc}", file=sys.stderr)
