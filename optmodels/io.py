@@ -12,7 +12,6 @@ import contextlib
 import json
 import math
 import os
-import re
 import shutil
 import tempfile
 import tomllib
@@ -80,34 +79,11 @@ def read_document(path: str | Path) -> dict[str, Any]:
     # Checked here, where every reader passes, so that no caller meets a mapping or a list
     # where the family name should be (it is used as a dictionary key).
     document_family(data, path)
-    if _SURROGATE_ESCAPE.search(text):
+    # A JSON/YAML escape of a UTF-16 surrogate (\\ud800; TOML rejects them itself) is the only way
+    # a parsed document can hold a string no UTF-8 stream can print: look closer only then.
+    if "\\ud" in text.lower() or "\\u0000d" in text.lower():
         _check_encodable(data, path, "")
     return data
-
-
-#: A JSON/YAML escape of a UTF-16 surrogate (``\ud800``): the only way a parsed document can
-#: hold a string that no UTF-8 stream can print. TOML rejects such escapes itself.
-_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
-def _check_encodable(value: Any, path: Path, where: str) -> None:
-    """An InstanceError at the first string (key or value) holding a lone surrogate: such text
-    validates as a name, then fails when a report prints it."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InstanceError(
-                file=path, field=where or None, expected="text (a lone UTF-16 surrogate is not a character)",
-                found=value,
-            ) from None
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _check_encodable(key, path, where)
-            _check_encodable(item, path, f"{where}.{key}" if where else str(key))
-    elif isinstance(value, list):
-        for k, item in enumerate(value):
-            _check_encodable(item, path, f"{where}[{k}]")
 
 
 def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: str) -> pd.DataFrame:
@@ -199,6 +175,26 @@ def finite_numbers(
             want += " (or inf)"
         raise InstanceError(file=file, field=f"{field} {where}", expected=want, found=raw[k])
     return numbers
+
+
+def _check_encodable(value: Any, path: Path, where: str) -> None:
+    """An InstanceError at the first string (key or value) holding a lone surrogate: such text
+    validates as a name, then fails when a report prints it."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InstanceError(
+                file=path, field=where or None, expected="text (a lone UTF-16 surrogate is not a character)",
+                found=value,
+            ) from None
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_encodable(key, path, where)
+            _check_encodable(item, path, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for k, item in enumerate(value):
+            _check_encodable(item, path, f"{where}[{k}]")
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
