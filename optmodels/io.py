@@ -84,6 +84,10 @@ def read_document(path: str | Path) -> dict[str, Any]:
     # Checked here, where every reader passes, so that no caller meets a mapping or a list
     # where the family name should be (it is used as a dictionary key).
     document_family(data, path)
+    # A JSON/YAML escape of a UTF-16 surrogate (\\ud800; TOML rejects them itself) is the only way
+    # a parsed document can hold a string no UTF-8 stream can print: look closer only then.
+    if "\\ud" in text.lower() or "\\u0000d" in text.lower():
+        _check_encodable(data, path, "")
     return data
 
 
@@ -195,6 +199,26 @@ def finite_numbers(
             want += " (or inf)"
         raise InstanceError(file=file, field=f"{field} {where}", expected=want, found=raw[k])
     return numbers
+
+
+def _check_encodable(value: Any, path: Path, where: str) -> None:
+    """An InstanceError at the first string (key or value) holding a lone surrogate: such text
+    validates as a name, then fails when a report prints it."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InstanceError(
+                file=path, field=where or None, expected="text (a lone UTF-16 surrogate is not a character)",
+                found=value,
+            ) from None
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_encodable(key, path, where)
+            _check_encodable(item, path, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for k, item in enumerate(value):
+            _check_encodable(item, path, f"{where}[{k}]")
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

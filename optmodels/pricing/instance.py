@@ -365,17 +365,19 @@ def _read_pmf_tables(data: dict[str, Any], base: Path | None, file: str | Path |
         dist = data.get(side)
         if isinstance(dist, dict) and "table" in dist:
             dist = dict(dist)
-            frame = read_table(dist.pop("table"), base, file=file, field=f"{side}.table")
+            ref = dist.pop("table")
+            frame = read_table(ref, base, file=file, field=f"{side}.table")
+            shown = f"{file} -> {ref}" if file is not None and isinstance(ref, str) else file
             missing = {"count", "probability"} - set(frame.columns)
             if missing:
                 raise InstanceError(
                     file=file, field=f"{side}.table",
                     expected="columns 'count' and 'probability'", found=list(frame.columns),
                 )
-            counts = finite_numbers(frame["count"], file=file, field=f"{side}.table.count", minimum=0)
-            probs = finite_numbers(frame["probability"], file=file, field=f"{side}.table.probability", minimum=0)
+            counts = finite_numbers(frame["count"], file=shown, field=f"{side}.table.count", minimum=0)
+            probs = finite_numbers(frame["probability"], file=shown, field=f"{side}.table.probability", minimum=0)
             if (bad := np.flatnonzero(np.mod(counts, 1) != 0)).size:
-                raise InstanceError(file=file, field=f"{side}.table.count row {bad[0] + 1}",
+                raise InstanceError(file=shown, field=f"{side}.table.count row {bad[0] + 1}",
                                     expected="a whole number", found=frame["count"].iloc[bad[0]])
             dist["counts"] = [int(c) for c in counts]
             dist["probabilities"] = [float(p) for p in probs]

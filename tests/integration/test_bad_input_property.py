@@ -10,7 +10,7 @@ schema's documented rules:
 * a number replaced by a mapping, a list, text, NaN or +-inf (numbers are finite in every
   schema; ``+inf`` means "unreachable" only in travel-cost matrices, which are tables here);
 * text (an id, a name, a model, a table reference, a column name, ``family``) or a boolean
-  replaced by a mapping, a list or a number;
+  replaced by a mapping, a list, a number or a string holding a lone surrogate (not text);
 * a table row repeated (a repeated id, pmf count or demand/site pair);
 * a row deleted where something refers to it (a region with hospitals, a demand point or site
   named by the distance table, pmf mass);
@@ -146,7 +146,7 @@ def _pricing_with_pmf_table() -> Base:
 BASES = [*_shipped(), _equipment_with_tables(), _pricing_with_pmf_table()]
 
 NUMBER_JUNK = [{"k": [1]}, ["x", {}], "abc", "é✓", float("nan"), float("inf"), float("-inf")]
-TEXT_JUNK = [{"k": [1]}, ["x", {}], 7, 2.5, float("nan"), float("inf")]
+TEXT_JUNK = [{"k": [1]}, ["x", {}], 7, 2.5, float("nan"), float("inf"), "\ud800x"]
 BOOL_JUNK = [{"k": [1]}, ["x", {}], "abc"]
 UNICODE_IDS = ["Zürich-é", "\u202eevil", "診療所", "{0}%s\\n", "\ud800x"]
 

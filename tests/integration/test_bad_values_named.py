@@ -125,13 +125,17 @@ CASES = [
     ("repeated site row", SF, None,
      _sf_table_line("SF_store_site_16_longlat.csv", lambda ls: ls.append(ls[2])), "sites[16].id"),
     ("dense matrix repeating a demand row", CFLP, None, _dense_matrix_repeating_a_row, "appears twice"),
-    ("text in a pmf count", SEED1, None, _pmf_table("count,probability\n0,0.5\nabc,0.5\n"), "dist_M.table.count row 2"),
+    ("text in a pmf count", SEED1, None, _pmf_table("count,probability\n0,0.5\nabc,0.5\n"),
+     "case.json -> pmf.csv: field 'dist_M.table.count row 2'"),
     ("fraction in a pmf count", SEED1, None, _pmf_table("count,probability\n0,0.5\n1.5,0.5\n"), "dist_M.table.count row 2"),
     ("inf in a pmf probability", SEED1, None, _pmf_table("count,probability\n0,inf\n1,0.5\n"),
      "dist_M.table.probability row 1"),
     ("inf in an equipment table", TINY, None, _regions_table, "regions.population_1 row 2"),
     ("blank id in a siting table", ACCESS, None, _access_demand_blank_id, "demand row 3"),
     ("lone surrogate in a region id", TINY, _set("regions.0.id", "\ud800North"), None, "regions[0].id"),
+    # a free-text field took it and the solve summary then failed to print it (exit 70)
+    ("lone surrogate in the name", CFLP, _set("name", "\ud800x"), None, "field 'name'"),
+    ("lone surrogate in a key", DISP, _set("demand.2.\udc80k", 1), None, "field 'demand[2]'"),
     # -- NaN / inf accepted before (exit 0) ----------------------------------------------------
     ("price NaN", TINY, _set("price.1", NAN), None, "price"),
     ("capacity inf", TINY, _set("hospitals.0.capacity", INF), None, "hospitals[0].capacity"),
@@ -202,9 +206,10 @@ def test_bad_value_is_exit_2_naming_the_field(tmp_path, capsys, source, edit_doc
                             lambda ls: ls.__setitem__(7, "inf," + ls[7].split(",", 1)[1]))),
         (CFLP, _inline_matrix(INF)),
         (CFLP, _set("demand.0.id", "診療所-é\u202e")),
+        (CFLP, _set("name", "clinics \U0001f600")),  # JSON writes it as a surrogate *pair*: one character
     ],
     ids=["N0 = 2**53", "M0 = 2**53", "dispersion = 1e-6", "inf cost in a matrix table = unreachable",
-         "inf inline cost = unreachable", "unicode id"],
+         "inf inline cost = unreachable", "unicode id", "emoji in the name"],
 )
 def test_documented_limits_stay_valid(tmp_path, capsys, source, edit_doc):
     if source == SF:
