@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 #: Most threads a solve may ask HiGHS for. HiGHS starts one worker per thread at its first run
@@ -69,6 +70,19 @@ class SolveOptions:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def time_left(self, started: float, share: float = 1.0) -> SolveOptions:
+        """These options for a later stage of a multi-stage solve that began at ``started``
+        (``time.perf_counter()``): ``share`` of the time limit still left, at least 0.5 s.
+
+        The floor keeps a stage that starts when the limit is (nearly) spent able to load its
+        model and hand back a start it was given, instead of failing on a zero limit; the
+        caller decides whether to run a stage at all once the time is gone. No limit: unchanged.
+        """
+        if self.time_limit is None:
+            return self
+        left = max(self.time_limit - (time.perf_counter() - started), 0.5)
+        return replace(self, time_limit=max(left * share, 0.5))
 
 
 def _check_threads(value: Any, name: str) -> None:

@@ -40,13 +40,6 @@ from solvers import SolveOptions, SolveResult, Timings
 FORMULATIONS = ("auto", "radius", "assignment")
 
 
-def _left(options: SolveOptions, t0: float) -> SolveOptions:
-    """The options with the time limit reduced by what the earlier stages used."""
-    if options.time_limit is None:
-        return options
-    return dataclasses.replace(options, time_limit=max(options.time_limit - (time.perf_counter() - t0), 0.5))
-
-
 def resolve_objective(instance: SitingInstance, objective: str | None) -> str:
     """The objective to optimise: the model's own by default; equity models have only theirs."""
     spec = MODEL_SPECS[instance.model]
@@ -176,7 +169,7 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
     if formulation == "radius" and not use_radius:
         raise UsageError("--formulation radius: only for the uncapacitated p-median minimising distance "
                          f"(found model {name}, objective {objective})")
-    options2 = _left(options, t0) if stage1 is not None else options
+    options2 = options.time_left(t0) if stage1 is not None else options
     if use_radius:
         solved = radius.solve_p_median(instance, options2)
         result, model = solved.result, solved.model
