@@ -764,7 +764,7 @@ def epsilon_front(
         exact=bool(exact) and proven and not interrupted and unproven == 0,
         complete=not interrupted and unproven == 0,
         solves=solves,
-        timings={"payoff_table_and_bounds": t_payoff, "grid": wall - t_payoff, "total": wall,
+        timings={"payoff_table": t_payoff, "grid": wall - t_payoff, "total": wall,
                  "compile": mo.compile_seconds},
         ideal=ideal,
         nadir=nadir_norm,

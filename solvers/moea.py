@@ -27,7 +27,9 @@ Operators (pymoo's discrete ones, not the float defaults)
 Duplicates are eliminated. The initial population can be **seeded** with MILP solutions
 (e.g. a weighted-sum or a few epsilon points); the rest is drawn from
 ``numpy.random.default_rng(seed)`` and repaired. A fixed seed gives the identical front.
-Ctrl-C stops after the current generation and keeps the front so far.
+Ctrl-C stops after the current generation and keeps the front so far. When pymoo stops by
+itself before ``generations`` (its mating found no new non-duplicate offspring), the result
+says so in its notes and is not marked complete.
 """
 
 from __future__ import annotations
@@ -203,8 +205,17 @@ def nsga2_front(
     notes = ["NSGA-II: an approximation, not a proven front"]
     if len(seeds):
         notes.append(f"initial population seeded with {len(seeds)} MILP solutions")
+    generations_run = int(algorithm.n_iter or 0) - (0 if interrupted else 1)
+    # pymoo ends the run by itself when mating yields no offspring that is not a duplicate
+    # (a small or tightly repaired decision space): say so, do not report a finished run
+    stalled = (not interrupted and generations_run < generations
+               and bool(getattr(algorithm.termination, "force_termination", False)))
     if interrupted:
         notes.append(f"interrupted after {algorithm.n_iter} generations: the front so far")
+    if stalled:
+        notes.append(f"stopped early after {generations_run} of {generations} generations: pymoo's "
+                     "mating produced no new (non-duplicate) offspring; the front is what those "
+                     "generations found")
     if not len(X):
         notes.append("no feasible decision found")
     kwargs: dict[str, Any] = {}
@@ -224,13 +235,13 @@ def nsga2_front(
         [x for x in X],
         [summary(x) for x in X],
         exact=False,
-        complete=not interrupted,
+        complete=not interrupted and not stalled,
         solves=int(algorithm.evaluator.n_eval),
         timings={"total": wall},
         seed=seed,
         notes=tuple(notes),
         settings={"pop_size": pop_size, "generations": generations,
-                  "generations_run": int(algorithm.n_iter or 0) - (0 if interrupted else 1),
+                  "generations_run": generations_run, "stopped_early": stalled,
                   "variables": kind, "repair": type(repair_op).__name__ if repair_op else None,
                   "seeded": len(seeds)},
         **kwargs,

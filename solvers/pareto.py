@@ -173,6 +173,37 @@ def igd_plus(
     return float(IGDPlus(Z)(normalise(F, senses, ideal, nadir)))
 
 
+def reference_scores(
+    F: np.ndarray, senses: Sequence[str], reference_front: np.ndarray
+) -> dict[str, Any]:
+    """Scores of a front against a known (reference) front, normalised by the *reference* front.
+
+    The ideal and nadir are the reference front's own, whatever normalisation the scored
+    result carries (a seeded NSGA-II run has the payoff table's, an unseeded one its own
+    extremes), so every run scored against one reference is on one scale.
+
+    Returns
+    -------
+    dict
+        ``igd_plus`` (0: ``F`` covers the reference), ``hypervolume`` and
+        ``reference_hypervolume`` (reference point 1.1 per normalised axis),
+        ``hypervolume_ratio`` (their quotient, NaN if the reference's is 0), ``ideal``, ``nadir``.
+    """
+    R = np.atleast_2d(np.asarray(reference_front, dtype=float))
+    F = np.atleast_2d(np.asarray(F, dtype=float)).reshape(-1, R.shape[1])
+    ideal, nadir = ideal_nadir(R, senses)
+    hv = hypervolume(F, senses, ideal, nadir) if len(F) else 0.0
+    hv_ref = hypervolume(R, senses, ideal, nadir)
+    return {
+        "igd_plus": igd_plus(F, R, senses, ideal, nadir) if len(F) else math.inf,
+        "hypervolume": hv,
+        "reference_hypervolume": hv_ref,
+        "hypervolume_ratio": hv / hv_ref if hv_ref > 0 else math.nan,
+        "ideal": ideal,
+        "nadir": nadir,
+    }
+
+
 def knee_point(
     F: np.ndarray, senses: Sequence[str], ideal: Sequence[float] | None = None,
     nadir: Sequence[float] | None = None,
@@ -335,6 +366,10 @@ class ParetoResult:
     def topsis(self, weights: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """TOPSIS closeness and ranking of the points (see :func:`topsis`)."""
         return topsis(self.points, self.senses, weights)
+
+    def reference_scores(self, reference_front: np.ndarray) -> dict[str, Any]:
+        """IGD+ and hypervolume ratio against a known front, on its scale (:func:`reference_scores`)."""
+        return reference_scores(self.points, self.senses, reference_front)
 
     def igd_plus(self, reference_front: np.ndarray) -> float:
         ideal, nadir = self._norm()
