@@ -79,12 +79,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--objectives", metavar="A,B[,C]", help="objectives to trade off, in order "
                    "(the first is the one optimised on the epsilon grid)")
     p.add_argument("--points", type=positive_int, default=21,
-                   help="weight vectors (weighted) or grid points per objective (sampled epsilon); "
-                   "default 21")
+                   help="weight vectors (weighted with 3+ objectives; two objectives use the "
+                   "dichotomic scheme, which finds every extreme supported point) or grid points "
+                   "per objective (sampled epsilon); default 21")
     p.add_argument("--sampled", action="store_true",
                    help="epsilon: a sampled grid of --points even when the objectives are integer")
     p.add_argument("--nadir", metavar="V,V[,V]",
-                   help="epsilon: nadir point to use instead of the payoff table's (one value per objective)")
+                   help="epsilon: nadir point to use instead of the computed one (one value per "
+                   "objective); a nadir tighter than the proven bound makes the front not exact")
     g = p.add_argument_group("NSGA-II")
     g.add_argument("--pop-size", type=positive_int, default=100, help="population (default 100)")
     g.add_argument("--generations", type=positive_int, default=200, help="generations (default 200)")
@@ -100,7 +102,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     x = p.add_argument_group("parallel")
     x.add_argument("--workers", type=positive_int, default=None,
                    help="processes of the local pool for independent solves (weights, blocks of "
-                   "the outer epsilon grid); default: one per usable CPU; 1: in-process")
+                   "the outer epsilon grid); default: one per usable CPU; 1: in-process. With "
+                   "--scheduler: the number of blocks (default four per cluster thread)")
     x.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address (e.g. tcp://host:8786) instead of the local pool")
     p.add_argument("--out", metavar="DIR", help="write front.csv, pareto.json and front.png here")
@@ -288,12 +291,12 @@ def compute_front(source: Source, args: argparse.Namespace, options) -> Any:
     if args.method == "weighted":
         return weighted_sum_front(source.build_model(), source.objectives, points=args.points,
                                   options=options, workers=args.workers, scheduler=args.scheduler,
-                                  summary=source.summary, progress=progress)
+                                  blocks=args.blocks, summary=source.summary, progress=progress)
     if args.method == "epsilon":
         return epsilon_front(source.build_model(), source.objectives,
                              exact=False if args.sampled else None, points=args.points,
                              nadir=_floats(args.nadir, "--nadir", p), options=options,
-                             workers=args.workers, scheduler=args.scheduler,
+                             workers=args.workers, scheduler=args.scheduler, blocks=args.blocks,
                              summary=source.summary, progress=progress)
     # NSGA-II
     problem = source.build_problem()
@@ -302,7 +305,7 @@ def compute_front(source: Source, args: argparse.Namespace, options) -> Any:
     if args.seed_milp > 0:
         # a handful of seed solves: in-process (a pool's start-up would cost more than they do)
         seeds = weighted_sum_front(source.build_model(), source.objectives, points=args.seed_milp,
-                                   options=options, workers=1, scheduler=args.scheduler,
+                                   scheme="grid", options=options, workers=1, scheduler=args.scheduler,
                                    summary=source.summary, decision=source.decision)
         ideal, nadir = seeds.ideal, seeds.nadir
         if source.to_x is not None:
@@ -350,12 +353,10 @@ def summary_text(result: Any, reference: np.ndarray | None, topsis_weights: list
             f"reference point {np.round(result.reference_point, 6).tolist()} = 1.1 per axis)"
         )
     if reference is not None and len(result):
-        from solvers.pareto import hypervolume
-
-        hv_ref = hypervolume(reference, result.senses, result.ideal, result.nadir)
-        ratio = result.hypervolume / hv_ref if hv_ref > 0 else float("nan")
+        # scored on the reference front's own scale, so every method's run is comparable
+        scores = result.reference_scores(reference)
         lines.append(f"  vs reference front ({len(reference)} points): IGD+ "
-                     f"{result.igd_plus(reference):.4g}, hypervolume ratio {ratio:.4f}")
+                     f"{scores['igd_plus']:.4g}, hypervolume ratio {scores['hypervolume_ratio']:.4f}")
     lines.append(f"  solves/evaluations {result.solves}, time {result.timings.get('total', 0):.2f} s")
     if len(result):
         frame = result.frame(topsis_weights=topsis_weights)
@@ -380,10 +381,12 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.file is None) == (args.model is None):
         raise UsageError("give an instance FILE or --model FILE.py:FUNCTION (exactly one)")
-    if args.scheduler and args.workers is not None:
-        raise UsageError("--workers and --scheduler exclude each other")
+    # With a scheduler, --workers is the number of blocks the work is split into (default: four
+    # per worker thread of the cluster); without one, the local pool's size.
+    blocks = args.workers if args.scheduler else None
     if args.workers is None:
         args.workers = 1 if args.scheduler else default_workers()
+    args.blocks = blocks
     extra = highs_options(args.solver_option)
     source = user_source(args) if args.model else family_source(args)
     p = len(source.objectives)

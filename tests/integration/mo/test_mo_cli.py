@@ -123,11 +123,20 @@ def test_dask_scheduler_from_the_cli_gives_the_serial_front(tmp_path):
                 assert found <= front
 
 
-def test_workers_and_scheduler_exclude_each_other(tmp_path, capsys):
-    path, _ = _user_model(tmp_path)
-    assert main(["pareto", "--model", f"{path}:build", "--workers", "2", "--scheduler",
-                 "tcp://127.0.0.1:1"]) == 2
-    assert "exclude each other" in capsys.readouterr().err
+def test_workers_with_a_scheduler_is_the_block_count(tmp_path):
+    """--scheduler with --workers N: the epsilon grid is split into N blocks (not a fixed count),
+    and the front is still the serial one."""
+    distributed = pytest.importorskip("dask.distributed")
+    path, front = _user_model(tmp_path)
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
+                                  dashboard_address=None) as cluster:
+        out = tmp_path / "blocks"
+        assert main(["pareto", "--model", f"{path}:build", "--method", "epsilon", "--no-progress",
+                     "--scheduler", cluster.scheduler_address, "--workers", "3", "--out", str(out)]) == 0
+    payload = json.loads((out / "pareto.json").read_text())
+    assert payload["settings"]["blocks"] == 3
+    found = {tuple(int(v) for v in r) for r in pd.read_csv(out / "front.csv")[["obj[1]", "obj[2]"]].to_numpy()}
+    assert found == front
 
 
 @pytest.mark.parametrize(
