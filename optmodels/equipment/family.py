@@ -64,6 +64,12 @@ def _decision_vector(instance, model):
     return decision_vector(instance, model)
 
 
+def _warm(*, objective=None, strategy="lazy"):
+    from optmodels.equipment.warm import WarmEquipment
+
+    return WarmEquipment(objective=objective, strategy=strategy)
+
+
 def _generate(**params: Any) -> dict[str, Any]:
     from optmodels.equipment.generate import generate
 
@@ -101,4 +107,5 @@ FAMILY = Family(
         Flag(("--seed",), type=nonnegative_int, default=0, help="random seed (default 0)"),
     ),
     commands=commands.COMMANDS,
+    warm=_warm,
 )

@@ -76,8 +76,26 @@ def solve_instance(
         return _finish(instance, objective, model, result, "full model solved directly")
 
     t0 = time.perf_counter()
-    relaxed = "upper" if objective == "equity" else "none"
-    model, first = _run(instance, objective, options, relaxed)
+    model, first = _run(instance, objective, options, relaxation(objective))
+    return after_relaxation(instance, objective, options, model, first, t0)
+
+
+def relaxation(objective: str) -> str:
+    """The Gini variant of the lazy strategy's first model (step 1)."""
+    return "upper" if objective == "equity" else "none"
+
+
+def after_relaxation(
+    instance: EquipmentInstance,
+    objective: str,
+    options: SolveOptions,
+    model: pyo.ConcreteModel,
+    first: SolveResult,
+    t0: float,
+) -> EquipmentSolution:
+    """Steps 2-3 of the lazy strategy, given the relaxation's solved ``model`` and ``first``
+    result (a sweep's warm session solves step 1 on a live model and continues here)."""
+    relaxed = relaxation(objective)
     if not first.has_solution:
         note = "lazy: no solution even without the Gini band"
         return _finish(instance, objective, model, first, note)
@@ -130,9 +148,15 @@ def solve_equipment(
 ) -> Solution:
     """The family's one call: :func:`solve_instance` returned as a contract
     :class:`~optmodels.contract.Solution` (plan, independent evaluation, tables, files)."""
+    sol = solve_instance(instance, objective, options, strategy=strategy)
+    return as_solution(instance, sol, strategy)
+
+
+def as_solution(instance: EquipmentInstance, sol: EquipmentSolution, strategy: str, *, warm: bool = False) -> Solution:
+    """An :class:`EquipmentSolution` as the contract's Solution (``extra["warm"]``: the first
+    model was a live one re-used from the previous instance)."""
     from optmodels.equipment.report import REPORTER
 
-    sol = solve_instance(instance, objective, options, strategy=strategy)
     ev = sol.evaluation
     return Solution(
         family="equipment",
@@ -144,5 +168,5 @@ def solve_equipment(
         decision=None if ev is None else ev.x,
         evaluation=ev,
         notes=(f"strategy: {sol.strategy_note}",),
-        extra={"strategy": strategy},
+        extra={"strategy": strategy, **({"warm": True} if warm else {})},
     )
