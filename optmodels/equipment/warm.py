@@ -55,7 +55,12 @@ class WarmEquipment:
 
     def solve(self, instance: EquipmentInstance, options: Any = None) -> Solution:
         from optmodels.equipment.formulation import build
-        from optmodels.equipment.solve import after_relaxation, as_solution, relaxation, solve_instance
+        from optmodels.equipment.solve import (
+            after_relaxation,
+            as_solution,
+            relaxation,
+            solve_instance,
+        )
         from solvers import SolveOptions, StandardFormModel
 
         options = options or SolveOptions()
