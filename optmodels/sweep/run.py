@@ -427,7 +427,7 @@ def sweep(
     options: Any = None,
     choices: Mapping[str, Any] | None = None,
     out: str | Path | None = None,
-    workers: int = 1,
+    workers: int | None = 1,
     scheduler: Any = None,
     chunk: int | None = None,
     warm: bool = True,
@@ -456,8 +456,9 @@ def sweep(
         A folder for the rows, tables and plots; a rerun into it skips finished scenarios.
         ``None``: a temporary folder, removed afterwards.
     workers, scheduler, chunk
-        Processes of the local pool (1: in this process) or a Dask scheduler address / client;
-        ``chunk`` scenarios per task (default: all in one with one worker, else ~4 per worker).
+        Processes of the local pool (1: in this process; ``None``: one per CPU when 8 or more
+        scenarios are left, else 1) or a Dask scheduler address / client; ``chunk`` scenarios
+        per task (default: all in one with one worker, else ~4 chunks per worker).
     warm
         Re-use live solver models between neighbouring scenarios when the family can.
     plots
@@ -502,6 +503,8 @@ def sweep(
     skipped = len(keyed) - len(pending)
     watcher = _Watcher(store, keys, {k for k, _ in pending}, progress)
     watcher.start()
+    if workers is None:
+        workers = default_workers() if len(pending) >= 8 and scheduler is None else 1
     interrupted = False
     try:
         tasks = [(plan, c) for c in chunks(pending, workers if scheduler is None else 4, chunk)]
@@ -527,6 +530,14 @@ def sweep(
     if own_tmp:
         shutil.rmtree(folder, ignore_errors=True)
     return frame
+
+
+def default_workers() -> int:
+    """One process per CPU this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _with_out(plan: Plan, out: str) -> Plan:

@@ -246,11 +246,16 @@ class Target:
 
     def commit(self, scratch: Path) -> None:
         """Write changed tables into ``scratch`` and point the document at them."""
-        for n, (holder, key, frame, _, _) in enumerate(self.table_edits):
+        import os
+        import tempfile
+
+        for holder, key, frame, _, _ in self.table_edits:
             ref = holder[key]
             name = ref["table"] if isinstance(ref, Mapping) else ref
             suffix = Path(name).suffix.lower()
-            target = scratch / f"{n}_{Path(name).stem}{suffix}"
+            fd, tmp = tempfile.mkstemp(prefix=f"{Path(name).stem}-", suffix=suffix, dir=scratch)
+            os.close(fd)
+            target = Path(tmp)
             if suffix == ".csv":
                 frame.to_csv(target, index=False)
             else:
