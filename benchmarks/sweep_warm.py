@@ -107,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         timings[name] = {"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0}
     warm_f, cold_f = frames["warm"], frames["cold"]
     assert (warm_f["status"] == cold_f["status"]).all(), "warm and cold disagree on a status"
+    # Both are optimal within HiGHS's relative MIP gap (default 1e-4), and a warm run may stop at
+    # a different plan inside it: they must agree to that gap, not to the last digit.
     diff = float((warm_f["objective"] - cold_f["objective"]).abs().max())
-    assert diff <= 1e-6 * max(1.0, float(cold_f["objective"].abs().max())), f"objectives differ by {diff}"
+    allowed = 1e-4 * float(cold_f["objective"].abs().max()) + 1e-9
+    assert diff <= allowed, f"objectives differ by {diff} > {allowed} (the MIP gap)"
 
     table = pd.DataFrame({
         "budget": warm_f["budget"],
@@ -184,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {name} | {t['cpu']:.1f} | {t['wall']:.1f} | {ratio} |")
     lines += ["", f"Separate runs: `{separate_command}`." if separate_command else "",
               f"Warm re-use on {summary['warm_reused']} of {summary['points']} scenarios; objectives "
-              f"of warm and cold agree to {diff:.2g}. Command: `{summary['command']}`."]
+              f"of warm and cold agree to {diff:.2g} (within the 1e-4 relative MIP gap). Command: `{summary['command']}`."]
     (out / "sweep_warm.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

@@ -273,6 +273,9 @@ class Store:
 
     def create(self) -> None:
         self.rows.mkdir(parents=True, exist_ok=True)
+        for stale in self.rows.glob(".*.tmp"):  # a write a kill interrupted: never a row
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
     def has(self, key: str) -> bool:
         return (self.rows / f"{key}.json").is_file()
@@ -481,6 +484,7 @@ def sweep(
     if share is not None:
         mode = "oat"
     varies = check_paths(doc, varies, base=None if file is None else Path(file).parent)
+    _check_new_fields(fam, doc, file, varies)
     todo_scenarios = scenarios(varies, mode, oat=share)
     if objective is not None:
         fam.objective(objective)  # a UsageError naming the family's objectives
@@ -530,6 +534,28 @@ def sweep(
     if own_tmp:
         shutil.rmtree(folder, ignore_errors=True)
     return frame
+
+
+def _check_new_fields(fam: Any, doc: Mapping[str, Any], file: str | None, varies: Sequence[Vary]) -> None:
+    """A path the file does not have (``yearly_budget`` left out, say) is created by ``set``; a
+    misspelt one would only make every row invalid, so ask the family's schema now."""
+    from optmodels.sweep.spec import Target
+
+    for v in varies:
+        if v.op != "set":
+            continue
+        try:
+            Target(json.loads(json.dumps(doc)), v.path, base=None, create=False)
+            continue
+        except UsageError:
+            pass
+        changed = apply_changes(doc, [(v.path, "set", v.values[0])], base=None, scratch=None)
+        try:
+            fam.from_document(changed, file)
+        except (OptmodelsError, ValueError) as exc:
+            if "unknown field" in str(exc):
+                raise UsageError(f"--vary {v.path}: not a field of {fam.name} instances (the file does not have "
+                                 f"it and the schema does not know it; check the spelling)") from None
 
 
 def default_workers() -> int:
