@@ -102,7 +102,8 @@ def _table_refs(value: Any) -> set[str]:
     from optmodels.sweep.spec import _is_table_ref
 
     if _is_table_ref(value):
-        return {value["table"] if isinstance(value, Mapping) else value}
+        rest = {k: v for k, v in value.items() if k != "table"} if isinstance(value, Mapping) else {}
+        return {value["table"] if isinstance(value, Mapping) else value} | _table_refs(rest)
     if isinstance(value, Mapping):
         return set().union(*(_table_refs(v) for v in value.values())) if value else set()
     if isinstance(value, list):

@@ -112,8 +112,10 @@ def _split_dots(text: str) -> list[str]:
 
 
 def _is_table_ref(value: Any) -> bool:
+    """A table file: ``"x.csv"`` or ``{"table": "x.csv", ...}`` (families may add keys, such as a
+    column mapping, beside ``table``)."""
     if isinstance(value, Mapping):
-        return set(value) == {"table"} and isinstance(value["table"], str)
+        value = value.get("table")
     return isinstance(value, str) and value.lower().endswith(TABLE_SUFFIXES)
 
 
@@ -205,7 +207,8 @@ class Target:
                 f"--vary {self.path}: a table is addressed as TABLE[ROW].COLUMN or TABLE[*].COLUMN"
             )
         ref = holder[step.key]
-        frame = io.read_table(ref, self.base, file=None, field=step.key).copy()
+        name = ref["table"] if isinstance(ref, Mapping) else ref
+        frame = io.read_table(name, self.base, file=None, field=step.key).copy()
         if step.select in (None, "*"):
             rows = list(range(len(frame)))
         else:
@@ -260,7 +263,8 @@ class Target:
                 frame.to_csv(target, index=False)
             else:
                 frame.to_parquet(target, index=False)
-            holder[key] = {"table": str(target.resolve())} if isinstance(ref, Mapping) else str(target.resolve())
+            where = str(target.resolve())
+            holder[key] = {**ref, "table": where} if isinstance(ref, Mapping) else where
 
 
 def _has(container: Any, key: Any) -> bool:

@@ -119,7 +119,7 @@ def test_one_number_paths_record_the_resulting_value():
 
 def test_table_column_scaled_through_a_scratch_copy(tmp_path):
     pd.DataFrame({"id": ["C1", "C2"], "population": [100, 300]}).to_csv(tmp_path / "demand.csv", index=False)
-    doc = {"family": "siting", "demand": "demand.csv", "sites": {"table": "demand.csv"}}
+    doc = {"family": "siting", "demand": "demand.csv", "sites": {"table": "demand.csv", "columns": {"id": "id"}}}
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     out = apply_changes(doc, [("demand[*].population", "scale", 1.5), ("sites[C2].population", "set", 7)],
@@ -127,6 +127,7 @@ def test_table_column_scaled_through_a_scratch_copy(tmp_path):
     changed = pd.read_csv(out["demand"])
     assert changed["population"].tolist() == [150.0, 450.0]
     assert pd.read_csv(out["sites"]["table"])["population"].tolist() == [100, 7]
+    assert out["sites"]["columns"] == {"id": "id"}  # the family's keys beside the table are kept
     assert pd.read_csv(tmp_path / "demand.csv")["population"].tolist() == [100, 300]  # base untouched
     # TABLE.column is the same as TABLE[*].column
     again = apply_changes(doc, [("demand.population", "scale", 1.5)], base=tmp_path, scratch=scratch)
