@@ -49,7 +49,8 @@ def draw(frame: Any, folder: str | Path, *, spec: dict[str, Any], metric: str | 
     metric_col = _metric_column(frame, metric)
     if spec.get("mode") == "oat":
         return [_tornado(frame, folder, spec, metric_col)]
-    columns = [v["column"] for v in spec["vary"]]
+    # A path given one value is a fixed change of the base, not an axis.
+    columns = [v["column"] for v in spec["vary"] if frame[v["column"]].nunique(dropna=False) > 1]
     written = []
     for column in columns:
         others = [c for c in columns if c != column]
