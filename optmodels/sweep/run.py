@@ -295,9 +295,16 @@ class Store:
                 continue
         return found
 
-    def write_tables(self, keys: Sequence[str]) -> Any:
-        """Rewrite ``sweep.csv`` / ``sweep.parquet`` from the rows of ``keys`` (scenario order)."""
-        frame = table(list(self.read(keys).values()))
+    def finished(self) -> set[str]:
+        """Hashes with a row (one directory scan; temporary files start with a dot)."""
+        return {e.name[:-5] for e in os.scandir(self.rows) if e.name.endswith(".json") and not e.name.startswith(".")}
+
+    def write_tables(self, keys: Sequence[str], cache: dict[str, dict[str, Any]] | None = None) -> Any:
+        """Rewrite ``sweep.csv`` / ``sweep.parquet`` from the rows of ``keys`` (scenario order);
+        rows already in ``cache`` are not read again."""
+        cache = {} if cache is None else cache
+        cache.update(self.read([k for k in keys if k not in cache]))
+        frame = table([cache[k] for k in keys if k in cache])
         _atomic_write(self.out / "sweep.csv", lambda p: frame.to_csv(p, index=False))
         _atomic_write(self.out / "sweep.parquet", lambda p: _for_parquet(frame).to_parquet(p, index=False))
         return frame
@@ -346,6 +353,7 @@ class _Watcher(threading.Thread):
         super().__init__(daemon=True)
         self.store, self.keys, self.pending = store, keys, set(pending)
         self.every, self.stop_event = every, threading.Event()
+        self.cache: dict[str, dict[str, Any]] = {}  # rows read so far, by hash
         self.done = self.failed = 0
         self.bar = None
         if progress and pending:
@@ -358,12 +366,13 @@ class _Watcher(threading.Thread):
         return f"done {self.done}, failed {self.failed}, remaining {len(self.pending)}"
 
     def poll(self) -> None:
-        finished = [k for k in list(self.pending) if self.store.has(k)]
+        finished = self.pending & self.store.finished()
+        rows = self.store.read(sorted(finished))
+        self.cache.update(rows)
         for key in finished:
             self.pending.discard(key)
-            row = self.store.read([key]).get(key, {})
             self.done += 1
-            self.failed += row.get("status") not in SOLVED
+            self.failed += rows.get(key, {}).get("status") not in SOLVED
         if finished and self.bar is not None:
             self.bar.set_postfix_str(self._postfix(), refresh=False)
             self.bar.update(len(finished))
@@ -375,7 +384,7 @@ class _Watcher(threading.Thread):
             if time.monotonic() - last >= self.every:
                 last = time.monotonic()
                 with contextlib.suppress(Exception):  # a table rewrite must never stop the sweep
-                    self.store.write_tables(self.keys)
+                    self.store.write_tables(self.keys, dict(self.cache))
 
     def close(self) -> None:
         self.stop_event.set()
@@ -523,7 +532,7 @@ def sweep(
         interrupted = True
     finally:
         watcher.close()
-        frame = store.write_tables(keys)
+        frame = store.write_tables(keys, watcher.cache)
     frame.attrs.update({"solved": watcher.done, "skipped": skipped, "interrupted": interrupted,
                         "out": None if own_tmp else str(folder)})
     if plots and not interrupted and not frame.empty:
@@ -578,7 +587,7 @@ def _write_spec(folder: Path, plan: Plan, varies, mode, share, keyed) -> None:
 
     spec = {
         "family": plan.family,
-        "file": plan.file,
+        "file": None if plan.file is None else os.path.relpath(plan.file),
         "base_hash": plan.base_hash,
         "mode": mode,
         "one_at_a_time": share,
