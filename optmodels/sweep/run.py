@@ -299,12 +299,15 @@ class Store:
         """Hashes with a row (one directory scan; temporary files start with a dot)."""
         return {e.name[:-5] for e in os.scandir(self.rows) if e.name.endswith(".json") and not e.name.startswith(".")}
 
-    def write_tables(self, keys: Sequence[str], cache: dict[str, dict[str, Any]] | None = None) -> Any:
-        """Rewrite ``sweep.csv`` / ``sweep.parquet`` from the rows of ``keys`` (scenario order);
-        rows already in ``cache`` are not read again."""
+    def write_tables(self, keyed: Sequence[tuple[str, Scenario]], cache: dict[str, dict[str, Any]] | None = None) -> Any:
+        """Rewrite ``sweep.csv`` / ``sweep.parquet`` from the rows of this sweep's scenarios, in
+        its order; rows already in ``cache`` are not read again. A row found finished may come
+        from an earlier, differently shaped sweep into the same folder: its position is this
+        sweep's."""
         cache = {} if cache is None else cache
-        cache.update(self.read([k for k in keys if k not in cache]))
-        frame = table([cache[k] for k in keys if k in cache])
+        cache.update(self.read([k for k, _ in keyed if k not in cache]))
+        rows = [{**cache[k], "scenario": s.index, "parameter": s.parameter} for k, s in keyed if k in cache]
+        frame = table(rows)
         _atomic_write(self.out / "sweep.csv", lambda p: frame.to_csv(p, index=False))
         _atomic_write(self.out / "sweep.parquet", lambda p: _for_parquet(frame).to_parquet(p, index=False))
         return frame
@@ -349,9 +352,10 @@ class _Watcher(threading.Thread):
     """Polls ``rows/`` for this sweep's rows: updates the bar (done / failed / remaining) and
     rewrites the tables every ``every`` seconds while the sweep runs."""
 
-    def __init__(self, store: Store, keys: list[str], pending: set[str], progress: bool, every: float = 2.0):
+    def __init__(self, store: Store, keyed: list[tuple[str, Scenario]], pending: set[str], progress: bool,
+                 every: float = 2.0):
         super().__init__(daemon=True)
-        self.store, self.keys, self.pending = store, keys, set(pending)
+        self.store, self.keyed, self.pending = store, keyed, set(pending)
         self.every, self.stop_event = every, threading.Event()
         self.cache: dict[str, dict[str, Any]] = {}  # rows read so far, by hash
         self.done = self.failed = 0
@@ -384,7 +388,7 @@ class _Watcher(threading.Thread):
             if time.monotonic() - last >= self.every:
                 last = time.monotonic()
                 with contextlib.suppress(Exception):  # a table rewrite must never stop the sweep
-                    self.store.write_tables(self.keys, dict(self.cache))
+                    self.store.write_tables(self.keyed, dict(self.cache))
 
     def close(self) -> None:
         self.stop_event.set()
@@ -515,7 +519,7 @@ def sweep(
     _write_spec(folder, plan, varies, mode, share, keyed)
     pending = [(k, s) for k, s in keyed if not store.has(k)]
     skipped = len(keyed) - len(pending)
-    watcher = _Watcher(store, keys, {k for k, _ in pending}, progress)
+    watcher = _Watcher(store, keyed, {k for k, _ in pending}, progress)
     watcher.start()
     if workers is None:
         workers = default_workers() if len(pending) >= 8 and scheduler is None else 1
@@ -532,7 +536,7 @@ def sweep(
         interrupted = True
     finally:
         watcher.close()
-        frame = store.write_tables(keys, watcher.cache)
+        frame = store.write_tables(keyed, watcher.cache)
     frame.attrs.update({"solved": watcher.done, "skipped": skipped, "interrupted": interrupted,
                         "out": None if own_tmp else str(folder)})
     if plots and not interrupted and not frame.empty:

@@ -85,6 +85,12 @@ def test_out_folder_rows_tables_and_resume(tiny, tmp_path):
     assert parquet["hash"].tolist() == csv["hash"].tolist() == wider["hash"].tolist()
     spec = json.loads((out / "sweep.json").read_text())
     assert [s["hash"] for s in spec["scenarios"]] == csv["hash"].tolist()
+    # a value inserted in front: the finished rows take their place in this sweep's order
+    shifted = sweep(tiny, {"budget": "12,16.5,20,24"}, out=out)
+    assert shifted.attrs["solved"] == 1
+    assert shifted["scenario"].tolist() == [0, 1, 2, 3]
+    assert shifted["budget"].tolist() == [12, 16.5, 20, 24]
+    assert pd.read_csv(out / "sweep.csv")["budget"].tolist() == [12, 16.5, 20, 24]
     # other solve options are other scenarios
     from solvers import SolveOptions
 
