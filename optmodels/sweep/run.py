@@ -233,15 +233,21 @@ def run_chunk(task: tuple[Plan, list[tuple[str, Scenario]]]) -> list[dict[str, A
 
     plan, items = task
     fam = registry.family(plan.family)
-    session = None
-    if plan.warm and getattr(fam, "warm", None) is not None:
-        session = fam.warm(objective=plan.objective, **plan.choices)
+
+    def new_session() -> Any:
+        if plan.warm and getattr(fam, "warm", None) is not None:
+            return fam.warm(objective=plan.objective, **plan.choices)
+        return None
+
+    session = new_session()
     store = Store(plan.out) if plan.out is not None and Path(plan.out).is_dir() else None
     rows = []
     for key, scenario in items:
         if store is not None and store.has(key):
             continue  # finished meanwhile (a Dask retry, or another sweep into the same folder)
         row = solve_scenario(fam, plan, scenario, key, session)
+        if row["status"] == "error" and session is not None:
+            session = new_session()  # a solve that raised may have left the live model half-changed
         if store is not None:
             store.write_row(row)
         rows.append(row)
@@ -502,6 +508,11 @@ def sweep(
     todo_scenarios = scenarios(varies, mode, oat=share)
     if objective is not None:
         fam.objective(objective)  # a UsageError naming the family's objectives
+    known = {f.key for f in fam.flags if f.target == "solve"}
+    unknown = sorted(set(choices or {}) - known)
+    if unknown:
+        raise UsageError(f"--choice {unknown[0]}: expected one of {', '.join(sorted(known)) or '(none)'} for "
+                         f"{fam.name} (instance fields are swept with --vary PATH=VALUES)")
     plan = Plan(
         family=fam.name, doc=doc, file=file, base_hash=base_hash(doc, file), objective=objective,
         options=options or SolveOptions(), choices=dict(choices or {}), warm=warm,

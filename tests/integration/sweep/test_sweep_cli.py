@@ -59,7 +59,8 @@ def test_one_at_a_time_draws_a_tornado(instances_dir, tmp_path):
 @pytest.mark.parametrize(
     ("argv", "match"),
     [(["--vary", "budget"], "PATH=VALUES"), (["--vary", "budgte=1,2"], "budgte: not a field of equipment instances"),
-     (["--vary", "budget=1:2:0"], "range"), (["--vary", "budget=20", "--choice", "strategy"], "KEY=VALUE")],
+     (["--vary", "budget=1:2:0"], "range"), (["--vary", "budget=20", "--choice", "strategy"], "KEY=VALUE"),
+     (["--vary", "budget=20", "--choice", "strategi=full"], "expected one of strategy")],
 )
 def test_bad_sweeps_are_usage_errors(instances_dir, argv, match):
     tiny = str(instances_dir / "equipment" / "tiny_cost.toml")

@@ -105,3 +105,11 @@ def test_unknown_objective_and_bad_path_fail_before_solving(tiny):
         sweep(tiny, {"budget": "20"}, objective="profit")
     with pytest.raises(UsageError, match="North, South, East"):
         sweep(tiny, {"regions[West].population": "x2"})
+
+
+def test_family_choices_reach_the_solve(tiny):
+    """strategy=full (the equipment solve flag) solves the band directly: same brute-force optimum,
+    a note saying so, and no warm session (it covers the lazy strategy only)."""
+    frame = sweep(tiny, {"gini.lo": "0.1,0.1001"}, choices={"strategy": "full"})
+    assert frame.loc[0, "objective"] == pytest.approx(TINY_GINI_LOWER, rel=1e-6)
+    assert not frame["warm"].any()
