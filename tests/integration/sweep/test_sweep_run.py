@@ -108,8 +108,8 @@ def test_unknown_objective_and_bad_path_fail_before_solving(tiny):
 
 
 def test_family_choices_reach_the_solve(tiny):
-    """strategy=full (the equipment solve flag) solves the band directly: same brute-force optimum,
-    a note saying so, and no warm session (it covers the lazy strategy only)."""
+    """strategy=full (the equipment solve flag) solves the band directly: the same brute-force
+    optimum, and no warm session (that covers the lazy strategy only)."""
     frame = sweep(tiny, {"gini.lo": "0.1,0.1001"}, choices={"strategy": "full"})
     assert frame.loc[0, "objective"] == pytest.approx(TINY_GINI_LOWER, rel=1e-6)
     assert not frame["warm"].any()
