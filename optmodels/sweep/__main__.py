@@ -4,6 +4,7 @@ as ``optmodels sweep``), exit 2 on bad input without a traceback."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from optmodels.errors import OptmodelsError
@@ -20,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     except OptmodelsError as exc:
         print(f"optmodels: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`... | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("optmodels: sweep interrupted; rerun the same command to resume", file=sys.stderr)
         return 130

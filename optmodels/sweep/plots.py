@@ -180,5 +180,6 @@ def _tornado(frame, folder: Path, spec, metric_col: str | None) -> str:
         ax.set_xlabel(f"change of {label} from the base ({ref:.6g})")
         ax.grid(axis="x", alpha=0.3)
     axes[0, 0].set_title(f"{spec['family']}: one at a time ({objective})")
+    fig.tight_layout()  # the second panel's parameter names need room
     save_figure(fig, folder / "tornado.png")
     return "tornado.png"
