@@ -209,6 +209,8 @@ class Solution:
         from optmodels.io import json_safe
 
         record = self.result.to_dict()
+        # the solver's own one-liner must not overwrite the top-level verdict code below
+        record["solver_verdict"] = record.pop("verdict", None)
         payload: dict[str, Any] = {
             "verdict": verdict_code(self),
             "message": self.verdict,

@@ -83,8 +83,13 @@ def read_document(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: str) -> pd.DataFrame:
-    """Load a table reference (relative path string or ``{"table": path}``) as a DataFrame."""
+def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: str, text: bool = False) -> pd.DataFrame:
+    """Load a table reference (relative path string or ``{"table": path}``) as a DataFrame.
+
+    ``text=True`` reads every CSV cell as a string (empty cells stay missing): ids keep their
+    leading zeros (census codes), and the caller's schema converts numbers and names the row
+    that fails. Parquet columns keep their stored types either way.
+    """
     if isinstance(ref, Mapping):
         if set(ref) != {"table"}:
             raise InstanceError(
@@ -106,7 +111,7 @@ def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: s
                 raise InstanceError(
                     f"not valid UTF-8 text (byte {exc.start})", file=shown, field=field
                 ) from None
-            frame = pd.read_csv(table_path, skipinitialspace=True)
+            frame = pd.read_csv(table_path, skipinitialspace=True, dtype=str if text else None)
         elif table_path.suffix.lower() in (".parquet", ".pq"):
             frame = pd.read_parquet(table_path)
         else:

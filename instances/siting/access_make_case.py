@@ -59,7 +59,7 @@ def make() -> tuple[pd.DataFrame, pd.DataFrame]:
             "y": y,
             "supply": s,
             "supply_min": 40.0,
-            "capacity": 600.0,
+            "supply_max": 600.0,
             "fixed_cost": 0.0,
             "existing": True,
         }
@@ -76,7 +76,7 @@ def make() -> tuple[pd.DataFrame, pd.DataFrame]:
                 "y": round(10 + rr * np.sin(angles[k]), 2),
                 "supply": 0.0,
                 "supply_min": 20.0,
-                "capacity": 150.0,
+                "supply_max": 150.0,
                 "fixed_cost": float(costs[k]),
                 "existing": False,
             }

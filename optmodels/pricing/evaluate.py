@@ -32,10 +32,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from optmodels.pricing.instance import Participation, PricingInstance
+from optmodels.pricing.instance import OBJECTIVES, Participation, PricingInstance
 
 STAGES = ("s1", "s2", "s3", "s4")
-OBJECTIVE_SENSE = {"profit": "max", "patient_burden": "min", "participation": "max"}
 STAGE_CONDITIONS = {
     "s1": "M<=M0, N<=N0 (early)",
     "s2": "M<=M0, N>N0 (mid, HPs past threshold)",
@@ -194,6 +193,7 @@ def fee_lattice(instance: PricingInstance, fee: str, step: float | None = None) 
     strict lower bound (``> cost``) excludes the cost itself, and the cap is always a level so
     that the lattice optimum can sit at the cap as the continuous one may.
     """
+    instance.check_lattice(step)  # refuse a lattice too large to build, before allocating it
     step = instance.lattice_step if step is None else step
     lo = instance.lower_bounds()[fee]
     hi = instance.upper_bounds()[fee]
@@ -233,7 +233,7 @@ def brute_force(instance: PricingInstance, objective: str = "profit", *, step: f
         t = np.where(t <= upper["t"], t, upper["t"])  # infeasible pairs stay infeasible below
     ev = evaluate(instance, f, e, t, g)
     value = ev.objective(objective)
-    sense = 1.0 if OBJECTIVE_SENSE[objective] == "max" else -1.0
+    sense = 1.0 if OBJECTIVES[objective].sense == "max" else -1.0
     ok = ev.feasible if viability else np.ones(f.shape, dtype=bool)
     score = np.where(ok, sense * value, -np.inf)
     idx = np.unravel_index(int(np.argmax(score)), score.shape)

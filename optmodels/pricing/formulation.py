@@ -55,7 +55,10 @@ Price-elastic participation (``lam_M(f) = lam_M0 exp(-alpha_M f)``, likewise ``N
 
     The result is exact for the lattice: the optimum equals brute-force enumeration of the same
     lattice (:func:`~optmodels.pricing.evaluate.brute_force`, tested); the distance to the
-    continuous optimum is at most what one lattice step changes.
+    continuous optimum is at most what one lattice step changes. For one objective,
+    :func:`~optmodels.pricing.solve.solve_pricing` enumerates the same lattice instead (faster at
+    every size, :mod:`~optmodels.pricing.lattice`); this MILP is what the front-ends solve, and
+    it takes at most ``MILP_MAX_PAIRS`` pairs (one column each), checked before building.
 """
 
 from __future__ import annotations
@@ -63,47 +66,11 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from optmodels.pricing.evaluate import STAGES, fee_lattice, participation_means, side_probability
-from optmodels.pricing.instance import PricingInstance
+from optmodels.pricing.evaluate import STAGES, fee_lattice, participation_means
+from optmodels.pricing.instance import MILP_MAX_PAIRS, OBJECTIVES, PricingInstance
+from optmodels.pricing.lattice import lattice_terms, stage_coefficients, stage_probabilities
 
-#: The objectives a front-end may select by name, and their senses.
-OBJECTIVES: dict[str, str] = {"profit": "max", "patient_burden": "min", "participation": "max"}
-
-
-def stage_coefficients(instance: PricingInstance, m: np.ndarray, n: np.ndarray) -> dict[str, np.ndarray]:
-    """Stage profits as ``K + Af f + Ae e + At t + Ag g`` for given means ``m, n`` (arrays).
-
-    Returns arrays of shape ``(4, *broadcast(m, n).shape)`` keyed ``K, Af, Ae, At, Ag``.
-    """
-    m, n = np.broadcast_arrays(np.asarray(m, float), np.asarray(n, float))
-    d2 = 1.0 if instance.variant >= 2 else 0.0
-    d3 = 1.0 if instance.variant >= 3 else 0.0
-    cM, cN, R, F, M0 = instance.cM, instance.cN, instance.R, instance.F, instance.M0
-    oM = instance.oM or 0.0
-    oN = instance.oN or 0.0
-    w = instance.w or 0.0
-    deposit = d2 * (instance.EQ or 0.0) * (instance.EP or 0.0)
-    sharing = d3 * (instance.theta or 0.0) * (instance.ENs or 0.0) * (instance.ES or 0.0)
-    zero = np.zeros_like(m)
-    K = np.stack([
-        -(cM + R) * m - cN * n - F,
-        -(cM + R) * m - cN * n - F - d3 * w * n,
-        -cM * m - R * M0 - cN * n - F - d2 * (oM * m + oN * n),
-        -cM * m - R * M0 - cN * n - F - d2 * (oM * m + oN * n) - d3 * w * n,
-    ])
-    Af = np.stack([zero, zero, m, m])
-    Ae = np.stack([zero, n, zero, n])
-    At = np.stack([zero, zero, zero + deposit, zero + deposit])
-    Ag = np.stack([zero, zero + sharing, zero, zero + sharing])
-    return {"K": K, "Af": Af, "Ae": Ae, "At": At, "Ag": Ag}
-
-
-def stage_probabilities(instance: PricingInstance, m: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """``(4, ...)`` array of p1..p4 for participation means ``m`` (M side) and ``n`` (N side)."""
-    a = side_probability(instance.dist_M, m, instance.M0)
-    b = side_probability(instance.dist_N, n, instance.N0)
-    a, b = np.broadcast_arrays(a, b)
-    return np.stack([a * b, a * (1 - b), (1 - a) * b, (1 - a) * (1 - b)])
+__all__ = ["OBJECTIVES", "build", "fee_values", "stage_coefficients", "stage_probabilities"]
 
 
 def build(
@@ -140,7 +107,13 @@ def build(
         _add_fees(model, instance)
         _add_profit(model, instance)
     if viability:
-        model.viability = pyo.Constraint(expr=model.U >= 0, doc="expected profit is non-negative (seed eq. 11/16/22)")
+        constant = getattr(model, "constant_profit", None)
+        if constant is None:
+            model.viability = pyo.Constraint(expr=model.U >= 0, doc="expected profit is non-negative (seed eq. 11/16/22)")
+        else:
+            # U does not depend on any fee: the row would hold no variable (a solver cannot take
+            # it), so it is decided here; ``viability_fails`` tells the caller every fee is unviable.
+            model.viability_fails = constant < 0
     _add_objectives(model, instance, objective)
     return model
 
@@ -174,6 +147,10 @@ def _add_profit(model: pyo.ConcreteModel, instance: PricingInstance) -> None:
                 expr = expr + coef * fees[fee]
         return expr
 
+    slopes = {key: float((p * c[key]).sum()) for fee, key in (("f", "Af"), ("e", "Ae"), ("t", "At"), ("g", "Ag"))
+              if fee in fees}
+    # With no mass past a threshold (or zero volumes) every fee's slope can vanish: U is a constant.
+    model.constant_profit = None if any(slopes.values()) else float((p * c["K"]).sum())
     model.s = pyo.Expression(model.STAGES, rule=stage_rule, doc="stage profit")
     model.U = pyo.Expression(expr=pyo.quicksum(model.p[s] * model.s[s] for s in model.STAGES),
                              doc="expected profit")
@@ -186,6 +163,7 @@ def _add_profit(model: pyo.ConcreteModel, instance: PricingInstance) -> None:
 
 
 def _add_lattice(model: pyo.ConcreteModel, instance: PricingInstance, step: float | None, relax: bool) -> None:
+    instance.check_lattice(step, limit=MILP_MAX_PAIRS, what="the lattice MILP (one column per pair)")
     f_levels = fee_lattice(instance, "f", step)
     e_levels = fee_lattice(instance, "e", step)
     model.lattice_step = step if step is not None else instance.lattice_step
@@ -227,24 +205,15 @@ def _add_lattice(model: pyo.ConcreteModel, instance: PricingInstance, step: floa
 def _add_lattice_profit(model: pyo.ConcreteModel, instance: PricingInstance) -> None:
     f_levels = np.array([model.f_level[i] for i in model.I])
     e_levels = np.array([model.e_level[j] for j in model.J])
-    m, _ = participation_means(instance, f_levels, 0.0)
-    _, n = participation_means(instance, 0.0, e_levels)
-    M, N = np.meshgrid(m, n, indexing="ij")
-    Fv, Ev = np.meshgrid(f_levels, e_levels, indexing="ij")
-    p = stage_probabilities(instance, M, N)  # (4, I, J)
-    c = stage_coefficients(instance, M, N)
-    U0 = (p * (c["K"] + c["Af"] * Fv + c["Ae"] * Ev)).sum(axis=0)  # U at (f_i, e_j) with t = g = 0
-    t_coef = (p * c["At"]).sum(axis=0)  # depends on i only (P(M>M0) at f_i)
-    g_coef = (p * c["Ag"]).sum(axis=0)  # depends on j only (P(N>N0) at e_j)
-    assert np.allclose(t_coef, t_coef[:, :1])
-    assert np.allclose(g_coef, g_coef[:1, :])
+    lt = lattice_terms(instance, f_levels, e_levels)
+    U0, t_coef, g_coef, m, n = lt.U0, lt.t_coef, lt.g_coef, lt.m, lt.n
     model.EM_level = pyo.Param(model.I, initialize=dict(enumerate(m.tolist())), doc="E[M] at f level i")
     model.EN_level = pyo.Param(model.J, initialize=dict(enumerate(n.tolist())), doc="E[N] at e level j")
     terms = [float(U0[i, j]) * model.y[i, j] for i in model.I for j in model.J]
     if "t" in instance.fees:
-        terms += [float(t_coef[i, 0]) * model.zt[i] for i in model.I]
+        terms += [float(t_coef[i]) * model.zt[i] for i in model.I]
     if "g" in instance.fees:
-        terms += [float(g_coef[0, j]) * model.zg[j] for j in model.J]
+        terms += [float(g_coef[j]) * model.zg[j] for j in model.J]
     model.U = pyo.Expression(expr=pyo.quicksum(terms), doc="expected profit on the lattice")
     model.participation_value = pyo.Expression(
         expr=pyo.quicksum(model.EM_level[i] * model.u[i] for i in model.I)
@@ -269,5 +238,32 @@ def _add_objectives(model: pyo.ConcreteModel, instance: PricingInstance, active:
 
 
 def fee_values(model: pyo.ConcreteModel, instance: PricingInstance) -> dict[str, float]:
-    """The fees of a solved model (works for the LP and the lattice MILP)."""
-    return {fee: float(pyo.value(model.component(fee))) for fee in instance.fees}
+    """The fees of a solved model (works for the LP and the lattice MILP).
+
+    A fee whose coefficient is zero everywhere (e.g. ``t`` when ``EQ = 0``) enters no row and not
+    the objective, so the solver never sees it and it has no value: it changes nothing, and is
+    reported at its cap (:func:`optmodels.pricing.solve.solve_pricing` states so in a note).
+    """
+    caps = instance.upper_bounds()
+    if instance.elastic and model.component("u") is not None:
+        return _lattice_fees(model, instance)
+    out = {}
+    for fee in instance.fees:
+        value = pyo.value(model.component(fee), exception=False)
+        out[fee] = float(caps[fee]) if value is None else float(value)
+    return out
+
+
+def _lattice_fees(model: pyo.ConcreteModel, instance: PricingInstance) -> dict[str, float]:
+    """The lattice MILP's fees read at the chosen levels: the level of the largest ``u`` (``v``),
+    and ``t``, ``g`` from that level's link variable only. Summing ``f_level * u`` over all levels
+    instead would mix in the solver's near-zero values (binaries are integral only to a
+    tolerance), giving fees between levels."""
+    i = max(model.I, key=lambda k: pyo.value(model.u[k], exception=False) or 0.0)
+    j = max(model.J, key=lambda k: pyo.value(model.v[k], exception=False) or 0.0)
+    out = {"f": float(model.f_level[i]), "e": float(model.e_level[j])}
+    if "t" in instance.fees:
+        out["t"] = float(pyo.value(model.zt[i]))
+    if "g" in instance.fees:
+        out["g"] = float(pyo.value(model.zg[j]))
+    return out

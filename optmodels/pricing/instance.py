@@ -24,6 +24,7 @@ ES`` are held fixed (the seed gives them no fee dependence); only ``E[M]`` and `
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,7 +32,17 @@ import numpy as np
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from optmodels.contract import Objective, objective_table
 from optmodels.errors import InstanceError
+
+#: The objectives of the family: the one definition the formulation, the evaluator, the pymoo
+#: Problem, the reports and the CLI read. ``participation`` moves only with price-elastic
+#: participation (without it every fee gives the same E[M] + E[N]).
+OBJECTIVES = objective_table(
+    Objective("profit", "max", "expected profit U", "per month"),
+    Objective("patient_burden", "min", "patients' fee burden f + t", "per patient per month"),
+    Objective("participation", "max", "expected participants E[M] + E[N]", "participants"),
+)
 
 ModelName = Literal["model1", "model2", "model3"]
 
@@ -44,6 +55,16 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 #: Tolerance for "probabilities sum to 1".
 PMF_TOL = 1e-6
+
+#: The most (f, e) pairs a fee lattice may have: enumeration works through them in blocks of
+#: bounded memory at about 0.35 s of CPU per million pairs (see ``lattice.py``), so this is
+#: ~7 s of work and a few tens of MB. Finer steps change the optimum by less than a step's worth of fee -- below any
+#: meaningful money unit long before this -- so the bound is on the file, checked at validation,
+#: before anything is allocated.
+LATTICE_MAX_PAIRS = 20_000_000
+#: The most pairs the lattice MILP takes: one column per pair (the aggregated products ``y``);
+#: 12,600 pairs solve in about a second, the build alone grows to tens of seconds beyond this.
+MILP_MAX_PAIRS = 200_000
 
 
 class Participation(BaseModel):
@@ -195,6 +216,11 @@ class PricingInstance(BaseModel):
                 problems.append(
                     f"field '{field}': expected {field} <= {label} = {bound:.10g} ({why}), found {value}"
                 )
+        if self.elastic and not problems and self.lattice_pairs() > LATTICE_MAX_PAIRS:
+            try:
+                self.check_lattice()
+            except InstanceError as err:
+                problems.append(str(err))
         if problems:
             if len(problems) == 1:
                 raise InstanceError(problems[0])
@@ -250,6 +276,42 @@ class PricingInstance(BaseModel):
     def upper_bounds(self) -> dict[str, float | None]:
         caps = {"f": self.f0, "e": self.e0, "t": self.t0, "g": self.g0}
         return {k: caps[k] for k in self.fees}
+
+    def lattice_levels(self, fee: str, step: float | None = None) -> int:
+        """How many levels :func:`~optmodels.pricing.evaluate.fee_lattice` gives ``fee``, counted
+        without building them (so a tiny step is refused before memory is spent)."""
+        step = self.lattice_step if step is None else step
+        lo, hi = self.lower_bounds()[fee], self.upper_bounds()[fee]
+        k0, k1 = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+        if k1 - k0 > 2**60:
+            return 2**60
+        return max(k1 - k0 + 1, 0) + (abs(k1 * step - hi) > 1e-9)
+
+    def lattice_pairs(self, step: float | None = None) -> int:
+        """The number of (f, e) pairs of the fee lattice (an upper bound, exact up to one level)."""
+        return self.lattice_levels("f", step) * self.lattice_levels("e", step)
+
+    def check_lattice(self, step: float | None = None, *, limit: int = LATTICE_MAX_PAIRS,
+                      what: str = "the fee lattice") -> None:
+        """Raise if the lattice at ``step`` has more than ``limit`` pairs, naming its size and the
+        smallest step that fits (pairs ~ (range_f / step) (range_e / step))."""
+        pairs = self.lattice_pairs(step)
+        if pairs <= limit:
+            return
+        used = self.lattice_step if step is None else step
+        lo, hi = self.lower_bounds(), self.upper_bounds()
+        span = (hi["f"] - lo["f"] + used) * (hi["e"] - lo["e"] + used)
+        smallest = math.sqrt(span / limit)
+        digit = 10.0 ** (math.floor(math.log10(smallest)) - 1)
+        smallest = math.ceil(smallest / digit) * digit  # rounded up to two digits: it fits
+        message = (f"step {used:g} gives {self.lattice_levels('f', step):,} levels of f x "
+                   f"{self.lattice_levels('e', step):,} of e = {float(pairs):.3g} fee pairs; {what} takes at "
+                   f"most {limit:,} (a step of at least {smallest:.2g})")
+        from optmodels.errors import UsageError
+
+        if step is None:
+            raise InstanceError(message, field="lattice_step")
+        raise UsageError(f"--lattice-step: {message}")
 
     def with_model(self, model: str) -> PricingInstance:
         """The same parameters read as another variant (validated again)."""

@@ -1,6 +1,6 @@
-"""Multi-objective adapter of the pricing family for ``optmodels pareto`` (see optmodels.pareto_cli).
+"""What the multi-objective front-ends need of the pricing family (its ``Fronts``, see family.py).
 
-Objectives (:data:`optmodels.pricing.formulation.OBJECTIVES`): expected ``profit`` (max),
+Objectives (:data:`optmodels.pricing.instance.OBJECTIVES`): expected ``profit`` (max),
 ``patient_burden`` (min, the patient's fees ``f + t``) and ``participation`` (max, constant
 unless participation is price-elastic). The shipped multi-objective instance is the
 price-elastic Model 2 on a coarse fee lattice (``instances/pricing/elastic_model2_pareto.yaml``:
@@ -24,7 +24,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optmodels.pricing.evaluate import fee_lattice
-from optmodels.pricing.formulation import OBJECTIVES, build, fee_values
+from optmodels.pricing.formulation import build, fee_values
 from optmodels.pricing.instance import PricingInstance
 from optmodels.pricing.problem import PricingProblem
 
@@ -32,20 +32,9 @@ INSTANCE = Path(__file__).resolve().parents[2] / "instances" / "pricing" / "elas
 DEFAULT_OBJECTIVES = ("profit", "patient_burden")
 
 
-def objectives() -> dict[str, str]:
-    return dict(OBJECTIVES)
-
-
 def build_model(instance: PricingInstance, objectives: list[str]) -> pyo.ConcreteModel:
     """The pricing model (all three objectives are named components; the front-ends pick)."""
     return build(instance, objective=objectives[0])
-
-
-def solve_options(instance: PricingInstance, options: Any) -> Any:
-    """The family's tuned HiGHS options (presolve off for the lattice MILP)."""
-    from optmodels.pricing.commands import tuned_options
-
-    return tuned_options(instance, options)
 
 
 def problem(instance: PricingInstance, objectives: list[str]) -> PricingProblem:

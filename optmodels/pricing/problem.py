@@ -6,7 +6,7 @@ the default then) ``f`` and ``e`` are *lattice indices* in ``[0, levels - 1]``, 
 nearest integer inside ``_evaluate`` so that any real-coded operator can be used and the points
 it evaluates are exactly those of the MILP's lattice; ``t`` and ``g`` stay continuous.
 
-Objectives are chosen by name from :data:`~optmodels.pricing.formulation.OBJECTIVES`; pymoo
+Objectives are chosen by name from :data:`~optmodels.pricing.instance.OBJECTIVES`; pymoo
 minimises, so every maximised objective (``profit``, ``participation``) is **negated** in ``F``
 (``F = -U`` for profit). One inequality constraint, viability ``G = -U <= 0`` (feasible when
 ``G <= 0``, pymoo's convention).
@@ -20,8 +20,7 @@ import numpy as np
 from pymoo.core.problem import Problem
 
 from optmodels.pricing.evaluate import evaluate, fee_lattice
-from optmodels.pricing.formulation import OBJECTIVES
-from optmodels.pricing.instance import PricingInstance
+from optmodels.pricing.instance import OBJECTIVES, PricingInstance
 
 
 class PricingProblem(Problem):
@@ -40,7 +39,7 @@ class PricingProblem(Problem):
             raise ValueError(f"unknown objectives {unknown}; expected names from {list(OBJECTIVES)}")
         self.instance = instance
         self.objective_names = tuple(objectives)
-        self.senses = tuple(OBJECTIVES[o] for o in objectives)
+        self.senses = tuple(OBJECTIVES[o].sense for o in objectives)
         self.lattice = instance.elastic if lattice is None else bool(lattice)
         self.fees = instance.fees
         lower, upper = instance.lower_bounds(), instance.upper_bounds()

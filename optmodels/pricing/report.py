@@ -84,6 +84,9 @@ def fee_table(instance: PricingInstance, fees: dict[str, float], objective: str,
         if binding == "none":
             why = (f"interior (held by viability: {rate})" if abs(dobj[fee]) > 1e-9 else
                    f"interior; {fee} does not change {objective} (the solver's choice)")
+        elif abs(dobj[fee]) <= 1e-9 and abs(dU[fee]) <= 1e-9:
+            why = (f"{fee} changes neither {objective} nor expected profit: any value in its bounds is as "
+                   f"good; reported at its cap {fee}0 = {hi:g}")
         elif abs(dobj[fee]) <= 1e-9:
             why = (f"at its {binding} bound, but {fee} does not change {objective}: any value in its "
                    "bounds is as good (the solver's choice)")
@@ -116,21 +119,13 @@ def fee_table(instance: PricingInstance, fees: dict[str, float], objective: str,
 
 
 def summary_text(instance: PricingInstance, fees: dict[str, float], objective: str, sense: str,
-                 *, step: float | None = None, model: Any = None) -> str:
-    """The model-specific part of ``optmodels solve``'s printout."""
+                 *, step: float | None = None) -> str:
+    """The model-specific part of ``optmodels solve``'s printout (the method is a note above it)."""
     ev = evaluate(instance, **fees)
     stages = stage_table(instance, fees)
     table = fee_table(instance, fees, objective, sense, step=step)
     lines = [f"  instance    {instance.name or '-'} ({instance.model}"
              + (", price-elastic participation" if instance.elastic else ", price-independent participation") + ")"]
-    if instance.elastic:
-        fl, el = fee_lattice(instance, "f", step), fee_lattice(instance, "e", step)
-        lines.append(
-            f"  method      MILP exact on the fee lattice, step {step or instance.lattice_step:g}: "
-            f"f {len(fl)} levels [{fl[0]:g}, {fl[-1]:g}], e {len(el)} levels [{el[0]:g}, {el[-1]:g}]; "
-            "t, g continuous")
-    else:
-        lines.append("  method      LP (stage probabilities do not depend on the fees, so U is linear in them)")
     lines.append(f"  epsilon     {instance.epsilon:g} (strict inequalities x > a imposed as x >= a + epsilon)")
     lines.append("")
     lines.append("Optimal fees")
@@ -160,8 +155,54 @@ def summary_text(instance: PricingInstance, fees: dict[str, float], objective: s
     return "\n".join(lines)
 
 
-def fees_payload(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return table.to_dict("records")
+class PricingReporter:
+    """Renders a pricing :class:`~optmodels.contract.Solution` (the family's Reporter).
+
+    ``decision`` is the fee dict; ``extra["lattice_step"]`` the step the lattice was built with
+    (``None`` for the LP).
+    """
+
+    def summary(self, solution: Any) -> str:
+        return summary_text(solution.instance, solution.decision, solution.objective, solution.sense,
+                            step=solution.extra.get("lattice_step"))
+
+    def metrics(self, solution: Any) -> dict[str, Any]:
+        """Flat scalars: the fees, the three objectives, stage probabilities, viability."""
+        instance, fees, ev = solution.instance, solution.decision, solution.evaluation
+        table = fee_table(instance, fees, solution.objective, solution.sense,
+                          step=solution.extra.get("lattice_step"))
+        out: dict[str, Any] = {
+            "model": instance.model,
+            "elastic": instance.elastic,
+            "method": solution.extra.get("method"),
+            "lattice_step": solution.extra.get("lattice_step"),
+            **{fee: float(value) for fee, value in fees.items()},
+            **{f"{row.fee}_binding": row.binding for row in table.itertuples()},
+            "expected_profit": float(ev.U),
+            "participation": float(ev.participation),
+            "patient_burden": float(ev.patient_burden),
+            "EM": float(ev.EM),
+            "EN": float(ev.EN),
+            **{f"p_{stage}": float(p) for stage, p in zip(STAGES, ev.p.ravel(), strict=True)},
+            "viable": bool(float(ev.U) >= -1e-9),
+            "volumes_within_participation": solution.extra.get("volumes_within_participation"),
+            "feasible_by_evaluator": bool(ev.feasible),
+        }
+        return out
+
+    def tables(self, solution: Any) -> dict[str, pd.DataFrame]:
+        instance, fees = solution.instance, solution.decision
+        return {
+            "stages": stage_table(instance, fees),
+            "fees": fee_table(instance, fees, solution.objective, solution.sense,
+                              step=solution.extra.get("lattice_step")),
+        }
+
+    def figures(self, solution: Any, folder: Path) -> list[str]:
+        return []  # the seed's figures are `optmodels pricing surface`, not part of a solve
+
+
+REPORTER = PricingReporter()
 
 
 # -- figures -----------------------------------------------------------------------------------

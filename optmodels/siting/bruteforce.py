@@ -21,6 +21,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from optmodels.siting.evaluate import evaluate
 from optmodels.siting.formulation import NATIVE, OBJECTIVES
 from optmodels.siting.instance import SitingInstance
+from optmodels.siting.models import MODEL_SPECS, budget_binds, capacities_bind, p_fixes_count
 
 
 def _open_sets(inst: SitingInstance):
@@ -40,7 +41,7 @@ def _assignment_value(inst: SitingInstance, y: np.ndarray, model: str) -> float 
     w = inst.populations()
     cap = inst.capacities()
     n, m = cost.shape
-    limit = par.radius if model in ("lscp", "mclp") else None
+    limit = par.radius if MODEL_SPECS[model].covers else None
     ok = np.isfinite(cost) & y[None, :]
     if limit is not None:
         ok &= cost <= limit
@@ -141,13 +142,14 @@ def brute_force(inst: SitingInstance, model: str | None = None) -> tuple[float, 
     par = inst.parameters
     objective = NATIVE[model]
     sign = 1.0 if OBJECTIVES[objective] == "min" else -1.0
-    capacitated = par.capacitated or model == "cflp"
+    spec = MODEL_SPECS[model]
+    capacitated = capacities_bind(model, par.capacitated)
     best, best_y = np.inf, None
     for y in _open_sets(inst):
-        if par.p is not None and model in ("lscp_b", "mclp", "p_median", "p_center", "p_dispersion") and y.sum() != par.p:
+        if p_fixes_count(model, par.p) and y.sum() != par.p:
             continue
         ev = evaluate(inst, y, model=model)
-        if par.budget is not None and model in ("mclp", "lscp_b", "p_median", "p_center"):
+        if budget_binds(model, par.budget):
             if ev.objectives["cost"] > par.budget + 1e-9:
                 continue
         if capacitated and model != "lscp_b":
@@ -155,9 +157,9 @@ def brute_force(inst: SitingInstance, model: str | None = None) -> tuple[float, 
             if value is None:
                 continue
         else:
-            if model in ("lscp", "lscp_b") and (ev.slacks["demand_coverage"] < 0).any():
+            if "demand_coverage" in ev.slacks and (ev.slacks["demand_coverage"] < 0).any():
                 continue
-            if model in ("p_median", "p_center", "cflp") and not np.isfinite(ev.assigned_distance).all():
+            if spec.assigns and not np.isfinite(ev.assigned_distance).all():
                 continue
             value = ev.objectives[objective]
         if sign * value < best - 1e-12:

@@ -104,9 +104,11 @@ from numpy.typing import ArrayLike
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from optmodels.siting.access import access_matrix, accessibility
+from optmodels.siting.models import EQUITY_OBJECTIVES
+from optmodels.siting.models import OBJECTIVES as _OBJECTIVES
 
-#: Named objectives of the equity models and their sense (for the multi-objective front-ends).
-OBJECTIVES: dict[str, str] = {"access_variance": "min", "access_mad": "min"}
+#: Named objectives of the equity models and their sense (from the family's one table).
+OBJECTIVES: dict[str, str] = {name: _OBJECTIVES[name].sense for name in EQUITY_OBJECTIVES}
 
 _FEAS_TOL = 1e-6
 

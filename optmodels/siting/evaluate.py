@@ -13,10 +13,17 @@ check a solution without the solver.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from optmodels.siting.instance import SitingInstance
+from optmodels.siting.models import MODEL_SPECS, budget_binds, capacities_bind, p_fixes_count
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from optmodels.siting.equity import EquityEvaluation
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ def evaluate(
 ) -> Evaluation:
     """Objectives and slacks of opening ``open_sites`` (and assigning by ``assignment``)."""
     model = model or instance.model
+    spec = MODEL_SPECS[model]
     par = instance.parameters
     y = np.asarray(open_sites, dtype=bool).ravel()
     if y.shape != (instance.n_sites,):
@@ -92,13 +100,13 @@ def evaluate(
     if par.radius is not None:
         within = cost <= par.radius
         count = (within & y[None, :]).sum(axis=1)
-        if par.capacitated and model in ("mclp", "lscp"):
+        if spec.covers and capacities_bind(model, par.capacitated):
             covered = np.minimum(1.0, (a * within).sum(axis=1))
         else:
             covered = (count >= 1).astype(float)
         obj["coverage"] = float((w * covered).sum())
         obj["backup_coverage"] = float((w * (count >= 2)).sum())
-        if model in ("lscp", "lscp_b"):
+        if spec.covers and model != "mclp":  # LSCP and LSCP-B cover every demand point
             slacks["demand_coverage"] = (covered if model == "lscp" else count) - 1.0
     opened = np.flatnonzero(y)
     if model == "p_dispersion" or len(opened) <= 60:
@@ -112,13 +120,11 @@ def evaluate(
             pass
 
     slacks["fixed_open"] = y[instance.fixed_open()].astype(float) - 1.0
-    if par.p is not None and model in ("lscp_b", "mclp", "p_median", "p_center", "p_dispersion"):
+    if p_fixes_count(model, par.p):
         slacks["facility_count"] = -np.abs(np.array([y.sum() - par.p], dtype=float))
-    if par.budget is not None and model in ("mclp", "lscp_b", "p_median", "p_center"):
+    if budget_binds(model, par.budget):
         slacks["budget"] = np.array([par.budget - site_cost])
-    uses_assignment = model in ("p_median", "p_center", "cflp") or (
-        par.capacitated and model in ("lscp", "mclp")
-    )
+    uses_assignment = spec.assigns or (spec.covers and capacities_bind(model, par.capacitated))
     if uses_assignment or assignment is not None:
         if model == "mclp":
             slacks["assignment"] = 1.0 - served
@@ -126,7 +132,7 @@ def evaluate(
             slacks["assignment"] = -np.abs(served - 1.0)
         slacks["open_link"] = (y[None, :] - a).min(axis=1)
         slacks["reachable"] = np.where(on_inf, -1.0, 0.0)
-    if par.capacitated or model == "cflp":
+    if capacities_bind(model, par.capacitated):
         load = (w[:, None] * a).sum(axis=0)
         cap = instance.capacities()
         slacks["capacity"] = np.where(np.isfinite(cap), cap * y, np.inf) - load
@@ -154,3 +160,157 @@ def objective_value(evaluation: Evaluation, name: str) -> float:
         return evaluation.objectives[name]
     except KeyError:
         raise KeyError(f"objective {name!r} not available; have {sorted(evaluation.objectives)}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# The family's decision and its whole re-check (location or equity, plus accessibility)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SitingDecision:
+    """A siting plan: ``open`` sites (bool per site); ``assignment`` shares (``n_demand x
+    n_sites``; ``None``: nearest open site); ``supply`` per site (equity models; ``None``: the
+    sites' supply today)."""
+
+    open: np.ndarray
+    assignment: np.ndarray | None = None
+    supply: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class AccessReport:
+    """Accessibility after the plan and, when sites exist today, before it.
+
+    ``by_area`` is the before/after table by ``demand.area`` (last row ``overall``); it is
+    ``None`` when no demand point names an area: a per-point "largest change" is one block's
+    change, not an area's, and would overstate the plan's effect, so only the population-weighted
+    figures are given then.
+    """
+
+    measure: str
+    after: np.ndarray
+    summary_after: dict[str, Any]
+    before: np.ndarray | None = None
+    summary_before: dict[str, Any] | None = None
+    by_area: pd.DataFrame | None = None
+
+    @property
+    def mean_change_pct(self) -> float | None:
+        if self.summary_before is None:
+            return None
+        b, a = self.summary_before["weighted_mean"], self.summary_after["weighted_mean"]
+        return 100.0 * (a - b) / b if b > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class SitingEvaluation:
+    """The numpy re-check of a :class:`SitingDecision`: ``location`` (:class:`Evaluation`, for
+    location models), ``equity`` (:class:`~optmodels.siting.equity.EquityEvaluation` and the
+    scale ``sigma`` its objectives are stated in, for equity models) and ``access``."""
+
+    model: str
+    location: Evaluation | None
+    equity: EquityEvaluation | None
+    scale: float | None
+    access: AccessReport | None
+
+    @property
+    def violations(self) -> list[str]:
+        if self.location is not None:
+            return list(self.location.violations)
+        assert self.equity is not None
+        return [k for k, v in self.equity.slacks.items() if v < -1e-6]
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+    def objective(self, name: str) -> float | None:
+        """The named objective of the plan (``None`` if this evaluation does not compute it)."""
+        if self.equity is not None:
+            try:
+                return self.equity.objective(name, self.scale)
+            except KeyError:
+                return None
+        assert self.location is not None
+        return self.location.objectives.get(name)
+
+
+def access_params(instance: SitingInstance) -> dict[str, Any] | None:
+    """The accessibility measure's parameters; the catchment ``d0`` defaults to the radius."""
+    acc = instance.access
+    d0 = acc.d0 if acc.d0 is not None else instance.parameters.radius
+    if d0 is None:
+        return None
+    return {"method": acc.method, "d0": d0, "steps": acc.steps, "beta": acc.beta}
+
+
+def has_areas(instance: SitingInstance) -> bool:
+    return any(d.area for d in instance.demand)
+
+
+def accessibility_report(instance: SitingInstance, open_sites: np.ndarray, supply: np.ndarray | None = None) -> AccessReport | None:
+    """Accessibility before (existing sites, supply today) and after (open sites, ``supply``),
+    or ``None`` when the instance has no supply or no catchment size."""
+    from optmodels.siting import access
+
+    params = access_params(instance)
+    s = instance.supplies() if supply is None else np.asarray(supply, dtype=float)
+    if params is None or not (s > 0).any():
+        return None
+    pop = instance.populations()
+    cost = instance.cost_matrix()
+    thr = instance.access.threshold
+    after = access.accessibility(cost, pop, np.where(open_sites, s, 0.0), **params)
+    label = f"{params['method'].upper()} d0={params['d0']:g}"
+    report = AccessReport(measure=label, after=after.access, summary_after=access.summary(after, pop, threshold=thr))
+    before_supply = np.where(instance.existing(), instance.supplies(), 0.0)
+    if not (before_supply > 0).any():
+        return report
+    before = access.accessibility(cost, pop, before_supply, **params)
+    by_area = None
+    if has_areas(instance):
+        areas = [d.area or d.id for d in instance.demand]
+        by_area = access.before_after(before, after, pop, area_ids=areas, threshold=thr)
+    return AccessReport(
+        measure=label, after=after.access, summary_after=report.summary_after, before=before.access,
+        summary_before=access.summary(before, pop, threshold=thr), by_area=by_area,
+    )
+
+
+def _equity_evaluation(instance: SitingInstance, decision: SitingDecision) -> tuple[Any, float]:
+    from optmodels.siting import equity
+
+    params = access_params(instance)
+    if params is None:
+        raise ValueError("equity models need access.d0 (or parameters.radius)")
+    s_now = instance.supplies()
+    existing = instance.existing()
+    total = instance.access.supply_total or float(s_now[existing].sum() if existing.any() else s_now.sum())
+    supply = s_now if decision.supply is None else np.asarray(decision.supply, dtype=float)
+    siting = instance.model == "equity_siting"
+    smax = instance.supply_maxima()
+    par = instance.parameters
+    ev = equity.evaluate(
+        instance.cost_matrix(), instance.populations(), supply, d0=params["d0"], method=params["method"],
+        supply_total=total, supply_min=instance.supply_mins(),
+        supply_max=np.where(np.isfinite(smax), smax, total) if siting else None,
+        open_sites=decision.open, p=par.p if siting else None, budget=par.budget if siting else None,
+        fixed_cost=instance.fixed_costs(), fixed_open=instance.fixed_open() if siting else None,
+        steps=params["steps"], beta=params["beta"],
+    )
+    pop = instance.populations()
+    sigma = pop.sum() / total if instance.access.scale is None else float(instance.access.scale)
+    return ev, sigma
+
+
+def evaluate_decision(instance: SitingInstance, decision: SitingDecision) -> SitingEvaluation:
+    """Re-check ``decision`` with numpy only: the location evaluator (:func:`evaluate`) for
+    location models, the equity evaluator for equity models, and accessibility before/after."""
+    y = np.asarray(decision.open, dtype=bool)
+    if MODEL_SPECS[instance.model].equity:
+        ev, sigma = _equity_evaluation(instance, decision)
+        return SitingEvaluation(instance.model, None, ev, sigma, accessibility_report(instance, y, decision.supply))
+    loc = evaluate(instance, y, decision.assignment, model=instance.model)
+    return SitingEvaluation(instance.model, loc, None, None, accessibility_report(instance, y, decision.supply))

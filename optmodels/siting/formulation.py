@@ -67,31 +67,21 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 
 from optmodels.errors import InstanceError
 from optmodels.siting.instance import SitingInstance
+from optmodels.siting.models import (
+    LOCATION_MODELS,
+    LOCATION_OBJECTIVES,
+    MODEL_SPECS,
+    NATIVE,
+    budget_binds,
+    capacities_bind,
+    p_fixes_count,
+)
+from optmodels.siting.models import OBJECTIVES as _OBJECTIVES
 
-#: every named objective and its sense
-OBJECTIVES: dict[str, str] = {
-    "cost": "min",
-    "n_facilities": "min",
-    "distance": "min",
-    "max_distance": "min",
-    "coverage": "max",
-    "backup_coverage": "max",
-    "separation": "max",
-    "total_cost": "min",
-}
+__all__ = ["LOCATION_MODELS", "NATIVE", "OBJECTIVES", "build", "decode"]
 
-#: the objective each model optimises by default
-NATIVE: dict[str, str] = {
-    "lscp": "cost",
-    "lscp_b": "backup_coverage",
-    "mclp": "coverage",
-    "p_median": "distance",
-    "p_center": "max_distance",
-    "p_dispersion": "separation",
-    "cflp": "total_cost",
-}
-
-LOCATION_MODELS = tuple(NATIVE)
+#: every named objective of the location models and its sense (from the family's one table)
+OBJECTIVES: dict[str, str] = {name: _OBJECTIVES[name].sense for name in LOCATION_OBJECTIVES}
 
 
 def build(
@@ -135,12 +125,13 @@ def build(
     mdl._model_name = name
     _add_sites(mdl, instance, relax)
 
-    capacitated = par.capacitated or name == "cflp"
+    spec = MODEL_SPECS[name]
+    capacitated = capacities_bind(name, par.capacitated)
     binary_x = capacitated and par.assignment == "single" and not relax
-    if name in ("p_median", "p_center", "cflp"):
+    if spec.assigns:
         _add_assignment(mdl, instance, limit=None, equality=True, binary=binary_x, capacity=capacitated,
-                        p=par.p if name != "cflp" else None)
-    elif name in ("lscp", "mclp") and capacitated:
+                        p=par.p if spec.fixed_p else None)
+    elif spec.covers and capacitated:
         _add_assignment(
             mdl, instance, limit=par.radius, equality=(name == "lscp"), binary=binary_x, capacity=True
         )
@@ -166,14 +157,14 @@ def build(
     if name == "p_dispersion" or "separation" in wanted:
         _add_separation(mdl, instance)
 
-    if par.p is not None and name in ("lscp_b", "mclp", "p_median", "p_center", "p_dispersion"):
+    if p_fixes_count(name, par.p):
         _add_facility_count(mdl, par.p)
     elif name == "lscp_b":
         raise InstanceError(
             "lscp_b needs p (the LSCP optimum); solve lscp first or give parameters.p",
             field="parameters.p", expected="the number of open sites", found="none",
         )
-    if par.budget is not None and name in ("mclp", "lscp_b", "p_median", "p_center"):
+    if budget_binds(name, par.budget):
         _add_budget(mdl, par.budget)
 
     _add_objectives(mdl, instance, wanted, active=objective or NATIVE[name])

@@ -7,6 +7,15 @@ Existing hospitals sit near the biggest clusters, with capacities and supply (do
 cover about 60 % of the population; candidate clinic sites are drawn half near demand points
 (jittered) and half uniformly, with fixed costs 1-3 (millions), capacities and supply.
 
+Units, as the schema states them: ``capacity`` is people (the unit of ``population``; it binds
+in capacitated location models), ``supply`` / ``supply_min`` / ``supply_max`` are doctors (the
+equity models move doctors). A site's ``supply_max`` is what its capacity needs at one doctor
+per 1,000 people (hospitals: half as much again as today, so re-allocation can grow them);
+hospitals keep at least half of today's doctors (``supply_min``).
+
+No budget is written unless one is asked for: a budget the user did not choose would silently
+shape every model that takes one.
+
 Distances are Euclidean and recomputed from the coordinates on load, so the file stays small
 (2000 x 200: ~250 kB of JSON, no 400,000-entry matrix beside it). Everything comes from one
 ``numpy.random.default_rng(seed)``: same arguments, same file.
@@ -32,6 +41,7 @@ def generate_dict(
     existing: int | None = None,
     model: str = "p_median",
     p: int | None = None,
+    budget: float | None = None,
 ) -> dict[str, Any]:
     """The instance document (see the module docstring)."""
     if n_demand < 1 or n_sites < 1:
@@ -75,21 +85,29 @@ def generate_dict(
     for j in range(n_sites):
         is_hosp = j < existing
         cap = hosp_cap * rng.uniform(0.8, 1.2) if is_hosp else clinic_cap * rng.uniform(0.7, 1.3)
+        # same draw order as before supply_max existed: a seed keeps giving the same city
+        fixed = 0.0 if is_hosp else round(float(rng.uniform(1.0, 3.0)), 3)
+        # doctors: about one per 1,000 people of capacity (hospitals), 5-20 per clinic
+        doctors = round(float(cap / 1000.0), 1) if is_hosp else float(rng.integers(5, 21))
+        most = round(1.5 * doctors, 1) if is_hosp else max(round(float(cap / 1000.0), 1), doctors)
         sites.append(
             {
                 "id": f"H{j:04d}" if is_hosp else f"C{j:04d}",
                 "x": round(float(sxy[j, 0]), 4),
                 "y": round(float(sxy[j, 1]), 4),
-                "fixed_cost": 0.0 if is_hosp else round(float(rng.uniform(1.0, 3.0)), 3),
+                "fixed_cost": fixed,
                 "capacity": round(float(cap), 1),
-                # doctors: about one per 1,000 people of capacity (hospitals), 5-20 per clinic
-                "supply": round(float(cap / 1000.0), 1) if is_hosp else float(rng.integers(5, 21)),
+                "supply": doctors,
+                "supply_min": round(0.5 * doctors, 1) if is_hosp else 0.0,
+                "supply_max": most,
                 "existing": bool(is_hosp),
             }
         )
     if p is None:
         p = min(n_sites, existing + max(1, n_sites // 10))
-    budget = round(float(np.mean([s["fixed_cost"] for s in sites[existing:]] or [0.0]) * max(1, n_sites // 10)), 3)
+    parameters: dict[str, Any] = {"p": p, "radius": 5.0}
+    if budget is not None:
+        parameters["budget"] = float(budget)
     return {
         "family": "siting",
         "name": f"synthetic-city-{n_demand}x{n_sites}-seed{seed}",
@@ -99,7 +117,7 @@ def generate_dict(
         ),
         "source": f"optmodels generate siting --demand {n_demand} --sites {n_sites} --seed {seed} --existing {existing}",
         "model": model,
-        "parameters": {"p": p, "radius": 5.0, "budget": budget},
+        "parameters": parameters,
         "access": {"method": "2sfca", "d0": 10.0, "threshold": 0.0005},
         "distance": {"kind": "euclidean", "unit": "km"},
         "demand": demand,
@@ -115,12 +133,13 @@ def generate(
     existing: int | None = None,
     model: str = "p_median",
     p: int | None = None,
+    budget: float | None = None,
     path: str | Path | None = None,
 ) -> SitingInstance:
     """Generate (and with ``path``, write) the synthetic case; returns the validated instance."""
     from optmodels.io import dump_instance, validate
 
-    doc = generate_dict(n_demand, n_sites, seed=seed, existing=existing, model=model, p=p)
+    doc = generate_dict(n_demand, n_sites, seed=seed, existing=existing, model=model, p=p, budget=budget)
     inst = validate(SitingInstance, doc, file=path)
     if path is not None:
         dump_instance(doc, path)

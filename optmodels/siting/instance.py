@@ -39,33 +39,21 @@ extra) :meth:`~SitingInstance.from_geodataframes`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
-from optmodels.errors import InstanceError
 from optmodels.siting import distances
+from optmodels.siting.models import MODEL_SPECS, MODELS, capacities_bind
 
-ModelName = Literal[
-    "lscp",
-    "lscp_b",
-    "mclp",
-    "p_median",
-    "p_center",
-    "p_dispersion",
-    "cflp",
-    "equity_capacity",
-    "equity_siting",
-]
-MODELS: tuple[str, ...] = get_args(ModelName)
-#: models whose every demand point must be assigned to (served by) an open site
-ASSIGNING = ("p_median", "p_center", "cflp")
-#: models that need a coverage radius
-COVERING = ("lscp", "lscp_b", "mclp")
+#: the model names of :data:`optmodels.siting.models.MODEL_SPECS`, as a type pydantic checks
+ModelName = Literal[MODELS]  # type: ignore[valid-type]
 
 
 def _as_array(value: Any) -> Any:
@@ -86,7 +74,10 @@ class _Frozen(BaseModel):
 
 class DemandPoint(_Frozen):
     id: str = Field(min_length=1)
-    population: float = Field(1.0, gt=0, allow_inf_nan=False, description="weight / population")
+    population: float = Field(
+        1.0, ge=0, allow_inf_nan=False,
+        description="weight / population (0 allowed: an empty census tract weighs nothing)",
+    )
     x: float | None = None
     y: float | None = None
     lon: float | None = Field(None, ge=-180, le=180)
@@ -103,9 +94,20 @@ class Site(_Frozen):
     lat: float | None = Field(None, ge=-90, le=90)
     node: str | None = None
     fixed_cost: float = Field(1.0, ge=0, allow_inf_nan=False, description="cost of opening")
-    capacity: float | None = Field(None, gt=0, allow_inf_nan=False)
-    supply: float = Field(0.0, ge=0, allow_inf_nan=False, description="supply S_j for accessibility")
-    supply_min: float = Field(0.0, ge=0, allow_inf_nan=False)
+    capacity: float | None = Field(
+        None, gt=0, allow_inf_nan=False,
+        description="population the site can serve (people, the unit of demand population); "
+        "binds in capacitated location models",
+    )
+    supply: float = Field(
+        0.0, ge=0, allow_inf_nan=False,
+        description="supply S_j today (e.g. doctors) for accessibility and the equity models",
+    )
+    supply_min: float = Field(0.0, ge=0, allow_inf_nan=False, description="equity models: least supply if open")
+    supply_max: float | None = Field(
+        None, gt=0, allow_inf_nan=False,
+        description="equity models: most supply the site may get, in supply units (doctors, not people)",
+    )
     existing: bool = False
     closable: bool = False
     closing_saving: float = Field(0.0, ge=0, allow_inf_nan=False)
@@ -167,6 +169,55 @@ class AccessSpec(_Frozen):
         return self
 
 
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class SitingArrays:
+    """The demand points' and sites' fields as arrays (instance order), read-only."""
+
+    demand_ids: tuple[str, ...]
+    site_ids: tuple[str, ...]
+    population: np.ndarray
+    supply: np.ndarray
+    supply_min: np.ndarray
+    supply_max: np.ndarray  # inf where none is given
+    fixed_cost: np.ndarray
+    capacity: np.ndarray  # inf where none is given
+    existing: np.ndarray
+    fixed_open: np.ndarray  # existing and not closable
+    closable: np.ndarray
+    closing_saving: np.ndarray
+
+    @classmethod
+    def of(cls, instance: SitingInstance) -> SitingArrays:
+        sites = instance.sites
+
+        def floats(values) -> np.ndarray:
+            return _read_only(np.array(list(values), dtype=float))
+
+        def flags(values) -> np.ndarray:
+            return _read_only(np.array(list(values), dtype=bool))
+
+        inf = np.inf
+        return cls(
+            demand_ids=tuple(d.id for d in instance.demand),
+            site_ids=tuple(s.id for s in sites),
+            population=floats(d.population for d in instance.demand),
+            supply=floats(s.supply for s in sites),
+            supply_min=floats(s.supply_min for s in sites),
+            supply_max=floats(inf if s.supply_max is None else s.supply_max for s in sites),
+            fixed_cost=floats(s.fixed_cost for s in sites),
+            capacity=floats(inf if s.capacity is None else s.capacity for s in sites),
+            existing=flags(s.existing for s in sites),
+            fixed_open=flags(s.existing and not s.closable for s in sites),
+            closable=flags(s.closable for s in sites),
+            closing_saving=floats(s.closing_saving for s in sites),
+        )
+
+
 class SitingInstance(_Frozen):
     family: Literal["siting"] = "siting"
     name: str = ""
@@ -196,6 +247,8 @@ class SitingInstance(_Frozen):
                         f"field '{label}[{row}].id': id {item.id!r} repeats row {seen[item.id]}"
                     )
                 seen.setdefault(item.id, row)
+        if not any(d.population > 0 for d in self.demand):
+            problems.append("field 'demand.population': expected a positive total population, found 0 everywhere")
         if problems:
             raise ValueError("; ".join(problems))
         cost = self._compute_cost()
@@ -241,11 +294,18 @@ class SitingInstance(_Frozen):
 
     def _check_parameters(self, cost: np.ndarray) -> None:
         par, model = self.parameters, self.model
+        spec = MODEL_SPECS[model]
         m = len(self.sites)
         kept = sum(s.existing and not s.closable for s in self.sites)
-        if model in ("mclp",) and par.p is None and par.budget is None:
-            raise ValueError("field 'parameters.p': model mclp needs p (or a budget), found neither")
-        if model in ("p_median", "p_center", "p_dispersion") and par.p is None:
+        if par.budget is not None and not spec.takes("budget"):
+            takers = ", ".join(n for n, s in MODEL_SPECS.items() if s.takes("budget"))
+            raise ValueError(
+                f"field 'parameters.budget': model {model} takes no budget (models with one: {takers}); "
+                f"found {par.budget:g} -- remove it (--budget none) rather than have it ignored"
+            )
+        if "p_or_budget" in spec.needs and par.p is None and par.budget is None:
+            raise ValueError(f"field 'parameters.p': model {model} needs p (or a budget), found neither")
+        if "p" in spec.needs and par.p is None:
             raise ValueError(f"field 'parameters.p': model {model} needs p, found none")
         if par.p is not None and not kept <= par.p <= m:
             raise ValueError(
@@ -265,7 +325,7 @@ class SitingInstance(_Frozen):
                 "coordinates (x, y or lon, lat), a network, or distance.site_matrix (a site x site "
                 f"table); the {self.distance.kind!r} distance gives demand-to-site costs only, found none"
             )
-        if model in COVERING and par.radius is None:
+        if "radius" in spec.needs and par.radius is None:
             raise ValueError(f"field 'parameters.radius': model {model} needs a coverage radius, found none")
         reach = self.cost_matrix()
         finite = np.isfinite(reach)
@@ -276,7 +336,7 @@ class SitingInstance(_Frozen):
                 f"field 'demand[{i}]': demand point {self.demand[i].id!r} has no site {why} "
                 f"({bad.size} such point(s))"
             )
-        if model in ("lscp", "lscp_b"):
+        if spec.covers and model != "mclp":  # LSCP and LSCP-B must cover every demand point
             covered = (reach <= par.radius).any(axis=1)
             if (bad := np.flatnonzero(~covered)).size:
                 i = int(bad[0])
@@ -285,15 +345,14 @@ class SitingInstance(_Frozen):
                     f"site within radius {par.radius} (nearest {reach[i].min():.6g}); {model} is "
                     f"infeasible ({bad.size} such point(s))"
                 )
-        needs_cap = model == "cflp" or (par.capacitated and model in ("lscp", "p_median", "p_center", "mclp"))
-        if needs_cap:
+        if capacities_bind(model, par.capacitated):
             missing = [r for r, s in enumerate(self.sites) if s.capacity is None]
             if missing:
                 raise ValueError(
                     f"field 'sites[{missing[0]}].capacity': a capacitated {model} needs a capacity "
                     f"for every site, found none for {self.sites[missing[0]].id!r} ({len(missing)} site(s))"
                 )
-            if model != "mclp":
+            if model != "mclp":  # MCLP may leave demand uncovered
                 total_cap = sum(s.capacity for s in self.sites)  # type: ignore[misc]
                 total_pop = float(self.populations().sum())
                 if total_cap < total_pop:
@@ -302,14 +361,19 @@ class SitingInstance(_Frozen):
                         f"demand {total_pop:.6g}; no assignment can serve everyone"
                     )
 
-    # -- convenient views ---------------------------------------------------------------------
+    # -- array views (computed once: a frozen instance never changes) ----------------------------
+    @functools.cached_property
+    def arrays(self) -> SitingArrays:
+        """The records as read-only numpy arrays, built on first use and kept."""
+        return SitingArrays.of(self)
+
     @property
     def demand_ids(self) -> list[str]:
-        return [d.id for d in self.demand]
+        return list(self.arrays.demand_ids)
 
     @property
     def site_ids(self) -> list[str]:
-        return [s.id for s in self.sites]
+        return list(self.arrays.site_ids)
 
     @property
     def n_demand(self) -> int:
@@ -320,30 +384,37 @@ class SitingInstance(_Frozen):
         return len(self.sites)
 
     def populations(self) -> np.ndarray:
-        return np.array([d.population for d in self.demand], dtype=float)
+        return self.arrays.population
 
     def supplies(self) -> np.ndarray:
-        return np.array([s.supply for s in self.sites], dtype=float)
+        return self.arrays.supply
+
+    def supply_mins(self) -> np.ndarray:
+        return self.arrays.supply_min
+
+    def supply_maxima(self) -> np.ndarray:
+        """The equity models' upper supply bounds (``inf`` where none is given)."""
+        return self.arrays.supply_max
 
     def fixed_costs(self) -> np.ndarray:
-        return np.array([s.fixed_cost for s in self.sites], dtype=float)
+        return self.arrays.fixed_cost
 
     def capacities(self) -> np.ndarray:
         """Capacities (``inf`` where none is given)."""
-        return np.array([np.inf if s.capacity is None else s.capacity for s in self.sites], dtype=float)
+        return self.arrays.capacity
 
     def existing(self) -> np.ndarray:
-        return np.array([s.existing for s in self.sites], dtype=bool)
+        return self.arrays.existing
 
     def fixed_open(self) -> np.ndarray:
         """Sites that must be open: existing and not closable."""
-        return np.array([s.existing and not s.closable for s in self.sites], dtype=bool)
+        return self.arrays.fixed_open
 
     def closable(self) -> np.ndarray:
-        return np.array([s.closable for s in self.sites], dtype=bool)
+        return self.arrays.closable
 
     def closing_savings(self) -> np.ndarray:
-        return np.array([s.closing_saving for s in self.sites], dtype=float)
+        return self.arrays.closing_saving
 
     def full_cost_matrix(self) -> np.ndarray:
         """All travel costs (read-only), ignoring the cut-off; ``inf`` only where unreachable."""
@@ -351,11 +422,13 @@ class SitingInstance(_Frozen):
 
     def cost_matrix(self) -> np.ndarray:
         """Dense ``(n_demand, n_sites)`` costs with ``inf`` beyond the cut-off or unreachable."""
+        return self._cutoff_cost
+
+    @functools.cached_property
+    def _cutoff_cost(self) -> np.ndarray:
         if self.parameters.cutoff is None:
             return self._cost
-        out = np.where(self._cost <= self.parameters.cutoff, self._cost, np.inf)
-        out.setflags(write=False)
-        return out
+        return _read_only(np.where(self._cost <= self.parameters.cutoff, self._cost, np.inf))
 
     def site_cost_matrix(self) -> np.ndarray | None:
         """Site-to-site distances (p-dispersion), or None if the instance cannot give them.
@@ -413,366 +486,44 @@ class SitingInstance(_Frozen):
 
     # -- constructors ---------------------------------------------------------------------------
     @classmethod
-    def from_arrays(
-        cls,
-        cost: np.ndarray,
-        population: Sequence[float] | None = None,
-        *,
-        demand_ids: Sequence[str] | None = None,
-        site_ids: Sequence[str] | None = None,
-        fixed_cost: Sequence[float] | None = None,
-        capacity: Sequence[float] | None = None,
-        supply: Sequence[float] | None = None,
-        existing: Sequence[bool] | None = None,
-        site_cost: np.ndarray | None = None,
-        model: str = "p_median",
-        name: str = "",
-        **parameters: Any,
-    ) -> SitingInstance:
-        """An instance from a cost matrix (like spopt's ``from_cost_matrix``).
-
-        ``site_cost`` (m x m) gives site-to-site distances, which only p-dispersion needs.
-
-        ``parameters`` are the :class:`Parameters` fields (``p``, ``radius``, ...); keys starting
-        with ``access_`` go to :class:`AccessSpec`.
-        """
-        cost = np.asarray(cost, dtype=float)
-        if cost.ndim != 2:
-            raise InstanceError(field="cost", expected="a 2-d (n_demand, n_sites) array", found=cost.shape)
-        n, m = cost.shape
-        pop = np.ones(n) if population is None else np.asarray(population, dtype=float)
-        demand = [
-            {"id": str(demand_ids[i]) if demand_ids is not None else str(i), "population": float(pop[i])}
-            for i in range(n)
-        ]
-        sites = []
-        for j in range(m):
-            site: dict[str, Any] = {"id": str(site_ids[j]) if site_ids is not None else str(j)}
-            if fixed_cost is not None:
-                site["fixed_cost"] = float(fixed_cost[j])
-            if capacity is not None and np.isfinite(capacity[j]):
-                site["capacity"] = float(capacity[j])
-            if supply is not None:
-                site["supply"] = float(supply[j])
-            if existing is not None:
-                site["existing"] = bool(existing[j])
-            sites.append(site)
-        return _build(
-            demand=demand,
-            sites=sites,
-            distance={"kind": "matrix", "matrix": cost, "site_matrix": site_cost},
-            model=model,
-            name=name,
-            parameters=parameters,
-        )
+    def from_file(cls, path: str | Path) -> SitingInstance:
+        """Read and validate an instance file (tables beside it resolved): :func:`load`."""
+        return load(path)
 
     @classmethod
-    def from_dataframes(
-        cls,
-        demand: pd.DataFrame,
-        sites: pd.DataFrame,
-        cost: pd.DataFrame | None = None,
-        *,
-        distance: str = "euclidean",
-        demand_columns: Mapping[str, str] | None = None,
-        site_columns: Mapping[str, str] | None = None,
-        model: str = "p_median",
-        name: str = "",
-        crs: str | None = None,
-        **parameters: Any,
-    ) -> SitingInstance:
-        """An instance from tables: ``demand`` (id, population, coordinates ...), ``sites``.
+    def from_arrays(cls, cost: np.ndarray, population: Sequence[float] | None = None, **kwargs: Any) -> SitingInstance:
+        """An instance from a cost matrix (like spopt's ``from_cost_matrix``):
+        :func:`optmodels.siting.tables.from_arrays`."""
+        from optmodels.siting import tables
 
-        ``cost``: a long table (``demand_id, site_id, cost``) or ``None`` to compute ``distance``
-        (``euclidean`` / ``great_circle``) from the coordinates. ``*_columns`` map schema fields
-        to column names.
-        """
-        d_rec = _table_records(demand, demand_columns, DemandPoint, "demand", None)
-        s_rec = _table_records(sites, site_columns, Site, "sites", None)
-        if cost is not None:
-            try:
-                mat = distances.matrix_from_long(cost, [r["id"] for r in d_rec], [r["id"] for r in s_rec])
-            except ValueError as exc:
-                raise InstanceError(str(exc), field="cost") from None
-            dist: dict[str, Any] = {"kind": "matrix", "matrix": mat, "format": "long"}
-        else:
-            dist = {"kind": distance}
-        return _build(demand=d_rec, sites=s_rec, distance=dist, model=model, name=name, parameters=parameters, crs=crs)
+        return tables.from_arrays(cost, population, **kwargs)
 
     @classmethod
-    def from_geodataframes(
-        cls,
-        demand: Any,
-        sites: Any,
-        *,
-        population: str | None = None,
-        id_column: str | None = None,
-        site_id_column: str | None = None,
-        distance: str | None = None,
-        model: str = "p_median",
-        name: str = "",
-        **parameters: Any,
-    ) -> SitingInstance:
-        """An instance from GeoDataFrames (needs the ``geo`` extra: ``pip install optmodels[geo]``).
+    def from_dataframes(cls, demand: pd.DataFrame, sites: pd.DataFrame, cost: pd.DataFrame | None = None,
+                        **kwargs: Any) -> SitingInstance:
+        """An instance from tables: :func:`optmodels.siting.tables.from_dataframes`."""
+        from optmodels.siting import tables
 
-        Points (or polygon centroids) give the coordinates. A geographic CRS (lon/lat) uses
-        great-circle distances in km, a projected one Euclidean distances in its unit, unless
-        ``distance`` says otherwise. Other site columns named like :class:`Site` fields
-        (``fixed_cost``, ``capacity``, ``existing`` ...) are taken over. Sites in another CRS are
-        reprojected to the demand's; a projected CRS is kept as ``crs`` to label geo outputs.
-        """
-        try:
-            import geopandas  # noqa: F401
-        except ImportError:
-            raise InstanceError(
-                "from_geodataframes needs geopandas: pip install 'optmodels[geo]'"
-            ) from None
-        if demand.crs is not None and sites.crs is not None and sites.crs != demand.crs:
-            sites = sites.to_crs(demand.crs)  # distances need one coordinate system
-        geographic = bool(getattr(demand.crs, "is_geographic", False))
-        kind = distance or ("great_circle" if geographic else "euclidean")
-        if kind not in ("euclidean", "great_circle"):
-            raise InstanceError(field="distance", expected="'euclidean' or 'great_circle'", found=kind)
-        a, b = ("lon", "lat") if kind == "great_circle" else ("x", "y")
-        crs = None if demand.crs is None or kind == "great_circle" else demand.crs.to_string()
+        return tables.from_dataframes(demand, sites, cost, **kwargs)
 
-        def frame(gdf: Any, id_col: str | None, pop: str | None) -> pd.DataFrame:
-            geom = gdf.geometry
-            pts = geom if (geom.geom_type == "Point").all() else geom.centroid
-            out = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).copy()
-            out[a], out[b] = pts.x.to_numpy(), pts.y.to_numpy()
-            out["id"] = (out[id_col] if id_col else pd.Series(range(len(out)), index=out.index)).astype(str)
-            if pop:
-                out["population"] = out[pop]
-            return out
+    @classmethod
+    def from_geodataframes(cls, demand: Any, sites: Any, **kwargs: Any) -> SitingInstance:
+        """An instance from GeoDataFrames (the ``geo`` extra):
+        :func:`optmodels.siting.tables.from_geodataframes`."""
+        from optmodels.siting import tables
 
-        d = frame(demand, id_column, population)
-        s = frame(sites, site_id_column, None)
-        return cls.from_dataframes(d, s, distance=kind, model=model, name=name, crs=crs, **parameters)
-
-
-# --------------------------------------------------------------------------------------------
-# Helpers: tables -> records, file loading
-# --------------------------------------------------------------------------------------------
-
-
-def _build(*, demand, sites, distance, model, name, parameters, crs=None) -> SitingInstance:
-    from optmodels.io import validate
-
-    par = {k: v for k, v in parameters.items() if not k.startswith("access_")}
-    acc = {k[len("access_") :]: v for k, v in parameters.items() if k.startswith("access_")}
-    data = {
-        "family": "siting",
-        "name": name,
-        "model": model,
-        "parameters": par,
-        "access": acc,
-        "demand": demand,
-        "sites": sites,
-        "distance": distance,
-    }
-    if crs is not None:
-        data["crs"] = crs
-    return validate(SitingInstance, data, file=None)
-
-
-def _table_records(
-    frame: pd.DataFrame,
-    columns: Mapping[str, str] | None,
-    schema: type[BaseModel],
-    field: str,
-    file: str | Path | None,
-) -> list[dict[str, Any]]:
-    """Rows of a table as records of ``schema``'s fields (extra columns ignored)."""
-    frame = frame.copy()
-    if columns:
-        unknown = [k for k in columns if k not in schema.model_fields]
-        if unknown:
-            raise InstanceError(
-                file=file, field=f"{field}.columns", expected=f"fields of {schema.__name__}", found=unknown
-            )
-        missing = [c for c in columns.values() if c not in frame.columns]
-        if missing:
-            raise InstanceError(
-                file=file, field=f"{field}.columns", expected=f"columns of the table ({list(frame.columns)[:12]})", found=missing
-            )
-        frame = frame.rename(columns={v: k for k, v in columns.items()})
-    if "id" not in frame.columns:
-        raise InstanceError(file=file, field=field, expected="an 'id' column (or columns: {id: ...})", found=list(frame.columns)[:12])
-    keep = [c for c in frame.columns if c in schema.model_fields]
-    frame = frame[keep]
-    frame["id"] = frame["id"].astype(str).str.strip()
-    for key in ("node", "area"):
-        if key in frame.columns:
-            frame[key] = frame[key].map(lambda v: None if pd.isna(v) else str(v))
-    from optmodels.io import records
-
-    return records(frame)
-
-
-def _read_table(ref: Any, base: Path, *, file: Path, field: str) -> tuple[pd.DataFrame, dict[str, str] | None, dict[str, Any]]:
-    """A table reference -> (DataFrame with every CSV column as text, column map, other keys).
-
-    CSV cells are read as strings (ids keep leading zeros) and numbers are converted by
-    pydantic / the caller, which names the row on failure.
-    """
-    extra: dict[str, Any] = {}
-    columns = None
-    if isinstance(ref, Mapping):
-        ref = dict(ref)
-        if "table" not in ref:
-            raise InstanceError(file=file, field=field, expected="{table: path, columns: {...}}", found=ref)
-        columns = ref.pop("columns", None)
-        path = ref.pop("table")
-        extra = ref
-    else:
-        path = ref
-    if not isinstance(path, str):
-        raise InstanceError(file=file, field=field, expected="a table path or a list of records", found=path)
-    table_path = base / path
-    shown = f"{file} -> {path}"
-    if not table_path.is_file():
-        raise InstanceError("referenced table not found", file=shown, field=field)
-    try:
-        if table_path.suffix.lower() == ".csv":
-            frame = pd.read_csv(table_path, dtype=str, keep_default_na=True, skipinitialspace=True)
-        elif table_path.suffix.lower() in (".parquet", ".pq"):
-            frame = pd.read_parquet(table_path)
-        else:
-            raise InstanceError(file=shown, field=field, expected="a .csv or .parquet table", found=table_path.suffix)
-    except InstanceError:
-        raise
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError, ImportError, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InstanceError(f"cannot read table: {first}", file=shown, field=field) from None
-    if frame.empty:
-        raise InstanceError("table has no rows", file=shown, field=field)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if columns is not None and not isinstance(columns, Mapping):
-        raise InstanceError(file=file, field=f"{field}.columns", expected="a mapping field -> column", found=columns)
-    return frame, (dict(columns) if columns else None), extra
-
-
-def _numeric_records(records: list[dict[str, Any]], schema: type[BaseModel]) -> list[dict[str, Any]]:
-    """Convert text cells of numeric/bool schema fields (CSV) so that pydantic sees numbers."""
-    bools = {k for k, f in schema.model_fields.items() if f.annotation is bool}
-    for rec in records:
-        for key, value in list(rec.items()):
-            if isinstance(value, str) and key in bools:
-                low = value.strip().lower()
-                if low in ("true", "1", "yes"):
-                    rec[key] = True
-                elif low in ("false", "0", "no", ""):
-                    rec[key] = False
-    return records
+        return tables.from_geodataframes(demand, sites, **kwargs)
 
 
 def load(path: str | Path) -> SitingInstance:
     """Read and validate a siting instance file (tables beside it resolved)."""
-    from optmodels.io import read_document, validate
+    from optmodels.siting import tables
 
-    path = Path(path)
-    doc = read_document(path)
-    base = path.parent
-    data = dict(doc)
-    for field, schema in (("demand", DemandPoint), ("sites", Site)):
-        value = data.get(field)
-        if isinstance(value, (str, Mapping)):
-            frame, cols, extra = _read_table(value, base, file=path, field=field)
-            if extra:
-                raise InstanceError(file=path, field=field, expected="only 'table' and 'columns'", found=sorted(extra))
-            data[field] = _numeric_records(_table_records(frame, cols, schema, field, path), schema)
-    dist = data.get("distance")
-    if isinstance(dist, Mapping):
-        data["distance"] = _resolve_distance(dict(dist), data, base, path)
-    return validate(SitingInstance, data, file=path)
+    return tables.load(path)
 
 
-def _ids(data: Mapping[str, Any], field: str, path: Path) -> list[str]:
-    items = data.get(field)
-    if not isinstance(items, list) or not all(isinstance(r, Mapping) and "id" in r for r in items):
-        raise InstanceError(file=path, field=field, expected="records with an 'id' (needed by the distance table)")
-    return [str(r["id"]) for r in items]
+def from_document(doc: Mapping[str, Any], file: str | Path | None = None) -> SitingInstance:
+    """Validate an already-read document (tables resolved beside ``file``)."""
+    from optmodels.siting import tables
 
-
-def _resolve_distance(dist: dict[str, Any], data: Mapping[str, Any], base: Path, path: Path) -> dict[str, Any]:
-    kind = dist.get("kind", "euclidean")
-    if kind == "network":
-        ref = dist.pop("edges", None)
-        if ref is None:
-            raise InstanceError(file=path, field="distance.edges", expected="an edge table (from, to, cost)", found="nothing")
-        frame, cols, extra = _read_table(ref, base, file=path, field="distance.edges")
-        cols = cols or {}
-        names = {k: cols.get(k, k) for k in ("from", "to", "cost")}
-        missing = [c for c in names.values() if c not in frame.columns]
-        if missing:
-            raise InstanceError(file=path, field="distance.edges", expected=f"columns {list(names.values())}", found=list(frame.columns))
-        costs = pd.to_numeric(frame[names["cost"]], errors="coerce").to_numpy(float)
-        if (bad := np.flatnonzero(~(costs >= 0) | ~np.isfinite(costs))).size:
-            r = int(bad[0])
-            raise InstanceError(
-                file=f"{path} -> {ref if isinstance(ref, str) else ref.get('table')}",
-                field=f"distance.edges row {r}",
-                expected="a cost >= 0",
-                found=frame[names["cost"]].iloc[r],
-            )
-
-        def nodes(field: str) -> list[str]:
-            items = data.get(field) or []
-            return [str(r.get("node") or r["id"]) for r in items]
-
-        _ids(data, "demand", path), _ids(data, "sites", path)
-        dist["matrix"] = distances.network(
-            frame[names["from"]].astype(str).str.strip(),
-            frame[names["to"]].astype(str).str.strip(),
-            costs,
-            nodes("demand"),
-            nodes("sites"),
-            directed=bool(dist.get("directed", False)),
-        )
-        # one Dijkstra per site: cheap, and needed if the model is switched to p_dispersion
-        dist["site_matrix"] = distances.network(
-            frame[names["from"]].astype(str).str.strip(),
-            frame[names["to"]].astype(str).str.strip(),
-            costs,
-            nodes("sites"),
-            nodes("sites"),
-            directed=bool(dist.get("directed", False)),
-        )
-        dist["source"] = ref if isinstance(ref, str) else ref.get("table")
-    elif kind == "matrix":
-        sref = dist.get("site_matrix")
-        if isinstance(sref, (str, Mapping)):  # site x site table (dense: first column the site id)
-            frame, cols, extra = _read_table(sref, base, file=path, field="distance.site_matrix")
-            s_ids = _ids(data, "sites", path)
-            try:
-                dist["site_matrix"] = distances.matrix_from_dense(frame, s_ids, s_ids, demand_col=(cols or {}).get("site_id", "site_id"))
-            except ValueError as exc:
-                raise InstanceError(str(exc), file=f"{path} -> {sref if isinstance(sref, str) else sref.get('table')}",
-                                    field="distance.site_matrix") from None
-        ref = dist.get("matrix")
-        if isinstance(ref, (str, Mapping)):
-            frame, cols, extra = _read_table(ref, base, file=path, field="distance.matrix")
-            fmt = dist.get("format") or ("long" if {"demand_id", "site_id"} <= set((cols or {}).keys()) | set(frame.columns) else "dense")
-            d_ids, s_ids = _ids(data, "demand", path), _ids(data, "sites", path)
-            shown = f"{path} -> {ref if isinstance(ref, str) else ref.get('table')}"
-            try:
-                if fmt == "long":
-                    cols = cols or {}
-                    dist["matrix"] = distances.matrix_from_long(
-                        frame,
-                        d_ids,
-                        s_ids,
-                        demand_col=cols.get("demand_id", "demand_id"),
-                        site_col=cols.get("site_id", "site_id"),
-                        cost_col=cols.get("cost", "cost"),
-                    )
-                else:
-                    dist["matrix"] = distances.matrix_from_dense(
-                        frame, d_ids, s_ids, demand_col=(cols or {}).get("demand_id", "demand_id")
-                    )
-            except ValueError as exc:
-                raise InstanceError(str(exc), file=shown, field="distance.matrix") from None
-            dist["format"] = fmt
-            dist["source"] = ref if isinstance(ref, str) else ref.get("table")
-    return dist
+    return tables.from_document(doc, file)

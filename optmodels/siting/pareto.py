@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 
 from optmodels.siting.formulation import build, decode
 from optmodels.siting.instance import SitingInstance
+from optmodels.siting.models import p_fixes_count
 from optmodels.siting.problem import OBJECTIVES, SitingProblem
 
 #: The shipped multi-objective instance: 12 demand points x 6 sites, covering radius 5.6, no fixed
@@ -30,14 +31,13 @@ from optmodels.siting.problem import OBJECTIVES, SitingProblem
 #: p = 4) is the larger example in docs/pareto.md.
 INSTANCE = Path(__file__).resolve().parents[2] / "instances" / "siting" / "small" / "small_lscp.json"
 DEFAULT_OBJECTIVES = ("distance", "max_distance")
-#: models whose ``p`` fixes the number of open sites (then ``n_facilities`` is a constant)
-_FIXED_P = ("lscp_b", "mclp", "p_median", "p_center", "p_dispersion")
 
 
 def default_objectives(instance: SitingInstance) -> tuple[str, str]:
     """Efficiency vs equity (distance vs worst distance) when ``p`` fixes the number of sites;
     otherwise efficiency vs how many sites it takes (distance vs ``n_facilities``)."""
-    if instance.parameters.p is not None and instance.model in _FIXED_P:
+    # a p that fixes the number of open sites makes n_facilities a constant
+    if p_fixes_count(instance.model, instance.parameters.p):
         return DEFAULT_OBJECTIVES
     return ("distance", "n_facilities")
 

@@ -34,14 +34,14 @@ import numpy as np
 from pymoo.core.problem import Problem
 
 from optmodels.siting.instance import SitingInstance
+from optmodels.siting.models import MODEL_SPECS, budget_binds, p_fixes_count
+from optmodels.siting.models import OBJECTIVES as _OBJECTIVES
 
+#: the objectives this Problem evaluates (nearest-open assignment) and their senses, from the
+#: family's one table
 OBJECTIVES: dict[str, str] = {
-    "distance": "min",
-    "max_distance": "min",
-    "coverage": "max",
-    "backup_coverage": "max",
-    "cost": "min",
-    "n_facilities": "min",
+    name: _OBJECTIVES[name].sense
+    for name in ("distance", "max_distance", "coverage", "backup_coverage", "cost", "n_facilities")
 }
 
 
@@ -78,11 +78,11 @@ class SitingProblem(Problem):
         self._chunk = max(1, chunk_elements // max(1, cost.size))
         par = instance.parameters
         self._constraints = ["fixed_open", "reachable"]
-        if par.p is not None and self.model in ("lscp_b", "mclp", "p_median", "p_center", "p_dispersion"):
+        if p_fixes_count(self.model, par.p):
             self._constraints.append("facility_count")
-        if par.budget is not None and self.model in ("mclp", "lscp_b", "p_median", "p_center"):
+        if budget_binds(self.model, par.budget):
             self._constraints.append("budget")
-        if self.model in ("lscp", "lscp_b"):
+        if MODEL_SPECS[self.model].covers and self.model != "mclp":  # LSCP, LSCP-B: everyone covered
             self._constraints.append("demand_coverage")
         super().__init__(
             n_var=instance.n_sites,

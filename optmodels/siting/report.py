@@ -1,4 +1,10 @@
-"""Siting solutions as tidy tables, a terminal summary and a map."""
+"""Siting solutions as tidy tables, a terminal summary, metrics, a map and a GeoPackage.
+
+:class:`SitingReporter` (:data:`REPORTER`) is the family's renderer of a contract
+:class:`~optmodels.contract.Solution` whose ``decision`` is a
+:class:`~optmodels.siting.evaluate.SitingDecision` and whose ``evaluation`` a
+:class:`~optmodels.siting.evaluate.SitingEvaluation`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optmodels.siting.evaluate import Evaluation
+from optmodels.siting.evaluate import AccessReport, Evaluation
 from optmodels.siting.instance import SitingInstance
 
 
@@ -191,10 +197,143 @@ def summary_lines(instance: SitingInstance, evaluation: Evaluation, model: str) 
     return lines
 
 
-def metrics(evaluation: Evaluation) -> dict[str, Any]:
-    return {
-        "objectives": dict(evaluation.objectives),
-        "mean_distance": evaluation.mean_distance,
-        "max_distance": evaluation.max_distance,
-        "violations": list(evaluation.violations),
+# --------------------------------------------------------------------------------------------
+# The family's Reporter
+# --------------------------------------------------------------------------------------------
+
+
+def access_lines(acc: AccessReport | None, threshold: float | None) -> list[str]:
+    """Accessibility after the plan and, with sites today, before it and the change."""
+    if acc is None:
+        return []
+    sa = acc.summary_after
+    lines = [f"  access      {acc.measure}: mean {sa['weighted_mean']:.6g} (population-weighted), Gini {sa['gini']:.4f}"
+             + (f", {sa['share_below']:.2%} of population below {threshold:g}" if threshold is not None else "")]
+    if acc.summary_before is not None:
+        sb = acc.summary_before
+        tail = (f"largest area change {acc.by_area.attrs.get('max_change_pct', float('nan')):+.1f}%"
+                if acc.by_area is not None else "no demand areas given: population-weighted figures only")
+        lines.append(f"  before      existing sites only: mean {sb['weighted_mean']:.6g}, Gini {sb['gini']:.4f}"
+                     + (f", {sb['share_below']:.2%} below {threshold:g}" if threshold is not None else "")
+                     + f"; mean change {acc.mean_change_pct:+.1f}%, {tail}")
+    return lines
+
+
+def access_metrics(acc: AccessReport | None) -> dict[str, Any]:
+    if acc is None:
+        return {}
+    sa, sb = acc.summary_after, acc.summary_before
+    out: dict[str, Any] = {
+        "access_measure": acc.measure,
+        "access_mean": sa["weighted_mean"],
+        "access_gini": sa["gini"],
+        "access_share_below": sa["share_below"],
     }
+    if sb is not None:
+        out.update(access_mean_before=sb["weighted_mean"], access_gini_before=sb["gini"],
+                   access_share_below_before=sb["share_below"], access_mean_change_pct=acc.mean_change_pct)
+    if acc.by_area is not None:
+        out["access_max_area_change_pct"] = acc.by_area.attrs.get("max_change_pct")
+    return out
+
+
+def equity_sites_table(instance: SitingInstance, open_sites: np.ndarray, supply: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({"site_id": instance.site_ids, "existing": instance.existing(), "open": open_sites,
+                         "supply_before": instance.supplies(), "supply_after": supply})
+
+
+class SitingReporter:
+    """Renders a siting :class:`~optmodels.contract.Solution` (the family's Reporter)."""
+
+    def summary(self, solution) -> str:
+        instance, ev, dec = solution.instance, solution.evaluation, solution.decision
+        thr = instance.access.threshold
+        if ev.location is not None:
+            lines = summary_lines(instance, ev.location, instance.model)
+            lines += access_lines(ev.access, thr)
+            return "\n".join(lines)
+        supply = dec.supply
+        opened = np.flatnonzero(dec.open)
+        check = "all constraints hold" if ev.feasible else "VIOLATED: " + ", ".join(ev.violations)
+        lines = [
+            f"  {solution.objective} (unscaled) {ev.objective(solution.objective) / _scale_power(solution.objective, ev.scale):.6g}",
+            f"  total supply {supply.sum():.6g}",
+            "  supply      " + ", ".join(f"{instance.site_ids[j]}={supply[j]:.4g}" for j in opened[:20])
+            + (f" (+{len(opened) - 20} more)" if len(opened) > 20 else ""),
+            f"  check       numpy re-evaluation: {check}",
+        ]
+        lines += access_lines(ev.access, thr)
+        if ev.access is not None and ev.access.by_area is not None:
+            from optmodels.siting.access import before_after_text
+
+            lines.append(before_after_text(ev.access.by_area))
+        return "\n".join(lines)
+
+    def metrics(self, solution) -> dict[str, Any]:
+        instance, ev, dec = solution.instance, solution.evaluation, solution.decision
+        pop = instance.populations()
+        out: dict[str, Any] = {
+            "model": instance.model,
+            "n_open": int(np.count_nonzero(dec.open)),
+            "feasible_by_evaluator": ev.feasible,
+            "violations": ev.violations,
+        }
+        if ev.location is not None:
+            loc = ev.location
+            out.update({k: v for k, v in loc.objectives.items()})
+            out.update(mean_distance=loc.mean_distance, max_distance=loc.max_distance)
+            if instance.parameters.radius is not None:
+                out["covered_population_share"] = float((pop * loc.covered).sum() / pop.sum())
+        else:
+            out["total_supply"] = float(dec.supply.sum())
+            out[solution.objective] = ev.objective(solution.objective)
+            out[f"{solution.objective}_unscaled"] = ev.objective(solution.objective) / _scale_power(solution.objective, ev.scale)
+            out["cost"] = float(instance.fixed_costs()[dec.open & ~instance.existing()].sum())
+        out.update(access_metrics(ev.access))
+        return out
+
+    def tables(self, solution) -> dict[str, pd.DataFrame]:
+        instance, ev, dec = solution.instance, solution.evaluation, solution.decision
+        out: dict[str, pd.DataFrame] = {}
+        if ev.location is not None:
+            out["sites"] = sites_table(instance, ev.location.open, ev.location)
+            out["assignments"] = assignments_table(instance, ev.location)
+        else:
+            out["sites"] = equity_sites_table(instance, dec.open, dec.supply)
+        acc = ev.access
+        if acc is not None:
+            frame = pd.DataFrame({"demand_id": instance.demand_ids, "population": instance.populations()})
+            if acc.before is not None:
+                frame["access_before"] = acc.before
+            frame["access_after"] = acc.after
+            out["accessibility"] = frame
+            if acc.by_area is not None:
+                out["accessibility_before_after"] = acc.by_area
+        return out
+
+    def figures(self, solution, folder: Path) -> list[str]:
+        instance, ev = solution.instance, solution.evaluation
+        written = []
+        if ev.location is not None and plot_map(instance, ev.location, folder / "map.png",
+                                                title=f"{instance.name} -- {instance.model}"):
+            written.append("map.png")
+        try:
+            import geopandas  # noqa: F401
+        except ImportError:
+            return written  # the geo extra is optional; the CSVs carry the same columns
+        tables = solution.tables
+        access_frame = tables.get("accessibility")
+        demand = demand_table(instance, ev.location, access_frame)
+        if write_geo(instance, folder / "siting.gpkg", tables["sites"], demand):
+            written.append("siting.gpkg")
+        return written
+
+
+def _scale_power(objective: str, scale: float | None) -> float:
+    """variance is stated in scale^2, MAD in scale (optmodels.siting.equity.unscaled)."""
+    if scale is None:
+        return 1.0
+    return scale**2 if objective == "access_variance" else scale
+
+
+REPORTER = SitingReporter()

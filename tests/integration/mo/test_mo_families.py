@@ -101,7 +101,7 @@ def test_equipment_tiny_exact_front_equals_enumeration(instances_dir):
 
 def test_siting_small_front_equals_enumeration():
     from optmodels.siting import pareto as adapter
-    from optmodels.siting.commands import load
+    from optmodels.siting.instance import load
 
     instance = load(adapter.INSTANCE)
     names = list(adapter.default_objectives(instance))
@@ -131,7 +131,7 @@ def test_siting_small_front_equals_enumeration():
 def test_siting_sf_front_equals_enumeration():
     """SF p-median (205 x 16, p = 4): distance vs worst distance over the 1,820 open sets."""
     from optmodels.siting import pareto as adapter
-    from optmodels.siting.commands import load
+    from optmodels.siting.instance import load
 
     instance = load(adapter.INSTANCE.parents[1] / "sf" / "sf_p_median.json")
     names = list(adapter.default_objectives(instance))
@@ -160,15 +160,16 @@ def _pricing_lattice_front(instance, problem):
 
 def test_pricing_lattice_front_equals_enumeration():
     from optmodels.pricing import pareto as adapter
-    from optmodels.pricing.commands import load
     from optmodels.pricing.evaluate import evaluate
+    from optmodels.pricing.family import FAMILY
+    from optmodels.pricing.instance import from_file as load
 
     instance = load(adapter.INSTANCE)
     names = ["profit", "participation"]
     problem = adapter.problem(instance, names)
     front = _pricing_lattice_front(instance, problem)
     assert len(front) == 16
-    options = adapter.solve_options(instance, SolveOptions(mip_rel_gap=0.0))
+    options = FAMILY.tuned(instance, SolveOptions(mip_rel_gap=0.0))
     # participation is not integer-valued: a sampled grid, fine enough (step < the smallest gap
     # between neighbouring front values, 0.026) to meet every point; the bypass keeps it cheap
     res = epsilon_front(adapter.build_model(instance, names), names, points=600, options=options,
@@ -197,12 +198,13 @@ def test_pricing_default_front_is_profit_vs_burden_on_the_lattice():
     is the lattice's best profit at its burden, found by enumeration of (f, e) with the smallest
     deposit t = burden - f (U rises with t, so the largest t the burden allows is best)."""
     from optmodels.pricing import pareto as adapter
-    from optmodels.pricing.commands import load
     from optmodels.pricing.evaluate import evaluate, fee_lattice
+    from optmodels.pricing.family import FAMILY
+    from optmodels.pricing.instance import from_file as load
 
     instance = load(adapter.INSTANCE)
     names = list(adapter.DEFAULT_OBJECTIVES)
-    options = adapter.solve_options(instance, SolveOptions(mip_rel_gap=0.0))
+    options = FAMILY.tuned(instance, SolveOptions(mip_rel_gap=0.0))
     res = epsilon_front(adapter.build_model(instance, names), names, points=9, options=options,
                         summary=adapter.decision_summary)
     assert len(res) >= 5

@@ -10,8 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from optmodels.cli import main
-from optmodels.errors import InstanceError
+from optmodels.errors import InstanceError, UsageError
 from optmodels.siting.evaluate import evaluate
 from optmodels.siting.formulation import build, decode
 from optmodels.siting.instance import SitingInstance, load
@@ -25,7 +24,7 @@ def _best_separation(dss: np.ndarray, p: int) -> float:
     )
 
 
-def test_p_dispersion_on_sf_matrix_uses_site_coordinates(instances_dir, tmp_path, capsys):
+def test_p_dispersion_on_sf_matrix_uses_site_coordinates(instances_dir, solve_flags):
     path = instances_dir / "siting" / "sf" / "sf_p_median.json"
     inst = load(path).with_changes("p_dispersion")
     dss = inst.site_cost_matrix()
@@ -33,16 +32,13 @@ def test_p_dispersion_on_sf_matrix_uses_site_coordinates(instances_dir, tmp_path
     assert dss.shape == (16, 16)
     assert np.allclose(np.diag(dss), 0.0)
     assert 100 < dss[dss > 0].min() < dss.max() < 20_000
-    out = tmp_path / "o"
-    assert main(["solve", str(path), "--model", "p_dispersion", "--out", str(out)]) == 0
-    capsys.readouterr()
-    result = json.loads((out / "result.json").read_text())
-    assert result["objective"] == pytest.approx(_best_separation(dss, 4), rel=1e-6)
-    opened = [inst.site_ids.index(s) for s in result["open_sites"]]
-    assert min(dss[a, b] for a, b in itertools.combinations(opened, 2)) == pytest.approx(result["objective"], rel=1e-6)
+    solution = solve_flags(path, ["--model", "p_dispersion"])
+    assert solution.result.objective == pytest.approx(_best_separation(dss, 4), rel=1e-6)
+    opened = np.flatnonzero(solution.decision.open)
+    assert min(dss[a, b] for a, b in itertools.combinations(opened, 2)) == pytest.approx(solution.result.objective, rel=1e-9)
 
 
-def test_p_dispersion_without_site_distances_is_an_instance_error(tmp_path, capsys):
+def test_p_dispersion_without_site_distances_is_an_instance_error(tmp_path, solve_flags):
     cost = np.array([[1.0, 2.0, 3.0], [2.0, 1.0, 4.0]])
     with pytest.raises(InstanceError, match="site_matrix"):
         SitingInstance.from_arrays(cost, model="p_dispersion", p=2)
@@ -65,14 +61,11 @@ def test_p_dispersion_without_site_distances_is_an_instance_error(tmp_path, caps
         "distance": {"kind": "matrix", "format": "dense", "matrix": "cost.csv"},
     }
     (tmp_path / "none.json").write_text(json.dumps(doc))
-    assert main(["solve", str(tmp_path / "none.json")]) == 2
-    err = capsys.readouterr().err
-    assert "distance.site_matrix" in err
-    assert "internal error" not in err
+    with pytest.raises(InstanceError, match="distance.site_matrix"):
+        solve_flags(tmp_path / "none.json")
     doc["distance"]["site_matrix"] = "sites.csv"
     (tmp_path / "given.json").write_text(json.dumps(doc))
-    assert main(["solve", str(tmp_path / "given.json")]) == 0
-    assert "separation (max) = 5" in capsys.readouterr().out
+    assert solve_flags(tmp_path / "given.json").result.objective == pytest.approx(5.0)
 
 
 def test_backup_coverage_objective_on_other_models_matches_enumeration(instances_dir):
@@ -92,15 +85,14 @@ def test_backup_coverage_objective_on_other_models_matches_enumeration(instances
 
 
 @pytest.mark.parametrize(
-    ("file", "flags", "field"),
+    ("objective", "flags", "field"),
     [
-        ("small_p_median.json", ["--objective", "coverage"], "parameters.radius"),
-        ("small_p_median.json", ["--objective", "backup_coverage"], "parameters.radius"),
-        ("small_p_median.json", ["--access-method", "e2sfca"], "e2sfca needs steps"),
+        ("coverage", [], "parameters.radius"),
+        ("backup_coverage", [], "parameters.radius"),
+        (None, ["--access-method", "e2sfca"], "e2sfca needs steps"),
     ],
 )
-def test_inputs_that_were_internal_errors_exit_2(file, flags, field, instances_dir, capsys):
-    assert main(["solve", str(instances_dir / "siting" / "small" / file), *flags]) == 2
-    err = capsys.readouterr().err
-    assert field in err
-    assert "internal error" not in err
+def test_inputs_that_were_internal_errors_are_input_errors(objective, flags, field, instances_dir, solve_flags):
+    with pytest.raises((InstanceError, UsageError)) as err:
+        solve_flags(instances_dir / "siting" / "small" / "small_p_median.json", flags, objective=objective)
+    assert field in str(err.value)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optmodels.cli import main
 from optmodels.errors import InstanceError
+from optmodels.siting.family import FAMILY
 from optmodels.siting.instance import SitingInstance
 
 gpd = pytest.importorskip("geopandas")
@@ -18,10 +18,10 @@ shapely_geometry = pytest.importorskip("shapely.geometry")
 Point, Polygon = shapely_geometry.Point, shapely_geometry.Polygon
 
 
-def test_solve_out_writes_geopackage_matching_the_csvs(instances_dir, tmp_path, capsys):
+def test_solve_out_writes_geopackage_matching_the_csvs(instances_dir, tmp_path):
     out = tmp_path / "out"
-    assert main(["solve", str(instances_dir / "siting" / "small" / "small_p_median.json"), "--out", str(out)]) == 0
-    assert "siting.gpkg" in capsys.readouterr().out
+    path = instances_dir / "siting" / "small" / "small_p_median.json"
+    assert "siting.gpkg" in FAMILY.solve(FAMILY.load(path)).to_files(out)
     sites = gpd.read_file(out / "siting.gpkg", layer="sites")
     demand = gpd.read_file(out / "siting.gpkg", layer="demand")
     sites_csv = pd.read_csv(out / "sites.csv")
@@ -44,20 +44,18 @@ def test_solve_out_writes_geopackage_matching_the_csvs(instances_dir, tmp_path, 
     assert (pop * demand["distance"]).sum() == pytest.approx(result["objective"], rel=1e-9)
 
 
-def test_sf_geopackage_is_lon_lat(instances_dir, tmp_path, capsys):
+def test_sf_geopackage_is_lon_lat(instances_dir, tmp_path):
     out = tmp_path / "sf"
-    assert main(["solve", str(instances_dir / "siting" / "sf" / "sf_mclp.json"), "--out", str(out)]) == 0
-    capsys.readouterr()
+    FAMILY.solve(FAMILY.load(instances_dir / "siting" / "sf" / "sf_mclp.json")).to_files(out)
     demand = gpd.read_file(out / "siting.gpkg", layer="demand")
     assert demand.crs.to_epsg() == 4326
     assert demand.geometry.x.between(-123, -122).all()
     assert demand["covered"].dtype == bool or set(demand["covered"].unique()) <= {0, 1}
 
 
-def test_equity_out_writes_supply_layer(instances_dir, tmp_path, capsys):
+def test_equity_out_writes_supply_layer(instances_dir, tmp_path):
     out = tmp_path / "eq"
-    assert main(["solve", str(instances_dir / "siting" / "access_capacity.json"), "--out", str(out)]) == 0
-    capsys.readouterr()
+    FAMILY.solve(FAMILY.load(instances_dir / "siting" / "access_capacity.json")).to_files(out)
     sites = gpd.read_file(out / "siting.gpkg", layer="sites")
     csv = pd.read_csv(out / "sites.csv")
     assert sites["supply_after"].to_numpy() == pytest.approx(csv["supply_after"].to_numpy())

@@ -11,10 +11,10 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from optmodels.pricing.commands import tuned_options
 from optmodels.pricing.evaluate import brute_force, evaluate
 from optmodels.pricing.formulation import OBJECTIVES, build, fee_values
 from optmodels.pricing.instance import from_dict, from_file
+from optmodels.pricing.solve import tune as tuned_options
 from solvers import SolveOptions, Termination, solve
 
 
@@ -101,7 +101,7 @@ def test_objectives_are_named_components_only_one_active(instances_dir: Path) ->
         active = [o.name for o in model.component_data_objects(pyo.Objective, active=True)]
         assert active == [name]
         assert {o.name for o in model.component_objects(pyo.Objective)} == set(OBJECTIVES)
-        sense = pyo.maximize if OBJECTIVES[name] == "max" else pyo.minimize
+        sense = pyo.maximize if OBJECTIVES[name].sense == "max" else pyo.minimize
         assert model.component(name).sense == sense
     with pytest.raises(ValueError, match="unknown objective"):
         build(inst, objective="welfare")

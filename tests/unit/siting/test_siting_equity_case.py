@@ -142,7 +142,7 @@ def test_siting_case_optimum_by_brute_force_and_gain(instances_dir, name) -> Non
     inst = load(instances_dir / "siting" / name)
     entry = _entry(instances_dir, name)
     cost, pop, ex, s_now, total, smin = _data(inst)
-    smax = inst.capacities()
+    smax = inst.supply_maxima()
     fcost = inst.fixed_costs()
     par = inst.parameters
     model = build_siting_mad(

@@ -1,0 +1,195 @@
+"""The siting family as the rest of the suite sees it (the :class:`~optmodels.contract.Family`).
+
+Flags are data: ``--model`` and the parameter overrides change the instance (validated again,
+so an override that makes it invalid is the same input error as a bad file), ``--formulation``
+is a choice of :func:`~optmodels.siting.solve.solve_siting`. Pyomo-side modules are imported on
+first call, so listing the family's flags does not import Pyomo.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from optmodels.argtypes import nonnegative_float, nonnegative_int, positive_float, positive_int
+from optmodels.contract import Family, Flag, Fronts
+from optmodels.errors import UsageError
+from optmodels.siting import commands
+from optmodels.siting.instance import SitingInstance, from_document, load
+from optmodels.siting.models import MODEL_SPECS, MODELS, OBJECTIVES
+
+#: ``--budget none`` / ``--cutoff none``: drop the file's value
+CLEAR = "none"
+
+
+def _or_none(parse):
+    def parse_or_none(text: str):
+        return CLEAR if text.strip().lower() == CLEAR else parse(text)
+
+    parse_or_none.__name__ = f"{parse.__name__} or 'none'"
+    return parse_or_none
+
+
+def describe(instance: SitingInstance) -> str:
+    par = instance.parameters
+    bits = [f"model {instance.model}", f"{instance.n_demand} demand points x {instance.n_sites} sites"]
+    bits.append(f"distance {instance.distance.kind}")
+    n_ex = int(instance.existing().sum())
+    if n_ex:
+        bits.append(f"{n_ex} existing")
+    for key in ("p", "radius", "budget", "cutoff"):
+        value = getattr(par, key)
+        if value is not None:
+            bits.append(f"{key} {value:g}")
+    if par.capacitated:
+        bits.append(f"capacitated ({par.assignment}-source)")
+    return ", ".join(bits)
+
+
+def override(instance: SitingInstance, changes: Mapping[str, Any]) -> SitingInstance:
+    """The instance with ``--model`` and the parameter flags applied, validated again.
+
+    ``none`` clears a value (``--budget none``). Switching another model's file to ``lscp_b``
+    drops its ``p`` unless ``--p`` is given: that ``p`` was chosen for the other model, and
+    LSCP-B's own is the LSCP optimum (stage 1 of :func:`~optmodels.siting.solve.solve_siting`).
+    """
+    changes = dict(changes)
+    model = changes.pop("model", None)
+    if model is not None and model not in MODEL_SPECS:
+        raise UsageError(f"--model: expected one of {', '.join(MODELS)}, found {model!r}")
+    params = {k: (None if v == CLEAR else v) for k, v in changes.items() if v is not None}
+    if model == "lscp_b" and instance.model != "lscp_b" and "p" not in params:
+        params["p"] = None
+    if model is None and not params:
+        return instance
+    return instance.with_changes(model, **params)
+
+
+def _solve(instance, options=None, *, objective=None, formulation="auto"):
+    from optmodels.siting.solve import solve_siting
+
+    return solve_siting(instance, options, objective=objective, formulation=formulation)
+
+
+def _evaluate(instance, decision):
+    from optmodels.siting.evaluate import evaluate_decision
+
+    return evaluate_decision(instance, decision)
+
+
+def _build(instance: SitingInstance, objective: str | None = None):
+    from optmodels.siting.solve import build
+
+    return build(instance, objective)
+
+
+def _problem(instance, objectives):
+    from optmodels.siting.pareto import problem
+
+    return problem(instance, list(objectives))
+
+
+def _front_model(instance, objectives):
+    from optmodels.siting.pareto import build_model
+
+    return build_model(instance, list(objectives))
+
+
+def _decision_summary(model_or_x) -> str:
+    from optmodels.siting.pareto import decision_summary
+
+    return decision_summary(model_or_x)
+
+
+def _decision_vector(instance, model):
+    from optmodels.siting.pareto import decision_vector
+
+    return decision_vector(instance, model)
+
+
+def _default_objectives(instance):
+    from optmodels.siting.pareto import default_objectives
+
+    return default_objectives(instance)
+
+
+def _generate(*, demand: int, sites: int, seed: int = 0, existing: int | None = None,
+              model: str = "p_median", p: int | None = None, budget: float | None = None) -> dict[str, Any]:
+    from optmodels.siting.generate import generate_dict
+
+    existing = sites // 10 if existing is None else existing
+    if existing > sites:
+        raise UsageError(f"--existing {existing} exceeds --sites {sites}")
+    return generate_dict(demand, sites, seed=seed, existing=existing, model=model, p=p, budget=budget)
+
+
+FLAGS = (
+    Flag(("--model",), dest="model", choices=MODELS, metavar="NAME", target="instance",
+         help="model to solve instead of the file's: " + ", ".join(MODELS)),
+    Flag(("--formulation",), dest="formulation", choices=("auto", "radius", "assignment"),
+         help="p-median only: 'radius' (row generation on the radius formulation; the default for the "
+              "uncapacitated p-median minimising distance) or 'assignment' (x_ij <= y_j)"),
+    Flag(("--p",), dest="p", type=positive_int, metavar="P", target="instance",
+         help="number of open sites, existing included"),
+    Flag(("--radius",), dest="radius", type=positive_float, metavar="S", target="instance",
+         help="coverage radius / service standard"),
+    Flag(("--budget",), dest="budget", type=_or_none(nonnegative_float), metavar="B", target="instance",
+         help="budget on the cost of opened sites ('none' drops the file's)"),
+    Flag(("--cutoff",), dest="cutoff", type=_or_none(positive_float), metavar="D", target="instance",
+         help="only pairs with d_ij <= D exist ('none' drops the file's)"),
+    Flag(("--capacitated",), dest="capacitated", action=argparse.BooleanOptionalAction, target="instance",
+         help="site capacities bind (--no-capacitated: they do not)"),
+    Flag(("--assignment",), dest="assignment", choices=("multi", "single"), target="instance",
+         help="capacitated models: split demand (multi) or one site each (single)"),
+    Flag(("--cost-per-distance",), dest="cost_per_distance", type=nonnegative_float, metavar="C",
+         target="instance", help="cflp: cost per unit of population x distance"),
+    Flag(("--d0",), dest="access_d0", type=positive_float, metavar="D0", target="instance",
+         help="accessibility catchment size"),
+    Flag(("--access-method",), dest="access_method", choices=("2sfca", "e2sfca", "g2sfca", "3sfca"),
+         target="instance", help="accessibility measure"),
+)
+
+GENERATE_FLAGS = (
+    Flag(("--demand",), type=positive_int, required=True, metavar="N", help="demand points"),
+    Flag(("--sites",), type=positive_int, required=True, metavar="M", help="candidate sites (existing included)"),
+    Flag(("--seed",), type=nonnegative_int, default=0, help="random seed (default 0)"),
+    Flag(("--existing",), type=nonnegative_int, metavar="E",
+         help="existing hospitals among the sites (default: M // 10)"),
+    Flag(("--model",), choices=MODELS, default="p_median", help="the file's model (default p_median)"),
+    Flag(("--p",), type=positive_int, help="open sites (default: existing + max(1, M // 10))"),
+    Flag(("--budget",), type=nonnegative_float, metavar="B",
+         help="a budget on the cost of opened sites, for models that take one (default: none)"),
+)
+
+
+def _from_document(data: dict[str, Any], file: str | Path | None = None) -> SitingInstance:
+    return from_document(data, file)
+
+
+FAMILY = Family(
+    name="siting",
+    title="facility siting and accessibility: where to open clinics (coverage, distance, cost, equity)",
+    load=load,
+    from_document=_from_document,
+    describe=describe,
+    objectives=OBJECTIVES,
+    default_objective=lambda instance: MODEL_SPECS[instance.model].native,
+    solve=_solve,
+    evaluate=_evaluate,
+    build=_build,
+    problem=_problem,
+    fronts=Fronts(
+        build_model=_front_model,
+        decision_summary=_decision_summary,
+        default_objectives=_default_objectives,
+        decision_vector=_decision_vector,
+        shipped="instances/siting/small/small_lscp.json",
+    ),
+    flags=FLAGS,
+    override=override,
+    generate=_generate,
+    generate_flags=GENERATE_FLAGS,
+    commands=commands.COMMANDS,
+)

@@ -1,0 +1,271 @@
+"""Solving a siting instance: the family's whole strategy, in one pure call.
+
+:func:`solve_siting` picks what the instance's model needs and returns a contract
+:class:`~optmodels.contract.Solution` (no printing, no files):
+
+- **LSCP-B** is lexicographic (as spopt): stage 1 solves the LSCP (fewest sites covering every
+  demand point), stage 2 maximises the population covered twice with that many sites. A ``p``
+  given in the file for ``lscp_b`` is used as is (stage 1 skipped), and the notes say which.
+- **The uncapacitated p-median minimising distance** is solved by row generation on the radius
+  formulation (:func:`optmodels.siting.radius.solve_p_median`): same optimum, a fraction of the
+  assignment model's size. ``formulation="assignment"`` forces the assignment model,
+  ``"radius"`` refuses any other model/objective instead of silently ignoring the request.
+- **Every other location model**: the assignment/coverage MILP of
+  :mod:`optmodels.siting.formulation`.
+- **Equity models**: ``equity_capacity`` re-allocates a fixed total supply among the existing
+  sites to minimise the variance of accessibility (a convex QP), ``equity_siting`` also opens
+  sites and minimises its mean absolute deviation (a MILP) -- :mod:`optmodels.siting.equity`.
+
+The objective reported is the numpy evaluator's value of the returned plan, not the solver's:
+for p-center and p-dispersion the solver's value can be ~1e-6 off the true distance (its
+feasibility tolerance), and a user compares the reported number with the plan's distances.
+The bound and gap stay the solver's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+import numpy as np
+
+from optmodels.contract import Solution, relative_gap
+from optmodels.errors import InstanceError, UsageError
+from optmodels.siting.evaluate import SitingDecision, access_params, evaluate_decision
+from optmodels.siting.instance import SitingInstance
+from optmodels.siting.models import EQUITY_OBJECTIVES, MODEL_SPECS, OBJECTIVES, capacities_bind
+from solvers import SolveOptions, SolveResult, Timings
+
+FORMULATIONS = ("auto", "radius", "assignment")
+
+
+def _left(options: SolveOptions, t0: float) -> SolveOptions:
+    """The options with the time limit reduced by what the earlier stages used."""
+    if options.time_limit is None:
+        return options
+    return dataclasses.replace(options, time_limit=max(options.time_limit - (time.perf_counter() - t0), 0.5))
+
+
+def resolve_objective(instance: SitingInstance, objective: str | None) -> str:
+    """The objective to optimise: the model's own by default; equity models have only theirs."""
+    spec = MODEL_SPECS[instance.model]
+    if objective is None:
+        return spec.native
+    if objective not in OBJECTIVES:
+        raise UsageError(f"--objective: expected one of {', '.join(OBJECTIVES)} for siting, found {objective!r}")
+    if spec.equity and objective != spec.native:
+        raise UsageError(f"--objective: model {instance.model} optimises {spec.native} only, found {objective!r}")
+    if not spec.equity and objective in EQUITY_OBJECTIVES:
+        raise UsageError(f"--objective: {objective} belongs to the equity models, not to {instance.model}")
+    return objective
+
+
+def solve_siting(
+    instance: SitingInstance,
+    options: SolveOptions | None = None,
+    *,
+    objective: str | None = None,
+    formulation: str = "auto",
+) -> Solution:
+    """Solve ``instance`` for ``objective`` (default: its model's own) and evaluate the plan.
+
+    Returns a :class:`~optmodels.contract.Solution` whose ``decision`` is a
+    :class:`~optmodels.siting.evaluate.SitingDecision` (open sites, assignment, supply) and
+    whose ``evaluation`` is the numpy re-check of it
+    (:func:`~optmodels.siting.evaluate.evaluate_decision`), accessibility before/after included.
+    """
+    options = options or SolveOptions()
+    if formulation not in FORMULATIONS:
+        raise UsageError(f"--formulation: expected one of {', '.join(FORMULATIONS)}, found {formulation!r}")
+    objective = resolve_objective(instance, objective)
+    if MODEL_SPECS[instance.model].equity:
+        if formulation == "radius":
+            raise UsageError(f"--formulation radius: only for the uncapacitated p-median, found model {instance.model}")
+        return _solve_equity(instance, options, objective)
+    return _solve_location(instance, options, objective, formulation)
+
+
+def _solution(instance, objective, result, decision, notes, *, verdict=None, formulation=None,
+              verdict_code=None) -> Solution:
+    from optmodels.siting.report import REPORTER
+
+    evaluation = None
+    if decision is not None and result.has_solution:
+        evaluation = evaluate_decision(instance, decision)
+        true = evaluation.objective(objective)
+        if true is not None and np.isfinite(true):
+            result = dataclasses.replace(result, objective=true,
+                                         gap=result.gap if result.gap is None else relative_gap(true, result.bound))
+    else:
+        decision = None
+    extra: dict[str, Any] = {"model": instance.model}
+    if decision is not None:  # result.json names the plan, not only its figures
+        ids = instance.site_ids
+        extra["open_sites"] = [ids[j] for j in np.flatnonzero(decision.open)]
+        if decision.supply is not None:
+            extra["supply"] = {ids[j]: float(decision.supply[j]) for j in np.flatnonzero(decision.open)}
+    if formulation is not None:
+        extra["formulation"] = formulation
+    if verdict_code is not None:
+        extra["verdict_code"] = verdict_code
+    return Solution(
+        family="siting",
+        objective=objective,
+        sense=OBJECTIVES[objective].sense,
+        result=result,
+        instance=instance,
+        report=REPORTER,
+        decision=decision,
+        evaluation=evaluation,
+        notes=tuple(notes),
+        family_verdict=verdict,
+        extra=extra,
+    )
+
+
+def constraint_notes(instance: SitingInstance) -> list[str]:
+    """Every parameter that constrained the answer, one line: a budget or cut-off the user did
+    not think of (a generated file's, say) must not shape a plan unseen."""
+    spec = MODEL_SPECS[instance.model]
+    par = instance.parameters
+    bits = []
+    for key in ("p", "radius", "budget", "cutoff"):
+        value = getattr(par, key)
+        if value is not None and (key == "cutoff" or key in spec.accepts):
+            label = {"p": "p", "radius": "radius", "budget": "budget on site cost", "cutoff": "cut-off"}[key]
+            bits.append(f"{label} {value:g}")
+    if capacities_bind(spec.name, par.capacitated):
+        bits.append(f"capacities ({par.assignment}-source)")
+    if spec.takes("cost_per_distance"):
+        bits.append(f"cost per distance {par.cost_per_distance:g}")
+    n_fixed = int(instance.fixed_open().sum())
+    if n_fixed:
+        bits.append(f"{n_fixed} existing site(s) kept open")
+    return [f"constraints: {', '.join(bits)}"] if bits else ["constraints: none beyond the model's own"]
+
+
+def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str) -> Solution:
+    from optmodels.siting import radius
+    from optmodels.siting.formulation import build, decode
+    from solvers import solve
+
+    name = instance.model
+    t0 = time.perf_counter()
+    notes: list[str] = []
+    stage1: SolveResult | None = None
+    if name == "lscp_b":
+        if instance.parameters.p is None:
+            # LSCP-B is lexicographic (as spopt): the fewest sites covering everyone, then most
+            # population covered twice with that many sites.
+            stage1 = solve(build(instance, model="lscp", objective="n_facilities"), options)
+            if not stage1.is_optimal:
+                verdict = f"LSCP-B stage 1 (fewest facilities covering everyone): {stage1.verdict}"
+                term = stage1.termination.value
+                code = term if term in ("infeasible", "unbounded", "infeasible_or_unbounded") else "no_solution"
+                return _solution(instance, objective, stage1, None, [verdict], verdict=verdict, verdict_code=code)
+            p = int(round(stage1.objective))
+            notes.append(f"stage 1: LSCP, {p} facilities cover every demand point (p for stage 2)")
+            instance = instance.with_changes(p=p)
+        else:
+            notes.append(f"stage 1 skipped: p = {instance.parameters.p} given for lscp_b")
+    notes += constraint_notes(instance)
+
+    use_radius = radius.applies(instance, name, objective) and formulation != "assignment"
+    if formulation == "radius" and not use_radius:
+        raise UsageError("--formulation radius: only for the uncapacitated p-median minimising distance "
+                         f"(found model {name}, objective {objective})")
+    options2 = _left(options, t0) if stage1 is not None else options
+    if use_radius:
+        solved = radius.solve_p_median(instance, options2)
+        result = solved.result
+        notes.append(f"strategy: {solved.note}")
+        decision = None if solved.open_sites is None else SitingDecision(open=np.asarray(solved.open_sites, bool))
+    else:
+        tb = time.perf_counter()
+        model = build(instance, objective=objective)
+        result = solve(model, options2, build_seconds=time.perf_counter() - tb)
+        decision = None
+        if result.has_solution:
+            y, a = decode(model)
+            decision = SitingDecision(open=y, assignment=a)
+    if stage1 is not None:
+        result = dataclasses.replace(result, timings=Timings.combined((stage1.timings, result.timings)))
+    return _solution(instance, objective, result, decision, notes,
+                     formulation="radius" if use_radius else "assignment")
+
+
+def build_equity(instance: SitingInstance):
+    """The equity model of ``instance`` and the sites its columns stand for.
+
+    ``equity_capacity`` re-allocates supply among the sites that exist (all sites if none is
+    marked), ``equity_siting`` chooses among all sites. Returns ``(model, cols)``.
+    """
+    from optmodels.siting import equity
+
+    params = access_params(instance)
+    if params is None:
+        raise InstanceError(field="access.d0", expected="a catchment size d0 (or parameters.radius)", found="none")
+    method_params = {k: params[k] for k in ("steps", "beta") if params[k] is not None}
+    cost = instance.cost_matrix()
+    pop = instance.populations()
+    existing = instance.existing()
+    total = supply_total(instance)
+    smin = instance.supply_mins()
+    try:
+        if instance.model == "equity_capacity":
+            cols = np.flatnonzero(existing) if existing.any() else np.arange(instance.n_sites)
+            model = equity.build_capacity_qp(
+                cost[:, cols], pop, smin[cols], total, d0=params["d0"], method=params["method"],
+                scale=instance.access.scale, **method_params,
+            )
+        else:
+            cols = np.arange(instance.n_sites)
+            smax = instance.supply_maxima()
+            model = equity.build_siting_mad(
+                cost, pop, total, d0=params["d0"],
+                supply_max=np.where(np.isfinite(smax), smax, total), supply_min=smin,
+                p=instance.parameters.p, budget=instance.parameters.budget,
+                fixed_cost=instance.fixed_costs(), fixed_open=instance.fixed_open(),
+                method=params["method"], scale=instance.access.scale, **method_params,
+            )
+    except (ValueError, TypeError) as exc:
+        raise InstanceError(str(exc), field="access") from None
+    return model, cols
+
+
+def _solve_equity(instance: SitingInstance, options: SolveOptions, objective: str) -> Solution:
+    from optmodels.siting import equity
+    from solvers import solve
+
+    t0 = time.perf_counter()
+    model, cols = build_equity(instance)
+    result = solve(model, options, build_seconds=time.perf_counter() - t0)
+    decision = None
+    if result.has_solution:
+        supply = np.zeros(instance.n_sites)
+        supply[cols] = equity.supplies(model)
+        opened = np.zeros(instance.n_sites, bool)
+        opened[cols] = equity.open_sites(model)
+        decision = SitingDecision(open=opened, supply=supply)
+    notes = constraint_notes(instance) + [f"total supply fixed at {supply_total(instance):.6g}"]
+    return _solution(instance, objective, result, decision, notes)
+
+
+def build(instance: SitingInstance, objective: str | None = None):
+    """The plain model of ``instance`` for ``objective`` (the benchmarks' phase timings): the
+    location MILP of :func:`optmodels.siting.formulation.build` or the equity model."""
+    objective = resolve_objective(instance, objective)
+    if MODEL_SPECS[instance.model].equity:
+        return build_equity(instance)[0]
+    from optmodels.siting.formulation import build as build_location
+
+    return build_location(instance, objective=objective)
+
+
+def supply_total(instance: SitingInstance) -> float:
+    """The equity models' total supply: ``access.supply_total``, else what the existing sites
+    hold today (all sites' supply when none exists)."""
+    s_now = instance.supplies()
+    existing = instance.existing()
+    return instance.access.supply_total or float(s_now[existing].sum() if existing.any() else s_now.sum())
