@@ -208,7 +208,7 @@ class Target:
             )
         ref = holder[step.key]
         name = ref["table"] if isinstance(ref, Mapping) else ref
-        frame = io.read_table(name, self.base, file=None, field=step.key).copy()
+        frame = _read_table_text(name, self.base, self.path)
         if step.select in (None, "*"):
             rows = list(range(len(frame)))
         else:
@@ -224,7 +224,8 @@ class Target:
     def base_values(self) -> list[Any]:
         values = [c[k] if _has(c, k) else None for c, k in self.cells]
         for _, _, frame, rows, cols in self.table_edits:
-            values += frame.loc[rows, cols].to_numpy().ravel().tolist()
+            for col in cols:
+                values += _numeric(frame[col], self.path, col).iloc[rows].tolist()
         return values
 
     def apply(self, op: str, value: Any) -> None:
@@ -238,13 +239,10 @@ class Target:
             for col in cols:
                 idx = frame.index[rows]
                 if op == "set":
-                    if frame[col].dtype.kind in "iu" and isinstance(value, float):
-                        frame[col] = frame[col].astype(float)
+                    frame[col] = frame[col].astype(object)
                     frame.loc[idx, col] = value
                 else:
-                    if frame[col].dtype.kind not in "iuf":
-                        raise UsageError(f"--vary {self.path}: column {col!r} is not numeric")
-                    frame[col] = frame[col].astype(float)
+                    frame[col] = _numeric(frame[col], self.path, col).astype(float)
                     frame.loc[idx, col] = frame.loc[idx, col] * float(value)
 
     def commit(self, scratch: Path) -> None:
@@ -265,6 +263,29 @@ class Target:
                 frame.to_parquet(target, index=False)
             where = str(target.resolve())
             holder[key] = {**ref, "table": where} if isinstance(ref, Mapping) else where
+
+
+def _read_table_text(name: str, base: Path | None, path: str) -> Any:
+    """A referenced table with CSV cells kept as text: columns the sweep does not change are
+    written back exactly as read (ids such as ``060816029.00`` would otherwise come back as
+    ``60816029.0`` and stop matching the other tables that name them)."""
+    import pandas as pd
+
+    file = (base / name) if base is not None else Path(name)
+    if not file.is_file():
+        raise UsageError(f"--vary {path}: the referenced table {name} was not found (looked in {file})")
+    if file.suffix.lower() == ".csv":
+        return pd.read_csv(file, dtype=str, keep_default_na=False)
+    return pd.read_parquet(file)
+
+
+def _numeric(column: Any, path: str, name: str) -> Any:
+    import pandas as pd
+
+    try:
+        return pd.to_numeric(column)
+    except (ValueError, TypeError):
+        raise UsageError(f"--vary {path}: column {name!r} is not numeric, a factor cannot scale it") from None
 
 
 def _has(container: Any, key: Any) -> bool:

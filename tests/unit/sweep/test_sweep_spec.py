@@ -149,3 +149,16 @@ def test_grid_zip_and_one_at_a_time():
     assert oat[0].changes == ()
     assert oat[1].labels == {"budget": 9.0}
     assert oat[4].labels == {"gini.hi": 0.33}
+
+
+def test_untouched_table_columns_are_written_back_as_read(tmp_path):
+    """Ids that look like numbers (census tract '060816029.00') must survive a changed column,
+    or they stop matching the distance table that names them."""
+    (tmp_path / "d.csv").write_text('NAME,POP\n"060816029.00",4135\n"060816028.00",4831\n')
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    out = apply_changes({"demand": {"table": "d.csv"}}, [("demand[*].POP", "scale", 2)], base=tmp_path,
+                        scratch=scratch)
+    changed = pd.read_csv(out["demand"]["table"], dtype=str)
+    assert changed["NAME"].tolist() == ["060816029.00", "060816028.00"]
+    assert changed["POP"].astype(float).tolist() == [8270.0, 9662.0]
