@@ -198,8 +198,10 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     validate.set_defaults(func=_cmd_validate)
 
     from optmodels import pareto_cli
+    from optmodels.sweep import cli as sweep_cli
 
     pareto_cli.add_parser(sub)
+    sweep_cli.add_parser(sub)
 
     bench = sub.add_parser("bench", add_help=False, prefix_chars="\0",
                            help="time HiGHS and the suite on benchmark cases (`optmodels bench --help`)")

@@ -262,6 +262,20 @@ def verdict_code(solution: Solution) -> str:
     return "no_solution"
 
 
+class WarmSolver(Protocol):
+    """Solves a sequence of instances of one family, re-using live solver models between them.
+
+    Made by :attr:`Family.warm` for one objective and set of solve choices. ``solve`` returns
+    exactly what :attr:`Family.solve` would; when the instance differs from the previous one only
+    in numbers the live model holds as bounds, right-hand sides or objective coefficients, the
+    model is updated in place and re-solved (HiGHS warm-starts), and the Solution says so in
+    ``extra["warm"] = True``; any other change builds afresh.
+    """
+
+    def solve(self, instance: Any, options: SolveOptions | None = None) -> Solution:
+        """Solve ``instance`` (warm when the structure is the previous instance's)."""
+
+
 @dataclass(frozen=True)
 class Fronts:
     """What the multi-objective front-ends need beyond :attr:`Family.solve`.
@@ -331,6 +345,10 @@ class Family:
         further commands of the family (analysis tools, figures, converters).
     formats
         readers of public benchmark formats: ``{"orlib-pmed": read(path) -> Instance}``.
+    warm
+        optional ``warm(*, objective=None, **choices) -> WarmSolver``: a solver for a sequence
+        of neighbouring instances (scenario sweeps) that re-uses live models; ``None``: sweeps
+        call :attr:`solve` for every scenario.
     """
 
     name: str
@@ -352,6 +370,7 @@ class Family:
     generate_flags: Sequence[Flag] = ()
     commands: Sequence[Command] = ()
     formats: Mapping[str, Callable[[str | Path], Any]] = field(default_factory=dict)
+    warm: Callable[..., WarmSolver] | None = None
 
     def objective(self, name: str | None, instance: Any = None) -> Objective:
         """The named objective (``None``: the instance's default), or a UsageError listing them."""

@@ -64,6 +64,12 @@ def _decision_vector(instance, model):
     return decision_vector(instance, model)
 
 
+def _warm(*, objective=None, strategy="lazy"):
+    from optmodels.equipment.warm import WarmEquipment
+
+    return WarmEquipment(objective=objective, strategy=strategy)
+
+
 def _generate(**params: Any) -> dict[str, Any]:
     from optmodels.equipment.generate import generate
 
@@ -105,4 +111,5 @@ FAMILY = Family(
                   "(default: the seed's band widened to contain the reference plan)"),
     ),
     commands=commands.COMMANDS,
+    warm=_warm,
 )

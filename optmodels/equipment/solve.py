@@ -59,13 +59,6 @@ def _run(instance, objective, options, gini, *, signs=None, start=None, bounds=N
     return model, result
 
 
-def _with_limit(options: SolveOptions, t0: float, share: float = 1.0) -> SolveOptions:
-    if options.time_limit is None:
-        return options
-    left = max(options.time_limit - (time.perf_counter() - t0), 0.5)
-    return dataclasses.replace(options, time_limit=max(left * share, 0.5))
-
-
 def solve_instance(
     instance: EquipmentInstance,
     objective: str | None = None,
@@ -88,8 +81,28 @@ def solve_instance(
         return _finish(instance, objective, model, result, note)
 
     t0 = time.perf_counter()
-    relaxed = "upper" if objective == "equity" else "none"
-    model, first = _run(instance, objective, options, relaxed)
+    model, first = _run(instance, objective, options, relaxation(objective))
+    return after_relaxation(instance, objective, options, model, first, t0, strategy=strategy)
+
+
+def relaxation(objective: str) -> str:
+    """The Gini variant of the lazy strategy's first model (step 1)."""
+    return "upper" if objective == "equity" else "none"
+
+
+def after_relaxation(
+    instance: EquipmentInstance,
+    objective: str,
+    options: SolveOptions,
+    model: pyo.ConcreteModel,
+    first: SolveResult,
+    t0: float,
+    *,
+    strategy: str = "lazy",
+) -> EquipmentSolution:
+    """Steps 2-3 of the lazy strategy (or ``tight``), given the relaxation's solved ``model`` and
+    ``first`` result (a sweep's warm session solves step 1 on a live model and continues here)."""
+    relaxed = relaxation(objective)
     if not first.has_solution:
         note = "lazy: no solution even without the Gini band"
         if _stopped_early(first):
@@ -121,7 +134,7 @@ def solve_instance(
         result = _incumbent(instance, objective, model, greedy, first, [first.bound])
         return _finish(instance, objective, model, dataclasses.replace(result, termination=Termination.TIME_LIMIT), note)
     signs = order_signs(instance.data, ev.region_sets)
-    rmodel, restricted = _run(instance, objective, _with_limit(options, t0, 1 / 3), "ordered", signs=signs)
+    rmodel, restricted = _run(instance, objective, options.time_left(t0, 1 / 3), "ordered", signs=signs)
     stages.append(restricted.timings)
     if restricted.has_solution:
         candidate = plan_from_model(rmodel)
@@ -139,7 +152,7 @@ def solve_instance(
         bounds = None
         if strategy == "tight" and start is not None and objective in ("cost", "utilisation"):
             bounds = region_bounds(instance, _value(instance, start, objective), objective=objective)
-        model, full = _run(instance, objective, _with_limit(options, t0), "full", start=start, bounds=bounds)
+        model, full = _run(instance, objective, options.time_left(t0), "full", start=start, bounds=bounds)
         stages.append(full.timings)
         if not full.has_solution and start is not None:
             # HiGHS stopped before accepting the start: the start is still a valid incumbent.
@@ -221,9 +234,15 @@ def solve_equipment(
 ) -> Solution:
     """The family's one call: :func:`solve_instance` returned as a contract
     :class:`~optmodels.contract.Solution` (plan, independent evaluation, tables, files)."""
+    sol = solve_instance(instance, objective, options, strategy=strategy)
+    return as_solution(instance, sol, strategy)
+
+
+def as_solution(instance: EquipmentInstance, sol: EquipmentSolution, strategy: str, *, warm: bool = False) -> Solution:
+    """An :class:`EquipmentSolution` as the contract's Solution (``extra["warm"]``: the first
+    model was a live one re-used from the previous instance)."""
     from optmodels.equipment.report import REPORTER
 
-    sol = solve_instance(instance, objective, options, strategy=strategy)
     ev = sol.evaluation
     return Solution(
         family="equipment",
@@ -235,6 +254,6 @@ def solve_equipment(
         decision=None if ev is None else ev.x,
         evaluation=ev,
         notes=(f"strategy: {sol.strategy_note}",),
-        extra={"strategy": strategy},
+        extra={"strategy": strategy, **({"warm": True} if warm else {})},
         model=sol.model,
     )

@@ -1,0 +1,197 @@
+"""Warm re-solves in a sweep against cold builds and against separate ``optmodels solve`` runs.
+
+A budget sweep on ``instances/equipment/provincial.json`` (default 50 points) three ways:
+
+``warm``
+    ``optmodels.sweep.sweep(..., warm=True)`` in this process: the equipment family's warm
+    session (``Family.warm``) changes the budget row of the live HiGHS model and re-solves.
+``cold``
+    the same sweep with ``warm=False``: every scenario builds its Pyomo model and compiles it.
+``separate``
+    one ``optmodels solve FILE`` process per budget (the files written beforehand), which is the
+    hand-written loop a sweep replaces. When the worktree's ``optmodels solve`` cannot run (the
+    CLI is being rewritten around the Family contract), each process runs what that command
+    does through the contract instead (``python benchmarks/sweep_warm.py --one FILE``: load,
+    tune, solve, print the header and summary); ``separate_command`` in the results says which.
+
+CPU seconds are the numbers to compare (the machine is shared, wall time is noisy): per scenario
+``time.process_time`` inside the sweep, per process ``RUSAGE_CHILDREN``. Ratios are reported on
+totals and as the median of per-scenario paired ratios. Results go to
+``benchmarks/results/sweep/`` (``sweep_warm.json``, ``sweep_warm.csv``, ``sweep_warm.md``).
+
+Run: ``PYTHONPATH=$PWD python benchmarks/sweep_warm.py [--points 50] [--start 225 --step 2]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FILE = REPO / "instances" / "equipment" / "provincial.json"
+
+
+def _one(path: str) -> int:
+    """What ``optmodels solve FILE`` does, through the Family contract."""
+    from optmodels import registry
+    from optmodels.report import header
+
+    fam = registry.family_of(path)
+    instance = fam.load(path)
+    solution = fam.solve(instance, fam.tuned(instance, None))
+    print(header(solution.result, title=path, objective_name=solution.objective, sense=solution.sense))
+    for note in solution.notes:
+        print(note)
+    print(solution.summary())
+    return 0 if solution.has_solution else 1
+
+
+def _separate(files: list[Path]) -> tuple[str, list[dict]]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cli = [sys.executable, "-m", "optmodels", "solve"]
+    probe = subprocess.run([*cli, str(files[0])], capture_output=True, text=True, env=env, cwd=REPO)
+    if probe.returncode in (0, 1) and "Traceback" not in probe.stderr:
+        command = cli
+    else:
+        command = [sys.executable, str(Path(__file__).resolve()), "--one"]
+    runs = []
+    for f in files:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        done = subprocess.run([*command, str(f)], capture_output=True, text=True, env=env, cwd=REPO)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode not in (0, 1) or "Traceback" in done.stderr:
+            raise RuntimeError(f"{' '.join(command)} {f} failed:\n{done.stderr[-2000:]}")
+        runs.append({"wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)})
+    shown = " ".join(Path(c).name if c == sys.executable else c for c in command)
+    return shown.replace(str(REPO) + "/", ""), runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--one", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--points", type=int, default=50)
+    parser.add_argument("--start", type=float, default=225.0, help="first budget (default 225)")
+    parser.add_argument("--step", type=float, default=2.0, help="budget step (default 2)")
+    parser.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "sweep"))
+    parser.add_argument("--skip-separate", action="store_true")
+    args = parser.parse_args(argv)
+    if args.one:
+        return _one(args.one)
+
+    import pandas as pd
+
+    from optmodels.io import dump_instance, read_document
+    from optmodels.sweep import sweep
+
+    stop = args.start + args.step * (args.points - 1)
+    values = f"{args.start:g}:{stop:g}:{args.step:g}"
+    # Import Pyomo/HiGHS and solve once before timing, so that neither in-process variant pays
+    # for the imports (the separate runs do, as every `optmodels solve` does).
+    sweep(FILE, {"budget": f"{args.start:g}"}, warm=False)
+    timings = {}
+    frames = {}
+    for name, warm in (("cold", False), ("warm", True)):
+        c0, t0 = time.process_time(), time.perf_counter()
+        frames[name] = sweep(FILE, {"budget": values}, warm=warm)
+        timings[name] = {"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0}
+    warm_f, cold_f = frames["warm"], frames["cold"]
+    assert (warm_f["status"] == cold_f["status"]).all(), "warm and cold disagree on a status"
+    # Both are optimal within HiGHS's relative MIP gap (default 1e-4), and a warm run may stop at
+    # a different plan inside it: they must agree to that gap, not to the last digit.
+    diff = float((warm_f["objective"] - cold_f["objective"]).abs().max())
+    allowed = 1e-4 * float(cold_f["objective"].abs().max()) + 1e-9
+    assert diff <= allowed, f"objectives differ by {diff} > {allowed} (the MIP gap)"
+
+    table = pd.DataFrame({
+        "budget": warm_f["budget"],
+        "status": warm_f["status"],
+        "objective": warm_f["objective"],
+        "warm_reused": warm_f["warm"],
+        "warm_cpu": warm_f["cpu_total"],
+        "cold_cpu": cold_f["cpu_total"],
+        "warm_wall": warm_f["time_total"],
+        "cold_wall": cold_f["time_total"],
+    })
+    separate_command = None
+    if not args.skip_separate:
+        doc = read_document(FILE)
+        with tempfile.TemporaryDirectory() as tmp:
+            files = []
+            for b in warm_f["budget"]:
+                path = Path(tmp) / f"provincial_budget_{b:g}.json"
+                dump_instance({**doc, "budget": float(b)}, path)
+                files.append(path)
+            t0 = time.perf_counter()
+            separate_command, runs = _separate(files)
+            timings["separate"] = {"cpu": sum(r["cpu"] for r in runs), "wall": time.perf_counter() - t0}
+        table["separate_cpu"] = [r["cpu"] for r in runs]
+        table["separate_wall"] = [r["wall"] for r in runs]
+
+    def paired(a: str, b: str) -> float:
+        return float(statistics.median(table[a] / table[b]))
+
+    summary = {
+        "instance": str(FILE.relative_to(REPO)),
+        "budgets": values,
+        "points": int(len(table)),
+        "statuses": table["status"].value_counts().to_dict(),
+        "warm_reused": int(table["warm_reused"].sum()),
+        "max_objective_difference_warm_vs_cold": diff,
+        "totals": timings,
+        "ratio_cold_over_warm_cpu_total": timings["cold"]["cpu"] / timings["warm"]["cpu"],
+        "ratio_cold_over_warm_cpu_median_paired": paired("cold_cpu", "warm_cpu"),
+        "ratio_cold_over_warm_wall_total": timings["cold"]["wall"] / timings["warm"]["wall"],
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared)",
+        "command": f"PYTHONPATH=$PWD python benchmarks/sweep_warm.py --points {args.points} "
+                   f"--start {args.start:g} --step {args.step:g}",
+    }
+    if separate_command is not None:
+        summary.update({
+            "separate_command": separate_command,
+            "ratio_separate_over_warm_cpu_total": timings["separate"]["cpu"] / timings["warm"]["cpu"],
+            "ratio_separate_over_warm_cpu_median_paired": paired("separate_cpu", "warm_cpu"),
+            "ratio_separate_over_warm_wall_total": timings["separate"]["wall"] / timings["warm"]["wall"],
+        })
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "sweep_warm.csv", index=False)
+    (out / "sweep_warm.json").write_text(json.dumps(summary, indent=1) + "\n")
+    lines = [
+        f"# Warm sweep vs cold builds vs separate runs ({summary['points']} budgets {values}, "
+        f"{summary['instance']})",
+        "",
+        "| variant | CPU s (total) | wall s (total) | CPU ratio to warm (total / median paired) |",
+        "|---|---|---|---|",
+    ]
+    for name in ("warm", "cold", "separate"):
+        if name not in timings:
+            continue
+        t = timings[name]
+        if name == "warm":
+            ratio = "1"
+        else:
+            ratio = (f"{summary[f'ratio_{name}_over_warm_cpu_total']:.2f} / "
+                     f"{summary[f'ratio_{name}_over_warm_cpu_median_paired']:.2f}")
+        lines.append(f"| {name} | {t['cpu']:.1f} | {t['wall']:.1f} | {ratio} |")
+    lines += ["", f"Separate runs: `{separate_command}`." if separate_command else "",
+              f"Warm re-use on {summary['warm_reused']} of {summary['points']} scenarios; objectives "
+              f"of warm and cold agree to {diff:.2g} (within the 1e-4 relative MIP gap). Command: `{summary['command']}`."]
+    (out / "sweep_warm.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

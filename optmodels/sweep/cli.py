@@ -1,0 +1,126 @@
+"""``optmodels sweep FILE --vary PATH=VALUES [...]``: the command-line face of :func:`sweep`.
+
+Wired into the main parser by ``optmodels.sweep.cli.add_parser(subparsers)``; the command
+function is :func:`run` (set as the parser's ``func`` default). It returns 0 when every scenario
+has a row (whatever their statuses: mapping where a model turns infeasible is a sweep's purpose),
+130 when interrupted (the rows so far are kept; the same command resumes), and raises
+``UsageError`` on a bad ``--vary`` (exit 2 through the main CLI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from optmodels.argtypes import add_solve_options, positive_int, solve_options
+from optmodels.errors import UsageError
+
+EPILOG = """\
+paths:   budget | gini.hi | parameters.p | regions[North].population | hospitals[*].arrival_rate*
+         | demand[*].population (a column of a table file the document references)
+values:  a,b,c | start:stop:step (stop included) | x0.8:1.2:0.1 or ×0.9,1.1 (factors on the file's value)
+example: optmodels sweep instances/equipment/provincial.json --vary budget=220:300:20 \\
+             --vary gini.hi=0.3,0.26 --out sweeps/budget --metric gini_mean
+resume:  rerun the same command with the same --out: finished scenarios are skipped (by hash).
+(docs/sweeps.md)"""
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``sweep`` to the main CLI's sub-parsers; returns the new parser."""
+    p = subparsers.add_parser(
+        "sweep",
+        help="solve an instance under many scenarios (what-if studies, tornado charts); resumable",
+        description="Solve the base instance with fields of its document changed, one row per "
+        "scenario (sweep.csv / sweep.parquet in --out, written as scenarios finish), and plot "
+        "the objective against each varied field.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", help="base instance file (.json, .yaml, .toml)")
+    p.add_argument("--vary", action="append", required=True, metavar="PATH=VALUES",
+                   help="a field and its values (repeat for several); with --one-at-a-time, PATH alone")
+    p.add_argument("--mode", choices=("grid", "zip"), default="grid",
+                   help="grid: every combination (default); zip: the i-th values together")
+    p.add_argument("--one-at-a-time", metavar="SHARE",
+                   help="tornado study: each PATH alone at its value x(1 - SHARE) and x(1 + SHARE), e.g. ±10%%")
+    p.add_argument("--objective", help="the family objective to optimise (default: the instance's)")
+    p.add_argument("--choice", action="append", default=[], metavar="KEY=VALUE",
+                   help="a family solve choice by name, e.g. strategy=full (repeatable)")
+    p.add_argument("--out", metavar="DIR", help="folder for rows, sweep.csv/.parquet and plots (resumable)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=positive_int, metavar="N",
+                       help="local processes (default: one per CPU for 8+ scenarios, else 1 = in this process)")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786")
+    p.add_argument("--chunk", type=positive_int, metavar="K",
+                   help="scenarios per task (neighbours share a warm solver); default automatic")
+    p.add_argument("--no-warm", action="store_true", help="build every scenario's model afresh")
+    p.add_argument("--metric", help="a metric to plot beside the objective (e.g. gini_mean)")
+    p.add_argument("--no-plots", action="store_true", help="do not draw plots")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_solve_options(p)  # the same solver flags as solve and pareto, applied to every scenario
+    p.set_defaults(func=run)
+    return p
+
+
+def _choices(pairs: list[str]) -> dict[str, Any]:
+    from optmodels.sweep.spec import _scalar
+
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--choice: expected KEY=VALUE, found {pair!r}")
+        out[key.strip()] = _scalar(value)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``optmodels sweep`` command."""
+    from optmodels.sweep.run import SOLVED, sweep
+    from optmodels.sweep.spec import parse_vary
+
+    oat = args.one_at_a_time is not None
+    varies = [parse_vary(text, values_optional=oat) for text in args.vary]
+    options = solve_options(args)
+    frame = sweep(
+        args.file, varies, mode=args.mode, one_at_a_time=args.one_at_a_time, objective=args.objective,
+        options=options, choices=_choices(args.choice), out=args.out, workers=args.workers,
+        scheduler=args.scheduler, chunk=args.chunk, warm=not args.no_warm,
+        progress=not args.no_progress and sys.stderr.isatty() or bool(os.environ.get("OPTMODELS_PROGRESS")),
+        plots=bool(args.out) and not args.no_plots, metric=args.metric,
+    )
+    attrs = frame.attrs
+    counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
+    print(f"{args.file}: {len(frame)} scenarios ({attrs['solved']} solved now, {attrs['skipped']} found "
+          f"finished); " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    shown = _preview(frame, args.metric)
+    if shown is not None:
+        print(shown)
+    if args.out:
+        files = ["sweep.csv", "sweep.parquet", *attrs.get("plots", [])]
+        print(f"wrote {args.out}/: " + ", ".join(files))
+    if attrs["interrupted"]:
+        print(f"optmodels: sweep interrupted; {len(frame)} rows kept"
+              + (f" in {args.out}; rerun the same command to resume" if args.out else ""), file=sys.stderr)
+        return 130
+    failed = int((~frame["status"].isin(SOLVED)).sum()) if not frame.empty else 0
+    if failed:
+        print(f"{failed} scenario(s) without a solution (see the status and message columns)")
+    return 0
+
+
+def _preview(frame: Any, metric: str | None, limit: int = 40) -> str | None:
+    if frame.empty or len(frame) > limit:
+        return None
+    keep = [c for c in frame.columns if c not in ("message",) and (
+        c in ("scenario", "parameter", "status", "objective", "gap")
+        or c in _varied(frame) or (metric and c in (metric, f"metric.{metric}")))]
+    return frame[keep].to_string(index=False, float_format=lambda v: f"{v:.6g}")
+
+
+def _varied(frame: Any) -> list[str]:
+    fixed = {"scenario", "parameter", "status", "message", "termination", "objective_name", "objective",
+             "bound", "gap", "warm", "hash", "run_id", "pid"}
+    return [c for c in frame.columns if c not in fixed and not c.startswith(("metric.", "time_", "cpu_"))]
