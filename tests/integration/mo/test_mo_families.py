@@ -67,11 +67,11 @@ def _open_sets(m: int, size: int | None = None) -> np.ndarray:
 
 def test_equipment_tiny_exact_front_equals_enumeration(instances_dir):
     from optmodels.equipment import pareto as adapter
-    from optmodels.equipment.commands import load
+    from optmodels.equipment.instance import EquipmentInstance
     from optmodels.equipment.evaluate import evaluate
     from optmodels.equipment.problem import BudgetRepair, EquipmentProblem
 
-    instance = load(instances_dir / "equipment" / "tiny_cost.toml")
+    instance = EquipmentInstance.from_file(instances_dir / "equipment" / "tiny_cost.toml")
     names = ["cost", "utilisation"]
     problem = adapter.problem(instance, names)
     assert isinstance(problem, EquipmentProblem)
