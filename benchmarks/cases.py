@@ -54,6 +54,14 @@ class Case:
         (``params["file"]`` in ``instances/orlib/pmed``).
     params
         generator arguments or file name.
+    document
+        top-level fields set on the generated document before it is validated (e.g. the plain
+        textbook parameters of a synthetic siting case).
+    objective
+        the objective solved (``None``: the family's default for the instance).
+    strategy
+        time the family's whole ``solve`` (its strategy: equipment's lazy Gini band, the radius
+        p-median's row generation) rather than one plain model built by ``Family.build``.
     size_label
         human size ("1000x100", "31x300x5").
     time_limit, mip_rel_gap
@@ -72,6 +80,9 @@ class Case:
     model: str
     source: str
     params: dict[str, Any] = field(default_factory=dict)
+    document: dict[str, Any] = field(default_factory=dict)
+    objective: str | None = None
+    strategy: bool = False
     seed: int = 0
     size_label: str = ""
     time_limit: float | None = 600.0
@@ -103,6 +114,7 @@ def _orlib_cases() -> list[Case]:
                 model="p_median",
                 source="orlib",
                 params={"file": f"{stem}.txt"},
+                strategy=True,
                 size_label=stem,
                 time_limit=600.0,
                 known_optimum=optima.get(stem),
@@ -133,14 +145,19 @@ def _siting_cases() -> list[Case]:
     ]
 
     def synthetic(line: str, model: str, nd: int, ns: int, profile: str, **extra: Any) -> Case:
+        # The generator's city with no existing sites, no budget, p = n_sites // 10 and radius
+        # 5 km: the textbook models, so spopt solves exactly the same problem.
+        plain = {"p": max(1, ns // 10), **({"radius": 5.0} if model == "mclp" else {})}
         return Case(name=f"siting-{line}-{nd}x{ns}", family="siting", model=model, source="generate",
-                    params={"n_demand": nd, "n_sites": ns, **extra.pop("params", {})},
+                    params={"demand": nd, "sites": ns, "existing": 0, "model": model},
+                    document={"name": f"siting-{line}-{nd}x{ns}", "parameters": plain},
                     size_label=f"{nd}x{ns}", profile=profile, **{**_large(nd, ns), **extra})
 
-    out = [synthetic("p_median", "p_median", nd, ns, prof) for nd, ns, prof in sizes]
+    # the suite's own p-median path: row generation on the radius formulation
+    out = [synthetic("p_median", "p_median", nd, ns, prof, strategy=True) for nd, ns, prof in sizes]
     # the assignment formulation (x_ij <= y_j) beside the radius path, for the overhead question
-    out += [synthetic("p_median_assignment", "p_median", nd, ns, "standard", peers=("highspy",),
-                      params={"formulation": "assignment"}) for nd, ns in [(500, 100), (1000, 100)]]
+    out += [synthetic("p_median_assignment", "p_median", nd, ns, "standard", peers=("highspy",))
+            for nd, ns in [(500, 100), (1000, 100)]]
     out += [synthetic("mclp", "mclp", nd, ns, prof) for nd, ns, prof in sizes[1:]]
     return out
 
@@ -150,6 +167,7 @@ def _equipment_cases() -> list[Case]:
         Case(
             name="equipment-tiny_cost",
             family="equipment",
+                strategy=True,
             model="cost",
             source="file",
             params={"file": "equipment/tiny_cost.toml"},
@@ -161,6 +179,7 @@ def _equipment_cases() -> list[Case]:
         Case(
             name="equipment-16x120x5",
             family="equipment",
+                strategy=True,
             model="cost",
             source="generate",
             params={"regions": 16, "hospitals": 120, "years": 5},
@@ -177,6 +196,7 @@ def _equipment_cases() -> list[Case]:
             Case(
                 name=f"equipment-{m}x{k}x{n}",
                 family="equipment",
+                strategy=True,
                 model="cost",
                 source="generate",
                 params={"regions": m, "hospitals": k, "years": n},
@@ -201,6 +221,7 @@ def _equipment_cases() -> list[Case]:
             Case(
                 name=f"equipment-band-lower-{m}x{k}x{n}-s{seed}{suffix}",
                 family="equipment",
+                strategy=True,
                 model="cost",
                 source="generate",
                 params={"regions": m, "hospitals": k, "years": n, "band_binding": "lower", "gini_mode": mode},

@@ -16,10 +16,10 @@ extract
     status, objective, bound, tidy DataFrames, values loaded back into Pyomo.
 end_to_end
     one clock from the start of build to the result in hand (generate excluded: it is the
-    benchmark's instance maker, not the path an analyst's model goes through). For
-    equipment it is ``solve_instance`` (the lazy Gini strategy: possibly two solves, plus the
-    numpy evaluator's re-check), so ``other_wall`` = end_to_end - (build + handoff + highs +
-    extract) shows that extra work.
+    benchmark's instance maker, not the path an analyst's model goes through). For a case
+    with ``strategy`` it is the family's whole ``solve`` (e.g. equipment's lazy Gini band:
+    possibly several solves, plus the numpy evaluator's re-check), so ``other_wall`` =
+    end_to_end - (build + handoff + highs + extract) shows that extra work.
 
 ``overhead`` = (end_to_end - highs_reported) / highs_reported: the suite's share beside HiGHS.
 
@@ -102,22 +102,6 @@ def options_of(case: Case):
 # --------------------------------------------------------------------------------------------
 
 
-def plain_siting(case: Case):
-    """The synthetic city as a *plain* p-median / MCLP instance.
-
-    The family generator's points and populations with no existing sites, every site a
-    candidate, ``p = n_sites // 10``, radius 5 km (MCLP), no budget: the textbook models, so
-    spopt solves exactly the same problem. (The generator's own document adds existing hospitals
-    and a budget, which spopt's p-median cannot express.)
-    """
-    fam = registry.family("siting")
-    nd, ns = case.params["n_demand"], case.params["n_sites"]
-    doc = fam.generate(demand=nd, sites=ns, seed=case.seed, existing=0, model=case.model, p=None)
-    doc["name"] = case.name
-    doc["parameters"] = {"p": max(1, ns // 10), **({"radius": 5.0} if case.model == "mclp" else {})}
-    return fam.from_document(doc)
-
-
 def make_instance(case: Case):
     """The validated instance of ``case``, through its family's contract."""
     fam = registry.family(case.family)
@@ -125,24 +109,17 @@ def make_instance(case: Case):
         return fam.formats["orlib-pmed"](orlib_dir() / case.params["file"])
     if case.source == "file":
         return fam.load(INSTANCES / case.params["file"])
-    if case.family == "siting":
-        return plain_siting(case)
-    return fam.from_document(fam.generate(seed=case.seed, **case.params))
-
-
-def uses_strategy(case: Case) -> bool:
-    """Whether the case times the family's whole ``solve`` (its strategy: equipment's lazy Gini
-    band, the radius p-median's row generation) rather than one plain model. A siting
-    p-median with ``params["formulation"] = "assignment"`` times the x_ij <= y_j model."""
-    if case.family == "equipment":
-        return True
-    return case.family == "siting" and case.model == "p_median" and case.params.get("formulation", "radius") == "radius"
+    document = {**fam.generate(seed=case.seed, **case.params), **case.document}
+    return fam.from_document(document)
 
 
 def objective_of(case: Case, instance) -> str:
-    """Siting cases name a model (solved for its own objective); the others name the objective."""
+    """The case's objective: named, or the case's ``model`` when it is an objective of the family
+    (equipment, pricing), else the family's default for the instance (a siting model's own)."""
     fam = registry.family(case.family)
-    return fam.default_objective(instance) if case.family == "siting" else case.model
+    if case.objective is not None:
+        return case.objective
+    return case.model if case.model in fam.objectives else fam.default_objective(instance)
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,7 +169,7 @@ def run_suite(case: Case, instance, gen: Clock, repeat: int, options) -> tuple[d
     row.update(generate_wall=gen.wall, generate_cpu=gen.cpu)
     objective = objective_of(case, instance)
     e2e, b, h = Clock(), Clock(), Clock()
-    if uses_strategy(case):
+    if case.strategy:
         with e2e():
             sol = fam.solve(instance, options, objective=objective)
         result, model = sol.result, sol.model
