@@ -395,6 +395,27 @@ class Family:
         return self.tune(instance, options) if self.tune is not None else options
 
 
+def lazy(target: str) -> Callable[..., Any]:
+    """``"package.module:function"`` as a callable that imports its module on first call.
+
+    A family object is built whenever the CLI starts; its Pyomo-side functions (builders,
+    strategies, pymoo problems) should load only when one is used, so ``optmodels --help`` stays
+    fast. One helper instead of a hand-written import-and-forward wrapper per hook.
+    """
+    import importlib
+
+    module_name, _, name = target.partition(":")
+    if not module_name or not name:
+        raise ValueError(f"expected 'package.module:function', found {target!r}")
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module_name), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"{target} (imported on first call)"
+    return call
+
+
 def relative_gap(value: float | None, bound: float | None) -> float | None:
     """|value - bound| / max(|value|, 1e-12), ``None`` when either is missing (a shared helper
     for families that combine stages and must report one gap)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from optmodels.argtypes import nonnegative_int, positive_int
-from optmodels.contract import Family, Flag, Fronts
+from optmodels.contract import Family, Flag, Fronts, lazy
 from optmodels.equipment import commands
 from optmodels.equipment.evaluate import evaluate
 from optmodels.equipment.instance import OBJECTIVES, EquipmentInstance
@@ -40,34 +40,9 @@ def _build(instance: EquipmentInstance, objective: str):
     return build(instance, objective=objective)
 
 
-def _problem(instance: EquipmentInstance, objectives):
-    from optmodels.equipment.pareto import problem
-
-    return problem(instance, list(objectives))
 
 
-def _front_model(instance, objectives):
-    from optmodels.equipment.pareto import build_model
 
-    return build_model(instance, list(objectives))
-
-
-def _decision_summary(model_or_x) -> str:
-    from optmodels.equipment.pareto import decision_summary
-
-    return decision_summary(model_or_x)
-
-
-def _decision_vector(instance, model):
-    from optmodels.equipment.pareto import decision_vector
-
-    return decision_vector(instance, model)
-
-
-def _warm(*, objective=None, strategy="lazy"):
-    from optmodels.equipment.warm import WarmEquipment
-
-    return WarmEquipment(objective=objective, strategy=strategy)
 
 
 def _generate(**params: Any) -> dict[str, Any]:
@@ -87,12 +62,12 @@ FAMILY = Family(
     solve=_solve,
     evaluate=evaluate,
     build=_build,
-    problem=_problem,
+    problem=lazy("optmodels.equipment.pareto:problem"),
     fronts=Fronts(
-        build_model=_front_model,
-        decision_summary=_decision_summary,
+        build_model=lazy("optmodels.equipment.pareto:build_model"),
+        decision_summary=lazy("optmodels.equipment.pareto:decision_summary"),
         default_objectives=lambda instance: ("cost", "equity"),
-        decision_vector=_decision_vector,
+        decision_vector=lazy("optmodels.equipment.pareto:decision_vector"),
         shipped="instances/equipment/tiny_cost.toml",
     ),
     flags=(
@@ -111,5 +86,5 @@ FAMILY = Family(
                   "(default: the seed's band widened to contain the reference plan)"),
     ),
     commands=commands.COMMANDS,
-    warm=_warm,
+    warm=lazy("optmodels.equipment.warm:WarmEquipment"),
 )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from optmodels.argtypes import bounded, nonnegative_float, positive_float
-from optmodels.contract import Command, Family, Flag, Fronts
+from optmodels.contract import Command, Family, Flag, Fronts, lazy
 from optmodels.errors import InstanceError
 from optmodels.pricing.instance import OBJECTIVES, PricingInstance, from_dict, from_file
 
@@ -64,22 +64,7 @@ def _build(instance: PricingInstance, objective: str):
     return build(instance, objective=objective)
 
 
-def _problem(instance: PricingInstance, objectives):
-    from optmodels.pricing.pareto import problem
 
-    return problem(instance, list(objectives))
-
-
-def _front_model(instance, objectives):
-    from optmodels.pricing.pareto import build_model
-
-    return build_model(instance, list(objectives))
-
-
-def _decision_summary(model_or_x) -> str:
-    from optmodels.pricing.pareto import decision_summary
-
-    return decision_summary(model_or_x)
 
 
 def _default_front(instance) -> tuple[str, ...]:
@@ -87,14 +72,6 @@ def _default_front(instance) -> tuple[str, ...]:
 
     return DEFAULT_OBJECTIVES
 
-
-def _decision_vector(instance, model):
-    from optmodels.pricing.pareto import decision_vector
-
-    return decision_vector(instance, model)
-
-
-# -- `optmodels pricing surface|breakeven` ------------------------------------------------------
 
 
 def _cmd_surface(args: Any) -> int:
@@ -177,12 +154,12 @@ FAMILY = Family(
     solve=_solve,
     evaluate=_evaluate,
     build=_build,
-    problem=_problem,
+    problem=lazy("optmodels.pricing.pareto:problem"),
     fronts=Fronts(
-        build_model=_front_model,
-        decision_summary=_decision_summary,
+        build_model=lazy("optmodels.pricing.pareto:build_model"),
+        decision_summary=lazy("optmodels.pricing.pareto:decision_summary"),
         default_objectives=_default_front,
-        decision_vector=_decision_vector,
+        decision_vector=lazy("optmodels.pricing.pareto:decision_vector"),
         shipped="instances/pricing/elastic_model2_pareto.yaml",
     ),
     flags=(

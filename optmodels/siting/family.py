@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from optmodels.argtypes import nonnegative_float, nonnegative_int, positive_float, positive_int
-from optmodels.contract import Family, Flag, Fronts
+from optmodels.contract import Family, Flag, Fronts, lazy
 from optmodels.errors import UsageError
 from optmodels.siting import commands
 from optmodels.siting.instance import SitingInstance, from_document, load
@@ -85,34 +85,9 @@ def _build(instance: SitingInstance, objective: str | None = None):
     return build(instance, objective)
 
 
-def _problem(instance, objectives):
-    from optmodels.siting.pareto import problem
-
-    return problem(instance, list(objectives))
 
 
-def _front_model(instance, objectives):
-    from optmodels.siting.pareto import build_model
 
-    return build_model(instance, list(objectives))
-
-
-def _decision_summary(model_or_x) -> str:
-    from optmodels.siting.pareto import decision_summary
-
-    return decision_summary(model_or_x)
-
-
-def _decision_vector(instance, model):
-    from optmodels.siting.pareto import decision_vector
-
-    return decision_vector(instance, model)
-
-
-def _default_objectives(instance):
-    from optmodels.siting.pareto import default_objectives
-
-    return default_objectives(instance)
 
 
 def _generate(*, demand: int, sites: int, seed: int = 0, existing: int | None = None,
@@ -168,11 +143,6 @@ GENERATE_FLAGS = (
 FRONT_OBJECTIVES = ("distance", "max_distance", "coverage", "backup_coverage", "cost", "n_facilities")
 
 
-def _read_pmed(path: str | Path) -> SitingInstance:
-    from optmodels.siting.orlib import load_pmed
-
-    return load_pmed(path)
-
 
 def _from_document(data: dict[str, Any], file: str | Path | None = None) -> SitingInstance:
     return from_document(data, file)
@@ -189,12 +159,12 @@ FAMILY = Family(
     solve=_solve,
     evaluate=_evaluate,
     build=_build,
-    problem=_problem,
+    problem=lazy("optmodels.siting.pareto:problem"),
     fronts=Fronts(
-        build_model=_front_model,
-        decision_summary=_decision_summary,
-        default_objectives=_default_objectives,
-        decision_vector=_decision_vector,
+        build_model=lazy("optmodels.siting.pareto:build_model"),
+        decision_summary=lazy("optmodels.siting.pareto:decision_summary"),
+        default_objectives=lazy("optmodels.siting.pareto:default_objectives"),
+        decision_vector=lazy("optmodels.siting.pareto:decision_vector"),
         shipped="instances/siting/small/small_lscp.json",
         objectives=FRONT_OBJECTIVES,
     ),
@@ -203,5 +173,5 @@ FAMILY = Family(
     generate=_generate,
     generate_flags=GENERATE_FLAGS,
     commands=commands.COMMANDS,
-    formats={"orlib-pmed": _read_pmed},
+    formats={"orlib-pmed": lazy("optmodels.siting.orlib:load_pmed")},
 )
