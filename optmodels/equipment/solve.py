@@ -48,6 +48,9 @@ class EquipmentSolution:
     evaluation: Evaluation | None  # None without a solution
     model: pyo.ConcreteModel
     strategy_note: str
+    #: the valid lower bound of the band-free relaxation (lazy/tight step 1; ``None`` for
+    #: ``full`` or when step 1 had none): what the Gini band is measured against
+    band_free: float | None = None
 
 
 def _run(instance, objective, options, gini, *, signs=None, start=None, bounds=None):
@@ -90,6 +93,7 @@ def solve_instance(
     t0 = time.perf_counter()
     relaxed = "upper" if objective == "equity" else "none"
     model, first = _run(instance, objective, options, relaxed)
+    band_free = first.bound if relaxed == "none" else None
     if not first.has_solution:
         note = "lazy: no solution even without the Gini band"
         if _stopped_early(first):
@@ -98,13 +102,13 @@ def solve_instance(
                 first = _incumbent(instance, objective, model, plan, first, [first.bound])
                 note = ("lazy: the time limit came before the model without the band found a plan; "
                         "the greedy plan (feasible, checked by the evaluator) is returned")
-        return _finish(instance, objective, model, first, note)
+        return _finish(instance, objective, model, first, note, band_free=band_free)
     plan = plan_from_model(model)
     ev = evaluate(instance, plan)
     if first.is_optimal and ev.feasible:
         what = "without its lower side" if relaxed == "upper" else "without the Gini band"
         note = f"lazy: the model {what} already gave a plan inside the band, so it is optimal"
-        return _finish(instance, objective, model, first, note)
+        return _finish(instance, objective, model, first, note, band_free=band_free)
 
     why = "the relaxed plan left the Gini band" if not ev.feasible else "the relaxed model stopped at its limit"
     greedy = feasible_plan(instance)
@@ -117,9 +121,9 @@ def solve_instance(
         note = f"lazy: {why} and the time limit came; the better of the greedy and relaxed plans returned"
         if greedy is None:
             return _finish(instance, objective, model, dataclasses.replace(
-                first, solution_status=SolutionStatus.NONE, termination=Termination.TIME_LIMIT), note)
+                first, solution_status=SolutionStatus.NONE, termination=Termination.TIME_LIMIT), note, band_free=band_free)
         result = _incumbent(instance, objective, model, greedy, first, [first.bound])
-        return _finish(instance, objective, model, dataclasses.replace(result, termination=Termination.TIME_LIMIT), note)
+        return _finish(instance, objective, model, dataclasses.replace(result, termination=Termination.TIME_LIMIT), note, band_free=band_free)
     signs = order_signs(instance.data, ev.region_sets)
     rmodel, restricted = _run(instance, objective, _with_limit(options, t0, 1 / 3), "ordered", signs=signs)
     stages.append(restricted.timings)
@@ -154,7 +158,7 @@ def solve_instance(
         note += f"; band-free bound {first.bound:.10g}"
     full = _with_bound(full, first.bound)
     full = dataclasses.replace(full, timings=Timings.combined(stages), options=options)
-    return _finish(instance, objective, model, full, note)
+    return _finish(instance, objective, model, full, note, band_free=band_free)
 
 
 def _out_of_time(options: SolveOptions, t0: float) -> bool:
@@ -199,7 +203,7 @@ def _incumbent(instance, objective, model, plan, template: SolveResult, bounds) 
                                objective=value, bound=bound, gap=gap, variables={"x": frame})
 
 
-def _finish(instance, objective, model, result, note) -> EquipmentSolution:
+def _finish(instance, objective, model, result, note, *, band_free=None) -> EquipmentSolution:
     ev = evaluate(instance, plan_from_model(model)) if result.has_solution else None
     if ev is not None and not ev.feasible:
         # The numpy evaluator is the definition of feasibility: a plan it rejects is never
@@ -209,7 +213,8 @@ def _finish(instance, objective, model, result, note) -> EquipmentSolution:
             message=f"the solver's plan breaks {sorted(ev.violations)} when re-checked by the evaluator",
         )
         note += "; the returned plan failed the evaluator's check and is not a solution"
-    return EquipmentSolution(result=result, objective=objective, evaluation=ev, model=model, strategy_note=note)
+    return EquipmentSolution(result=result, objective=objective, evaluation=ev, model=model, strategy_note=note,
+                             band_free=band_free)
 
 
 def solve_equipment(
@@ -235,6 +240,6 @@ def solve_equipment(
         decision=None if ev is None else ev.x,
         evaluation=ev,
         notes=(f"strategy: {sol.strategy_note}",),
-        extra={"strategy": strategy},
+        extra={"strategy": strategy, "band_free_bound": sol.band_free},
         model=sol.model,
     )
