@@ -5,7 +5,8 @@
     lazy strategy's start (the better of the ordered restriction's and the greedy plan), solved
     once per HiGHS option set with a LIMIT-second wall-clock limit. One JSON line per set:
     status, incumbent (re-checked by the numpy evaluator), final bound, root bound, nodes, CPU.
-    Example: ``options 60 default={} presolve_off='{"presolve": "off"}'``.
+    Example: ``options 60 default={} presolve_off='{"presolve": "off"}'``. The environment
+    variable ``PROBE_INSTANCE=regions,hospitals,years,seed`` picks another generated instance.
 ``python -m benchmarks.equipment_band_probe envelope``
     Whether the joint concave envelope of the Gini numerator lifts the LP bound. For a convex
     ``N_j`` over a box ``B`` of region totals, ``N_j(s) <= env_j(s) = max{sum_v lam_v N_j(v) :
@@ -52,7 +53,9 @@ def lazy_start(inst) -> tuple[np.ndarray, float]:
 
 
 def options(limit: float, sets: dict[str, dict]) -> None:
-    inst = instance()
+    import os
+
+    inst = instance(*(int(v) for v in os.environ.get("PROBE_INSTANCE", "8,60,5,0").split(",")))
     start, band_free = lazy_start(inst)
     print(json.dumps({"band_free": band_free, "start": evaluate(inst, start).objective("cost")}), flush=True)
     for name, extra in sets.items():
