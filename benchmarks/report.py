@@ -10,8 +10,8 @@ import pandas as pd
 
 #: the columns of the summary table (medians over repeats, per case and runner)
 SUMMARY = [
-    "case", "runner", "rows", "columns", "nonzeros", "integers", "status", "objective", "gap",
-    "check", "build_wall", "handoff_wall", "highs_reported", "extract_wall", "end_to_end_wall",
+    "case", "runner", "rows", "columns", "nonzeros", "integers", "status", "objective", "bound",
+    "root_bound", "band_free", "gap", "check", "build_wall", "handoff_wall", "highs_reported", "extract_wall", "end_to_end_wall",
     "overhead",
 ]
 
@@ -29,9 +29,12 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     for col in timing:
         num[col] = pd.to_numeric(num[col], errors="coerce")
     med = num.groupby(keys, sort=False).median().reset_index()
+    cols = ["rows", "columns", "nonzeros", "integers", "status", "objective", "bound", "root_bound",
+            "band_free", "gap", "check", "family", "size_label", "model"]
+    for col in ("bound", "root_bound", "band_free"):
+        if col not in frame.columns:  # a runs.csv written before these columns existed
+            frame = frame.assign(**{col: None})
     last = frame.groupby(keys, sort=False).last().reset_index()
-    cols = ["rows", "columns", "nonzeros", "integers", "status", "objective", "gap", "check",
-            "family", "size_label", "model"]
     out = med.merge(last[keys + cols], on=keys, how="left")
     n = frame.groupby(keys, sort=False).size().rename("repeats").reset_index()
     out = out.merge(n, on=keys)
@@ -60,18 +63,24 @@ def peer_ratios(summ: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: columns shown with 10 significant digits: bounds a fraction of a percent apart must differ
+PRECISE = frozenset({"objective", "bound", "root_bound", "band_free"})
+
+
 def markdown(frame: pd.DataFrame, floatfmt: str = ".4g") -> str:
     """A GitHub table without the ``tabulate`` dependency."""
-    def fmt(v):
+    def fmt(v, col):
         if v is None or (isinstance(v, float) and math.isnan(v)):
             return ""
         if isinstance(v, (float, np.floating)):
-            return format(float(v), floatfmt)
+            return format(float(v), ".10g" if col in PRECISE else floatfmt)
         return str(v)
 
     head = "| " + " | ".join(frame.columns) + " |"
     sep = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    cols = list(frame.columns)
+    body = ["| " + " | ".join(fmt(v, c) for v, c in zip(row, cols, strict=True)) + " |"
+            for row in frame.itertuples(index=False)]
     return "\n".join([head, sep, *body])
 
 

@@ -52,7 +52,7 @@ COLUMNS = [
     "generate_wall", "generate_cpu", "build_wall", "build_cpu", "handoff_wall", "handoff_cpu",
     "highs_wall", "highs_reported", "extract_wall", "run_cpu", "other_wall",
     "end_to_end_wall", "end_to_end_cpu", "overhead",
-    "status", "objective", "bound", "gap", "nodes", "known_optimum", "check",
+    "status", "objective", "bound", "root_bound", "band_free", "gap", "nodes", "known_optimum", "check",
     "time_limit", "mip_rel_gap", "note",
     "machine", "python", "highs_version", "pyomo_version", "timestamp",
 ]
@@ -155,7 +155,7 @@ def _fill_result(row: dict[str, Any], case: Case, result) -> None:
     row.update(result.size)
     row.update(
         status=_status(result), objective=result.objective, bound=result.bound, gap=result.gap,
-        nodes=result.nodes,
+        nodes=result.nodes, root_bound=result.root_bound,
     )
     row["check"] = _check(case, result.objective, row["status"])
 
@@ -173,6 +173,7 @@ def run_suite(case: Case, instance, gen: Clock, repeat: int, options) -> tuple[d
         with e2e():
             sol = fam.solve(instance, options, objective=objective)
         result, model = sol.result, sol.model
+        row["band_free"] = sol.extra.get("band_free_bound")
         t = result.timings
         row.update(build_wall=t.build, handoff_wall=t.handoff, highs_wall=t.solve,
                    highs_reported=t.solver_reported, extract_wall=t.extract, run_cpu=t.cpu_total,

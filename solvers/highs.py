@@ -323,6 +323,63 @@ class _StopOnSigint:
             self._unsubscribe()
 
 
+class _RootBound:
+    """Records a MILP's dual bound at the end of its root node, through highspy's MIP
+    interrupt callback (HiGHS calls it at every limit check, a few times per node).
+
+    The callback's ``data_out`` carries ``mip_node_count`` and ``mip_dual_bound`` (objective
+    offset included, model sense): the last finite bound seen while the node count is 0 is the
+    root's, and it counts as the root bound once a later call shows a node processed (or the
+    solve ended optimal, the root having settled it). A highspy without this callback or these
+    fields gives ``None``, never an error; the cost is one Python call per check, which is what
+    the Ctrl-C handler already pays.
+    """
+
+    def __init__(self, highs: Any) -> None:
+        self.highs = highs
+        self.at_root: float | None = None
+        self.left_root = False
+        self.active = False
+
+    def _record(self, event: Any) -> None:
+        # Called by HiGHS; never raise here (an exception makes HiGHS fail the solve).
+        if self.left_root:
+            return
+        try:
+            out = event.data_out
+            if int(out.mip_node_count) > 0:
+                self.left_root = True
+                return
+            bound = float(out.mip_dual_bound)
+        except Exception:  # noqa: BLE001 - an older data_out without these fields: no root bound
+            return
+        if math.isfinite(bound):
+            self.at_root = bound
+
+    def __enter__(self) -> _RootBound:
+        if self.highs is None:  # an LP: no root to speak of
+            return self
+        try:
+            self.highs.cbMipInterrupt.subscribe(self._record)
+            self.active = True
+        except Exception:  # noqa: BLE001 - an old highspy without callbacks: no root bound
+            self.active = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.active:
+            with contextlib.suppress(Exception):
+                self.highs.cbMipInterrupt.unsubscribe(self._record)
+
+    def value(self, optimal: bool, final_bound: float | None) -> float | None:
+        """The root bound, or ``None`` if the solve stopped inside the root (or was not seen)."""
+        if not self.active:
+            return None
+        if self.left_root:
+            return self.at_root
+        return final_bound if optimal else None
+
+
 # --------------------------------------------------------------------------------------------
 # Tidy tables of variable values
 # --------------------------------------------------------------------------------------------
@@ -601,7 +658,8 @@ class StandardFormModel:
             self.set_start()
 
         t0 = time.perf_counter()
-        with _StopOnSigint(h) as stop:
+        root = _RootBound(h if self.is_mip else None)
+        with _StopOnSigint(h) as stop, root:
             if stop.requested:  # Ctrl-C earlier in this interruptible() block: do not start
                 return self._not_started(options, build_seconds, handoff_seconds, cpu0)
             h.run()
@@ -641,6 +699,8 @@ class StandardFormModel:
                 gap = float(info.mip_gap)
         elif termination is Termination.OPTIMAL:
             bound, gap = objective, 0.0
+        finite_bound = bound if bound is None or math.isfinite(bound) else None
+        root_bound = root.value(termination is Termination.OPTIMAL, finite_bound) if self.is_mip else None
         if termination is Termination.OPTIMAL:
             solution = SolutionStatus.OPTIMAL
         elif has_point:
@@ -654,7 +714,7 @@ class StandardFormModel:
             termination=termination,
             solution_status=solution,
             objective=objective,
-            bound=bound if bound is None or math.isfinite(bound) else None,
+            bound=finite_bound,
             gap=gap,
             timings=Timings(
                 build=build_seconds,
@@ -674,6 +734,7 @@ class StandardFormModel:
             + (" (stopped on Ctrl-C)" if termination is Termination.INTERRUPTED else ""),
             nodes=int(info.mip_node_count) if self.is_mip else None,
             size=self.size,
+            root_bound=root_bound,
         )
 
     def _not_started(

@@ -134,6 +134,9 @@ class SolveResult:
     ``objective`` is in the model's own sense (a maximisation stays positive); ``bound`` is the
     best proven bound in the same sense, and ``gap`` the relative gap ``|obj - bound| / |obj|``
     as HiGHS reports it (0 for a proven optimum, ``inf`` with no incumbent).
+    ``root_bound`` is a MILP's dual bound when its root node was finished (before branching),
+    ``None`` when unknown (an LP, a solve stopped inside the root, a highspy without callbacks):
+    set beside ``bound`` it shows whether branching, rather than the root, moved the bound.
     """
 
     termination: Termination
@@ -151,6 +154,7 @@ class SolveResult:
     message: str = ""
     nodes: int | None = None
     size: Mapping[str, int] = field(default_factory=dict)
+    root_bound: float | None = None
 
     @property
     def has_solution(self) -> bool:
@@ -196,6 +200,7 @@ class SolveResult:
             "bound": self.bound,
             "gap": None if self.gap is None or math.isinf(self.gap) else self.gap,
             "nodes": self.nodes,
+            "root_bound": self.root_bound,
             "timings": self.timings.to_dict(),
             "solver": self.solver,
             "solver_version": self.solver_version,

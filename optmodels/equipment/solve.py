@@ -48,6 +48,9 @@ class EquipmentSolution:
     evaluation: Evaluation | None  # None without a solution
     model: pyo.ConcreteModel
     strategy_note: str
+    #: the valid lower bound of the band-free relaxation (lazy/tight step 1; ``None`` for
+    #: ``full`` or when step 1 had none): what the Gini band is measured against
+    band_free: float | None = None
 
 
 def _run(instance, objective, options, gini, *, signs=None, start=None, bounds=None):
@@ -103,6 +106,7 @@ def after_relaxation(
     """Steps 2-3 of the lazy strategy (or ``tight``), given the relaxation's solved ``model`` and
     ``first`` result (a sweep's warm session solves step 1 on a live model and continues here)."""
     relaxed = relaxation(objective)
+    band_free = first.bound if relaxed == "none" else None
     if not first.has_solution:
         note = "lazy: no solution even without the Gini band"
         if _stopped_early(first):
@@ -111,13 +115,13 @@ def after_relaxation(
                 first = _incumbent(instance, objective, model, plan, first, [first.bound])
                 note = ("lazy: the time limit came before the model without the band found a plan; "
                         "the greedy plan (feasible, checked by the evaluator) is returned")
-        return _finish(instance, objective, model, first, note)
+        return _finish(instance, objective, model, first, note, band_free=band_free)
     plan = plan_from_model(model)
     ev = evaluate(instance, plan)
     if first.is_optimal and ev.feasible:
         what = "without its lower side" if relaxed == "upper" else "without the Gini band"
         note = f"lazy: the model {what} already gave a plan inside the band, so it is optimal"
-        return _finish(instance, objective, model, first, note)
+        return _finish(instance, objective, model, first, note, band_free=band_free)
 
     why = "the relaxed plan left the Gini band" if not ev.feasible else "the relaxed model stopped at its limit"
     greedy = feasible_plan(instance)
@@ -130,9 +134,9 @@ def after_relaxation(
         note = f"lazy: {why} and the time limit came; the better of the greedy and relaxed plans returned"
         if greedy is None:
             return _finish(instance, objective, model, dataclasses.replace(
-                first, solution_status=SolutionStatus.NONE, termination=Termination.TIME_LIMIT), note)
+                first, solution_status=SolutionStatus.NONE, termination=Termination.TIME_LIMIT), note, band_free=band_free)
         result = _incumbent(instance, objective, model, greedy, first, [first.bound])
-        return _finish(instance, objective, model, dataclasses.replace(result, termination=Termination.TIME_LIMIT), note)
+        return _finish(instance, objective, model, dataclasses.replace(result, termination=Termination.TIME_LIMIT), note, band_free=band_free)
     signs = order_signs(instance.data, ev.region_sets)
     rmodel, restricted = _run(instance, objective, options.time_left(t0, 1 / 3), "ordered", signs=signs)
     stages.append(restricted.timings)
@@ -167,7 +171,7 @@ def after_relaxation(
         note += f"; band-free bound {first.bound:.10g}"
     full = _with_bound(full, first.bound)
     full = dataclasses.replace(full, timings=Timings.combined(stages), options=options)
-    return _finish(instance, objective, model, full, note)
+    return _finish(instance, objective, model, full, note, band_free=band_free)
 
 
 def _out_of_time(options: SolveOptions, t0: float) -> bool:
@@ -212,7 +216,7 @@ def _incumbent(instance, objective, model, plan, template: SolveResult, bounds) 
                                objective=value, bound=bound, gap=gap, variables={"x": frame})
 
 
-def _finish(instance, objective, model, result, note) -> EquipmentSolution:
+def _finish(instance, objective, model, result, note, *, band_free=None) -> EquipmentSolution:
     ev = evaluate(instance, plan_from_model(model)) if result.has_solution else None
     if ev is not None and not ev.feasible:
         # The numpy evaluator is the definition of feasibility: a plan it rejects is never
@@ -222,7 +226,8 @@ def _finish(instance, objective, model, result, note) -> EquipmentSolution:
             message=f"the solver's plan breaks {sorted(ev.violations)} when re-checked by the evaluator",
         )
         note += "; the returned plan failed the evaluator's check and is not a solution"
-    return EquipmentSolution(result=result, objective=objective, evaluation=ev, model=model, strategy_note=note)
+    return EquipmentSolution(result=result, objective=objective, evaluation=ev, model=model, strategy_note=note,
+                             band_free=band_free)
 
 
 def solve_equipment(
@@ -254,6 +259,6 @@ def as_solution(instance: EquipmentInstance, sol: EquipmentSolution, strategy: s
         decision=None if ev is None else ev.x,
         evaluation=ev,
         notes=(f"strategy: {sol.strategy_note}",),
-        extra={"strategy": strategy, **({"warm": True} if warm else {})},
+        extra={"strategy": strategy, "band_free_bound": sol.band_free, **({"warm": True} if warm else {})},
         model=sol.model,
     )

@@ -177,3 +177,47 @@ def test_integer_infeasible_milp_says_the_relaxation_is_feasible():
     assert result.infeasibility.constraints == ()
     assert "LP relaxation is feasible" in result.infeasibility.note
     assert "integrality" in result.verdict
+
+
+def _cover(seed: int = 5, n: int = 18, m: int = 4) -> tuple[pyo.ConcreteModel, float]:
+    """min c.x s.t. A x >= b, x binary, with its optimum by enumeration of all 2^n plans."""
+    import itertools
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, 30, size=(m, n))
+    c = rng.integers(10, 40, size=n)
+    b = a.sum(axis=1) // 2
+    model = pyo.ConcreteModel()
+    model.x = pyo.Var(range(n), domain=pyo.Binary)
+    model.r = pyo.Constraint(range(m), rule=lambda mdl, i: sum(int(a[i, j]) * mdl.x[j] for j in range(n)) >= int(b[i]))
+    model.o = pyo.Objective(expr=sum(int(c[j]) * model.x[j] for j in range(n)))
+    plans = np.array(list(itertools.product([0, 1], repeat=n)))
+    feasible = (plans @ a.T >= b).all(axis=1)
+    return model, float((plans[feasible] @ c).min())
+
+
+def test_root_bound_lies_between_the_lp_relaxation_and_the_optimum():
+    # This cover needs branching: HiGHS's root (cuts included) stops several units below the
+    # optimum, so a root bound equal to the final bound would mean the final one was copied.
+    model, optimum = _cover()
+    relaxed = _cover()[0]
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(relaxed)
+    lp = solve(relaxed)
+    assert lp.root_bound is None  # an LP has no root node
+    result = solve(model)
+    assert result.is_optimal
+    assert result.objective == pytest.approx(optimum)
+    assert result.root_bound is not None
+    assert lp.objective - 1e-6 <= result.root_bound <= result.bound + 1e-6
+    assert result.root_bound < optimum - 1.0
+    assert result.to_dict()["root_bound"] == result.root_bound
+
+
+def test_root_bound_is_none_without_callbacks_not_an_error():
+    from solvers.highs import _RootBound
+
+    with _RootBound(object()) as root:  # a Highs-like object with no callback interface
+        pass
+    assert root.value(True, 3.0) is None
