@@ -66,6 +66,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 
 from optmodels.siting.formulation import _add_budget, _add_facility_count, _add_sites, nearest_useful_pairs
 from optmodels.siting.instance import SitingInstance
+from optmodels.siting.lagrangian import Reduction
 from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings, solve
 
 
@@ -94,9 +95,13 @@ class Radii:
     count: np.ndarray
 
     @classmethod
-    def of(cls, instance: SitingInstance) -> Radii:
+    def of(cls, instance: SitingInstance, reduction: Reduction | None = None) -> Radii:
+        """``reduction`` (optional) leaves out the closed sites and the pairs beyond each point's
+        reach: exact for the optimum, see :mod:`optmodels.siting.lagrangian`."""
         I, J, d = instance.pairs(None)
         keep = nearest_useful_pairs(instance, I, J, d, instance.parameters.p)
+        if reduction is not None:
+            keep &= ~reduction.closed[J] & (d <= reduction.reach[I])
         I, J, d = I[keep], J[keep], d[keep]
         order = np.lexsort((J, d, I))  # by point, then distance, then site
         I, J, d = I[order], J[order], d[order]
@@ -115,10 +120,15 @@ class Radii:
 
 
 def build_radius(instance: SitingInstance, depth: np.ndarray | None = None, *, radii: Radii | None = None,
-                 relax: bool = False) -> pyo.ConcreteModel:
-    """The radius formulation keeping the first ``depth[i]`` radii of point ``i`` (all: exact)."""
+                 relax: bool = False, reduction: Reduction | None = None) -> pyo.ConcreteModel:
+    """The radius formulation keeping the first ``depth[i]`` radii of point ``i`` (all: exact).
+
+    With ``reduction`` the sites it closes (opens) are fixed at 0 (1) and ``radii`` must be the
+    reduced ones (``Radii.of(instance, reduction)``): the model then keeps every optimal plan and
+    no other plan's distance is understated, so its optimum is the p-median's.
+    """
     par = instance.parameters
-    radii = radii or Radii.of(instance)
+    radii = radii or Radii.of(instance, reduction)
     depth = radii.count if depth is None else np.minimum(depth, radii.count)
     kept = np.flatnonzero(radii.rank < depth[radii.client])
     has_next = radii.rank[kept] < radii.count[radii.client[kept]] - 1  # z_ik exists
@@ -129,6 +139,11 @@ def build_radius(instance: SitingInstance, depth: np.ndarray | None = None, *, r
     mdl._model_name = "p_median"
     mdl._radii = (radii, kept)
     _add_sites(mdl, instance, relax)
+    if reduction is not None:
+        for j in np.flatnonzero(reduction.closed).tolist():
+            mdl.y[j].fix(0)
+        for j in np.flatnonzero(reduction.opened).tolist():
+            mdl.y[j].fix(1)
     mdl.R = pyo.RangeSet(0, len(kept) - 1, doc="radii (i, k) in the model, point by point")
     with_z = np.flatnonzero(has_next).tolist()
     mdl.z = pyo.Var(with_z, domain=pyo.NonNegativeReals,
@@ -189,34 +204,80 @@ class RadiusSolution:
     note: str
 
 
+def presolve(instance: SitingInstance, options: SolveOptions | None = None) -> Presolved | None:
+    """An incumbent (:func:`~optmodels.siting.interchange.local_search`), a Lagrangian bound and
+    the reduction it proves (:mod:`optmodels.siting.lagrangian`); ``None`` where it does not
+    apply (a budget couples the sites, or some distance is infinite).
+
+    The time spent is capped by a fraction of the time limit, if any: it only ever speeds the
+    MILP up, the answer never depends on it.
+    """
+    from optmodels.siting.interchange import local_search
+    from optmodels.siting.lagrangian import reduce, subgradient
+
+    par = instance.parameters
+    if par.budget is not None:
+        return None
+    C = np.asarray(instance.cost_matrix(), dtype=float)
+    if not np.isfinite(C).all():
+        return None
+    t0 = time.perf_counter()
+    w = instance.populations()
+    p, fixed = int(par.p), instance.fixed_open()
+    if fixed.sum() > p or p > instance.n_sites:
+        return None  # infeasible: the MILP says so with its own verdict
+    cap = 5.0 if options is None or options.time_limit is None else min(5.0, 0.1 * options.time_limit)
+    plan = local_search(C, w, p, fixed, seconds=cap / 2)
+    lb = subgradient(C, w, p, plan.cost, fixed, seconds=cap / 2)
+    red = reduce(C, w, p, plan.cost, lb, fixed)
+    return Presolved(plan=plan.open, upper=plan.cost, bound=red.bound, reduction=red,
+                     seconds=time.perf_counter() - t0)
+
+
+@dataclass(frozen=True)
+class Presolved:
+    plan: np.ndarray
+    upper: float
+    bound: float
+    reduction: Reduction
+    seconds: float
+
+
 def solve_p_median(
     instance: SitingInstance,
     options: SolveOptions | None = None,
     *,
     depth: np.ndarray | None = None,
     max_rounds: int = 50,
+    reduce: bool = True,
 ) -> RadiusSolution:
     """Solve the uncapacitated p-median by row generation on the radius formulation.
 
     Returns the last round's model and a result whose objective is the true distance of the
-    best plan (the numpy evaluator's nearest-open assignment), whose bound is the last round's
-    dual bound (valid: each round relaxes the full problem), and whose timings add up every
-    round. ``depth`` sets the first round's radii per point (default: ``ceil(3 m / p)``).
+    best plan (the numpy evaluator's nearest-open assignment), whose bound is the best of the
+    last round's dual bound and the Lagrangian bound (both valid: each round relaxes the
+    reduced problem, whose optimum is the p-median's), and whose timings add up every round.
+    ``depth`` sets the first round's radii per point (default: ``ceil(3 m / p)``). ``reduce``
+    (default): start from a local-search plan and leave out what the Lagrangian bound proves no
+    optimal plan uses (:func:`presolve`); the time this takes is counted in ``build``.
     """
     from optmodels.siting.evaluate import evaluate
 
     options = options or SolveOptions()
     t0 = time.perf_counter()
-    radii = Radii.of(instance)
+    pre = presolve(instance, options) if reduce else None
+    reduction = pre.reduction if pre is not None else None
+    radii = Radii.of(instance, reduction)
     p = int(instance.parameters.p)
     depth = radii.initial_depth(instance.n_sites, p) if depth is None else np.minimum(depth, radii.count)
     prep = time.perf_counter() - t0
     timings: list[Timings] = []
-    start: np.ndarray | None = None
+    start: np.ndarray | None = None if pre is None else pre.plan
     stop = Termination.ITERATION_LIMIT  # why a round that solved to optimality was the last
+    grow: np.ndarray | None = None
     for rounds in range(1, max_rounds + 1):
         tb = time.perf_counter()
-        mdl = build_radius(instance, depth, radii=radii)
+        mdl = build_radius(instance, depth, radii=radii, reduction=reduction)
         if start is not None:
             for j in range(instance.n_sites):
                 if not mdl.y[j].fixed:
@@ -237,18 +298,29 @@ def solve_p_median(
         depth[grow] = np.minimum(radii.count[grow], 2 * depth[grow])
     kept = len(mdl._radii[1])
     note = f"radius formulation: {rounds} round(s), {kept:,} of {len(radii.client):,} radii in the last"
+    if pre is not None:
+        red = pre.reduction
+        note += (f"; presolve {pre.seconds:.2f} s: local search {pre.upper:.10g}, Lagrangian bound "
+                 f"{pre.bound:.10g}, {int(red.closed.sum())} of {instance.n_sites} sites closed, "
+                 f"{int(red.opened.sum())} opened")
     if start is None:
-        return RadiusSolution(result=_combined(result, timings), model=mdl, open_sites=None, rounds=rounds,
-                              note=note)
+        if pre is None:
+            return RadiusSolution(result=_combined(result, timings), model=mdl, open_sites=None, rounds=rounds,
+                                  note=note)
+        start = pre.plan  # the reduced MILP found nothing in time: the local-search plan stands
     true = evaluate(instance, start, model="p_median").objectives["distance"]
-    exact = result.termination is Termination.OPTIMAL and len(grow) == 0
+    if pre is not None and pre.upper < true:
+        start, true = pre.plan, pre.upper
+    exact = result.termination is Termination.OPTIMAL and grow is not None and len(grow) == 0
     result = _combined(result, timings)
     if not exact:
         bound = result.bound
+        if pre is not None:
+            bound = pre.bound if bound is None else max(bound, pre.bound)
         gap = (true - bound) / max(abs(true), 1e-9) if bound is not None else math.inf
         termination = result.termination if result.termination is not Termination.OPTIMAL else stop
         result = dataclasses.replace(
-            result, objective=true, gap=max(gap, 0.0), termination=termination,
+            result, objective=true, bound=bound, gap=max(gap, 0.0), termination=termination,
             solution_status=SolutionStatus.FEASIBLE,
             message=f"{note}; stopped ({termination.value}) before every radius in use was in the model; "
                     f"last round: {result.message}",
