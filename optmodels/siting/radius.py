@@ -64,7 +64,12 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from optmodels.siting.formulation import _add_budget, _add_facility_count, _add_sites, nearest_useful_pairs
+from optmodels.siting.formulation import (
+    _add_budget,
+    _add_facility_count,
+    _add_sites,
+    nearest_useful_pairs,
+)
 from optmodels.siting.instance import SitingInstance
 from optmodels.siting.lagrangian import Reduction
 from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings, solve
@@ -98,13 +103,13 @@ class Radii:
     def of(cls, instance: SitingInstance, reduction: Reduction | None = None) -> Radii:
         """``reduction`` (optional) leaves out the closed sites and the pairs beyond each point's
         reach: exact for the optimum, see :mod:`optmodels.siting.lagrangian`."""
-        I, J, d = instance.pairs(None)
+        I, J, d = instance.pairs(None)  # noqa: E741 - i, j of the module docstring
         keep = nearest_useful_pairs(instance, I, J, d, instance.parameters.p)
         if reduction is not None:
             keep &= ~reduction.closed[J] & (d <= reduction.reach[I])
-        I, J, d = I[keep], J[keep], d[keep]
+        I, J, d = I[keep], J[keep], d[keep]  # noqa: E741 - i, j of the module docstring
         order = np.lexsort((J, d, I))  # by point, then distance, then site
-        I, J, d = I[order], J[order], d[order]
+        I, J, d = I[order], J[order], d[order]  # noqa: E741 - i, j of the module docstring
         new = np.ones(len(I), dtype=bool)
         new[1:] = (I[1:] != I[:-1]) | (d[1:] != d[:-1])
         start = np.r_[np.flatnonzero(new), len(I)]
