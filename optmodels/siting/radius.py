@@ -285,9 +285,7 @@ def solve_p_median(
     p = int(instance.parameters.p)
     depth = radii.initial_depth(instance.n_sites, p) if depth is None else np.minimum(depth, radii.count)
     prep = time.perf_counter() - t0
-    if pre is not None and pre.reduction.closed.sum() >= 0.5 * instance.n_sites:
-        # only where the reduction left a small model: the restarts' cost was measured there; on
-        # a barely reduced model (2000 x 200: 19 of 200 sites closed) HiGHS keeps its defaults
+    if pre is not None:
         options = _after_presolve(options)
     timings: list[Timings] = []
     start: np.ndarray | None = None if pre is None else pre.plan
