@@ -20,7 +20,9 @@ def test_solve_prints_status_gini_and_writes_outputs(instances_dir, tmp_path, ca
     assert code == 0
     assert "status      optimal" in text
     assert "66.97083076" in text
-    assert "mean: " in text and "inside band" in text and "OUTSIDE" not in text
+    assert "mean: " in text
+    assert "inside band" in text
+    assert "OUTSIDE" not in text
     payload = json.loads((out / "result.json").read_text())
     assert payload["termination"] == "optimal"
     assert payload["objective"] == pytest.approx(66.97083076095578)
@@ -66,7 +68,9 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "res"
     assert main(["solve", str(bad), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "bad.json" in err and "regions" in err and "Traceback" not in err
+    assert "bad.json" in err
+    assert "regions" in err
+    assert "Traceback" not in err
     assert not out.exists()
 
 
@@ -93,10 +97,12 @@ def test_analysis_commands(tmp_path, capsys):
     table.write_text("region,sets,population\nA,1,5\nB,3,5\n")
     assert main(["analyse", "gini", str(table)]) == 0
     out = capsys.readouterr().out
-    assert "pairwise" in out and "0.2500" in out
+    assert "pairwise" in out
+    assert "0.2500" in out
     assert main(["analyse", "queue", "--arrival-rate", "2", "--service-rate", "1", "--running-cost", "1", "--waiting-cost", "5"]) == 0
     out = capsys.readouterr().out
-    assert "c* = 4" in out and "0.4444" in out  # P_wait at c = 3
+    assert "c* = 4" in out
+    assert "0.4444" in out
     survey = tmp_path / "survey.csv"
     survey.write_text("indicator,count_1,count_2,count_3,count_4\nbeds,0,1,3,6\nstaff,2,4,4,0\n")
     assert main(["analyse", "weights", str(survey)]) == 0
@@ -109,6 +115,9 @@ def test_console_script_no_traceback(tmp_path, instances_dir):
     bad.write_bytes(b"family = 'equipment'\nyears = [\n")
     run = lambda *a: subprocess.run([sys.executable, "-m", "optmodels", *a], capture_output=True, text=True)  # noqa: E731
     done = run("validate", str(instances_dir / "equipment" / "tiny_cost.toml"))
-    assert done.returncode == 0 and "valid equipment instance" in done.stdout
+    assert done.returncode == 0
+    assert "valid equipment instance" in done.stdout
     broken = run("solve", str(bad))
-    assert broken.returncode == 2 and "invalid TOML" in broken.stderr and "Traceback" not in broken.stderr
+    assert broken.returncode == 2
+    assert "invalid TOML" in broken.stderr
+    assert "Traceback" not in broken.stderr

@@ -67,8 +67,8 @@ def _open_sets(m: int, size: int | None = None) -> np.ndarray:
 
 def test_equipment_tiny_exact_front_equals_enumeration(instances_dir):
     from optmodels.equipment import pareto as adapter
-    from optmodels.equipment.instance import EquipmentInstance
     from optmodels.equipment.evaluate import evaluate
+    from optmodels.equipment.instance import EquipmentInstance
     from optmodels.equipment.problem import BudgetRepair, EquipmentProblem
 
     instance = EquipmentInstance.from_file(instances_dir / "equipment" / "tiny_cost.toml")

@@ -22,7 +22,7 @@ def test_problem_matches_evaluator(mode):
     X = rng.random((25, problem.n_var)) < 0.3
     out = problem.evaluate(X, return_as_dictionary=True)
     assert out["G"].shape == (25, problem.n_ieq_constr)
-    for row, f, g in zip(X, out["F"], out["G"]):
+    for row, f, g in zip(X, out["F"], out["G"], strict=True):
         ev = evaluate(inst, row.reshape(problem.shape).astype(float))
         assert f == pytest.approx([ev.cost, ev.idle, ev.mean_gini], rel=1e-9)
         assert (g <= 1e-9).all() == ev.feasible

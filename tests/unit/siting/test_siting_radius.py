@@ -34,7 +34,7 @@ def test_radii_are_the_sorted_distinct_distances():
         g = slice(r.first[i], r.first[i] + r.count[i])
         assert (np.diff(r.dist[g]) > 0).all()
         assert (r.rank[g] == np.arange(r.count[i])).all()
-        for k, gi in enumerate(range(g.start, g.stop)):
+        for gi in range(g.start, g.stop):
             sites = r.sites[r.start[gi] : r.start[gi + 1]]
             assert (C[i, sites] == r.dist[gi]).all()
             # every site at that distance that the pair reduction keeps is in the radius
@@ -70,7 +70,8 @@ def test_row_generation_from_one_radius_reaches_the_optimum(seed):
     assert ev.feasible, ev.violations
     assert ev.objectives["distance"] == pytest.approx(bf, rel=1e-9, abs=1e-9)
     assert sol.open_sites[inst.fixed_open()].all()
-    assert sol.result.timings.build > 0 and sol.result.timings.solver_reported > 0
+    assert sol.result.timings.build > 0
+    assert sol.result.timings.solver_reported > 0
 
 
 def test_a_truncated_model_is_a_relaxation():
@@ -109,12 +110,15 @@ def test_time_limit_returns_the_best_plan_with_a_valid_gap(pmed_dir):
     sol = solve_p_median(inst, SolveOptions(time_limit=0.001), depth=np.ones(inst.n_demand, dtype=int),
                          reduce=False)
     r = sol.result
-    assert r.has_solution and sol.rounds == 1
-    assert r.termination == "time_limit" and r.solution_status == "feasible"
+    assert r.has_solution
+    assert sol.rounds == 1
+    assert r.termination == "time_limit"
+    assert r.solution_status == "feasible"
     ev = evaluate(inst, sol.open_sites, model="p_median")
     assert r.objective == pytest.approx(ev.objectives["distance"])  # the true distance of the plan
     assert r.objective >= known - 1e-9
-    assert r.bound is not None and r.bound <= known + 1e-9
+    assert r.bound is not None
+    assert r.bound <= known + 1e-9
     assert r.objective > known  # the one-radius plan is not optimal here
     assert r.gap == pytest.approx((r.objective - r.bound) / r.objective)
 
@@ -125,4 +129,5 @@ def test_infeasible_budget_gets_a_verdict_not_a_plan():
                                       fixed_cost=np.full(6, 5.0), budget=10.0)  # 3 sites cost 15
     sol = solve_p_median(inst)
     assert sol.result.termination == "infeasible"
-    assert sol.open_sites is None and not sol.result.has_solution
+    assert sol.open_sites is None
+    assert not sol.result.has_solution
