@@ -1,13 +1,17 @@
 """Two measurements on the full equipment model with the Gini band's lower side binding.
 
-``python -m benchmarks.equipment_band_probe options LIMIT [NAME=JSON ...]``
+A research probe of the family's internals (the full model, its restriction, the tightened box),
+so it lives in the family rather than in ``benchmarks/``, which sees families only through their
+contract.
+
+``python -m optmodels.equipment.probe options LIMIT [NAME=JSON ...]``
     The full model of 8 x 60 x 5 seed 0 (``band_binding="lower"``, mean mode), started from the
     lazy strategy's start (the better of the ordered restriction's and the greedy plan), solved
     once per HiGHS option set with a LIMIT-second wall-clock limit. One JSON line per set:
     status, incumbent (re-checked by the numpy evaluator), final bound, root bound, nodes, CPU.
     Example: ``options 60 default={} presolve_off='{"presolve": "off"}'``. The environment
     variable ``PROBE_INSTANCE=regions,hospitals,years,seed`` picks another generated instance.
-``python -m benchmarks.equipment_band_probe envelope``
+``python -m optmodels.equipment.probe envelope``
     Whether the joint concave envelope of the Gini numerator lifts the LP bound. For a convex
     ``N_j`` over a box ``B`` of region totals, ``N_j(s) <= env_j(s) = max{sum_v lam_v N_j(v) :
     sum_v lam_v v = s, sum lam = 1, lam >= 0}`` over the box's vertices v: the tightest concave
@@ -27,7 +31,6 @@ import time
 import numpy as np
 import pyomo.environ as pyo
 
-from optmodels import registry
 from optmodels.equipment.evaluate import evaluate
 from optmodels.equipment.formulation import build, order_signs, plan_from_model, start_from_plan
 from optmodels.equipment.heuristic import feasible_plan
@@ -36,9 +39,11 @@ from solvers import SolveOptions, solve
 
 
 def instance(regions: int = 8, hospitals: int = 60, years: int = 5, seed: int = 0):
-    fam = registry.family("equipment")
-    doc = fam.generate(regions=regions, hospitals=hospitals, years=years, seed=seed, band_binding="lower")
-    return fam.from_document(doc)
+    from optmodels.equipment.generate import generate
+    from optmodels.equipment.instance import EquipmentInstance
+
+    doc = generate(regions=regions, hospitals=hospitals, years=years, seed=seed, band_binding="lower")
+    return EquipmentInstance.from_dict(doc)
 
 
 def lazy_start(inst) -> tuple[np.ndarray, float]:
