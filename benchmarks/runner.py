@@ -269,6 +269,18 @@ def run_spopt(case: Case, instance, repeat: int) -> dict[str, Any] | None:
     return row
 
 
+def _peer_model(case: Case, instance, model) -> tuple[Any, str]:
+    """The model raw highspy runs: the one the suite handed HiGHS, unless the family's own
+    reduction left HiGHS nothing to do (the p-median presolve can prove the optimum and fix
+    every site); then the family's plain model, so the peer still times a real solve."""
+    from solvers import StandardFormModel
+
+    if model is not None and StandardFormModel(model).size.get("columns", 0) > 0:
+        return model, ""
+    plain = registry.family(case.family).build(instance, objective_of(case, instance))
+    return plain, "the family's plain model: the suite's presolve left HiGHS an empty one"
+
+
 def run_case(case: Case, repeat: int = 0, peers: tuple[str, ...] = ("highspy",),
              env: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """All rows of one repeat of ``case``: the suite, then each requested peer it supports."""
@@ -283,7 +295,10 @@ def run_case(case: Case, repeat: int = 0, peers: tuple[str, ...] = ("highspy",),
         if peer not in case.peers:
             continue
         if peer == "highspy":
-            rows.append(run_highspy(case, model, repeat, options))
+            peer_model, note = _peer_model(case, instance, model)
+            prow = run_highspy(case, peer_model, repeat, options)
+            prow["note"] = note
+            rows.append(prow)
         elif peer == "spopt":
             prow = run_spopt(case, instance, repeat)
             if prow is not None:

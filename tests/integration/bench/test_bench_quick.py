@@ -14,7 +14,7 @@ import json
 import pytest
 
 from benchmarks.__main__ import main
-from benchmarks.cases import orlib_dir, select
+from benchmarks.cases import select
 from benchmarks.runner import COLUMNS
 
 TINY_EQUIPMENT = 63.75654517954058  # instances/equipment/manifest.json (brute force)
@@ -45,9 +45,6 @@ def test_bench_quick_every_case_ran_and_is_optimal(quick_run):
     _, _, rows = quick_run
     suite = [r for r in rows if r["runner"] == "suite"]
     expected = {c.name for c in select("quick")}
-    if not (orlib_dir() / "pmed1.txt").exists():
-        expected.discard("orlib-pmed1")
-        suite = [r for r in suite if r["status"] != "skipped"]
     assert {r["case"] for r in suite} == expected
     assert all(r["status"] == "optimal" for r in rows), [(r["case"], r["runner"], r["status"]) for r in rows]
     for r in suite:
@@ -55,7 +52,15 @@ def test_bench_quick_every_case_ran_and_is_optimal(quick_run):
         phases = sum(float(r[k]) for k in ("build_wall", "handoff_wall", "highs_wall", "extract_wall"))
         assert 0 < float(r["highs_reported"]) <= float(r["end_to_end_wall"])
         assert phases <= float(r["end_to_end_wall"]) + 1e-6
-        assert min(int(r["rows"]), int(r["columns"]), int(r["nonzeros"])) > 0
+        # a model HiGHS saw has rows and columns, unless the family's presolve proved the optimum
+        # and fixed every decision before it (the p-median's Lagrangian reduction); then the
+        # highspy peer timed the family's plain model instead, which must agree
+        if "presolve" in r["note"] and int(r["columns"]) == 0:
+            peer = next(p for p in rows if p["case"] == r["case"] and p["runner"] == "highspy")
+            assert int(peer["columns"]) > 0
+            assert float(peer["objective"]) == pytest.approx(float(r["objective"]), rel=1e-6)
+        else:
+            assert min(int(r["rows"]), int(r["columns"]), int(r["nonzeros"])) > 0
 
 
 def test_bench_quick_objectives_match_known_optima(quick_run):
