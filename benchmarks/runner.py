@@ -81,7 +81,7 @@ def environment() -> dict[str, str]:
 
     import pyomo
 
-    from solvers.highs import highs_version
+    from solvers import highs_version
 
     return {
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cpu {platform.system()}",

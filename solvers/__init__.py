@@ -1,14 +1,8 @@
 """How models are solved: HiGHS hand-offs, options, results (and, later, multi-objective
 front-ends). Knows Pyomo, highspy and pymoo -- never a model family."""
 
-from solvers.highs import (
-    InterruptScope,
-    StandardFormModel,
-    highs_version,
-    interruptible,
-    new_highs,
-    solve,
-)
+from solvers.highs import StandardFormModel, solve
+from solvers.interrupt import InterruptScope, highs_version, interruptible, new_highs
 from solvers.options import SolveOptions
 from solvers.result import (
     Infeasibility,

@@ -15,27 +15,17 @@ Both paths return a :class:`~solvers.result.SolveResult`; neither raises on a no
 outcome. Solutions are written back into the Pyomo variables and also returned as one tidy
 DataFrame per variable component.
 
-Two pieces of process hygiene live here too. HiGHS prints its banner ("Running HiGHS ...
-Copyright ...") on stdout when the first ``Highs`` object of a process is made, whatever
-``output_flag`` says later; stdout belongs to the program using the suite, so that first object
-is made on import with file descriptor 1 pointed at ``/dev/null`` (:func:`new_highs`). And Ctrl-C
-during a solve asks HiGHS to stop at its next interrupt check instead of being deferred until
-HiGHS returns (:class:`_StopOnSigint`): the solve comes back promptly with termination
-``interrupted`` and whatever incumbent HiGHS holds.
+Every ``Highs`` is made quietly and every run can be stopped by Ctrl-C
+(:mod:`solvers.interrupt`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import math
-import os
-import signal
-import sys
-import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import highspy
@@ -44,6 +34,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from solvers.interrupt import NOT_STARTED, StopOnSigint, highs_version, new_highs
 from solvers.options import SolveOptions
 from solvers.result import (
     Infeasibility,
@@ -110,218 +101,6 @@ _IIS_FEASIBLE, _IIS_TIME_LIMIT, _IIS_REDUCIBLE, _IIS_IRREDUCIBLE = -1, 1, 2, 3
 #: Wall-clock seconds the search for an infeasible subsystem may take before it is cut short
 #: (it solves one LP per candidate row; it is a courtesy after the real answer, "infeasible").
 IIS_SECONDS = 30.0
-
-_NOT_STARTED = "not started: Ctrl-C was pressed earlier in this interruptible() block"
-
-_banner_lock = threading.Lock()
-_banner_done = False
-
-
-def _flush_c_stdout() -> None:
-    with contextlib.suppress(Exception):  # no C library to flush on an odd platform: nothing to do
-        ctypes.CDLL(None).fflush(None)
-
-
-def new_highs() -> highspy.Highs:
-    """A ``highspy.Highs`` with ``output_flag`` off, whose construction prints nothing.
-
-    HiGHS writes its banner when the first ``Highs`` of a process is constructed (before any
-    option can be set), straight to file descriptor 1. The first construction therefore runs
-    with descriptor 1 on ``/dev/null``; later ones print nothing by themselves. Anything that
-    makes a ``Highs`` (Pyomo's interface, an option probe) is quiet once this module is imported.
-    """
-    global _banner_done
-    if not _banner_done:
-        with _banner_lock:
-            if not _banner_done:
-                h = _construct_silently()
-                _banner_done = True
-                h.setOptionValue("output_flag", False)
-                return h
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    return h
-
-
-def _construct_silently() -> highspy.Highs:
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError, AttributeError):  # no usable stdout: nothing to protect
-        return highspy.Highs()
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 1)
-        finally:
-            os.close(devnull)
-        h = highspy.Highs()
-        _flush_c_stdout()  # the banner may sit in C's buffer: let it go to /dev/null now
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    return h
-
-
-new_highs()  # take the banner now: stdout belongs to the program importing the suite
-
-
-@functools.lru_cache(maxsize=1)
-def highs_version() -> str:
-    h = new_highs()
-    return f"{h.version()} ({h.githash()})"
-
-
-class InterruptScope:
-    """State of one :func:`interruptible` block: whether Ctrl-C has been pressed in it."""
-
-    def __init__(self, active: bool) -> None:
-        self.active = active
-        self.requested = False
-        self._guard: _StopOnSigint | None = None  # the HiGHS run in progress, if any
-
-    def _handler(self, signum: int, frame: Any) -> None:
-        self.requested = True
-        guard = self._guard
-        if guard is None:
-            # Python code between solves: stop it the usual way.
-            raise KeyboardInterrupt
-        guard._request()
-
-
-_scope: InterruptScope | None = None
-
-
-@contextlib.contextmanager
-def interruptible() -> Iterator[InterruptScope]:
-    """A block of solves that one Ctrl-C ends: the running solve stops, later ones do not start.
-
-    A multi-stage strategy (relax, restrict, then solve the full model) is one operation to its
-    user. Without this block each solve handles Ctrl-C on its own, so a stage stopped by Ctrl-C
-    would be followed by the next stage running to its time limit. Inside the block:
-
-    - Ctrl-C during a HiGHS run stops that run (termination ``interrupted``, incumbent kept);
-    - every solve started afterwards in the block returns at once with termination
-      ``interrupted`` and no solution, so the strategy falls through to its end quickly and can
-      report the best incumbent it holds;
-    - Ctrl-C while Python code runs between solves raises ``KeyboardInterrupt`` as usual.
-
-    Only the main thread can install a SIGINT handler; elsewhere (and where SIGINT is ignored)
-    the block does nothing. Nested blocks share the outer one. The previous handler is restored
-    on exit.
-    """
-    global _scope
-    if _scope is not None:
-        yield _scope
-        return
-    if threading.current_thread() is not threading.main_thread():
-        yield InterruptScope(active=False)
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    if previous in (signal.SIG_IGN, None):
-        yield InterruptScope(active=False)
-        return
-    scope = InterruptScope(active=True)
-    signal.signal(signal.SIGINT, scope._handler)
-    _scope = scope
-    try:
-        yield scope
-    finally:
-        _scope = None
-        signal.signal(signal.SIGINT, previous)
-
-
-class _StopOnSigint:
-    """While active, SIGINT (Ctrl-C) asks HiGHS to stop instead of raising KeyboardInterrupt.
-
-    Python runs signal handlers in the main thread between bytecodes, so while the main thread
-    sits inside ``Highs.run`` a Ctrl-C would wait for HiGHS to return (at its time limit, or
-    never). HiGHS calls its interrupt callbacks (simplex, IPM, MIP) from the thread that runs it,
-    frequently; each call is Python code, so the handler runs there, sets :attr:`requested`, and
-    the callback answers HiGHS with ``user_interrupt``. HiGHS then stops as at a limit, keeping
-    its incumbent, with model status ``kInterrupt``. The callbacks cost nothing measurable (CPU
-    time of a 1,400-iteration LP and a 6,500-node MILP within noise of the plain runs).
-
-    Inside an :func:`interruptible` block the block's handler and flag are used (one Ctrl-C ends
-    every solve of the block); outside one, a handler is installed for this run only -- in the
-    main thread (the only one Python delivers signals to) and when SIGINT is handled by Python
-    (not ignored, as in background jobs) -- and the previous handler is restored on exit.
-    ``on_request`` is called on Ctrl-C too, for a ``Highs`` object this class cannot subscribe
-    to (Pyomo's, through ``cancelSolve``).
-    """
-
-    _TYPES = ("cbSimplexInterrupt", "cbIpmInterrupt", "cbMipInterrupt")
-
-    def __init__(self, highs: Any = None, on_request: Any = None) -> None:
-        self.highs = highs
-        self.on_request = on_request
-        self._requested = False
-        self._scope: InterruptScope | None = None
-        self._previous: Any = None
-        self._installed = False
-        self._subscribed = False
-
-    @property
-    def requested(self) -> bool:
-        """Ctrl-C was pressed during this run (or, in an interruptible block, before it)."""
-        return self._requested or (self._scope is not None and self._scope.requested)
-
-    def _request(self) -> None:
-        self._requested = True
-        if self.on_request is not None:
-            with contextlib.suppress(Exception):  # a failed courtesy must not raise in HiGHS
-                self.on_request()
-
-    def _handler(self, signum: int, frame: Any) -> None:
-        self._request()
-
-    def _check(self, event: Any) -> None:
-        # Called by HiGHS; never raise here (an exception makes HiGHS fail the solve).
-        if self.requested:
-            event.interrupt()
-
-    def __enter__(self) -> _StopOnSigint:
-        if threading.current_thread() is not threading.main_thread():
-            return self
-        scope = _scope if _scope is not None and _scope.active else None
-        if scope is None:
-            previous = signal.getsignal(signal.SIGINT)
-            if previous in (signal.SIG_IGN, None):
-                return self
-        if self.highs is not None:
-            try:
-                for name in self._TYPES:
-                    getattr(self.highs, name).subscribe(self._check)
-                self._subscribed = True
-            except Exception:  # noqa: BLE001 - an old highspy without callbacks: no early stop
-                self._unsubscribe()
-                return self
-        if scope is not None:
-            self._scope = scope
-            scope._guard = self
-        else:
-            self._previous = previous
-            signal.signal(signal.SIGINT, self._handler)
-            self._installed = True
-        return self
-
-    def _unsubscribe(self) -> None:
-        if self.highs is None:
-            return
-        for name in self._TYPES:
-            with contextlib.suppress(Exception):
-                getattr(self.highs, name).unsubscribe(self._check)
-        self._subscribed = False
-
-    def __exit__(self, *exc: object) -> None:
-        if self._installed:
-            signal.signal(signal.SIGINT, self._previous)
-            self._installed = False
-        if self._scope is not None and self._scope._guard is self:
-            self._scope._guard = None
-        if self._subscribed:
-            self._unsubscribe()
-
 
 class _RootBound:
     """Records a MILP's dual bound at the end of its root node, through highspy's MIP
@@ -521,7 +300,7 @@ class StandardFormModel:
         right-hand side = bound - constant of the body) and splits a ranged constraint into an
         upper and a lower row; the first row carries the new bounds and the second is freed.
         """
-        rows = self._rows_of().get(id(con))
+        rows = self._row_index.get(id(con))
         if not rows:
             raise KeyError(f"constraint {con.name} is not in the compiled model")
         const = self._body_constant(con)
@@ -531,16 +310,29 @@ class StandardFormModel:
         for r in rows[1:]:
             self.highs.changeRowBounds(r, -_INF, _INF)
 
-    def _rows_of(self) -> dict[int, list[int]]:
-        """Constraint -> its rows, built on first use (only re-solves need it)."""
-        if not hasattr(self, "_row_index"):
-            self._row_index: dict[int, list[int]] = {}
-            for r, (con, _) in enumerate(self.rows):
-                self._row_index.setdefault(id(con), []).append(r)
-        return self._row_index
+    # The indexes below are built on first use (only re-solves need them), one idiom for all:
+    # functools.cached_property.
+
+    @functools.cached_property
+    def _row_index(self) -> dict[int, list[int]]:
+        """Constraint (by id) -> its rows (a ranged constraint has two)."""
+        index: dict[int, list[int]] = {}
+        for r, (con, _) in enumerate(self.rows):
+            index.setdefault(id(con), []).append(r)
+        return index
+
+    @functools.cached_property
+    def _col_index(self) -> dict[int, int]:
+        """Variable (by id) -> its column."""
+        return {id(v): i for i, v in enumerate(self.columns)}
+
+    @functools.cached_property
+    def _body_constants(self) -> dict[int, float]:
+        """Constraint (by id) -> the constant of its body, filled as constraints are changed."""
+        return {}
 
     def _body_constant(self, con: Any) -> float:
-        cache = self.__dict__.setdefault("_constants", {})
+        cache = self._body_constants
         if id(con) not in cache:
             from pyomo.repn import generate_standard_repn
 
@@ -624,9 +416,15 @@ class StandardFormModel:
             values[self.integer] = np.round(values[self.integer]) + 0.0
         return values
 
+    def rows_of(self, con: Any) -> list[int]:
+        """The rows of a constraint in the loaded model (two for a ranged one; none if absent)."""
+        return list(self._row_index.get(id(con), []))
+
+    def column_of(self, var: Any) -> int:
+        """The column of a variable in the loaded model (a KeyError names it when absent)."""
+        return self._column_of(var)
+
     def _column_of(self, var: Any) -> int:
-        if not hasattr(self, "_col_index"):
-            self._col_index = {id(v): i for i, v in enumerate(self.columns)}
         try:
             return self._col_index[id(var)]
         except KeyError:
@@ -659,7 +457,7 @@ class StandardFormModel:
 
         t0 = time.perf_counter()
         root = _RootBound(h if self.is_mip else None)
-        with _StopOnSigint(h) as stop, root:
+        with StopOnSigint(h) as stop, root:
             if stop.requested:  # Ctrl-C earlier in this interruptible() block: do not start
                 return self._not_started(options, build_seconds, handoff_seconds, cpu0)
             h.run()
@@ -755,7 +553,7 @@ class StandardFormModel:
             solver_version=highs_version(),
             backend="standard_form",
             options=options,
-            message=_NOT_STARTED,
+            message=NOT_STARTED,
             size=self.size,
         )
 
@@ -805,7 +603,7 @@ class StandardFormModel:
                 expired[0] = True
                 event.interrupt()
 
-        with _StopOnSigint(relax) as stop:
+        with StopOnSigint(relax) as stop:
             subscribed = []
             for name in ("cbSimplexInterrupt", "cbIpmInterrupt"):
                 with contextlib.suppress(Exception):
@@ -873,14 +671,14 @@ def _solve_qp(model: pyo.Block, options: SolveOptions, build_seconds: float) -> 
         if inner is not None:
             inner.cancelSolve()
 
-    with _StopOnSigint(on_request=cancel) as stop:
+    with StopOnSigint(on_request=cancel) as stop:
         if stop.requested:  # Ctrl-C earlier in this interruptible() block: do not start
             return SolveResult(
                 termination=Termination.INTERRUPTED, solution_status=SolutionStatus.NONE,
                 objective=None, bound=None, gap=None,
                 timings=Timings(build=build_seconds, cpu_total=time.process_time() - cpu0),
                 solver="highs", solver_version=highs_version(), backend="contrib_highs",
-                options=options, message=_NOT_STARTED,
+                options=options, message=NOT_STARTED,
             )
         res = opt.solve(model, **kwargs)
     wall = time.perf_counter() - t0
@@ -971,12 +769,3 @@ def solve(
         raise ValueError(f"unknown backend {backend!r}; expected auto, standard_form or contrib_highs")
     compiled = StandardFormModel(model)
     return compiled.run(options, build_seconds=build_seconds, warm_start=warm_start)
-
-
-def iter_var_values(model: pyo.Block, names: Iterable[str]) -> dict[str, dict[Any, float]]:
-    """Current values of the named Var components as ``{name: {index: value}}``."""
-    out: dict[str, dict[Any, float]] = {}
-    for name in names:
-        comp = model.component(name)
-        out[name] = {idx: comp[idx].value for idx in comp}
-    return out

@@ -286,7 +286,7 @@ def linear_model_problem(model: Any, objectives: Any = None):
 
     A = csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
                     np.asarray(lp.a_matrix_.start_)), shape=(nrow, ncol)).tocsr()
-    objective_rows = {r for row in mo.rows for r in mo.compiled._rows_of().get(id(row), [])}
+    objective_rows = {r for row in mo.rows for r in mo.compiled.rows_of(row)}
     keep = np.array([r not in objective_rows for r in range(nrow)], dtype=bool)
     lo = np.asarray(lp.row_lower_, dtype=float)
     up = np.asarray(lp.row_upper_, dtype=float)

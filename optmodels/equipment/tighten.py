@@ -61,7 +61,7 @@ def region_bounds(instance: EquipmentInstance, upper: float, *, objective: str =
     sf = StandardFormModel(model)
     h = sf.highs
     h.setOptionValue("output_flag", False)
-    cols = {(i, j): sf._column_of(model.s[i, j]) for i in range(d.n_regions) for j in range(d.n_years)}
+    cols = {(i, j): sf.column_of(model.s[i, j]) for i in range(d.n_regions) for j in range(d.n_years)}
     ncol = len(sf.columns)
     idx = np.arange(ncol, dtype=np.int32)
 
