@@ -164,6 +164,16 @@ class _RootBound:
 # --------------------------------------------------------------------------------------------
 
 
+def _get_iis(h: highspy.Highs) -> tuple[Any, Any]:
+    """``(status, iis)`` from HiGHS's IIS search on any supported highspy: recent releases return
+    both; older ones (1.10-1.13) fill a ``HighsIis`` passed in and return the status."""
+    try:
+        return h.getIis()
+    except TypeError:
+        iis = highspy.HighsIis()
+        return h.getIis(iis), iis
+
+
 def variable_frames(columns: Sequence[Any], values: np.ndarray) -> dict[str, pd.DataFrame]:
     """One tidy DataFrame per Var component: ``index_0 .. index_{d-1}, value``.
 
@@ -582,7 +592,7 @@ class StandardFormModel:
         short after :data:`IIS_SECONDS` or on Ctrl-C.
         """
         try:
-            _, light = self.highs.getIis()
+            _, light = _get_iis(self.highs)
             if len(light.row_index_) or len(light.col_index_):
                 return self._named_iis(light, irreducible=True)
             return self._relaxation_iis()
@@ -610,7 +620,7 @@ class StandardFormModel:
                     getattr(relax, name).subscribe(limit)
                     subscribed.append(name)
             try:
-                _, iis = relax.getIis()
+                _, iis = _get_iis(relax)
             finally:
                 for name in subscribed:
                     with contextlib.suppress(Exception):
