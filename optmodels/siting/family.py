@@ -18,7 +18,7 @@ from optmodels.contract import Family, Flag, Fronts, lazy
 from optmodels.errors import UsageError
 from optmodels.siting import commands
 from optmodels.siting.instance import SitingInstance, from_document, load
-from optmodels.siting.models import MODEL_SPECS, MODELS, OBJECTIVES
+from optmodels.siting.models import FRONT_OBJECTIVES, MODEL_SPECS, MODELS, OBJECTIVES
 
 #: ``--budget none`` / ``--cutoff none``: drop the file's value
 CLEAR = "none"
@@ -137,10 +137,6 @@ GENERATE_FLAGS = (
     Flag(("--budget",), type=nonnegative_float, metavar="B",
          help="a budget on the cost of opened sites, for models that take one (default: none)"),
 )
-
-
-#: what a front may trade off: the objectives both the MILP and the NSGA-II Problem evaluate
-FRONT_OBJECTIVES = ("distance", "max_distance", "coverage", "backup_coverage", "cost", "n_facilities")
 
 
 

@@ -33,6 +33,8 @@ OBJECTIVES = objective_table(
 EQUITY_OBJECTIVES = ("access_variance", "access_mad")
 #: objectives of the location models (formulation.build adds any of them to any location model)
 LOCATION_OBJECTIVES = tuple(o for o in OBJECTIVES if o not in EQUITY_OBJECTIVES)
+#: what a front may trade off: the objectives both the MILP and the NSGA-II Problem evaluate
+FRONT_OBJECTIVES = ("distance", "max_distance", "coverage", "backup_coverage", "cost", "n_facilities")
 
 
 @dataclass(frozen=True)

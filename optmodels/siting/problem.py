@@ -34,15 +34,12 @@ import numpy as np
 from pymoo.core.problem import Problem
 
 from optmodels.siting.instance import SitingInstance
-from optmodels.siting.models import MODEL_SPECS, budget_binds, p_fixes_count
+from optmodels.siting.models import FRONT_OBJECTIVES, MODEL_SPECS, budget_binds, p_fixes_count
 from optmodels.siting.models import OBJECTIVES as _OBJECTIVES
 
 #: the objectives this Problem evaluates (nearest-open assignment) and their senses, from the
 #: family's one table
-OBJECTIVES: dict[str, str] = {
-    name: _OBJECTIVES[name].sense
-    for name in ("distance", "max_distance", "coverage", "backup_coverage", "cost", "n_facilities")
-}  # the same names as family.FRONT_OBJECTIVES: a front may use what both MILP and Problem give
+OBJECTIVES: dict[str, str] = {name: _OBJECTIVES[name].sense for name in FRONT_OBJECTIVES}
 
 
 class SitingProblem(Problem):
