@@ -211,8 +211,10 @@ class Solution:
         from optmodels.io import json_safe
 
         record = self.result.to_dict()
-        # the solver's own one-liner must not overwrite the top-level verdict code below
+        # the solver's own one-liner and status text must not overwrite the top-level verdict
+        # code and message below; they stay in the record under their own names
         record["solver_verdict"] = record.pop("verdict", None)
+        record["solver_message"] = record.pop("message", None)
         payload: dict[str, Any] = {
             "verdict": verdict_code(self),
             "message": self.verdict,
