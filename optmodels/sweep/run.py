@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from optmodels.errors import OptmodelsError, UsageError
+from optmodels.io import atomic_write
 from optmodels.sweep.spec import Scenario, Vary, apply_changes, check_paths, scenarios
 
 #: statuses that carry a solution; every other status counts as failed in the progress bar
@@ -259,18 +260,6 @@ def run_chunk(task: tuple[Plan, list[tuple[str, Scenario]]]) -> list[dict[str, A
 # --------------------------------------------------------------------------------------------
 
 
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 class Store:
     """The sweep's folder: one JSON file per finished row, and the tables rebuilt from them."""
 
@@ -289,7 +278,7 @@ class Store:
 
     def write_row(self, row: Mapping[str, Any]) -> None:
         text = json.dumps(row, default=str, allow_nan=False)
-        _atomic_write(self.rows / f"{row['hash']}.json", lambda p: p.write_text(text))
+        atomic_write(self.rows / f"{row['hash']}.json", lambda p: p.write_text(text))
 
     def read(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         found = {}
@@ -314,8 +303,8 @@ class Store:
         cache.update(self.read([k for k, _ in keyed if k not in cache]))
         rows = [{**cache[k], "scenario": s.index, "parameter": s.parameter} for k, s in keyed if k in cache]
         frame = table(rows)
-        _atomic_write(self.out / "sweep.csv", lambda p: frame.to_csv(p, index=False))
-        _atomic_write(self.out / "sweep.parquet", lambda p: _for_parquet(frame).to_parquet(p, index=False))
+        atomic_write(self.out / "sweep.csv", lambda p: frame.to_csv(p, index=False))
+        atomic_write(self.out / "sweep.parquet", lambda p: _for_parquet(frame).to_parquet(p, index=False))
         return frame
 
 
@@ -613,4 +602,4 @@ def _write_spec(folder: Path, plan: Plan, varies, mode, share, keyed) -> None:
         "scenarios": [{"index": s.index, "hash": k, "changes": [list(c) for c in s.changes]} for k, s in keyed],
     }
     text = json.dumps(json_safe(spec), indent=1, default=str)
-    _atomic_write(folder / "sweep.json", lambda p: p.write_text(text + "\n"))
+    atomic_write(folder / "sweep.json", lambda p: p.write_text(text + "\n"))
