@@ -40,9 +40,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from solvers import Termination, interruptible
 
     fam = registry.family_of(args.file)  # names a missing or unreadable file (exit 2)
-    if args.family_object is not fam:
-        shown = args.family_object.name if args.family_object else "no"
-        raise UsageError(f"{args.file} is a {fam.name} instance; --family {shown} does not apply")
+    if args.family is not None and args.family != fam.name:
+        raise UsageError(f"--family {args.family}: {args.file} is an instance of the {fam.name} family")
     if args.out:
         io.check_output_dir(args.out)  # before the solve: a bad --out must not cost a solve
     instance = fam.load(args.file)
