@@ -265,13 +265,32 @@ class Presolved:
     seconds: float
 
 
+#: The presolve runs when a point's first-round radii would exceed this (``ceil(3 m / p)``, i.e.
+#: ``p < 3 m / 16``). With more sites open than that, each point's nearest open site ranks within a
+#: handful of its nearest sites, the radius model is small, and HiGHS proves it faster than the
+#: local search and the subgradient run (each capped at 2.5 s CPU): on a quiet machine, the whole
+#: solve with and without the presolve, CPU s: pmed10 (p = 67 of 200) 0.35 / 0.14, pmed20 (133 of
+#: 400) 1.57 / 0.56, pmed30 (200 of 600) 3.17 / 0.58, pmed34 (140 of 700) 6.23 / 2.71, pmed29
+#: (120 of 600) 3.68 / 2.97; none of them had a site closed. Where points need more radii it pays:
+#: pmed40 (90 of 900, 30 radii) 12.9 against 75.6 (the plain solve with HiGHS's heuristics on,
+#: as they are when there is no presolve: see ``AFTER_PRESOLVE``).
+PRESOLVE_MIN_DEPTH = 16
+
+
+def worth_presolving(instance: SitingInstance) -> bool:
+    """Whether :func:`presolve` is likely to pay for itself (see ``PRESOLVE_MIN_DEPTH``); it
+    never changes the answer, only the time."""
+    p = instance.parameters.p
+    return p is not None and p > 0 and math.ceil(3 * instance.n_sites / p) > PRESOLVE_MIN_DEPTH
+
+
 def solve_p_median(
     instance: SitingInstance,
     options: SolveOptions | None = None,
     *,
     depth: np.ndarray | None = None,
     max_rounds: int = 50,
-    reduce: bool = True,
+    reduce: bool | None = None,
 ) -> RadiusSolution:
     """Solve the uncapacitated p-median by row generation on the radius formulation.
 
@@ -279,14 +298,17 @@ def solve_p_median(
     best plan (the numpy evaluator's nearest-open assignment), whose bound is the best of the
     last round's dual bound and the Lagrangian bound (both valid: each round relaxes the
     reduced problem, whose optimum is the p-median's), and whose timings add up every round.
-    ``depth`` sets the first round's radii per point (default: ``ceil(3 m / p)``). ``reduce``
-    (default): start from a local-search plan and leave out what the Lagrangian bound proves no
-    optimal plan uses (:func:`presolve`); the time this takes is counted in ``build``.
+    ``depth`` sets the first round's radii per point (default: ``ceil(3 m / p)``). ``reduce``:
+    start from a local-search plan and leave out what the Lagrangian bound proves no optimal plan
+    uses (:func:`presolve`; the time it takes is counted in ``build``); ``None`` (default) does so
+    where :func:`worth_presolving` says it pays.
     """
     from optmodels.siting.evaluate import evaluate
 
     options = options or SolveOptions()
     t0 = time.perf_counter()
+    if reduce is None:
+        reduce = worth_presolving(instance)
     pre = presolve(instance, options) if reduce else None
     reduction = pre.reduction if pre is not None else None
     radii = Radii.of(instance, reduction)
@@ -401,8 +423,26 @@ def _prices_truly(result: SolveResult, instance: SitingInstance, plan: np.ndarra
 #: HiGHS settings once the presolve has handed over an incumbent (a caller's own values win).
 #: Restarts re-presolve the model and repeat the root cut loop after reduced-cost fixing; on the
 #: reduced OR-Library models that repetition was the larger part of the root (CPU, same run:
-#: pmed6 3.7 vs 8.8 s, pmed26 32 vs 42 s).
-AFTER_PRESOLVE = {"mip_allow_restart": False}
+#: pmed6 3.7 vs 8.8 s, pmed26 32 vs 42 s). HiGHS's primal heuristics (RENS, RINS and their
+#: sub-MIPs, feasibility jump, shifting, ZI rounding, the root reduced-cost heuristic) look for
+#: plans, and the local search has already found one that is optimal or close: what is left is
+#: the proof, which only the bound gives. Measured on a quiet machine, process CPU of HiGHS on
+#: the same reduced model from the same start: pmed35 44.5 s with ``mip_heuristic_effort = 0``
+#: alone (its sub-MIPs still ran: 16.8 s of it), 27.1 s with every heuristic off. End to end
+#: (presolve and build included): pmed35 61.0 s with the defaults; pmed36 320.9 s with the
+#: effort at 0 alone, against 252.7 s of HiGHS (plus about 8 s of presolve and build) with every
+#: heuristic off. A plan better than the start is still found the way a proof finds it: as an
+#: integral node LP.
+AFTER_PRESOLVE = {
+    "mip_allow_restart": False,
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_feasibility_jump": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_heuristic_run_shifting": False,
+    "mip_heuristic_run_zi_round": False,
+}
 
 
 def _after_presolve(options: SolveOptions) -> SolveOptions:

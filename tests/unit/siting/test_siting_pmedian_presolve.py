@@ -82,7 +82,7 @@ def test_presolved_solve_equals_brute_force(seed):
     C, w, p, fixed = _case(seed, n=16, m=9)
     inst = SitingInstance.from_arrays(C, w, existing=fixed, p=max(p, int(fixed.sum())))
     bf, _ = brute_force(inst, "p_median")
-    sol = solve_p_median(inst)
+    sol = solve_p_median(inst, reduce=True)  # tiny: the default would skip the presolve
     assert sol.result.is_optimal, sol.result.verdict
     assert sol.result.objective == pytest.approx(bf, rel=1e-12, abs=1e-12)
     assert sol.open_sites.sum() == inst.parameters.p
@@ -123,7 +123,23 @@ def test_reduced_orlib_models_reach_the_published_optimum(pmed_dir, stem):
 
     inst = load_pmed(pmed_dir / f"{stem}.txt")
     known = published_optima(pmed_dir / "pmedopt.txt")[stem]
-    sol = solve_p_median(inst)
+    sol = solve_p_median(inst, reduce=True)  # tiny: the default would skip the presolve
     assert sol.result.is_optimal, sol.result.verdict
     assert sol.result.objective == pytest.approx(known, abs=1e-9)
     assert plan_cost(inst.cost_matrix(), inst.populations(), sol.open_sites) == pytest.approx(known, abs=1e-9)
+
+
+def test_the_presolve_runs_by_default_only_where_points_need_many_radii():
+    """``reduce=None`` presolves when ``ceil(3 m / p)`` exceeds ``PRESOLVE_MIN_DEPTH``; the answer
+    is the same either way (brute force), only the note says which path ran."""
+    from optmodels.siting.radius import PRESOLVE_MIN_DEPTH, worth_presolving
+
+    C, w, _, _ = _case(3, n=40, m=18)
+    none = np.zeros(C.shape[1], dtype=bool)
+    for p, expect in ((1, True), (3, True), (4, False), (9, False)):
+        inst = SitingInstance.from_arrays(C, w, existing=none, p=p)
+        assert worth_presolving(inst) is expect
+        assert bool(np.ceil(3 * 18 / p) > PRESOLVE_MIN_DEPTH) is expect
+        sol = solve_p_median(inst)
+        assert ("presolve" in sol.note) is expect
+        assert sol.result.objective == pytest.approx(brute_force(inst, "p_median")[0])
