@@ -300,7 +300,7 @@ def _add_gini(
         # with next to the sign binaries. Measured on the full model from the lazy start: 8 x 60
         # x 5 seed 0, 60 s: incumbent 446.1835 / bound 444.7374 against 447.8185 / 444.6474 with
         # s continuous; 16 x 120 x 5 seed 1, 120 s: bound 998.8890 either way, incumbent 1005.1808
-        # against 1004.6649 (HiGHS's search varies run to run); 31 x 300 x 5 seed 1, 240 s:
+        # against 1004.6649 (HiGHS's search path changes with the model); 31 x 300 x 5 seed 1, 240 s:
         # nothing moved. T_j integer as well gained nothing (docs/equipment.md).
         for var in model.s.values():
             var.domain = pyo.NonNegativeIntegers
