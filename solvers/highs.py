@@ -279,6 +279,7 @@ class StandardFormModel:
             "integers": int(self.integer.sum()),
         }
         self.is_mip = bool(self.integer.any())
+        self._runs = 0
         self.compile_seconds = time.perf_counter() - t0
 
     def _check_magnitudes(self, A: Any, cost: np.ndarray) -> None:
@@ -458,6 +459,9 @@ class StandardFormModel:
         """
         options = options or SolveOptions()
         cpu0 = time.process_time()
+        if warm_start and self.is_mip and self._runs:
+            self.renew()  # a fresh run clock, or HiGHS may drop the start (see renew)
+        self._runs += 1
         h = self.highs
         for name, value in options.highs_options().items():
             if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
@@ -566,6 +570,21 @@ class StandardFormModel:
             message=NOT_STARTED,
             size=self.size,
         )
+
+    def renew(self) -> None:
+        """Move the model (with its current bounds and costs) into a new ``highspy.Highs``.
+
+        HiGHS completes a partial MIP start (:meth:`set_start`) with an LP whose time limit it
+        reads on the object's run clock, and that clock accumulates over runs: once earlier runs
+        have taken longer than the next run's ``time_limit``, the start is dropped silently (the
+        completion LP reports "Timeout") and the MIP starts without it. :meth:`run` calls this
+        before a warm start on an object that has run before; the arrays are copied, not
+        recompiled from Pyomo.
+        """
+        fresh = new_highs()
+        if fresh.passModel(self.highs.getModel()) == highspy.HighsStatus.kError:
+            raise ModelDataError(f"HiGHS rejected the copy of the model {self.model.name!r}")
+        self.highs = fresh
 
     def set_start(self) -> int:
         """Pass the integer columns' current Pyomo values to HiGHS as a partial MIP start.

@@ -1,4 +1,4 @@
-"""Two measurements on the full equipment model with the Gini band's lower side binding.
+"""Measurements on the full equipment model with the Gini band's lower side binding.
 
 A research probe of the family's internals (the full model, its restriction, the tightened box),
 so it lives in the family rather than in ``benchmarks/``, which sees families only through their
@@ -11,6 +11,11 @@ contract.
     status, incumbent (re-checked by the numpy evaluator), final bound, root bound, nodes, CPU.
     Example: ``options 60 default={} presolve_off='{"presolve": "off"}'``. The environment
     variable ``PROBE_INSTANCE=regions,hospitals,years,seed`` picks another generated instance.
+``python -m optmodels.equipment.probe lazy LIMIT STRATEGY SHARE[,SHARE...]``
+    :func:`optmodels.equipment.solve.solve_instance` (``lazy`` or ``tight``) with a LIMIT-second
+    limit, once per neighbourhood share (``solve.NEIGHBOURHOOD_SHARE``; 0 switches the
+    neighbourhood search off). One JSON line each: incumbent, bound, gap, nodes, CPU, the note.
+    ``PROBE_INSTANCE`` as above.
 ``python -m optmodels.equipment.probe envelope``
     Whether the joint concave envelope of the Gini numerator lifts the LP bound. For a convex
     ``N_j`` over a box ``B`` of region totals, ``N_j(s) <= env_j(s) = max{sum_v lam_v N_j(v) :
@@ -75,6 +80,25 @@ def options(limit: float, sets: dict[str, dict]) -> None:
                           "gap": r.gap, "cpu": round(cpu, 1), "wall": round(r.timings.solve, 1)}), flush=True)
 
 
+def lazy(limit: float, strategy: str, shares: list[float]) -> None:
+    import os
+
+    from optmodels.equipment import solve as solve_module
+
+    spec = tuple(int(v) for v in os.environ.get("PROBE_INSTANCE", "8,60,5,0").split(","))
+    for share in shares:
+        solve_module.NEIGHBOURHOOD_SHARE = share
+        inst = instance(*spec)
+        c0, w0 = time.process_time(), time.perf_counter()
+        sol = solve_module.solve_instance(inst, "cost", SolveOptions(time_limit=limit), strategy=strategy)
+        r = sol.result
+        print(json.dumps({"instance": spec, "strategy": strategy, "share": share, "objective": r.objective,
+                          "evaluator_ok": None if sol.evaluation is None else sol.evaluation.feasible,
+                          "bound": r.bound, "gap": r.gap, "root_bound": r.root_bound, "nodes": r.nodes,
+                          "cpu": round(time.process_time() - c0, 1), "wall": round(time.perf_counter() - w0, 1),
+                          "note": sol.strategy_note}), flush=True)
+
+
 def _numerator(v: np.ndarray, shares: np.ndarray) -> float:
     return float(sum(abs(v[a] * shares[b] - v[b] * shares[a]) for a, b in itertools.combinations(range(len(v)), 2)))
 
@@ -118,5 +142,7 @@ def envelope() -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "options":
         options(float(sys.argv[2]), {k: json.loads(v) for k, v in (a.split("=", 1) for a in sys.argv[3:])})
+    elif sys.argv[1] == "lazy":
+        lazy(float(sys.argv[2]), sys.argv[3], [float(v) for v in sys.argv[4].split(",")])
     else:
         envelope()

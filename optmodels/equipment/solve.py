@@ -10,15 +10,24 @@ strategy (``lazy``) brackets the full model between a relaxation and a restricti
 2. **restriction**: otherwise fix every pair's sign to the relaxed plan's per-capita ordering
    (``build(gini="ordered")``): the lower side becomes linear and implies the real band, so any
    plan found is feasible for the full model. It has no sign or ratio binaries and solves fast.
-3. **full model**, started from the restricted plan (a MIP start), so HiGHS always holds an
-   incumbent: a time limit returns it with its gap instead of nothing.
+3. **neighbourhood search** (:mod:`optmodels.equipment.neighbourhood`): sub-MILPs of the full
+   model in which only the signs of pairs of regions close in the incumbent's per-capita ordering
+   are free (the others fixed to the incumbent's); a cheaper plan the evaluator accepts replaces
+   the incumbent, and the search moves on from it. Each sub-MILP is a restriction (any plan it
+   returns is a plan of the full model, re-checked by the evaluator), so it only supplies
+   incumbents; no bound is taken from it.
+4. **full model**, started from the best plan so far (a MIP start), so HiGHS always holds an
+   incumbent: a time limit returns it with its gap instead of nothing. It is the model of step 3
+   with every sign free again (compiled once, shared).
 
-Steps 2-3 share the time limit (the restriction gets at most a third). A greedy plan
+Steps 2-4 share the time limit (the restriction gets at most a third, the neighbourhood search
+at most :data:`NEIGHBOURHOOD_SHARE` of what is then left; without a time limit it widens its
+neighbourhoods up to :data:`NEIGHBOURHOOD_MAX_WIDTH` places). A greedy plan
 (:mod:`optmodels.equipment.heuristic`) competes with the restricted plan as the start and is the
 incumbent of last resort. ``strategy="tight"`` adds, before step 3, bounds on the regions'
 totals implied by the start's cost (:mod:`optmodels.equipment.tighten`): narrower ranges give
 smaller big-M values, more fixed signs and a shorter binary expansion of T_j. This is exact, not a
-heuristic: step 1 certifies optimality only when the band is slack, step 3 otherwise.
+heuristic: step 1 certifies optimality only when the band is slack, step 4 otherwise.
 ``strategy="full"`` solves the full model directly.
 """
 
@@ -33,12 +42,26 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from optmodels.contract import Solution
+from optmodels.equipment import neighbourhood
 from optmodels.equipment.evaluate import Evaluation, evaluate
 from optmodels.equipment.formulation import build, order_signs, plan_from_model, start_from_plan
 from optmodels.equipment.heuristic import feasible_plan
 from optmodels.equipment.instance import EquipmentInstance
 from optmodels.equipment.tighten import region_bounds
-from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings, solve
+from solvers import (
+    SolutionStatus,
+    SolveOptions,
+    SolveResult,
+    StandardFormModel,
+    Termination,
+    Timings,
+    solve,
+)
+
+#: share of the time left after step 2 that the neighbourhood search may use (0: off)
+NEIGHBOURHOOD_SHARE = 0.25
+#: without a time limit, the widest neighbourhood searched (the full model proves the rest)
+NEIGHBOURHOOD_MAX_WIDTH = 2
 
 
 @dataclass(frozen=True)
@@ -156,7 +179,27 @@ def after_relaxation(
         bounds = None
         if strategy == "tight" and start is not None and objective in ("cost", "utilisation"):
             bounds = region_bounds(instance, _value(instance, start, objective), objective=objective)
-        model, full = _run(instance, objective, options.time_left(t0), "full", start=start, bounds=bounds)
+        tb = time.perf_counter()
+        model = build(instance, objective=objective, gini="full", bounds=bounds)
+        compiled = StandardFormModel(model)
+        built = time.perf_counter() - tb - compiled.compile_seconds
+        searched = ""
+        if start is not None and NEIGHBOURHOOD_SHARE > 0 and hasattr(model, "z"):
+            budget = (math.inf if options.time_limit is None
+                      else options.time_left(t0, NEIGHBOURHOOD_SHARE).time_limit)
+            nb = neighbourhood.search(
+                instance, objective, model, compiled, start, options=options, seconds=budget,
+                max_width=None if options.time_limit is not None else NEIGHBOURHOOD_MAX_WIDTH,
+                step_seconds=None if options.time_limit is None else max(budget / 3, 2.0),
+            )
+            stages.extend(nb.timings)
+            if nb.improved:
+                start = nb.plan
+            searched = (f"; neighbourhood search: {nb.solves} sub-MILPs, {nb.accepted} better plans "
+                        f"({nb.start_value:.10g} -> {nb.value:.10g}), widths up to {nb.width}")
+        if start is not None:
+            start_from_plan(model, start)
+        full = compiled.run(options.time_left(t0), build_seconds=built, warm_start=start is not None)
         stages.append(full.timings)
         if not full.has_solution and start is not None:
             # HiGHS stopped before accepting the start: the start is still a valid incumbent.
@@ -165,7 +208,7 @@ def after_relaxation(
                      if bounds is not None else "")
         note = (
             f"{strategy}: {why}; the full model was solved, "
-            f"{started} (the Gini order of the relaxed plan fixed){tightened}"
+            f"{started} (the Gini order of the relaxed plan fixed){tightened}{searched}"
         )
     if first.bound is not None:
         note += f"; band-free bound {first.bound:.10g}"

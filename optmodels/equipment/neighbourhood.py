@@ -1,0 +1,175 @@
+r"""Better incumbents from neighbouring orderings of the regions (a restriction of the full model).
+
+With the Gini band's lower side binding, the full model's sign binaries :math:`z_{abj}` (the
+sign of :math:`d_{abj} = s_{aj}Y_{bj} - s_{bj}Y_{aj}`, i.e. whether region a has at least b's
+sets per capita in year j) are what HiGHS cannot search at scale. Around an incumbent most of
+those signs are not in question: two regions far apart in the year's per-capita ordering stay in
+that order under any small change of the plan. The **neighbourhood** of width w of an incumbent
+keeps :math:`z_{abj}` free only for pairs at most w places apart in year j's ordering of the
+incumbent's per-capita values, and fixes every other free sign to the incumbent's.
+
+Why it is exact
+---------------
+Fixing binaries only removes plans: with :math:`z_{abj}` fixed to a sign :math:`\sigma`, the big-M
+rows force :math:`t_{abj} = \sigma d_{abj}`, so that pair's term is the linear
+:math:`\sigma d \le |d|`; every plan the sub-MILP accepts is a plan of the full model
+(a **restriction**, like the ordered model of the lazy strategy's step 2, which is the width-0
+neighbourhood). The incumbent itself satisfies the fixings (they are its own signs), so it is a
+feasible start and the sub-MILP's answer is never worse. Each accepted plan is re-checked by the
+numpy evaluator (:func:`optmodels.equipment.evaluate.evaluate`), and only a plan it accepts with a
+lower objective replaces the incumbent. The search supplies incumbents only: no bound is taken
+from it (a restriction's bound is not a bound of the full model).
+
+The search: solve the width-w neighbourhood from the incumbent; a cheaper plan is accepted and
+its own neighbourhood searched next; a neighbourhood proven to hold nothing better is widened
+(w + 1); a neighbourhood that runs out of its time without a better plan ends the search, as does
+the time given. All sub-MILPs share one compiled model: only the bounds of the z columns change.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+
+from optmodels.equipment.evaluate import evaluate
+from optmodels.equipment.formulation import order_signs, plan_from_model, start_from_plan
+from optmodels.equipment.instance import EquipmentData, EquipmentInstance
+from solvers import SolveOptions, Termination, Timings
+
+__all__ = ["NeighbourhoodResult", "near_pairs", "search"]
+
+
+@dataclass
+class NeighbourhoodResult:
+    plan: np.ndarray
+    value: float  # the evaluator's objective of ``plan``
+    start_value: float
+    solves: int = 0
+    accepted: int = 0
+    width: int = 0  # the last width searched
+    seconds: float = 0.0
+    values: list[float] = field(default_factory=list)  # every accepted value, in order
+    timings: list[Timings] = field(default_factory=list)  # one per sub-MILP
+
+    @property
+    def improved(self) -> bool:
+        return self.value < self.start_value
+
+
+def near_pairs(d: EquipmentData, region_sets: np.ndarray, width: int) -> np.ndarray:
+    """Boolean (pairs in ``combinations`` order x years): True where the two regions are at most
+    ``width`` places apart in that year's ordering by sets per capita (``region_sets / shares``;
+    ties in index order)."""
+    pairs = list(combinations(range(d.n_regions), 2))
+    a = np.array([p[0] for p in pairs], dtype=int)
+    b = np.array([p[1] for p in pairs], dtype=int)
+    per_capita = region_sets / np.maximum(d.shares, 1e-300)
+    rank = np.argsort(np.argsort(per_capita, axis=0, kind="stable"), axis=0, kind="stable")
+    return np.abs(rank[a] - rank[b]) <= width
+
+
+def _z_columns(model: pyo.ConcreteModel) -> list[tuple[int, int, Any]]:
+    """(pair row, year, z var) for every sign binary the model leaves free."""
+    d: EquipmentData = model.data
+    out = []
+    for r, (a, b) in enumerate(combinations(range(d.n_regions), 2)):
+        for j in range(d.n_years):
+            var = model.z[a, b, j]
+            if not var.fixed:
+                out.append((r, j, var))
+    return out
+
+
+def restrict(compiled: Any, columns, plan_sets: np.ndarray, d: EquipmentData, width: int | None) -> int:
+    """Fix the free sign columns of ``compiled`` outside the width-``width`` neighbourhood of the
+    plan with region totals ``plan_sets`` to that plan's signs (``width=None``: free them all).
+    Returns how many are left free."""
+    if width is None:
+        for _r, _j, var in columns:
+            compiled.set_variable_bounds(var, 0.0, 1.0)
+        return len(columns)
+    signs = order_signs(d, plan_sets)
+    near = near_pairs(d, plan_sets, width)
+    free = 0
+    for r, j, var in columns:
+        if near[r, j]:
+            compiled.set_variable_bounds(var, 0.0, 1.0)
+            free += 1
+        else:
+            v = 1.0 if signs[r, j] > 0 else 0.0
+            compiled.set_variable_bounds(var, v, v)
+    return free
+
+
+def search(
+    instance: EquipmentInstance,
+    objective: str,
+    model: pyo.ConcreteModel,
+    compiled: Any,
+    start: np.ndarray,
+    *,
+    seconds: float,
+    options: SolveOptions | None = None,
+    width: int = 1,
+    max_width: int | None = None,
+    step_seconds: float | None = None,
+) -> NeighbourhoodResult:
+    """Improve the evaluator-feasible plan ``start`` by neighbourhood sub-MILPs of the full model
+    ``model`` (``build(gini="full")``, with sign binaries) held in ``compiled`` (its
+    :class:`solvers.StandardFormModel`), for at most ``seconds`` of wall clock. Each sub-MILP
+    gets at most ``step_seconds`` (default: the time left); widths grow up to ``max_width``
+    (default: until the neighbourhood is the full model). ``compiled`` is left with every sign
+    free and ``model`` holding the returned plan."""
+    t0 = time.perf_counter()
+    d: EquipmentData = model.data
+    ev = evaluate(instance, start)
+    if not ev.feasible:
+        raise ValueError("the neighbourhood search needs a start the evaluator accepts")
+    best = NeighbourhoodResult(plan=np.asarray(start, dtype=float), value=ev.objective(objective),
+                               start_value=ev.objective(objective), width=width)
+    best_sets = ev.region_sets
+    columns = _z_columns(model) if hasattr(model, "z") else []
+    base = options or SolveOptions()
+    while columns:
+        left = seconds - (time.perf_counter() - t0)
+        if left < 0.5:
+            break
+        free = restrict(compiled, columns, best_sets, d, width)
+        if free == len(columns):
+            break  # the neighbourhood is the full model: not a restriction any more
+        limit = left if step_seconds is None else min(left, step_seconds)
+        start_from_plan(model, best.plan)
+        result = compiled.run(SolveOptions(time_limit=max(limit, 0.5), mip_rel_gap=base.mip_rel_gap,
+                                           threads=base.threads, seed=base.seed,
+                                           solver_options=base.solver_options),
+                              handoff_seconds=0.0, warm_start=True)
+        best.solves += 1
+        best.timings.append(result.timings)
+        better = False
+        if result.has_solution:
+            plan = plan_from_model(model)
+            cand = evaluate(instance, plan)
+            if cand.feasible and cand.objective(objective) < best.value - 1e-9:
+                best.plan, best.value, best_sets = plan, cand.objective(objective), cand.region_sets
+                best.accepted += 1
+                best.values.append(best.value)
+                better = True
+        if better:
+            continue
+        if result.termination is Termination.OPTIMAL:
+            if max_width is not None and width >= max_width:
+                break
+            width += 1  # nothing better here: look further
+            best.width = width
+        else:
+            break  # out of this step's time without a better plan
+    if columns:
+        restrict(compiled, columns, best_sets, d, None)
+    start_from_plan(model, best.plan)
+    best.seconds = time.perf_counter() - t0
+    return best

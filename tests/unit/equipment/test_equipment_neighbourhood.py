@@ -1,0 +1,80 @@
+"""The neighbourhood search (optmodels.equipment.neighbourhood) only ever returns plans the
+evaluator accepts, never worse than its start, and leaves the full model's signs free."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pytest
+
+from optmodels.equipment import EquipmentInstance, evaluate
+from optmodels.equipment.formulation import build, start_from_plan
+from optmodels.equipment.generate import generate
+from optmodels.equipment.heuristic import feasible_plan
+from optmodels.equipment.neighbourhood import near_pairs, search
+from solvers import SolveOptions, StandardFormModel, solve
+
+
+def _instance(m, k, n, seed):
+    return EquipmentInstance.from_dict(generate(m, k, n, seed, band_binding="lower"))
+
+
+def test_near_pairs_widths():
+    inst = _instance(4, 12, 3, 0)
+    d = inst.data
+    s = np.array([[4.0, 1.0, 3.0], [1.0, 2.0, 2.0], [3.0, 3.0, 1.0], [2.0, 4.0, 4.0]]) * d.shares
+    assert not near_pairs(d, s, 0).any()  # a region is 0 places from itself only
+    assert near_pairs(d, s, 3).all()  # 4 regions: every pair is at most 3 apart
+    one = near_pairs(d, s, 1)
+    assert one.sum(axis=0).tolist() == [3, 3, 3]  # neighbours in an ordering of 4
+    pairs = list(combinations(range(4), 2))
+    assert one[pairs.index((0, 2)), 0]
+    assert not one[pairs.index((0, 1)), 0]
+
+
+def test_search_returns_accepted_plan_no_worse():
+    inst = _instance(6, 24, 3, 0)  # 3 s here (the 4 x 12 x 3 instance's sub-MILPs are slower)
+    start = feasible_plan(inst)
+    assert start is not None
+    assert evaluate(inst, start).feasible
+    model = build(inst, objective="cost", gini="full")
+    compiled = StandardFormModel(model)
+    free = [var for var in model.z.values() if not var.fixed]
+    assert free
+    found = search(inst, "cost", model, compiled, start, seconds=30.0, options=SolveOptions(mip_rel_gap=1e-6))
+    ev = evaluate(inst, found.plan)
+    assert ev.feasible
+    assert found.value == pytest.approx(ev.objective("cost"))
+    assert found.value <= found.start_value + 1e-9
+    assert found.values == sorted(found.values, reverse=True)  # each accepted plan is cheaper
+    optimum = solve(build(inst, objective="cost", gini="full"), SolveOptions(mip_rel_gap=1e-9))
+    assert found.value >= optimum.objective - 1e-6  # a restriction: never below the optimum
+    # the compiled model is handed back with every sign free: the full model proves the optimum
+    full = compiled.run(SolveOptions(mip_rel_gap=1e-9), warm_start=True)
+    assert full.objective == pytest.approx(optimum.objective, abs=1e-6)
+
+
+def test_search_rejects_infeasible_start():
+    inst = _instance(4, 12, 3, 0)
+    model = build(inst, objective="cost", gini="full")
+    with pytest.raises(ValueError, match="evaluator"):
+        search(inst, "cost", model, StandardFormModel(model), np.zeros((inst.data.n_hospitals, inst.data.n_years)),
+               seconds=5.0)
+
+
+def test_warm_start_survives_earlier_runs():
+    """HiGHS completes a partial MIP start under the time limit read on the object's cumulative
+    run clock: a re-used StandardFormModel used to drop the start once earlier runs had taken
+    longer than the new limit (the run then started without it)."""
+    inst = _instance(4, 12, 3, 0)
+    start = feasible_plan(inst)
+    model = build(inst, objective="cost", gini="full")
+    compiled = StandardFormModel(model)
+    first = compiled.run(SolveOptions(mip_rel_gap=1e-9))
+    assert first.is_optimal
+    assert first.timings.solve > 0.05  # longer than the next run's limit
+    start_from_plan(model, start)
+    again = compiled.run(SolveOptions(time_limit=0.05), warm_start=True)
+    assert again.has_solution
+    assert again.objective <= evaluate(inst, start).objective("cost") + 1e-6
