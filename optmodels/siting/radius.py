@@ -268,7 +268,7 @@ class Presolved:
 #: The presolve runs when a point's first-round radii would exceed this (``ceil(3 m / p)``, i.e.
 #: ``p < 3 m / 16``). With more sites open than that, each point's nearest open site ranks within a
 #: handful of its nearest sites, the radius model is small, and HiGHS proves it faster than the
-#: local search and the subgradient run (each capped at 2.5 s CPU): on a quiet machine, the whole
+#: local search and the subgradient run (each capped at 2.5 s CPU): with one other job on the 2 cores, the whole
 #: solve with and without the presolve, CPU s: pmed10 (p = 67 of 200) 0.35 / 0.14, pmed20 (133 of
 #: 400) 1.57 / 0.56, pmed30 (200 of 600) 3.17 / 0.58, pmed34 (140 of 700) 6.23 / 2.71, pmed29
 #: (120 of 600) 3.68 / 2.97; none of them had a site closed. Where points need more radii it pays:
@@ -426,7 +426,7 @@ def _prices_truly(result: SolveResult, instance: SitingInstance, plan: np.ndarra
 #: pmed6 3.7 vs 8.8 s, pmed26 32 vs 42 s). HiGHS's primal heuristics (RENS, RINS and their
 #: sub-MIPs, feasibility jump, shifting, ZI rounding, the root reduced-cost heuristic) look for
 #: plans, and the local search has already found one that is optimal or close: what is left is
-#: the proof, which only the bound gives. Measured on a quiet machine, process CPU of HiGHS on
+#: the proof, which only the bound gives. Measured with at most one other job on the 2 cores, process CPU of HiGHS on
 #: the same reduced model from the same start: pmed35 44.5 s with ``mip_heuristic_effort = 0``
 #: alone (its sub-MIPs still ran: 16.8 s of it), 27.1 s with every heuristic off. End to end
 #: (presolve and build included): pmed35 61.0 s with the defaults; pmed36 320.9 s with the
