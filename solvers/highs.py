@@ -356,6 +356,13 @@ class StandardFormModel:
             col, -_INF if lower is None else float(lower), _INF if upper is None else float(upper)
         )
 
+    def set_columns_bounds(self, columns: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """:meth:`set_variable_bounds` for many columns (indices from :meth:`column_of`) in one call."""
+        cols = np.asarray(columns, dtype=np.int32)
+        if len(cols):
+            self.highs.changeColsBounds(len(cols), cols, np.asarray(lower, dtype=float),
+                                        np.asarray(upper, dtype=float))
+
     def linear_coefficients(self, expr: Any) -> tuple[np.ndarray, float]:
         """Dense coefficient vector over :attr:`columns` and the constant of a linear expression.
 

@@ -73,37 +73,28 @@ def near_pairs(d: EquipmentData, region_sets: np.ndarray, width: int) -> np.ndar
     return np.abs(rank[a] - rank[b]) <= width
 
 
-def _z_columns(model: pyo.ConcreteModel) -> list[tuple[int, int, Any]]:
-    """(pair row, year, z var) for every sign binary the model leaves free."""
+def _z_columns(model: pyo.ConcreteModel, compiled: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(pair rows, years, HiGHS columns)`` of every sign binary the model leaves free."""
     d: EquipmentData = model.data
-    out = []
-    for r, (a, b) in enumerate(combinations(range(d.n_regions), 2)):
-        for j in range(d.n_years):
-            var = model.z[a, b, j]
-            if not var.fixed:
-                out.append((r, j, var))
-    return out
+    out = [(r, j, compiled.column_of(model.z[a, b, j]))
+           for r, (a, b) in enumerate(combinations(range(d.n_regions), 2)) for j in range(d.n_years)
+           if not model.z[a, b, j].fixed]
+    rows, years, cols = (np.array(v, dtype=int) for v in zip(*out, strict=True)) if out else (np.zeros(0, int),) * 3
+    return rows, years, cols
 
 
 def restrict(compiled: Any, columns, plan_sets: np.ndarray, d: EquipmentData, width: int | None) -> int:
     """Fix the free sign columns of ``compiled`` outside the width-``width`` neighbourhood of the
     plan with region totals ``plan_sets`` to that plan's signs (``width=None``: free them all).
     Returns how many are left free."""
-    if width is None:
-        for _r, _j, var in columns:
-            compiled.set_variable_bounds(var, 0.0, 1.0)
-        return len(columns)
-    signs = order_signs(d, plan_sets)
-    near = near_pairs(d, plan_sets, width)
-    free = 0
-    for r, j, var in columns:
-        if near[r, j]:
-            compiled.set_variable_bounds(var, 0.0, 1.0)
-            free += 1
-        else:
-            v = 1.0 if signs[r, j] > 0 else 0.0
-            compiled.set_variable_bounds(var, v, v)
-    return free
+    rows, years, cols = columns
+    lower, upper = np.zeros(len(cols)), np.ones(len(cols))
+    if width is not None:
+        fix = ~near_pairs(d, plan_sets, width)[rows, years]
+        sign = (order_signs(d, plan_sets)[rows, years] > 0).astype(float)
+        lower[fix] = upper[fix] = sign[fix]
+    compiled.set_columns_bounds(cols, lower, upper)
+    return int((lower < upper).sum())
 
 
 def search(
@@ -133,14 +124,14 @@ def search(
     best = NeighbourhoodResult(plan=np.asarray(start, dtype=float), value=ev.objective(objective),
                                start_value=ev.objective(objective), width=width)
     best_sets = ev.region_sets
-    columns = _z_columns(model) if hasattr(model, "z") else []
+    columns = _z_columns(model, compiled) if hasattr(model, "z") else (np.zeros(0, int),) * 3
     base = options or SolveOptions()
-    while columns:
+    while len(columns[2]):
         left = seconds - (time.perf_counter() - t0)
         if left < 0.5:
             break
         free = restrict(compiled, columns, best_sets, d, width)
-        if free == len(columns):
+        if free == len(columns[2]):
             break  # the neighbourhood is the full model: not a restriction any more
         limit = left if step_seconds is None else min(left, step_seconds)
         start_from_plan(model, best.plan)
@@ -168,7 +159,7 @@ def search(
             best.width = width
         else:
             break  # out of this step's time without a better plan
-    if columns:
+    if len(columns[2]):
         restrict(compiled, columns, best_sets, d, None)
     start_from_plan(model, best.plan)
     best.seconds = time.perf_counter() - t0
