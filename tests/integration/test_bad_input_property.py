@@ -73,7 +73,7 @@ class Base:
 
 SITING_TABLES = {
     "access_demand.csv": dict(id_column="id", numeric=("x", "y", "population")),
-    "access_sites.csv": dict(id_column="id", numeric=("x", "y", "supply", "supply_min", "capacity", "fixed_cost")),
+    "access_sites.csv": dict(id_column="id", numeric=("x", "y", "supply", "supply_min", "supply_max", "fixed_cost")),
     "SF_demand_205_centroid_uniform_weight.csv": dict(
         id_column="NAME", numeric=("POP2000", "long", "lat"), rows_referenced=True
     ),
@@ -87,7 +87,13 @@ def _referenced_tables(folder: Path, doc: dict[str, Any]) -> list[Table]:
     out = []
     for table in sorted(folder.glob("*.csv")):
         if table.name in text:
-            out.append(Table(table.name, table.read_text(), **SITING_TABLES[table.name]))
+            spec = SITING_TABLES[table.name]
+            header = next(csv.reader(StringIO(table.read_text())))
+            # a column renamed in the instances must be renamed here too: fail at collection,
+            # not only when hypothesis happens to draw the stale name
+            missing = [c for c in (spec.get("id_column"), *spec.get("numeric", ())) if c and c not in header]
+            assert not missing, f"{table.name} has no column {missing}; update SITING_TABLES"
+            out.append(Table(table.name, table.read_text(), **spec))
     return out
 
 
