@@ -21,7 +21,7 @@ With ``d1_i``, ``d2_i`` the distances from ``i`` to its nearest and second-neare
 
 ``G`` is one ``n x m`` pass; ``L`` is the ``p x n`` one-hot matrix of ``n1`` times the ``n x m``
 matrix of the bracket, one sparse product. Each step applies the best pair while it improves
-(by more than a relative ``1e-12``: float noise must not cycle). Then a short variable
+(by more than a relative ``1e-10``: float noise must not cycle). Then a short variable
 neighbourhood search: swap ``k`` random sites (k = 1, 2, ... up to ``k_max``) and descend again,
 keep the result if better, back to ``k = 1`` on success.
 
@@ -80,28 +80,39 @@ def greedy(C: np.ndarray, w: np.ndarray, p: int, fixed: np.ndarray) -> np.ndarra
 
 
 def descend(C: np.ndarray, w: np.ndarray, open_mask: np.ndarray, fixed: np.ndarray,
-            max_swaps: int = 10_000) -> tuple[np.ndarray, int]:
-    """Best-improvement vertex substitution from ``open_mask`` to a local optimum."""
+            max_swaps: int = 10_000, *, wC: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Best-improvement vertex substitution from ``open_mask`` to a local optimum.
+
+    ``wC`` (optional) is ``w[:, None] * C``, computed once by a caller that descends many times.
+    With it, each step is five passes over an ``n x m`` array instead of nine (``G`` and ``L``
+    share ``min(w_i d_ij, w_i d1_i)``), which is what the step's time is.
+    """
     open_mask = open_mask.copy()
     n, m = C.shape
     rows = np.arange(n)
+    wC = w[:, None] * C if wC is None else wC
+    near, second = np.empty_like(wC), np.empty_like(wC)
     swaps = 0
     while swaps < max_swaps:
         idx = np.flatnonzero(open_mask)
         d1, n1, d2 = _nearest_two(C, idx)
         cost = float(w @ d1)
-        G = w @ np.minimum(C - d1[:, None], 0.0)  # (m,)
-        bracket = w[:, None] * (np.minimum(C, d2[:, None]) - np.minimum(C, d1[:, None]))
+        np.minimum(wC, (w * d1)[:, None], out=near)  # w_i min(d_ij, d1_i)
+        G = near.sum(axis=0) - cost  # sum_i w_i min(0, d_ij - d1_i)
+        wd2 = np.where(np.isfinite(d2), w * d2, np.inf)  # one open site: d2 = inf, and 0 * inf is nan
+        np.minimum(wC, wd2[:, None], out=second)
+        second -= near  # the bracket of L
         pos = np.searchsorted(idx, n1)
         onehot = sp.csr_matrix((np.ones(n), (pos, rows)), shape=(len(idx), n))
-        L = np.asarray(onehot @ bracket)  # (p, m)
+        L = np.asarray(onehot @ second)  # (p, m)
         delta = G[None, :] + L
         delta[:, open_mask] = np.inf
         delta[fixed[idx], :] = np.inf
         if not np.isfinite(delta).any():
             break
         r, j = np.unravel_index(int(np.argmin(delta)), delta.shape)
-        if not delta[r, j] < -1e-12 * max(abs(cost), 1.0):
+        # 1e-10: G is a difference of sums as large as the cost; float noise must not cycle
+        if not delta[r, j] < -1e-10 * max(abs(cost), 1.0):
             break
         open_mask[idx[r]] = False
         open_mask[j] = True
@@ -118,7 +129,8 @@ def local_search(C: np.ndarray, w: np.ndarray, p: int, fixed: np.ndarray | None 
     t0 = time.process_time()  # CPU: a loaded machine must not change the plan much
     m = C.shape[1]
     fixed = np.zeros(m, dtype=bool) if fixed is None else fixed.astype(bool)
-    best, swaps = descend(C, w, greedy(C, w, p, fixed), fixed)
+    wC = w[:, None] * C
+    best, swaps = descend(C, w, greedy(C, w, p, fixed), fixed, wC=wC)
     best_cost = plan_cost(C, w, best)
     rng = np.random.default_rng(seed)
     free_closed = lambda mask: np.flatnonzero(~mask)  # noqa: E731
@@ -134,7 +146,7 @@ def local_search(C: np.ndarray, w: np.ndarray, p: int, fixed: np.ndarray | None 
         trial = best.copy()
         trial[rng.choice(movable, kk, replace=False)] = False
         trial[rng.choice(closed, kk, replace=False)] = True
-        trial, s = descend(C, w, trial, fixed)
+        trial, s = descend(C, w, trial, fixed, wC=wC)
         swaps += s + kk
         c = plan_cost(C, w, trial)
         if c < best_cost - 1e-12 * max(abs(best_cost), 1.0):

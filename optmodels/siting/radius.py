@@ -436,8 +436,15 @@ def _prices_truly(result: SolveResult, instance: SitingInstance, plan: np.ndarra
 #: branch on pseudocosts from the start): it spends LP iterations choosing branches, and with
 #: the plan in hand the tree is short either way. HiGHS CPU, heuristics off, without / with it:
 #: pmed35 27.2 / 24.3 s (1 / 25 nodes), pmed38 47.4 / 35.9 s, pmed39 81.5 / 58.7 s, pmed36
-#: 252.7 / 234.8 s (233 / 297 nodes; those two runs under different loads).
+#: 252.7 / 234.8 s (233 / 297 nodes; those two runs under different loads). Cut separation
+#: is kept at the root and left out of the tree (``mip_allow_cut_separation_at_nodes``): the
+#: root's cuts lift these bounds by a few units of the ~1 % gap, and separating again at every
+#: node costs more than it prunes. HiGHS wall s on the same reduced models from the same start,
+#: one run each on a quiet machine, with / without node cuts: pmed39 53.6 / 39.6, pmed38 33.5 /
+#: 29.5, pmed35 19.9 / 16.1, pmed22 14.1 / 12.4, pmed26 10.3 / 8.7, pmed31 9.2 / 7.6, pmed40 4.3 /
+#: 4.2, pmed36 163.3 / 166.9 (297 / 275 nodes: neutral).
 AFTER_PRESOLVE = {
+    "mip_allow_cut_separation_at_nodes": False,
     "mip_allow_restart": False,
     "mip_heuristic_effort": 0.0,
     "mip_heuristic_run_feasibility_jump": False,
