@@ -1,6 +1,7 @@
 """How models are solved: HiGHS hand-offs, options, results (and, later, multi-objective
 front-ends). Knows Pyomo, highspy and pymoo -- never a model family."""
 
+from solvers.building import gc_paused
 from solvers.highs import StandardFormModel, solve
 from solvers.interrupt import InterruptScope, highs_version, interruptible, new_highs
 from solvers.options import SolveOptions
@@ -25,6 +26,7 @@ __all__ = [
     "StandardFormModel",
     "Termination",
     "Timings",
+    "gc_paused",
     "highs_version",
     "interruptible",
     "new_highs",

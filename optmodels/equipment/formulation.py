@@ -71,10 +71,12 @@ import pyomo.environ as pyo
 
 from optmodels.analysis.queueing import mean_in_system
 from optmodels.equipment.instance import OBJECTIVES, EquipmentData, EquipmentInstance
+from solvers import gc_paused
 
 __all__ = ["OBJECTIVES", "build", "order_signs", "plan_from_model", "start_from_plan"]
 
 
+@gc_paused
 def build(
     instance: EquipmentInstance,
     *,

@@ -69,10 +69,12 @@ import pyomo.environ as pyo
 from optmodels.pricing.evaluate import STAGES, fee_lattice, participation_means
 from optmodels.pricing.instance import MILP_MAX_PAIRS, OBJECTIVES, PricingInstance
 from optmodels.pricing.lattice import lattice_terms, stage_coefficients, stage_probabilities
+from solvers import gc_paused
 
 __all__ = ["OBJECTIVES", "build", "fee_values", "stage_coefficients", "stage_probabilities"]
 
 
+@gc_paused
 def build(
     instance: PricingInstance,
     *,

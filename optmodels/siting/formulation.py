@@ -77,6 +77,7 @@ from optmodels.siting.models import (
     p_fixes_count,
 )
 from optmodels.siting.models import OBJECTIVES as _OBJECTIVES
+from solvers import gc_paused
 
 __all__ = ["LOCATION_MODELS", "NATIVE", "OBJECTIVES", "build", "decode"]
 
@@ -84,6 +85,7 @@ __all__ = ["LOCATION_MODELS", "NATIVE", "OBJECTIVES", "build", "decode"]
 OBJECTIVES: dict[str, str] = {name: _OBJECTIVES[name].sense for name in LOCATION_OBJECTIVES}
 
 
+@gc_paused
 def build(
     instance: SitingInstance,
     *,

@@ -88,6 +88,7 @@ from solvers import (
     StandardFormModel,
     Termination,
     Timings,
+    gc_paused,
     solve,
 )
 
@@ -141,6 +142,7 @@ class Radii:
         return np.minimum(self.count, max(8, math.ceil(3 * n_sites / p)))
 
 
+@gc_paused
 def build_radius(instance: SitingInstance, depth: np.ndarray | None = None, *, radii: Radii | None = None,
                  relax: bool = False, reduction: Reduction | None = None) -> pyo.ConcreteModel:
     """The radius formulation keeping the first ``depth[i]`` radii of point ``i`` (all: exact).
