@@ -444,14 +444,8 @@ def _prices_truly(result: SolveResult, instance: SitingInstance, plan: np.ndarra
 #: node costs more than it prunes. HiGHS wall s on the same reduced models from the same start,
 #: one run each on a quiet machine, with / without node cuts: pmed39 53.6 / 39.6, pmed38 33.5 /
 #: 29.5, pmed35 19.9 / 16.1, pmed22 14.1 / 12.4, pmed26 10.3 / 8.7, pmed31 9.2 / 7.6, pmed40 4.3 /
-#: 4.2, pmed36 163.3 / 166.9 (297 / 275 nodes: neutral). HiGHS's own presolve is off too: on
-#: the reduced models it removes 3-5 % of the rows (pmed36: 759 of 22,761) and takes 6-7 s doing
-#: it, whatever its mode, and the rows it leaves are the ones the Lagrangian reduction left. HiGHS
-#: wall s (nodes), node cuts off, with / without its presolve: pmed36 166.9 (275) / 151.7 (219),
-#: pmed39 39.6 (49) / 46.6 (85), pmed38 29.5 / 26.6, pmed35 16.1 / 14.9, pmed22 12.4 (31) / 10.5
-#: (17), pmed26 8.7 / 8.3, pmed31 7.6 / 6.8: 281 s / 265 s in all, the tree changing either way.
+#: 4.2, pmed36 163.3 / 166.9 (297 / 275 nodes: neutral).
 AFTER_PRESOLVE = {
-    "presolve": "off",
     "mip_allow_cut_separation_at_nodes": False,
     "mip_allow_restart": False,
     "mip_heuristic_effort": 0.0,
