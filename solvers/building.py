@@ -4,8 +4,8 @@ A Pyomo build creates hundreds of thousands of small objects (components, expres
 garbage cycles worth collecting; every generation-2 collection it triggers walks all of them
 and every other live object. So a build's time grew with whatever the process already held:
 the p-median radius model at 1000 x 100 took 0.10 s to build in a fresh process and 0.10-0.48 s
-on the third and later builds of the same process, against a steady 0.09-0.11 s paused (ten
-builds, each kept alive). Pyomo's own standard-form compiler pauses it the same way.
+on later builds in the same process, against a steady 0.09-0.11 s paused (six builds each way,
+alternating, all kept alive). Pyomo's own standard-form compiler pauses it the same way.
 """
 
 from __future__ import annotations
