@@ -143,3 +143,26 @@ def test_the_presolve_runs_by_default_only_where_points_need_many_radii():
         sol = solve_p_median(inst)
         assert ("presolve" in sol.note) is expect
         assert sol.result.objective == pytest.approx(brute_force(inst, "p_median")[0])
+
+
+@pytest.mark.parametrize("slack", [0.0, 2.0])
+def test_the_ball_argument_lowers_reaches_the_pair_bound_keeps(monkeypatch, slack):
+    """The balls (every site nearer than the nearest open one is closed) never raise a reach and
+    lower some on these cases; every optimal plan still serves each point within its reach (the
+    brute-force test above covers the same argument for barely-started multipliers)."""
+    import optmodels.siting.lagrangian as lagrangian
+
+    lowered = 0
+    for seed in range(12):
+        C, w, p, fixed = _case(seed, n=24, m=10)
+        best, optimal = _optimal_plans(C, w, p, fixed)
+        lb = subgradient(C, w, p, best + slack, fixed)
+        with monkeypatch.context() as patch:
+            patch.setattr(lagrangian, "_ball_reach", lambda C, lam, rho, forced, closed, reach, p, limit: reach)
+            pairs_only = reduce(C, w, p, best + slack, lb, fixed)
+        red = reduce(C, w, p, best + slack, lb, fixed)
+        assert (red.reach <= pairs_only.reach).all()
+        lowered += int((red.reach < pairs_only.reach).sum())
+        for y in optimal:
+            assert (C[:, y].min(axis=1) <= red.reach).all()
+    assert lowered > 0
