@@ -45,8 +45,11 @@ tolerance) is taken by no optimal plan. So:
   value with ``B_i(D)`` forced closed (and the closed and opened sites above as decided, which
   every optimal plan obeys): ``sum_i lambda_i`` plus the ``rho`` of the fixed and opened sites
   plus the smallest free ``rho`` outside ``B_i(D)`` -- infinite if a fixed or opened site lies in
-  the ball. That value grows with ``D``; where it exceeds ``UB`` no optimal plan serves ``i`` from
-  ``D`` or beyond, and ``reach_i`` drops to the largest distance below the smallest such ``D``.
+  the ball. Such a plan also pays at least ``w_i D`` for ``i``: keeping ``i``'s row out of the
+  relaxation replaces ``lambda_i`` by that and can only raise the ``rho`` (``i``'s terms are
+  ``<= 0``), so ``max(0, w_i D - lambda_i)`` is added. That value grows with ``D``; where it
+  exceeds ``UB`` no optimal plan serves ``i`` from ``D`` or beyond, and ``reach_i`` drops to the
+  largest distance below the smallest such ``D``.
   The pair bound charges a far site only for itself; the ball charges for every chosen site it
   swallows, which is what cuts where the gap is wide (pmed36, gap 1 %: 22,760 radii -> 17,995).
 
@@ -171,12 +174,12 @@ def reduce(C: np.ndarray, w: np.ndarray, p: int, upper: float, lb: LagrangianBou
     pair = L + np.maximum(c, 0.0) + enter[None, :]
     ok = (pair <= limit) & ~closed[None, :]
     reach = np.where(ok, C, -np.inf).max(axis=1)
-    reach = _ball_reach(C, lb.lam, rho, fixed | opened, closed, reach, p, limit)
+    reach = _ball_reach(C, w, lb.lam, rho, fixed | opened, closed, reach, p, limit)
     return Reduction(closed=closed, opened=opened, reach=reach, bound=L, upper=upper)
 
 
-def _ball_reach(C: np.ndarray, lam: np.ndarray, rho: np.ndarray, forced: np.ndarray, closed: np.ndarray,
-                reach: np.ndarray, p: int, limit: float) -> np.ndarray:
+def _ball_reach(C: np.ndarray, w: np.ndarray, lam: np.ndarray, rho: np.ndarray, forced: np.ndarray,
+                closed: np.ndarray, reach: np.ndarray, p: int, limit: float) -> np.ndarray:
     """Each point's reach lowered by the ball argument of the module docstring.
 
     For point ``i`` the bound with ``B_i(D)`` closed is non-decreasing in ``D``, so the smallest
@@ -196,14 +199,15 @@ def _ball_reach(C: np.ndarray, lam: np.ndarray, rho: np.ndarray, forced: np.ndar
         if len(levels) < 2:
             continue
 
-        def bound(D: float, d: np.ndarray = d) -> float:
+        def bound(D: float, d: np.ndarray = d, own: float = float(lam[i]), wi: float = float(w[i])) -> float:
             ball = d < D
             if (forced & ball).any():
                 return np.inf
             r = rho[free & ~ball]
             if len(r) < q:
                 return np.inf
-            return base + (float(np.partition(r, q - 1)[:q].sum()) if q > 0 else 0.0)
+            chosen = float(np.partition(r, q - 1)[:q].sum()) if q > 0 else 0.0
+            return base + chosen + max(0.0, wi * D - own)
 
         lo, hi = 1, len(levels) - 1  # the nearest level can always serve: L <= UB
         if not bound(levels[hi]) > limit:

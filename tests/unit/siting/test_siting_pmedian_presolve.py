@@ -158,7 +158,7 @@ def test_the_ball_argument_lowers_reaches_the_pair_bound_keeps(monkeypatch, slac
         best, optimal = _optimal_plans(C, w, p, fixed)
         lb = subgradient(C, w, p, best + slack, fixed)
         with monkeypatch.context() as patch:
-            patch.setattr(lagrangian, "_ball_reach", lambda C, lam, rho, forced, closed, reach, p, limit: reach)
+            patch.setattr(lagrangian, "_ball_reach", lambda C, w, lam, rho, forced, closed, reach, p, limit: reach)
             pairs_only = reduce(C, w, p, best + slack, lb, fixed)
         red = reduce(C, w, p, best + slack, lb, fixed)
         assert (red.reach <= pairs_only.reach).all()
