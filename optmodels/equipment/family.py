@@ -73,7 +73,8 @@ FAMILY = Family(
     flags=(
         Flag(("--gini-strategy",), dest="strategy", choices=("lazy", "full", "tight"), default=None,
              help="add the Gini band only where it binds (lazy, exact; default), always (full), or "
-                  "lazily with totals tightened by LPs first (tight; see docs/equipment.md)"),
+                  "lazily with the region totals also tightened before the neighbourhood searches "
+                  "(tight; see docs/equipment.md)"),
     ),
     generate=_generate,
     generate_flags=(

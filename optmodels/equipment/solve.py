@@ -10,24 +10,30 @@ strategy (``lazy``) brackets the full model between a relaxation and a restricti
 2. **restriction**: otherwise fix every pair's sign to the relaxed plan's per-capita ordering
    (``build(gini="ordered")``): the lower side becomes linear and implies the real band, so any
    plan found is feasible for the full model. It has no sign or ratio binaries and solves fast.
-3. **neighbourhood search** (:mod:`optmodels.equipment.neighbourhood`): sub-MILPs of the full
-   model in which only the signs of pairs of regions close in the incumbent's per-capita ordering
-   are free (the others fixed to the incumbent's); a cheaper plan the evaluator accepts replaces
-   the incumbent, and the search moves on from it. Each sub-MILP is a restriction (any plan it
-   returns is a plan of the full model, re-checked by the evaluator), so it only supplies
-   incumbents; no bound is taken from it.
-4. **full model**, started from the best plan so far (a MIP start), so HiGHS always holds an
-   incumbent: a time limit returns it with its gap instead of nothing. It is the model of step 3
-   with every sign free again (compiled once, shared).
+3. **neighbourhood searches** (:mod:`optmodels.equipment.neighbourhood`), both restrictions of
+   the full model that only supply incumbents (every plan re-checked by the evaluator, no bound
+   taken from them): sub-MILPs in which only the signs of pairs of regions close in the
+   incumbent's per-capita ordering are free, then sub-MILPs in which only the additions of a
+   **block** of a few regions are free (every other hospital keeps the incumbent's).
+4. **tightening** (:mod:`optmodels.equipment.tighten`): bounds on every region's and year's total
+   implied by the best plan's cost (LPs of the band-free relaxation under that cost cap). They
+   hold at every plan at least as good, so they keep the optimum; narrower ranges fix more sign
+   binaries, shrink the big-M values and the binary expansion of T_j, and let the root bound
+   leave the band-free bound. The nearer the plan is to the optimum, the narrower the box: this
+   is why it comes after the searches (measured in ``docs/equipment.md``).
+5. **full model** with those bounds, started from the best plan so far (a MIP start), so HiGHS
+   always holds an incumbent: a time limit returns it with its gap instead of nothing.
 
-Steps 2-4 share the time limit (the restriction gets at most a third, the neighbourhood search
-at most :data:`NEIGHBOURHOOD_SHARE` of what is then left; without a time limit it widens its
-neighbourhoods up to :data:`NEIGHBOURHOOD_MAX_WIDTH` places). A greedy plan
+Steps 2-5 share the time limit (the restriction gets at most a third, the searches at most
+:data:`NEIGHBOURHOOD_SHARE` of what is then left, half each unless the first ends early; the
+tightening LPs at most :data:`TIGHTEN_SHARE` of what is left after them). Without a time limit the
+ordering search widens up to :data:`NEIGHBOURHOOD_MAX_WIDTH` places and the block search stops
+after a round of blocks without a better plan. A greedy plan
 (:mod:`optmodels.equipment.heuristic`) competes with the restricted plan as the start and is the
-incumbent of last resort. ``strategy="tight"`` adds, before step 3, bounds on the regions'
-totals implied by the start's cost (:mod:`optmodels.equipment.tighten`): narrower ranges give
-smaller big-M values, more fixed signs and a shorter binary expansion of T_j. This is exact, not a
-heuristic: step 1 certifies optimality only when the band is slack, step 4 otherwise.
+incumbent of last resort. ``strategy="tight"`` also tightens before step 3 (under the start's
+cost), so the searches run on the tightened model too. This is exact, not a heuristic: step 1
+certifies optimality only when the band is slack, step 5 otherwise, and its bound is valid
+because the reported plan's cost is never above the cap the box was computed under.
 ``strategy="full"`` solves the full model directly.
 """
 
@@ -62,6 +68,10 @@ from solvers import (
 NEIGHBOURHOOD_SHARE = 0.25
 #: without a time limit, the widest neighbourhood searched (the full model proves the rest)
 NEIGHBOURHOOD_MAX_WIDTH = 2
+#: with a time limit, each region-block sub-MILP gets at most 1/BLOCK_STEPS of the search's time
+BLOCK_STEPS = 20
+#: share of the time left after the searches that tightening the region totals may use
+TIGHTEN_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -176,9 +186,10 @@ def after_relaxation(
         full = dataclasses.replace(full, termination=Termination.TIME_LIMIT)
         note = f"lazy: {why}; the time limit came before the full model"
     else:
-        bounds = None
+        bounds, tightened_at = None, math.inf
         if strategy == "tight" and start is not None and objective in ("cost", "utilisation"):
-            bounds = region_bounds(instance, _value(instance, start, objective), objective=objective)
+            tightened_at = _value(instance, start, objective)
+            bounds = region_bounds(instance, tightened_at, objective=objective)
         tb = time.perf_counter()
         model = build(instance, objective=objective, gini="full", bounds=bounds)
         compiled = StandardFormModel(model)
@@ -187,16 +198,42 @@ def after_relaxation(
         if start is not None and NEIGHBOURHOOD_SHARE > 0 and hasattr(model, "z"):
             budget = (math.inf if options.time_limit is None
                       else options.time_left(t0, NEIGHBOURHOOD_SHARE).time_limit)
+            t_nb = time.perf_counter()
             nb = neighbourhood.search(
-                instance, objective, model, compiled, start, options=options, seconds=budget,
+                instance, objective, model, compiled, start, options=options, seconds=budget / 2,
                 max_width=None if options.time_limit is not None else NEIGHBOURHOOD_MAX_WIDTH,
-                step_seconds=None if options.time_limit is None else max(budget / 3, 2.0),
+                step_seconds=None if options.time_limit is None else max(budget / 6, 2.0),
             )
             stages.extend(nb.timings)
             if nb.improved:
                 start = nb.plan
             searched = (f"; neighbourhood search: {nb.solves} sub-MILPs, {nb.accepted} better plans "
                         f"({nb.start_value:.10g} -> {nb.value:.10g}), widths up to {nb.width}")
+            blk = neighbourhood.blocks(
+                instance, objective, model, compiled, start, options=options,
+                seconds=budget - (time.perf_counter() - t_nb),
+                step_seconds=None if options.time_limit is None else max(budget / BLOCK_STEPS, 2.0),
+                seed=options.seed or 0,
+            )
+            stages.extend(blk.timings)
+            if blk.improved:
+                start = blk.plan
+            searched += (f"; region blocks: {blk.solves} sub-MILPs, {blk.accepted} better plans "
+                         f"({blk.start_value:.10g} -> {blk.value:.10g})")
+        cap = None if start is None else _value(instance, start, objective)
+        if (cap is not None and hasattr(model, "z") and objective in ("cost", "utilisation")
+                and not _out_of_time(options, t0) and (bounds is None or cap < tightened_at)):
+            # The searches usually end far below the first start: the box under their plan's
+            # cost is much narrower (fewer free signs, smaller big-M, a root bound that moves).
+            tb = time.perf_counter()
+            box = region_bounds(instance, cap, objective=objective,
+                                seconds=None if options.time_limit is None
+                                else options.time_left(t0, TIGHTEN_SHARE).time_limit)
+            if box is not None:
+                bounds, tightened_at = box, cap
+                model = build(instance, objective=objective, gini="full", bounds=bounds)
+                compiled = StandardFormModel(model)
+                built += time.perf_counter() - tb - compiled.compile_seconds
         if start is not None:
             start_from_plan(model, start)
         full = compiled.run(options.time_left(t0), build_seconds=built, warm_start=start is not None)
@@ -204,11 +241,11 @@ def after_relaxation(
         if not full.has_solution and start is not None:
             # HiGHS stopped before accepting the start: the start is still a valid incumbent.
             full = _incumbent(instance, objective, model, start, full, [full.bound, first.bound])
-        tightened = (f"; region totals tightened by {bounds.lps} LPs under the start's cost"
+        tightened = (f"; region totals tightened by {bounds.lps} LPs under the cost {tightened_at:.10g}"
                      if bounds is not None else "")
         note = (
             f"{strategy}: {why}; the full model was solved, "
-            f"{started} (the Gini order of the relaxed plan fixed){tightened}{searched}"
+            f"{started} (the Gini order of the relaxed plan fixed){searched}{tightened}"
         )
     if first.bound is not None:
         note += f"; band-free bound {first.bound:.10g}"

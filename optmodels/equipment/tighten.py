@@ -21,11 +21,15 @@ are :math:`2(m+1)n` LPs on one loaded HiGHS model (only the objective changes be
 Restricting the full model to these bounds keeps its optimum (the known plan itself satisfies
 them) and every bound it proves stays valid for the original model as long as the known plan's
 cost is reported beside it -- which :func:`optmodels.equipment.solve.solve_instance` does.
+
+Each of the bounds is valid on its own, so a time limit (``seconds``) simply stops early: the
+bounds not computed stay infinite and the model keeps its data-derived range there.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import highspy
@@ -51,9 +55,11 @@ class RegionBounds:
 
 
 def region_bounds(instance: EquipmentInstance, upper: float, *, objective: str = "cost",
-                  slack: float = 1e-6) -> RegionBounds | None:
+                  slack: float = 1e-6, seconds: float | None = None) -> RegionBounds | None:
     """Tightened bounds for plans with ``objective <= upper`` (None if the LP is infeasible,
-    which means no plan beats ``upper``)."""
+    which means no plan beats ``upper``). With ``seconds``, the LPs stop once that much wall
+    clock has passed, leaving the remaining bounds at -inf / +inf (``lps`` says how many ran)."""
+    t0 = time.perf_counter()
     d = instance.data
     model = build(instance, objective=objective, relax=True, gini="none")
     active = model.component(objective)
@@ -78,17 +84,16 @@ def region_bounds(instance: EquipmentInstance, upper: float, *, objective: str =
         return float(h.getInfo().objective_function_value)
 
     m, n = d.n_regions, d.n_years
-    s_lo, s_hi = np.zeros((m, n)), np.zeros((m, n))
-    T_lo, T_hi = np.zeros(n), np.zeros(n)
+    s_lo, s_hi = np.full((m, n), -np.inf), np.full((m, n), np.inf)
+    T_lo, T_hi = np.full(n, -np.inf), np.full(n, np.inf)
     lps = 0
+
+    def out_of_time() -> bool:
+        return seconds is not None and time.perf_counter() - t0 >= seconds
+
     for j in range(n):
-        for i in range(m):
-            lo = extreme({cols[i, j]: 1.0}, highspy.ObjSense.kMinimize)
-            hi = extreme({cols[i, j]: 1.0}, highspy.ObjSense.kMaximize)
-            lps += 2
-            if lo is None or hi is None:
-                return None
-            s_lo[i, j], s_hi[i, j] = math.ceil(lo - 1e-6), math.floor(hi + 1e-6)
+        if out_of_time():
+            break
         total = {cols[i, j]: 1.0 for i in range(m)}
         lo = extreme(total, highspy.ObjSense.kMinimize)
         hi = extreme(total, highspy.ObjSense.kMaximize)
@@ -96,4 +101,13 @@ def region_bounds(instance: EquipmentInstance, upper: float, *, objective: str =
         if lo is None or hi is None:
             return None
         T_lo[j], T_hi[j] = math.ceil(lo - 1e-6), math.floor(hi + 1e-6)
+        for i in range(m):
+            if out_of_time():
+                break
+            lo = extreme({cols[i, j]: 1.0}, highspy.ObjSense.kMinimize)
+            hi = extreme({cols[i, j]: 1.0}, highspy.ObjSense.kMaximize)
+            lps += 2
+            if lo is None or hi is None:
+                return None
+            s_lo[i, j], s_hi[i, j] = math.ceil(lo - 1e-6), math.floor(hi + 1e-6)
     return RegionBounds(s_lo=s_lo, s_hi=s_hi, T_lo=T_lo, T_hi=T_hi, lps=lps)

@@ -1,5 +1,6 @@
-"""The neighbourhood search (optmodels.equipment.neighbourhood) only ever returns plans the
-evaluator accepts, never worse than its start, and leaves the full model's signs free."""
+"""The neighbourhood searches (optmodels.equipment.neighbourhood: orderings and region blocks)
+only ever return plans the evaluator accepts, never worse than their start, and leave the full
+model's columns free."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from optmodels.equipment import EquipmentInstance, evaluate
 from optmodels.equipment.formulation import build, start_from_plan
 from optmodels.equipment.generate import generate
 from optmodels.equipment.heuristic import feasible_plan
-from optmodels.equipment.neighbourhood import near_pairs, search
+from optmodels.equipment.neighbourhood import block_size, blocks, near_pairs, search
 from solvers import SolveOptions, StandardFormModel, solve
 
 
@@ -81,3 +82,41 @@ def test_warm_start_survives_earlier_runs():
                          warm_start=True)
     assert again.has_solution
     assert again.objective <= evaluate(inst, start).objective("cost") + 1e-6
+
+
+def test_block_size_is_a_proper_subset():
+    assert [block_size(m) for m in (2, 3, 5, 8, 16, 31, 100)] == [1, 2, 2, 2, 4, 4, 4]
+
+
+def test_blocks_improve_the_greedy_plan_and_hand_back_a_free_model():
+    inst = _instance(6, 24, 3, 0)
+    start = feasible_plan(inst)
+    model = build(inst, objective="cost", gini="full")
+    compiled = StandardFormModel(model)
+    found = blocks(inst, "cost", model, compiled, start, seconds=60.0, options=SolveOptions(mip_rel_gap=1e-9))
+    ev = evaluate(inst, found.plan)
+    assert ev.feasible
+    assert found.value == pytest.approx(ev.objective("cost"))
+    assert found.accepted >= 1
+    assert found.value < found.start_value
+    assert found.values == sorted(found.values, reverse=True)
+    optimum = solve(build(inst, objective="cost", gini="full"), SolveOptions(mip_rel_gap=1e-9))
+    assert found.value >= optimum.objective - 1e-6  # a restriction: never below the optimum
+    # every addition and sign is free again: the full model from here proves the optimum
+    full = compiled.run(SolveOptions(mip_rel_gap=1e-9), warm_start=True)
+    assert full.objective == pytest.approx(optimum.objective, abs=1e-6)
+    # the same seed draws the same blocks
+    other = build(inst, objective="cost", gini="full")
+    again = blocks(inst, "cost", other, StandardFormModel(other), start, seconds=60.0,
+                   options=SolveOptions(mip_rel_gap=1e-9))
+    assert again.values == pytest.approx(found.values)
+
+
+def test_blocks_reject_bad_starts_and_sizes():
+    inst = _instance(4, 12, 3, 0)
+    model = build(inst, objective="cost", gini="full")
+    compiled = StandardFormModel(model)
+    with pytest.raises(ValueError, match="evaluator"):
+        blocks(inst, "cost", model, compiled, np.zeros((inst.data.n_hospitals, inst.data.n_years)), seconds=5.0)
+    with pytest.raises(ValueError, match="1 to 3 of the 4 regions"):
+        blocks(inst, "cost", model, compiled, feasible_plan(inst), seconds=5.0, size=4)
