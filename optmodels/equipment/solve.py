@@ -65,11 +65,11 @@ from solvers import (
 )
 
 #: share of the time left after step 2 that the neighbourhood search may use (0: off)
-NEIGHBOURHOOD_SHARE = 0.25
+NEIGHBOURHOOD_SHARE = 0.5
 #: without a time limit, the widest neighbourhood searched (the full model proves the rest)
 NEIGHBOURHOOD_MAX_WIDTH = 2
 #: with a time limit, each region-block sub-MILP gets at most 1/BLOCK_STEPS of the search's time
-BLOCK_STEPS = 20
+BLOCK_STEPS = 10
 #: share of the time left after the searches that tightening the region totals may use
 TIGHTEN_SHARE = 0.25
 
