@@ -16,6 +16,13 @@ contract.
     limit, once per neighbourhood share (``solve.NEIGHBOURHOOD_SHARE``; 0 switches the
     neighbourhood search off). One JSON line each: incumbent, bound, gap, nodes, CPU, the note.
     ``PROBE_INSTANCE`` as above.
+``python -m optmodels.equipment.probe box LIMIT BLOCKS``
+    The full model with and without the region-total box of the best plan's cost: the lazy
+    start, then the region-block search for BLOCKS seconds, then
+    :func:`optmodels.equipment.tighten.region_bounds` under the plan it found, then the full
+    model with the box and without it, each from that plan for LIMIT seconds. One JSON line per
+    model: free sign binaries, status, incumbent, bound, root bound, nodes, wall and CPU.
+    ``PROBE_INSTANCE`` as above.
 ``python -m optmodels.equipment.probe envelope``
     Whether the joint concave envelope of the Gini numerator lifts the LP bound. For a convex
     ``N_j`` over a box ``B`` of region totals, ``N_j(s) <= env_j(s) = max{sum_v lam_v N_j(v) :
@@ -40,7 +47,7 @@ from optmodels.equipment.evaluate import evaluate
 from optmodels.equipment.formulation import build, order_signs, plan_from_model, start_from_plan
 from optmodels.equipment.heuristic import feasible_plan
 from optmodels.equipment.tighten import region_bounds
-from solvers import SolveOptions, solve
+from solvers import SolveOptions, StandardFormModel, solve
 
 
 def instance(regions: int = 8, hospitals: int = 60, years: int = 5, seed: int = 0):
@@ -99,6 +106,32 @@ def lazy(limit: float, strategy: str, shares: list[float]) -> None:
                           "note": sol.strategy_note}), flush=True)
 
 
+def box(limit: float, blocks_seconds: float) -> None:
+    import os
+
+    from optmodels.equipment import neighbourhood
+
+    inst = instance(*(int(v) for v in os.environ.get("PROBE_INSTANCE", "8,60,5,0").split(",")))
+    start, band_free = lazy_start(inst)
+    model = build(inst, objective="cost", gini="full")
+    found = neighbourhood.blocks(inst, "cost", model, StandardFormModel(model), start, seconds=blocks_seconds,
+                                 step_seconds=max(blocks_seconds / 10, 2.0))
+    t0 = time.perf_counter()
+    bounds = region_bounds(inst, found.value, objective="cost")
+    print(json.dumps({"band_free": band_free, "start": found.start_value, "blocks": found.value,
+                      "sub_milps": found.solves, "box_lps": bounds.lps,
+                      "box_seconds": round(time.perf_counter() - t0, 1)}), flush=True)
+    for name, given in (("box", bounds), ("no_box", None)):
+        full = build(inst, objective="cost", gini="full", bounds=given)
+        start_from_plan(full, found.plan)
+        c0 = time.process_time()
+        r = solve(full, SolveOptions(time_limit=limit, mip_rel_gap=1e-4), warm_start=True)
+        print(json.dumps({"name": name, "free_signs": sum(not v.fixed for v in full.z.values()),
+                          "status": r.termination.value, "objective": r.objective, "bound": r.bound,
+                          "root_bound": r.root_bound, "nodes": r.nodes, "gap": r.gap,
+                          "wall": round(r.timings.solve, 1), "cpu": round(time.process_time() - c0, 1)}), flush=True)
+
+
 def _numerator(v: np.ndarray, shares: np.ndarray) -> float:
     return float(sum(abs(v[a] * shares[b] - v[b] * shares[a]) for a, b in itertools.combinations(range(len(v)), 2)))
 
@@ -144,5 +177,7 @@ if __name__ == "__main__":
         options(float(sys.argv[2]), {k: json.loads(v) for k, v in (a.split("=", 1) for a in sys.argv[3:])})
     elif sys.argv[1] == "lazy":
         lazy(float(sys.argv[2]), sys.argv[3], [float(v) for v in sys.argv[4].split(",")])
+    elif sys.argv[1] == "box":
+        box(float(sys.argv[2]), float(sys.argv[3]))
     else:
         envelope()
