@@ -151,12 +151,8 @@ def search(
     free and ``model`` holding the returned plan."""
     t0 = time.perf_counter()
     d: EquipmentData = model.data
-    ev = evaluate(instance, start)
-    if not ev.feasible:
-        raise ValueError("the neighbourhood search needs a start the evaluator accepts")
-    best = NeighbourhoodResult(plan=np.asarray(start, dtype=float), value=ev.objective(objective),
-                               start_value=ev.objective(objective), width=width)
-    best_sets = ev.region_sets
+    best, best_sets = _begin(instance, objective, start, "neighbourhood search")
+    best.width = width
     columns = _z_columns(model, compiled) if hasattr(model, "z") else (np.zeros(0, int),) * 3
     base = options or SolveOptions()
     while len(columns[2]):
@@ -183,6 +179,16 @@ def search(
     start_from_plan(model, best.plan)
     best.seconds = time.perf_counter() - t0
     return best
+
+
+def _begin(instance, objective, start, search: str) -> tuple[NeighbourhoodResult, np.ndarray]:
+    """The result a search starts from (``start`` itself) and its region totals; a start the
+    evaluator rejects is an error, not a plan to improve."""
+    ev = evaluate(instance, start)
+    if not ev.feasible:
+        raise ValueError(f"the {search} needs a start the evaluator accepts")
+    value = ev.objective(objective)
+    return NeighbourhoodResult(plan=np.asarray(start, dtype=float), value=value, start_value=value), ev.region_sets
 
 
 def _step(instance, objective, model, compiled, best: NeighbourhoodResult, limit: float, base: SolveOptions):
@@ -233,11 +239,7 @@ def blocks(
     additions and signs free again and ``model`` holding the returned plan."""
     t0 = time.perf_counter()
     d: EquipmentData = model.data
-    ev = evaluate(instance, start)
-    if not ev.feasible:
-        raise ValueError("the block search needs a start the evaluator accepts")
-    best = NeighbourhoodResult(plan=np.asarray(start, dtype=float), value=ev.objective(objective),
-                               start_value=ev.objective(objective))
+    best, _ = _begin(instance, objective, start, "block search")
     base = options or SolveOptions()
     m = d.n_regions
     if m < 2:

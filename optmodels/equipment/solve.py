@@ -229,7 +229,7 @@ def after_relaxation(
             box = region_bounds(instance, cap, objective=objective,
                                 seconds=None if options.time_limit is None
                                 else options.time_left(t0, TIGHTEN_SHARE).time_limit)
-            if box is not None:
+            if box is not None and box.lps:
                 bounds, tightened_at = box, cap
                 model = build(instance, objective=objective, gini="full", bounds=bounds)
                 compiled = StandardFormModel(model)
