@@ -133,3 +133,34 @@ def test_band_binding_instance_solves_to_its_known_optimum(instances_dir, manife
     assert sol.result.objective == pytest.approx(entry["optimum"], rel=entry["tolerance"])
     assert sol.evaluation.feasible
     assert sol.evaluation.mean_gini >= inst.data.gini_lo - 1e-9
+
+
+def test_regional_band_instance_has_the_lower_side_binding(instances_dir, manifest):
+    """regional_band.json (8 x 60 x 5): the band-free optimum lies below the manifest's optimum
+    and outside the band, so the proof has to deal with the lower side."""
+    entry = manifest["regional_band.json"]
+    inst = EquipmentInstance.from_file(instances_dir / "equipment" / "regional_band.json")
+    free = build(inst, gini="none")
+    assert solve(free).objective < entry["optimum"] - 1.0
+    assert "gini_mean_lower" in evaluate(inst, plan_from_model(free)).violations
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("gap", [None, 0.0])
+def test_regional_band_instance_solves_to_its_known_optimum(instances_dir, manifest, gap):
+    """The default solve (HiGHS's relative gap 1e-4) proves a plan within that gap of the optimum;
+    with a zero gap it proves the optimum itself (about 40 s and a few minutes on 2 cores)."""
+    from solvers import SolveOptions
+
+    entry = manifest["regional_band.json"]
+    inst = EquipmentInstance.from_file(instances_dir / "equipment" / "regional_band.json")
+    sol = solve_instance(inst, options=SolveOptions(mip_rel_gap=gap))
+    r = sol.result
+    assert r.is_optimal
+    assert sol.evaluation.feasible
+    assert r.objective >= entry["optimum"] - 1e-6  # never below the proven optimum
+    assert r.bound <= entry["optimum"] + 1e-6  # the bound is valid
+    if gap == 0.0:
+        assert r.objective == pytest.approx(entry["optimum"], rel=entry["tolerance"])
+    else:
+        assert r.objective <= entry["optimum"] * (1 + 1e-4) + 1e-9
