@@ -26,9 +26,10 @@ strategy (``lazy``) brackets the full model between a relaxation and a restricti
 
 Steps 2-5 share the time limit (the restriction gets at most a third, the searches at most
 :data:`NEIGHBOURHOOD_SHARE` of what is then left, half each unless the first ends early; the
-tightening LPs at most :data:`TIGHTEN_SHARE` of what is left after them). Without a time limit the
-ordering search widens up to :data:`NEIGHBOURHOOD_MAX_WIDTH` places and the block search stops
-after a round of blocks without a better plan. A greedy plan
+tightening LPs at most :data:`TIGHTEN_SHARE` of what is left after them). Without a time limit each
+search sub-MILP gets at most :data:`SEARCH_STEP_SECONDS`, the ordering search widens up to
+:data:`NEIGHBOURHOOD_MAX_WIDTH` places and the block search stops after a round of blocks
+without a better plan. A greedy plan
 (:mod:`optmodels.equipment.heuristic`) competes with the restricted plan as the start and is the
 incumbent of last resort. ``strategy="tight"`` also tightens before step 3 (under the start's
 cost), so the searches run on the tightened model too. This is exact, not a heuristic: step 1
@@ -72,6 +73,13 @@ NEIGHBOURHOOD_MAX_WIDTH = 2
 BLOCK_STEPS = 10
 #: share of the time left after the searches that tightening the region totals may use
 TIGHTEN_SHARE = 0.25
+#: without a time limit, each search sub-MILP still stops after this many seconds: the searches
+#: only supply incumbents, and one left to prove its neighbourhood can take longer than the
+#: full model in the box (regional_band.json at a zero gap and no limit: not done after 14 CPU
+#: minutes with unlimited steps; proven in 66 s wall with them capped at 10 s).
+#: A step that times out without a better plan ends the ordering search; a round of blocks
+#: without one ends the block search, so both still end.
+SEARCH_STEP_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -202,7 +210,7 @@ def after_relaxation(
             nb = neighbourhood.search(
                 instance, objective, model, compiled, start, options=options, seconds=budget / 2,
                 max_width=None if options.time_limit is not None else NEIGHBOURHOOD_MAX_WIDTH,
-                step_seconds=None if options.time_limit is None else max(budget / 6, 2.0),
+                step_seconds=SEARCH_STEP_SECONDS if options.time_limit is None else max(budget / 6, 2.0),
             )
             stages.extend(nb.timings)
             if nb.improved:
@@ -212,7 +220,7 @@ def after_relaxation(
             blk = neighbourhood.blocks(
                 instance, objective, model, compiled, start, options=options,
                 seconds=budget - (time.perf_counter() - t_nb),
-                step_seconds=None if options.time_limit is None else max(budget / BLOCK_STEPS, 2.0),
+                step_seconds=SEARCH_STEP_SECONDS if options.time_limit is None else max(budget / BLOCK_STEPS, 2.0),
                 seed=options.seed or 0,
             )
             stages.extend(blk.timings)

@@ -149,7 +149,7 @@ def test_regional_band_instance_has_the_lower_side_binding(instances_dir, manife
 @pytest.mark.parametrize("gap", [None, 0.0])
 def test_regional_band_instance_solves_to_its_known_optimum(instances_dir, manifest, gap):
     """The default solve (HiGHS's relative gap 1e-4) proves a plan within that gap of the optimum;
-    with a zero gap it proves the optimum itself (about 40 s and a few minutes on 2 cores)."""
+    with a zero gap it proves the optimum itself (each about a minute on 2 cores)."""
     from solvers import SolveOptions
 
     entry = manifest["regional_band.json"]
