@@ -46,7 +46,11 @@ def test_ctrl_c_in_pool_mode_cancels_queued_work_and_exits_quickly(tmp_path):
     marks.mkdir()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
     proc = subprocess.Popen([sys.executable, str(script), str(marks)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env,
+                            # SIGINT back to its default in the child: a runner started in the
+                            # background by a non-interactive shell hands its children an ignored
+                            # SIGINT, and Ctrl-C (what this test is about) would never arrive
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         # wait until both workers sit in a long task (spawned workers import first: be patient)
         deadline = time.monotonic() + 240

@@ -21,6 +21,14 @@ from solvers.options import MAX_THREADS
 REPO = Path(__file__).resolve().parents[3]
 
 
+def _sigint_default() -> None:
+    """Run in the child before exec: SIGINT back to its default, so that Python installs its
+    Ctrl-C handler. A child inherits an *ignored* SIGINT from a runner started in the background
+    by a non-interactive shell (``bash -c "... &"``); Python then leaves SIGINT ignored and the
+    behaviour under test (what Ctrl-C does to a solve) would never be exercised."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
@@ -103,7 +111,7 @@ def test_ctrl_c_during_a_milp_stops_highs_and_keeps_the_incumbent(tmp_path):
     script = tmp_path / "hard_milp.py"
     script.write_text(_HARD_MILP)
     proc = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), preexec_fn=_sigint_default
     )
     try:
         assert proc.stdout.readline().strip() == "solving"
@@ -137,7 +145,7 @@ def test_one_ctrl_c_ends_every_solve_of_an_interruptible_block(tmp_path):
     script.write_text(_STAGED)
     proc = subprocess.Popen(
         [sys.executable, str(script)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), preexec_fn=_sigint_default,
     )
     try:
         assert proc.stdout.readline().strip() == "solving"
@@ -201,7 +209,7 @@ def test_stdout_carries_only_the_programs_output_unless_tee_is_asked():
         solve(lp, SolveOptions(tee=True))
         """
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=300)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), preexec_fn=_sigint_default, timeout=300)
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert lines[0] == "done"  # nothing before the program's own output
