@@ -102,6 +102,29 @@ _IIS_FEASIBLE, _IIS_TIME_LIMIT, _IIS_REDUCIBLE, _IIS_IRREDUCIBLE = -1, 1, 2, 3
 #: (it solves one LP per candidate row; it is a courtesy after the real answer, "infeasible").
 IIS_SECONDS = 30.0
 
+
+#: the ``threads`` of the last run in this process that asked for a count (None: none yet)
+_POOL_THREADS: list[int | None] = [None]
+
+
+def _fit_thread_pool(threads: Any) -> None:
+    """Restart HiGHS's worker pool when a run asks for a different thread count.
+
+    HiGHS keeps one worker pool per process, sized at the first run; a later run whose
+    ``threads`` differs then stops before solving (model status ``kNotset``, and no message
+    through the API) -- so one process could not solve a model with ``threads=1`` after another
+    with the default. ``resetGlobalScheduler`` drops the pool; the next run starts one of the
+    size it asks for. Runs in one process are sequential here (sweeps use processes), so no
+    solve is in flight when the pool is dropped. A run that leaves ``threads`` to HiGHS uses
+    whatever pool exists, so it never needs this.
+    """
+    if threads is None:
+        return
+    threads = int(threads)
+    if _POOL_THREADS[0] != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+        _POOL_THREADS[0] = threads
+
 class _RootBound:
     """Records a MILP's dual bound at the end of its root node, through highspy's MIP
     interrupt callback (HiGHS calls it at every limit check, a few times per node).
@@ -470,6 +493,7 @@ class StandardFormModel:
             self.renew()  # a fresh run clock, or HiGHS may drop the start (see renew)
         self._runs += 1
         h = self.highs
+        _fit_thread_pool(options.highs_options().get("threads"))
         for name, value in options.highs_options().items():
             if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
                 raise ValueError(f"HiGHS does not accept option {name}={value!r}")
@@ -699,6 +723,7 @@ def _solve_qp(model: pyo.Block, options: SolveOptions, build_seconds: float) -> 
         kwargs["time_limit"] = options.time_limit
     if options.threads is not None:
         kwargs["threads"] = options.threads
+    _fit_thread_pool(options.highs_options().get("threads"))
 
     def cancel() -> None:
         # Pyomo's interface turns on highspy's user-interrupt handling for its own Highs object

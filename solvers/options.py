@@ -27,9 +27,10 @@ class SolveOptions:
         Relative MIP gap at which HiGHS may stop and call the solution optimal
         (``None``: HiGHS's default, 1e-4).
     threads
-        Threads for HiGHS, 1 to :data:`MAX_THREADS` (``None``: HiGHS decides). HiGHS fixes its
-        thread pool at the first run in a process, so later changes within one process may be
-        ignored. A ``threads`` entry in ``solver_options`` is held to the same bound.
+        Threads for HiGHS, 1 to :data:`MAX_THREADS` (``None``: HiGHS decides). HiGHS keeps one
+        thread pool per process; a run asking for a different count than the last restarts it
+        (``solvers.highs``), so counts may change between solves in one process. A ``threads``
+        entry in ``solver_options`` is held to the same bound.
     seed
         HiGHS ``random_seed``; fixed by default so that repeated runs are reproducible.
     tee

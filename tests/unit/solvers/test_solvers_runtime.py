@@ -235,3 +235,30 @@ def test_cli_thread_bound_matches_solve_options():
     from optmodels.argtypes import MAX_THREADS as CLI_MAX
 
     assert CLI_MAX == MAX_THREADS
+
+
+def _tiny_milp() -> pyo.ConcreteModel:
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(3), domain=pyo.Binary)
+    m.c = pyo.Constraint(expr=sum(m.x.values()) >= 2)
+    m.o = pyo.Objective(expr=m.x[0] + 2 * m.x[1] + 3 * m.x[2])
+    return m
+
+
+def _tiny_qp() -> pyo.ConcreteModel:
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 4))
+    m.o = pyo.Objective(expr=(m.x - 1) ** 2 + 2)
+    return m
+
+
+def test_the_thread_count_may_change_between_solves_in_one_process():
+    # HiGHS sizes one worker pool per process at its first run; without restarting it, a later
+    # run asking for another count stopped before solving (status unknown, no plan).
+    for threads in (1, 2, None, 2, 1):
+        milp = solve(_tiny_milp(), SolveOptions(threads=threads))
+        assert milp.termination is Termination.OPTIMAL, threads
+        assert milp.objective == pytest.approx(3.0), threads
+        qp = solve(_tiny_qp(), SolveOptions(threads=threads))
+        assert qp.termination is Termination.OPTIMAL, threads
+        assert qp.objective == pytest.approx(2.0), threads
