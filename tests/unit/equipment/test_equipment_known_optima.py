@@ -122,9 +122,9 @@ def test_optional_caps_match_brute_force(instances_dir, extra):
 
 
 def test_band_binding_instance_solves_to_its_known_optimum(instances_dir, manifest):
-    """provincial_band.json: the band-free optimum lies below the band, so the lower side binds."""
-    entry = manifest["provincial_band.json"]
-    inst = EquipmentInstance.from_file(instances_dir / "equipment" / "provincial_band.json")
+    """district_band.json: the band-free optimum lies below the band, so the lower side binds."""
+    entry = manifest["district_band.json"]
+    inst = EquipmentInstance.from_file(instances_dir / "equipment" / "district_band.json")
     free = build(inst, gini="none")
     assert solve(free).objective < entry["optimum"] - 1e-3
     assert "gini_mean_lower" in evaluate(inst, plan_from_model(free)).violations
