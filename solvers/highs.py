@@ -125,6 +125,7 @@ def _fit_thread_pool(threads: Any) -> None:
         highspy.Highs.resetGlobalScheduler(True)
         _POOL_THREADS[0] = threads
 
+
 class _RootBound:
     """Records a MILP's dual bound at the end of its root node, through highspy's MIP
     interrupt callback (HiGHS calls it at every limit check, a few times per node).
