@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optmodels.siting.instance import SitingInstance
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import MODEL_SPECS, budget_binds, capacities_bind, p_fixes_count
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from optmodels.siting.equity import EquityEvaluation
+    from optmodels.siting.access.equity import EquityEvaluation
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ class AccessReport:
 @dataclass(frozen=True)
 class SitingEvaluation:
     """The numpy re-check of a :class:`SitingDecision`: ``location`` (:class:`Evaluation`, for
-    location models), ``equity`` (:class:`~optmodels.siting.equity.EquityEvaluation` and the
+    location models), ``equity`` (:class:`~optmodels.siting.access.equity.EquityEvaluation` and the
     scale ``sigma`` its objectives are stated in, for equity models) and ``access``."""
 
     model: str
@@ -253,7 +253,7 @@ def has_areas(instance: SitingInstance) -> bool:
 def accessibility_report(instance: SitingInstance, open_sites: np.ndarray, supply: np.ndarray | None = None) -> AccessReport | None:
     """Accessibility before (existing sites, supply today) and after (open sites, ``supply``),
     or ``None`` when the instance has no supply or no catchment size."""
-    from optmodels.siting import access
+    from optmodels.siting.access import measures as access
 
     params = access_params(instance)
     s = instance.supplies() if supply is None else np.asarray(supply, dtype=float)
@@ -280,7 +280,7 @@ def accessibility_report(instance: SitingInstance, open_sites: np.ndarray, suppl
 
 
 def _equity_evaluation(instance: SitingInstance, decision: SitingDecision) -> tuple[Any, float]:
-    from optmodels.siting import equity
+    from optmodels.siting.access import equity
 
     params = access_params(instance)
     if params is None:

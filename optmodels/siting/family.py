@@ -17,7 +17,7 @@ from optmodels.argtypes import nonnegative_float, nonnegative_int, positive_floa
 from optmodels.contract import Family, Flag, Fronts, lazy
 from optmodels.errors import UsageError
 from optmodels.siting import commands
-from optmodels.siting.instance import SitingInstance, from_document, load
+from optmodels.siting.data.instance import SitingInstance, from_document, load
 from optmodels.siting.models import FRONT_OBJECTIVES, MODEL_SPECS, MODELS, OBJECTIVES
 
 #: ``--budget none`` / ``--cutoff none``: drop the file's value
@@ -92,7 +92,7 @@ def _build(instance: SitingInstance, objective: str | None = None):
 
 def _generate(*, demand: int, sites: int, seed: int = 0, existing: int | None = None,
               model: str = "p_median", p: int | None = None, budget: float | None = None) -> dict[str, Any]:
-    from optmodels.siting.generate import generate_dict
+    from optmodels.siting.data.generate import generate_dict
 
     existing = sites // 10 if existing is None else existing
     if existing > sites:
@@ -169,5 +169,5 @@ FAMILY = Family(
     generate=_generate,
     generate_flags=GENERATE_FLAGS,
     commands=commands.COMMANDS,
-    formats={"orlib-pmed": lazy("optmodels.siting.orlib:load_pmed")},
+    formats={"orlib-pmed": lazy("optmodels.siting.data.orlib:load_pmed")},
 )

@@ -66,7 +66,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from optmodels.errors import InstanceError
-from optmodels.siting.instance import SitingInstance
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import (
     LOCATION_MODELS,
     LOCATION_OBJECTIVES,
@@ -101,7 +101,7 @@ def build(
     instance
         a validated :class:`SitingInstance`.
     model
-        one of :data:`LOCATION_MODELS`; the equity models live in :mod:`optmodels.siting.equity`.
+        one of :data:`LOCATION_MODELS`; the equity models live in :mod:`optmodels.siting.access.equity`.
     objective
         the objective to activate (default: the model's own, :data:`NATIVE`).
     objectives

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import AccessReport, Evaluation
-from optmodels.siting.instance import SitingInstance
 
 
 def sites_table(instance: SitingInstance, open_sites: np.ndarray, evaluation: Evaluation | None = None) -> pd.DataFrame:
@@ -264,7 +264,7 @@ class SitingReporter:
         ]
         lines += access_lines(ev.access, thr)
         if ev.access is not None and ev.access.by_area is not None:
-            from optmodels.siting.access import before_after_text
+            from optmodels.siting.access.measures import before_after_text
 
             lines.append(before_after_text(ev.access.by_area))
         return "\n".join(lines)
@@ -330,7 +330,7 @@ class SitingReporter:
 
 
 def _scale_power(objective: str, scale: float | None) -> float:
-    """variance is stated in scale^2, MAD in scale (optmodels.siting.equity.unscaled)."""
+    """variance is stated in scale^2, MAD in scale (optmodels.siting.access.equity.unscaled)."""
     if scale is None:
         return 1.0
     return scale**2 if objective == "access_variance" else scale

@@ -7,14 +7,14 @@
   demand point), stage 2 maximises the population covered twice with that many sites. A ``p``
   given in the file for ``lscp_b`` is used as is (stage 1 skipped), and the notes say which.
 - **The uncapacitated p-median minimising distance** is solved by row generation on the radius
-  formulation (:func:`optmodels.siting.radius.solve_p_median`): same optimum, a fraction of the
+  formulation (:func:`optmodels.siting.median.radius.solve_p_median`): same optimum, a fraction of the
   assignment model's size. ``formulation="assignment"`` forces the assignment model,
   ``"radius"`` refuses any other model/objective instead of silently ignoring the request.
 - **Every other location model**: the assignment/coverage MILP of
   :mod:`optmodels.siting.formulation`.
 - **Equity models**: ``equity_capacity`` re-allocates a fixed total supply among the existing
   sites to minimise the variance of accessibility (a convex QP), ``equity_siting`` also opens
-  sites and minimises its mean absolute deviation (a MILP) -- :mod:`optmodels.siting.equity`.
+  sites and minimises its mean absolute deviation (a MILP) -- :mod:`optmodels.siting.access.equity`.
 
 The objective reported is the numpy evaluator's value of the returned plan, not the solver's:
 for p-center and p-dispersion the solver's value can be ~1e-6 off the true distance (its
@@ -32,8 +32,8 @@ import numpy as np
 
 from optmodels.contract import Solution, relative_gap
 from optmodels.errors import InstanceError, UsageError
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import SitingDecision, access_params, evaluate_decision
-from optmodels.siting.instance import SitingInstance
 from optmodels.siting.models import EQUITY_OBJECTIVES, MODEL_SPECS, OBJECTIVES, capacities_bind
 from solvers import SolveOptions, SolveResult, Timings
 
@@ -140,8 +140,8 @@ def constraint_notes(instance: SitingInstance) -> list[str]:
 
 
 def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str) -> Solution:
-    from optmodels.siting import radius
     from optmodels.siting.formulation import build, decode
+    from optmodels.siting.median import radius
     from solvers import solve
 
     name = instance.model
@@ -195,7 +195,7 @@ def build_equity(instance: SitingInstance):
     ``equity_capacity`` re-allocates supply among the sites that exist (all sites if none is
     marked), ``equity_siting`` chooses among all sites. Returns ``(model, cols)``.
     """
-    from optmodels.siting import equity
+    from optmodels.siting.access import equity
 
     params = access_params(instance)
     if params is None:
@@ -229,7 +229,7 @@ def build_equity(instance: SitingInstance):
 
 
 def _solve_equity(instance: SitingInstance, options: SolveOptions, objective: str) -> Solution:
-    from optmodels.siting import equity
+    from optmodels.siting.access import equity
     from solvers import solve
 
     t0 = time.perf_counter()

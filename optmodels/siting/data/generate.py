@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from optmodels.siting.instance import SitingInstance
+from optmodels.siting.data.instance import SitingInstance
 
 CITY_KM = 30.0
 

@@ -2,7 +2,7 @@
 in-memory constructors (:meth:`SitingInstance.from_arrays` / ``from_dataframes`` /
 ``from_geodataframes`` call these).
 
-The schema and its validation live in :mod:`optmodels.siting.instance`; this module only turns
+The schema and its validation live in :mod:`optmodels.siting.data.instance`; this module only turns
 files, CSV/Parquet tables and DataFrames into the records that schema validates. Tables are read
 by :func:`optmodels.io.read_table` (the suite's one reader) with every CSV cell as text, so ids
 keep leading zeros (census codes such as ``060750101.00``) and numbers are converted by the schema,
@@ -20,8 +20,8 @@ import pandas as pd
 from pydantic import BaseModel
 
 from optmodels.errors import InstanceError
-from optmodels.siting import distances
-from optmodels.siting.instance import DemandPoint, Site, SitingInstance
+from optmodels.siting.data import distances
+from optmodels.siting.data.instance import DemandPoint, Site, SitingInstance
 
 
 def build_instance(*, demand, sites, distance, model, name, parameters, crs=None) -> SitingInstance:

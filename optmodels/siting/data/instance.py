@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
-from optmodels.siting import distances
+from optmodels.siting.data import distances
 from optmodels.siting.models import MODEL_SPECS, MODELS, capacities_bind
 
 #: the model names of :data:`optmodels.siting.models.MODEL_SPECS`, as a type pydantic checks
@@ -168,7 +168,7 @@ class AccessSpec(_Frozen):
     @model_validator(mode="after")
     def _method_parameters(self) -> AccessSpec:
         """The measure's own rules (access._check_method), so a bad combination is an input error."""
-        from optmodels.siting import access
+        from optmodels.siting.access import measures as access
 
         if self.method == "e2sfca" and not self.steps:
             raise ValueError("method e2sfca needs steps [[upper distance, weight], ...], found none")
@@ -507,37 +507,37 @@ class SitingInstance(_Frozen):
     @classmethod
     def from_arrays(cls, cost: np.ndarray, population: Sequence[float] | None = None, **kwargs: Any) -> SitingInstance:
         """An instance from a cost matrix (like spopt's ``from_cost_matrix``):
-        :func:`optmodels.siting.tables.from_arrays`."""
-        from optmodels.siting import tables
+        :func:`optmodels.siting.data.tables.from_arrays`."""
+        from optmodels.siting.data import tables
 
         return tables.from_arrays(cost, population, **kwargs)
 
     @classmethod
     def from_dataframes(cls, demand: pd.DataFrame, sites: pd.DataFrame, cost: pd.DataFrame | None = None,
                         **kwargs: Any) -> SitingInstance:
-        """An instance from tables: :func:`optmodels.siting.tables.from_dataframes`."""
-        from optmodels.siting import tables
+        """An instance from tables: :func:`optmodels.siting.data.tables.from_dataframes`."""
+        from optmodels.siting.data import tables
 
         return tables.from_dataframes(demand, sites, cost, **kwargs)
 
     @classmethod
     def from_geodataframes(cls, demand: Any, sites: Any, **kwargs: Any) -> SitingInstance:
         """An instance from GeoDataFrames (the ``geo`` extra):
-        :func:`optmodels.siting.tables.from_geodataframes`."""
-        from optmodels.siting import tables
+        :func:`optmodels.siting.data.tables.from_geodataframes`."""
+        from optmodels.siting.data import tables
 
         return tables.from_geodataframes(demand, sites, **kwargs)
 
 
 def load(path: str | Path) -> SitingInstance:
     """Read and validate a siting instance file (tables beside it resolved)."""
-    from optmodels.siting import tables
+    from optmodels.siting.data import tables
 
     return tables.load(path)
 
 
 def from_document(doc: Mapping[str, Any], file: str | Path | None = None) -> SitingInstance:
     """Validate an already-read document (tables resolved beside ``file``)."""
-    from optmodels.siting import tables
+    from optmodels.siting.data import tables
 
     return tables.from_document(doc, file)
