@@ -94,8 +94,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     except ValueError as exc:  # the generator's own argument checks
         raise UsageError(str(exc)) from None
     instance = fam.from_document(document, args.output)  # the generator's promise: it validates
-    io.dump_instance(document, args.output)
-    print(f"wrote {args.output}: {fam.describe(instance)}")
+    written = io.dump_instance(document, args.output)
+    tables = [p.name for p in written[:-1]]
+    print(f"wrote {args.output}: {fam.describe(instance)}" + (f" (tables: {', '.join(tables)})" if tables else ""))
     return EXIT_SOLVED
 
 

@@ -388,6 +388,8 @@ class SitingInstance(_Frozen):
             )
         if "radius" in spec.needs and par.radius is None:
             raise ValueError(f"field 'parameters.radius': model {model} needs a coverage radius, found none")
+        if costs.geometric and par.cutoff is None and not (spec.covers and model != "mclp"):
+            return self._check_capacities()  # coordinates reach every site: nothing to look up
         nearest = self.nearest_cost()
         reachable = nearest <= (par.cutoff if par.cutoff is not None else np.inf)
         if (bad := np.flatnonzero(~reachable)).size:
@@ -406,6 +408,10 @@ class SitingInstance(_Frozen):
                     f"site within radius {par.radius} (nearest {nearest[i]:.6g}); {model} is "
                     f"infeasible ({bad.size} such point(s))"
                 )
+        self._check_capacities()
+
+    def _check_capacities(self) -> None:
+        par, model = self.parameters, self.model
         if capacities_bind(model, par.capacitated):
             missing = np.flatnonzero(np.isnan(self.sites.column("capacity")))
             if missing.size:

@@ -196,16 +196,17 @@ class Records(Sequence):
         ``demand[3]``.
         """
         rules = _rules(schema)
-        problems: list[str] = []
-        extra = 0
+        found: list[tuple[int, int, str]] = []  # (row, field position, line): listed by row
 
         def problem(rows: np.ndarray, name: str, expected: str, shown: Sequence[Any]) -> None:
-            nonlocal extra
-            for k, row in enumerate(rows):
-                if len(problems) < MAX_PROBLEMS:
-                    problems.append(f"field '{field}[{int(row)}].{name}': expected {expected}, found {_short(shown[k])}")
-                else:
-                    extra += 1
+            position = list(rules).index(name)
+            for k, row in enumerate(rows[: MAX_PROBLEMS + 1]):
+                found.append((int(row), position, f"field '{field}[{int(row)}].{name}': expected {expected}, found {_short(shown[k])}"))
+            if len(rows) > MAX_PROBLEMS + 1:
+                found.append((int(rows[-1]) + 1, 0, ""))  # counted below, never shown
+                extra_rows.append(len(rows) - MAX_PROBLEMS - 1)
+
+        extra_rows: list[int] = []
 
         n = len(frame)
         if n == 0:
@@ -216,7 +217,7 @@ class Records(Sequence):
                 if rule.default is ...:
                     raise InstanceError(file=file, field=field, expected=f"a column {name!r}",
                                         found=f"columns {list(map(str, frame.columns))[:12]}")
-                cols[name] = _column(rule, [rule.default] * n)
+                cols[name] = _constant(rule, n)
                 continue
             raw = frame[name]
             missing = raw.isna().to_numpy()
@@ -258,16 +259,20 @@ class Records(Sequence):
                 if rule.default is not None and rule.default is not ...:
                     numbers = np.where(missing, float(rule.default), numbers)
                 cols[name] = numbers
-        if not problems:
+        if not found:
             for check in _ROW_RULES.get(schema.__name__, ()):
                 for rows, message in check(cols):
-                    for row in rows[: max(0, MAX_PROBLEMS - len(problems))]:
-                        problems.append(f"field '{field}[{int(row)}]': {message(int(row))}")
-                    extra += max(0, len(rows) - MAX_PROBLEMS)
-        if problems:
+                    for row in rows[: MAX_PROBLEMS + 1]:
+                        found.append((int(row), 0, f"field '{field}[{int(row)}]': {message(int(row))}"))
+                    extra_rows.append(max(0, len(rows) - MAX_PROBLEMS - 1))
+        if found:
+            found.sort()
+            lines = [text for _, _, text in found if text]
+            extra = sum(extra_rows) + max(0, len(lines) - MAX_PROBLEMS)
+            lines = lines[:MAX_PROBLEMS]
             if extra:
-                problems.append(f"... and {extra} more problem(s) in {field}")
-            raise InstanceError(file=file, problems=problems)
+                lines.append(f"... and {extra} more problem(s) in {field}")
+            raise InstanceError(file=file, problems=lines)
         return cls(schema, cols)
 
 
@@ -277,6 +282,15 @@ def _column(rule: _FieldRule, values: Sequence[Any]) -> np.ndarray:
     if rule.kind == "bool":
         return np.array(values, dtype=bool)
     return np.array(list(values), dtype=object)
+
+
+def _constant(rule: _FieldRule, n: int) -> np.ndarray:
+    """The default of an absent column, ``n`` times."""
+    if rule.kind == "number":
+        return np.full(n, np.nan if rule.default is None else float(rule.default))
+    if rule.kind == "bool":
+        return np.full(n, bool(rule.default))
+    return np.full(n, rule.default, dtype=object)
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -127,11 +127,22 @@ def from_document(doc: Mapping[str, Any], file: str | Path | None = None) -> Sit
     path = Path(file) if file is not None else Path("<document>")
     base = path.parent if file is not None else Path.cwd()
     data = dict(doc)
+    problems: list[str] = []
     for field, schema in (("demand", DemandPoint), ("sites", Site)):
         value = data.get(field)
-        if isinstance(value, (str, Mapping)):
-            frame, cols = _read_table(value, base, file=path, field=field)
-            data[field] = table_records(frame, cols, schema, field, path)
+        if isinstance(value, (str, Mapping, pd.DataFrame)):
+            if isinstance(value, pd.DataFrame):  # a generator's table, not yet written
+                frame, cols = value, None
+            else:
+                frame, cols = _read_table(value, base, file=path, field=field)
+            try:
+                data[field] = table_records(frame, cols, schema, field, path)
+            except InstanceError as exc:
+                if not exc.problems:
+                    raise
+                problems += exc.problems  # both tables' problems in one message
+    if problems:
+        raise InstanceError(file=path, problems=problems)
     dist = data.get("distance")
     if isinstance(dist, Mapping):
         data["distance"] = _resolve_distance(dict(dist), data, base, path)
