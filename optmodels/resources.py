@@ -46,7 +46,12 @@ class MemoryLimitError(UsageError):
 
 
 def _gib(n: float) -> str:
-    return f"{n / 2**30:.1f} GiB" if n >= 2**28 else f"{n / 2**20:.0f} MiB"
+    """A byte count as a person reads it (GiB above a quarter GiB, MiB above a quarter MiB)."""
+    if n >= 2**28:
+        return f"{n / 2**30:.1f} GiB"
+    if n >= 2**18:
+        return f"{n / 2**20:.1f} MiB"
+    return f"{n / 2**10:.1f} KiB"
 
 
 def _meminfo_available() -> int | None:

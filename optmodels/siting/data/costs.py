@@ -198,6 +198,7 @@ class TravelCosts:
         self._a: np.ndarray | None = None  # demand coordinates (n, 2): x, y or lon, lat
         self._b: np.ndarray | None = None  # site coordinates (m, 2)
         self._tree = None
+        self._grid: SiteGrid | None = None
 
     # -- constructors ---------------------------------------------------------------------------
     @classmethod
@@ -310,6 +311,43 @@ class TravelCosts:
             return self._tree
         return cKDTree(self._points(self._b[np.asarray(sites, dtype=np.int64)]))
 
+    def site_grid(self, limit: float) -> SiteGrid:
+        """The sites bucketed for joins within ``limit`` (kept for the last ``limit`` asked)."""
+        h = self._query_radius(limit)
+        if getattr(self, "_grid", None) is None or self._grid.h != h:
+            self._grid = SiteGrid(self._points(self._b), h)
+        return self._grid
+
+    def pairs_of(self, start: int, stop: int, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(i, j, d_ij)`` of the pairs with ``d_ij <= limit`` for demand points ``start:stop``
+        (unsorted). Geometric costs: the grid join, costs by the dense formulas, filtered
+        exactly; a long table or dense matrix: its entries."""
+        if self._pairs is not None or self._dense is not None:
+            p = self.within(limit).rows(np.arange(start, stop))
+            i, j, d = p.coo()
+            return i + start, j, d
+        pts = self._points(self._a[start:stop])
+        rows, j = self.site_grid(limit).candidates(pts)
+        # a cheap squared-distance screen in the tree's coordinates first (two thirds of the
+        # grid's candidates lie outside the circle), the exact cost only for what is left
+        sites = self._site_points()
+        sq = np.zeros(len(rows))
+        for axis in range(pts.shape[1]):
+            delta = pts[:, axis][rows] - sites[axis][j]
+            sq += delta * delta
+        near = sq <= self._query_radius(limit) ** 2
+        i, j = rows[near] + start, j[near]
+        d = self._exact(i, j)
+        ok = d <= limit
+        return i[ok], j[ok], d[ok]
+
+    def _site_points(self) -> list[np.ndarray]:
+        """The sites' tree coordinates as contiguous columns (fast gathers)."""
+        if getattr(self, "_site_columns", None) is None:
+            pts = self._points(self._b)
+            self._site_columns = [np.ascontiguousarray(pts[:, k]) for k in range(pts.shape[1])]
+        return self._site_columns
+
     # -- pairs ----------------------------------------------------------------------------------
     def within(self, limit: float, *, chunks: Callable | None = None) -> Pairs:
         """Every pair with cost ``<= limit`` (:class:`Pairs`, floor just above ``limit``)."""
@@ -386,17 +424,50 @@ def _serial(fn, tasks):
 
 def _within_chunk(costs: TravelCosts, start: int, stop: int, limit: float) -> Pairs:
     """Pairs of demand points ``start:stop`` with cost ``<= limit`` (module level: picklable)."""
-    from scipy.spatial import cKDTree
-
-    tree = costs.site_tree()
-    pts = cKDTree(costs._points(costs._a[start:stop]))
-    found = pts.sparse_distance_matrix(tree, costs._query_radius(limit), output_type="ndarray")
-    i = found["i"].astype(np.int64) + start
-    j = found["j"].astype(np.int64)
-    d = costs._exact(i, j)
-    ok = d <= limit
+    i, j, d = costs.pairs_of(start, stop, limit)
     floor = np.full(stop - start, np.nextafter(limit, np.inf))
-    return Pairs.from_coo(stop - start, costs.m, i[ok] - start, j[ok], d[ok], floor)
+    return Pairs.from_coo(stop - start, costs.m, i - start, j, d, floor)
+
+
+class SiteGrid:
+    """Sites bucketed in square (cubic) cells of side ``h``: the sites within ``h`` of a point
+    lie in its cell or the neighbouring ones. A vectorised join (sort, searchsorted, expand)
+    that yields candidate pairs as arrays: no per-point Python lists, as a KD-tree's ball
+    queries return (32 M pairs: 6 s here against 50-90 s through cKDTree)."""
+
+    def __init__(self, points: np.ndarray, h: float) -> None:
+        self.h = float(h)
+        cells = np.floor(points / self.h).astype(np.int64)
+        self.low = cells.min(axis=0) - 1
+        self.span = cells.max(axis=0) - self.low + 2
+        keys = self._key(cells)
+        self.order = np.argsort(keys, kind="stable")
+        self.keys, self.starts, self.counts = np.unique(keys[self.order], return_index=True, return_counts=True)
+        dims = points.shape[1]
+        self.offsets = np.array(np.meshgrid(*[[-1, 0, 1]] * dims, indexing="ij")).reshape(dims, -1).T
+
+    def _key(self, cells: np.ndarray) -> np.ndarray:
+        key = np.zeros(len(cells), dtype=np.int64)
+        for axis in range(cells.shape[1]):
+            key = key * self.span[axis] + (cells[:, axis] - self.low[axis])
+        return key
+
+    def candidates(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(row in points, site)`` for every site in a cell next to each point's."""
+        cells = np.floor(points / self.h).astype(np.int64)
+        rows, sites = [], []
+        for off in self.offsets:
+            c = cells + off
+            inside = np.all((c > self.low) & (c < self.low + self.span - 1), axis=1)
+            key = self._key(np.where(inside[:, None], c, self.low + 1))
+            pos = np.searchsorted(self.keys, key)
+            pos = np.minimum(pos, len(self.keys) - 1)
+            hit = inside & (self.keys[pos] == key)
+            r = np.flatnonzero(hit)
+            cnt = self.counts[pos[r]]
+            rows.append(np.repeat(r, cnt))
+            sites.append(self.order[_ranges(self.starts[pos[r]], cnt)])
+        return np.concatenate(rows), np.concatenate(sites)
 
 
 def _nearest_chunk(costs: TravelCosts, start: int, stop: int, k: int) -> Pairs:
