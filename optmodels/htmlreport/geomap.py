@@ -34,7 +34,6 @@ Design choices:
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from dataclasses import dataclass
@@ -222,6 +221,14 @@ def map_section(folder: Folder) -> str:
                    zoomSnap=0.25, **zooms)
     lat_all = np.concatenate([placed.demand_lat, placed.site_lat])
     lng_all = np.concatenate([placed.demand_lng, placed.site_lng])
+    # positions to a millionth of the extent (a tenth of a metre in degrees): what a screen can
+    # show, and a third of the digits of a float's repr in each of thousands of markers
+    extent = max(float(np.ptp(lat_all)), float(np.ptp(lng_all)), 1e-12)
+    digits = max(0, 6 - math.floor(math.log10(extent))) if simple else 6
+
+    def at(lat: float, lng: float) -> list[float]:
+        return [round(float(lat), digits), round(float(lng), digits)]
+
     m.fit_bounds([[float(lat_all.min()), float(lng_all.min())], [float(lat_all.max()), float(lng_all.max())]],
                  padding=(24, 24))
 
@@ -233,7 +240,7 @@ def map_section(folder: Folder) -> str:
     if radius and placed.circle_factor is not None:
         circles = folium.FeatureGroup(name="coverage circles", show=True)
         for j in np.flatnonzero(is_open):
-            folium.Circle([float(placed.site_lat[j]), float(placed.site_lng[j])],
+            folium.Circle(at(placed.site_lat[j], placed.site_lng[j]),
                           radius=float(radius) * placed.circle_factor, color="#d62728", weight=1,
                           dash_array="4 4", fill=True, fill_opacity=0.04).add_to(circles)
         circles.add_to(m)
@@ -259,7 +266,7 @@ def map_section(folder: Folder) -> str:
                       if "uncovered_population" in cells.columns else ""))
             ring = "uncovered_population" in cells.columns and row.uncovered_population > 0
             folium.CircleMarker(
-                [float(row.lat), float(row.lng)], radius=3 + 9 * math.sqrt(max(row.population, 0) / top),
+                at(row.lat, row.lng), radius=round(3 + 9 * math.sqrt(max(row.population, 0) / top), 1),
                 color="#d62728" if ring else "#ffffff", weight=2 if ring else 1,
                 fill=True, fill_color=colours[k], fill_opacity=0.85, tooltip=_tip(tip),
             ).add_to(layer)
@@ -278,8 +285,8 @@ def map_section(folder: Folder) -> str:
             tip = "<br>".join(f"{esc(k)}: {esc(fmt(v))}" for k, v in record.items() if fmt(v) != "")
             ring = covered is not None and not covered[i]
             folium.CircleMarker(
-                [float(placed.demand_lat[i]), float(placed.demand_lng[i])],
-                radius=3 + 9 * math.sqrt(max(pop[i], 0) / top),
+                at(placed.demand_lat[i], placed.demand_lng[i]),
+                radius=round(3 + 9 * math.sqrt(max(pop[i], 0) / top), 1),
                 color="#d62728" if ring else "#ffffff", weight=2 if ring else 1,
                 fill=True, fill_color=colours[i], fill_opacity=0.85, tooltip=_tip(tip),
             ).add_to(layer)
@@ -305,7 +312,7 @@ def map_section(folder: Folder) -> str:
         label, stroke, fill, r = SITE_STYLES[kinds[j]]
         tip = f"<b>{esc(label)}</b><br>" + "<br>".join(
             f"{esc(k)}: {esc(fmt(v))}" for k, v in records[j].items() if fmt(v) != "")
-        folium.CircleMarker([float(placed.site_lat[j]), float(placed.site_lng[j])], radius=r, color=stroke,
+        folium.CircleMarker(at(placed.site_lat[j], placed.site_lng[j]), radius=r, color=stroke,
                             weight=2, fill=fill is not None, fill_color=fill or stroke, fill_opacity=0.95,
                             tooltip=_tip(tip)).add_to(groups[kinds[j]])
     for name, group in groups.items():
@@ -324,7 +331,9 @@ def map_section(folder: Folder) -> str:
     if "covered" in demand.columns:
         legend += '<span><span class="sw" style="border-color:#d62728"></span>demand not covered</span>'
     return (f'<iframe class="map" id="map-frame" title="map of sites and demand" '
-            f'srcdoc="{html.escape(frame_html, quote=True)}"></iframe>'
+            # single-quoted: inside it only & and ' need escaping (HTML attribute rules), where a
+            # double-quoted srcdoc would turn each of the map's JSON quotes into &quot;
+            f"srcdoc='{frame_html.replace('&', '&amp;').replace(chr(39), '&#39;')}'></iframe>"
             f'<div class="legend">{legend}</div>'
             + "".join(f'<p class="note">{esc(n)}</p>' for n in notes))
 

@@ -28,7 +28,7 @@ def _report(folder) -> str:
 
 
 def _map_document(text: str) -> str:
-    match = re.search(r'<iframe class="map"[^>]*srcdoc="([^"]*)"', text)
+    match = re.search(r"<iframe class=\"map\"[^>]*srcdoc='([^']*)'", text)
     assert match, "no map frame"
     return html.unescape(match.group(1))
 
