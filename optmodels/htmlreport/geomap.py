@@ -189,27 +189,21 @@ def _aggregate(lat: np.ndarray, lng: np.ndarray, weight: np.ndarray, frame: pd.D
     return out.reset_index(drop=True), g
 
 
-def map_section(folder: Folder) -> str:
-    """The map's HTML (iframe, legend, notes); call only when :func:`can_map` holds."""
+@dataclass
+class _Canvas:
+    """The folium map being drawn, how positions are written on it, and what the page must say."""
+
+    m: Any
+    placed: Placed
+    digits: int
+    notes: list[str]
+
+    def at(self, lat: float, lng: float) -> list[float]:
+        return [round(float(lat), self.digits), round(float(lng), self.digits)]
+
+
+def _canvas(placed: Placed) -> _Canvas:
     import folium
-
-    sites, demand = folder.tables["sites"], folder.tables["demand"]
-    placed = place(folder)
-    notes = list(placed.notes)
-    doc = folder.document
-    params = doc.get("parameters") if isinstance(doc.get("parameters"), dict) else {}
-    unit = (doc.get("distance") or {}).get("unit") if isinstance(doc.get("distance"), dict) else None
-
-    # colour: distance to the main site, else accessibility after the plan
-    colour_col, colour_label = None, ""
-    for col, label in (("distance", "distance to main site"), ("access_after", "accessibility after the plan")):
-        if col in demand.columns and np.isfinite(pd.to_numeric(demand[col], errors="coerce")).any():
-            colour_col, colour_label = col, label + (f" ({unit})" if col == "distance" and unit else "")
-            break
-    value = (pd.to_numeric(demand[colour_col], errors="coerce").to_numpy(float) if colour_col
-             else np.full(len(demand), np.nan))
-    pop = pd.to_numeric(demand.get("population", pd.Series(1.0, index=demand.index)),
-                        errors="coerce").fillna(0).to_numpy(float)
 
     simple = placed.crs == "Simple"
     # zoomSnap 0.25: the view fits the points closely (whole zoom levels halve the scale). The
@@ -219,80 +213,107 @@ def map_section(folder: Folder) -> str:
     zooms = {"minZoom": -30, "maxZoom": 30} if simple else {"minZoom": 0, "maxZoom": 22}
     m = folium.Map(tiles=None, crs=placed.crs, control_scale=not simple, zoom_start=0 if simple else 2,
                    zoomSnap=0.25, **zooms)
-    lat_all = np.concatenate([placed.demand_lat, placed.site_lat])
-    lng_all = np.concatenate([placed.demand_lng, placed.site_lng])
+    lat = np.concatenate([placed.demand_lat, placed.site_lat])
+    lng = np.concatenate([placed.demand_lng, placed.site_lng])
+    m.fit_bounds([[float(lat.min()), float(lng.min())], [float(lat.max()), float(lng.max())]], padding=(24, 24))
     # positions to a millionth of the extent (a tenth of a metre in degrees): what a screen can
     # show, and a third of the digits of a float's repr in each of thousands of markers
-    extent = max(float(np.ptp(lat_all)), float(np.ptp(lng_all)), 1e-12)
+    extent = max(float(np.ptp(lat)), float(np.ptp(lng)), 1e-12)
     digits = max(0, 6 - math.floor(math.log10(extent))) if simple else 6
+    return _Canvas(m, placed, digits, list(placed.notes))
 
-    def at(lat: float, lng: float) -> list[float]:
-        return [round(float(lat), digits), round(float(lng), digits)]
 
-    m.fit_bounds([[float(lat_all.min()), float(lng_all.min())], [float(lat_all.max()), float(lng_all.max())]],
-                 padding=(24, 24))
+def _add_circles(c: _Canvas, sites: pd.DataFrame, doc: dict[str, Any]) -> None:
+    """A dashed coverage circle around each open site, when the radius is a length on the map."""
+    import folium
 
-    # -- coverage circles around open sites (first: under the markers, which stay hoverable)
-    is_open = sites["open"].astype(bool).to_numpy()
-    existing = (sites["existing"].astype(bool).to_numpy() if "existing" in sites.columns
-                else np.zeros(len(sites), bool))
-    radius = params.get("radius")
-    if radius and placed.circle_factor is not None:
-        circles = folium.FeatureGroup(name="coverage circles", show=True)
-        for j in np.flatnonzero(is_open):
-            folium.Circle(at(placed.site_lat[j], placed.site_lng[j]),
-                          radius=float(radius) * placed.circle_factor, color="#d62728", weight=1,
-                          dash_array="4 4", fill=True, fill_opacity=0.04).add_to(circles)
-        circles.add_to(m)
-        kind = (doc.get("distance") or {}).get("kind")
-        straight = kind in ("matrix", "network")
-        notes.append(f"Coverage circles: radius {fmt(radius)}{' ' + str(unit) if unit else ''} around each open "
-                     "site" + (", straight-line; the model's coverage uses its distance matrix (the "
-                               "covered column), so a point inside a circle may be uncovered." if straight else "."))
-    elif radius:
-        notes.append(f"Coverage radius {fmt(radius)}{' ' + str(unit) if unit else ''}: not drawn as circles "
-                     "(its unit is not a length on this map); the red rings mark demand not covered.")
+    params = doc.get("parameters") if isinstance(doc.get("parameters"), dict) else {}
+    distance = doc.get("distance") if isinstance(doc.get("distance"), dict) else {}
+    radius, unit = params.get("radius"), distance.get("unit")
+    if not radius:
+        return
+    said = f"{fmt(radius)}{' ' + str(unit) if unit else ''}"
+    if c.placed.circle_factor is None:
+        c.notes.append(f"Coverage radius {said}: not drawn as circles (its unit is not a length on this "
+                       "map); the red rings mark demand not covered.")
+        return
+    circles = folium.FeatureGroup(name="coverage circles", show=True)
+    for j in np.flatnonzero(sites["open"].astype(bool).to_numpy()):
+        folium.Circle(c.at(c.placed.site_lat[j], c.placed.site_lng[j]),
+                      radius=float(radius) * c.placed.circle_factor, color="#d62728", weight=1,
+                      dash_array="4 4", fill=True, fill_opacity=0.04).add_to(circles)
+    circles.add_to(c.m)
+    straight = distance.get("kind") in ("matrix", "network")
+    c.notes.append(f"Coverage circles: radius {said} around each open site"
+                   + (", straight-line; the model's coverage uses its distance matrix (the covered "
+                      "column), so a point inside a circle may be uncovered." if straight else "."))
 
-    # -- demand
+
+def _marker(c: _Canvas, lat: float, lng: float, population: float, top: float, colour: str, ring: bool,
+            tip: str) -> Any:
+    import folium
+
+    return folium.CircleMarker(
+        c.at(lat, lng), radius=round(3 + 9 * math.sqrt(max(population, 0) / top), 1),
+        color="#d62728" if ring else "#ffffff", weight=2 if ring else 1,
+        fill=True, fill_color=colour, fill_opacity=0.85, tooltip=_tip(tip),
+    )
+
+
+def _add_demand(c: _Canvas, demand: pd.DataFrame, unit: Any) -> str:
+    """Demand markers (one per point, or per grid cell beyond the cap); returns the legend entry."""
+    import folium
+
+    label, column = "", None
+    for col, text in (("distance", "distance to main site"), ("access_after", "accessibility after the plan")):
+        if col in demand.columns and np.isfinite(pd.to_numeric(demand[col], errors="coerce")).any():
+            column, label = col, text + (f" ({unit})" if col == "distance" and unit else "")
+            break
+    value = (pd.to_numeric(demand[column], errors="coerce").to_numpy(float) if column
+             else np.full(len(demand), np.nan))
+    pop = pd.to_numeric(demand.get("population", pd.Series(1.0, index=demand.index)),
+                        errors="coerce").fillna(0).to_numpy(float)
     layer = folium.FeatureGroup(name="demand", show=True)
     if len(demand) > MAX_DEMAND_MARKERS:
-        cells, g = _aggregate(placed.demand_lat, placed.demand_lng, pop, demand, value, MAX_DEMAND_MARKERS)
+        cells, g = _aggregate(c.placed.demand_lat, c.placed.demand_lng, pop, demand, value, MAX_DEMAND_MARKERS)
         colours, lo, hi, ramp = _colours(cells["value"].to_numpy(float))
         top = max(float(cells["population"].max()), 1e-12)
+        has_cover = "uncovered_population" in cells.columns
         for k, row in enumerate(cells.itertuples(index=False)):
             tip = (f"{row.points:,} demand points, population {fmt(row.population)}"
-                   + (f"<br>mean {esc(colour_label)}: {fmt(row.value)}" if colour_col else "")
-                   + (f"<br>population not covered: {fmt(row.uncovered_population)}"
-                      if "uncovered_population" in cells.columns else ""))
-            ring = "uncovered_population" in cells.columns and row.uncovered_population > 0
-            folium.CircleMarker(
-                at(row.lat, row.lng), radius=round(3 + 9 * math.sqrt(max(row.population, 0) / top), 1),
-                color="#d62728" if ring else "#ffffff", weight=2 if ring else 1,
-                fill=True, fill_color=colours[k], fill_opacity=0.85, tooltip=_tip(tip),
-            ).add_to(layer)
-        notes.append(f"{len(demand):,} demand points aggregated on a {g} x {g} grid into {len(cells):,} "
-                     f"markers (more than {MAX_DEMAND_MARKERS:,}): each marker is one cell, at its "
-                     "population-weighted centre, coloured by the population-weighted mean. "
-                     "demand.csv has every point.")
+                   + (f"<br>mean {esc(label)}: {fmt(row.value)}" if column else "")
+                   + (f"<br>population not covered: {fmt(row.uncovered_population)}" if has_cover else ""))
+            ring = has_cover and row.uncovered_population > 0
+            _marker(c, row.lat, row.lng, row.population, top, colours[k], ring, tip).add_to(layer)
+        c.notes.append(f"{len(demand):,} demand points aggregated on a {g} x {g} grid into {len(cells):,} "
+                       f"markers (more than {MAX_DEMAND_MARKERS:,}): each marker is one cell, at its "
+                       "population-weighted centre, coloured by the population-weighted mean. "
+                       "demand.csv has every point.")
     else:
         colours, lo, hi, ramp = _colours(value)
         top = max(float(pop.max()), 1e-12)
         covered = demand["covered"].astype(bool).to_numpy() if "covered" in demand.columns else None
-        shown = [c for c in ("demand_id", "population", "site_id", "distance", "covered",
-                             "access_before", "access_after", "area") if c in demand.columns]
-        records = demand[shown].to_dict("records")
-        for i, record in enumerate(records):
+        shown = [col for col in ("demand_id", "population", "site_id", "distance", "covered",
+                                 "access_before", "access_after", "area") if col in demand.columns]
+        for i, record in enumerate(demand[shown].to_dict("records")):
             tip = "<br>".join(f"{esc(k)}: {esc(fmt(v))}" for k, v in record.items() if fmt(v) != "")
             ring = covered is not None and not covered[i]
-            folium.CircleMarker(
-                at(placed.demand_lat[i], placed.demand_lng[i]),
-                radius=round(3 + 9 * math.sqrt(max(pop[i], 0) / top), 1),
-                color="#d62728" if ring else "#ffffff", weight=2 if ring else 1,
-                fill=True, fill_color=colours[i], fill_opacity=0.85, tooltip=_tip(tip),
-            ).add_to(layer)
-    layer.add_to(m)
+            _marker(c, c.placed.demand_lat[i], c.placed.demand_lng[i], pop[i], top, colours[i], ring,
+                    tip).add_to(layer)
+    layer.add_to(c.m)
+    if not column:
+        return ""
+    return (f'<span>demand, {esc(label)}: {esc(fmt(lo))}<span class="ramp" style="background:{ramp}">'
+            f"</span>{esc(fmt(hi))} (size = population)</span>")
 
-    # -- sites
+
+def _add_sites(c: _Canvas, sites: pd.DataFrame) -> np.ndarray:
+    """Site markers by kind (closed candidates thinned beyond the cap); returns each site's kind."""
+    import folium
+
+    is_open = sites["open"].astype(bool).to_numpy()
+    existing = (sites["existing"].astype(bool).to_numpy() if "existing" in sites.columns
+                else np.zeros(len(sites), bool))
     kinds = np.where(is_open & ~existing, "opened", np.where(is_open, "existing_open",
                      np.where(existing, "existing_closed", "closed")))
     closed = np.flatnonzero(kinds == "closed")
@@ -301,33 +322,46 @@ def map_section(folder: Folder) -> str:
         step = math.ceil(closed.size / MAX_SITE_MARKERS)
         keep[closed] = False
         keep[closed[::step]] = True
-        notes.append(f"{closed.size:,} candidate sites not opened: one in {step} is drawn "
-                     f"({int(keep[closed].sum()):,}); sites.csv has them all.")
-    site_cols = [c for c in ("site_id", "existing", "open", "population_served", "capacity", "fixed_cost",
-                             "supply_before", "supply_after") if c in sites.columns]
-    records = sites[site_cols].to_dict("records")
+        c.notes.append(f"{closed.size:,} candidate sites not opened: one in {step} is drawn "
+                       f"({int(keep[closed].sum()):,}); sites.csv has them all.")
+    columns = [col for col in ("site_id", "existing", "open", "population_served", "capacity", "fixed_cost",
+                               "supply_before", "supply_after") if col in sites.columns]
+    records = sites[columns].to_dict("records")
     groups = {name: folium.FeatureGroup(name=f"sites: {SITE_STYLES[name][0]}", show=True) for name in SITE_STYLES}
     # closed candidates first, so open sites are drawn on top of them
     for j in sorted(np.flatnonzero(keep), key=lambda j: kinds[j] != "closed"):
         label, stroke, fill, r = SITE_STYLES[kinds[j]]
         tip = f"<b>{esc(label)}</b><br>" + "<br>".join(
             f"{esc(k)}: {esc(fmt(v))}" for k, v in records[j].items() if fmt(v) != "")
-        folium.CircleMarker(at(placed.site_lat[j], placed.site_lng[j]), radius=r, color=stroke,
+        folium.CircleMarker(c.at(c.placed.site_lat[j], c.placed.site_lng[j]), radius=r, color=stroke,
                             weight=2, fill=fill is not None, fill_color=fill or stroke, fill_opacity=0.95,
                             tooltip=_tip(tip)).add_to(groups[kinds[j]])
     for name, group in groups.items():
         if (kinds == name).any():
-            group.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+            group.add_to(c.m)
+    return kinds
 
-    frame_html = render_offline(m)
+
+def map_section(folder: Folder) -> str:
+    """The map's HTML (iframe, legend, notes); call only when :func:`can_map` holds.
+
+    Layers in drawing order: coverage circles (underneath, so markers stay hoverable), demand,
+    closed candidates, open sites.
+    """
+    import folium
+
+    sites, demand, doc = folder.tables["sites"], folder.tables["demand"], folder.document
+    c = _canvas(place(folder))
+    _add_circles(c, sites, doc)
+    unit = doc["distance"].get("unit") if isinstance(doc.get("distance"), dict) else None
+    demand_legend = _add_demand(c, demand, unit)
+    kinds = _add_sites(c, sites)
+    folium.LayerControl(collapsed=False).add_to(c.m)
+    frame_html = render_offline(c.m)
     legend = "".join(
         f'<span><span class="sw" style="background:{fill or "transparent"};border-color:{stroke}"></span>{esc(label)}</span>'
         for name, (label, stroke, fill, _) in SITE_STYLES.items() if (kinds == name).any()
-    )
-    if colour_col:
-        legend += (f'<span>demand, {esc(colour_label)}: {esc(fmt(lo))}<span class="ramp" style="background:{ramp}">'
-                   f"</span>{esc(fmt(hi))} (size = population)</span>")
+    ) + demand_legend
     if "covered" in demand.columns:
         legend += '<span><span class="sw" style="border-color:#d62728"></span>demand not covered</span>'
     return (f'<iframe class="map" id="map-frame" title="map of sites and demand" '
@@ -335,7 +369,7 @@ def map_section(folder: Folder) -> str:
             # double-quoted srcdoc would turn each of the map's JSON quotes into &quot;
             f"srcdoc='{frame_html.replace('&', '&amp;').replace(chr(39), '&#39;')}'></iframe>"
             f'<div class="legend">{legend}</div>'
-            + "".join(f'<p class="note">{esc(n)}</p>' for n in notes))
+            + "".join(f'<p class="note">{esc(n)}</p>' for n in c.notes))
 
 
 def _vendored(name: str) -> bytes:

@@ -253,6 +253,16 @@ def test_missing_extra_exits_2_before_any_solve(instances_dir, tmp_path, capsys,
     assert 'pip install "optmodels[report]"' in capsys.readouterr().err
 
 
+def test_a_run_without_a_solution_still_reports_its_verdict(instances_dir, tmp_path):
+    out = tmp_path / "none"
+    path = str(instances_dir / "pricing" / "no_viable_model1.yaml")
+    assert main(["solve", path, "--out", str(out), "--report"]) == 1  # no fee is viable
+    text = _report(out)
+    verdict = json.loads((out / "result.json").read_text())["verdict"]
+    assert f'id="verdict">{verdict}<' in text
+    assert 'id="tables"' not in text  # no solution, no tables
+
+
 def test_report_flag_needs_out(instances_dir, capsys):
     path = str(instances_dir / "equipment" / "tiny_cost.toml")
     assert main(["solve", path, "--report"]) == 2
