@@ -44,6 +44,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         raise UsageError(f"--family {args.family}: {args.file} is an instance of the {fam.name} family")
     if args.out:
         io.check_output_dir(args.out)  # before the solve: a bad --out must not cost a solve
+    if args.report:
+        from optmodels.htmlreport import check_report_flag
+
+        check_report_flag(args.out)  # needs --out and the report extra: before the solve too
     instance = fam.load(args.file)
     changes = {f.key: getattr(args, f.key) for f in fam.flags if f.target == "instance"}
     changes = {k: v for k, v in changes.items() if v is not None}
@@ -68,6 +72,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if args.out:
         written = solution.to_files(args.out)
         print(f"\nwrote {', '.join(written)} to {args.out}")
+        if args.report:
+            from optmodels.htmlreport import write_report
+
+            print(f"wrote {write_report(args.out)}")
     interrupted = solution.result.termination is Termination.INTERRUPTED
     if not solution.has_solution:
         print(f"no solution: {solution.verdict}", file=sys.stderr)
@@ -75,6 +83,13 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if interrupted:
         print("interrupted: the incumbent above is the best plan found so far", file=sys.stderr)
         return EXIT_INTERRUPTED
+    return EXIT_SOLVED
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from optmodels import htmlreport
+
+    print(f"wrote {htmlreport.write_report(args.folder, args.output)}")
     return EXIT_SOLVED
 
 
@@ -148,6 +163,8 @@ def _add_solve_parser(sub: Any, fam: Family | None) -> None:
                        help="show this family's flags in --help (the file's family is used to solve)")
     solve.add_argument("--out", metavar="DIR",
                        help="write result.json, the family's tables (CSV) and plots into DIR")
+    solve.add_argument("--report", action="store_true",
+                       help="also write report.html (summary, tables, plots, map) into the --out folder")
     solve.add_argument("--objective", metavar="NAME",
                        help=_objective_help(fam) if fam else "objective to optimise, by name (the family's default if omitted)")
     add_solve_options(solve)
@@ -196,6 +213,15 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check an instance file without solving it")
     validate.add_argument("file")
     validate.set_defaults(func=_cmd_validate)
+
+    report = sub.add_parser(
+        "report", help="write one self-contained report.html for a result, front or sweep folder",
+        description="Write one self-contained HTML page (summary, sortable tables, plots; a map for "
+                    "siting results, an interactive chart for fronts) for a folder written by "
+                    "`solve --out`, `pareto --out` or `sweep --out`. It opens offline.")
+    report.add_argument("folder", metavar="DIR", help="the result, front or sweep folder")
+    report.add_argument("-o", "--output", metavar="FILE", help="the HTML file to write (default DIR/report.html)")
+    report.set_defaults(func=_cmd_report)
 
     from optmodels import pareto_cli
     from optmodels.sweep import cli as sweep_cli

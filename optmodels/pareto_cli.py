@@ -107,6 +107,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     x.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address (e.g. tcp://host:8786) instead of the local pool")
     p.add_argument("--out", metavar="DIR", help="write front.csv, pareto.json and front.png here")
+    p.add_argument("--report", action="store_true",
+                   help="also write report.html (the front as an interactive chart) into the --out folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_solve_options(p)
     p.add_argument("--solver-option", action="append", default=[], metavar="KEY=VALUE",
@@ -399,6 +401,10 @@ def run(args: argparse.Namespace) -> int:
         from optmodels.io import check_output_dir
 
         check_output_dir(args.out)  # before the front: a bad --out must not cost the work
+    if args.report:
+        from optmodels.htmlreport import check_report_flag
+
+        check_report_flag(args.out)
     t0 = time.perf_counter()
     try:
         options = solve_options(args)
@@ -427,6 +433,10 @@ def run(args: argparse.Namespace) -> int:
             if len(result):
                 plot_front(result, tmp / "front.png", reference_front=reference, labels=source.labels)
         print(f"wrote {args.out}/front.csv, pareto.json" + (", front.png" if len(result) else ""))
+        if args.report:
+            from optmodels.htmlreport import write_report
+
+            print(f"wrote {write_report(args.out)}")
     if not len(result):
         print("optmodels: no feasible point found", file=sys.stderr)
         return 1

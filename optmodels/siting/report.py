@@ -1,5 +1,9 @@
 """Siting solutions as tidy tables, a terminal summary, metrics, a map and a GeoPackage.
 
+The tables ``sites`` and ``demand`` (one row per site / demand point) end with the points'
+coordinates (``x, y`` or ``lon, lat``, as the instance gives them), so a result folder can be
+mapped on its own (``optmodels report DIR``); ``result.json`` says the ``crs`` of x/y.
+
 :class:`SitingReporter` (:data:`REPORTER`) is the family's renderer of a contract
 :class:`~optmodels.contract.Solution` whose ``decision`` is a
 :class:`~optmodels.siting.evaluate.SitingDecision` and whose ``evaluation`` a
@@ -301,14 +305,23 @@ class SitingReporter:
         else:
             out["sites"] = equity_sites_table(instance, dec.open, dec.supply)
         acc = ev.access
+        access_frame = None
         if acc is not None:
             frame = pd.DataFrame({"demand_id": instance.demand_ids, "population": instance.populations()})
             if acc.before is not None:
                 frame["access_before"] = acc.before
             frame["access_after"] = acc.after
-            out["accessibility"] = frame
+            out["accessibility"] = access_frame = frame
             if acc.by_area is not None:
                 out["accessibility_before_after"] = acc.by_area
+        # One row per demand point (the GeoPackage's demand layer), so that a result folder
+        # alone can be mapped again (``optmodels report``) without the instance file.
+        out["demand"] = demand_table(instance, ev.location, access_frame)
+        fields = coordinate_fields(instance)
+        if fields is not None:
+            dx, dy, sx, sy = coordinates(instance)  # type: ignore[misc]
+            out["sites"] = out["sites"].assign(**{fields[0]: sx, fields[1]: sy})
+            out["demand"] = out["demand"].assign(**{fields[0]: dx, fields[1]: dy})
         return out
 
     def figures(self, solution, folder: Path) -> list[str]:
@@ -322,9 +335,7 @@ class SitingReporter:
         except ImportError:
             return written  # the geo extra is optional; the CSVs carry the same columns
         tables = solution.tables
-        access_frame = tables.get("accessibility")
-        demand = demand_table(instance, ev.location, access_frame)
-        if write_geo(instance, folder / "siting.gpkg", tables["sites"], demand):
+        if write_geo(instance, folder / "siting.gpkg", tables["sites"], tables["demand"]):
             written.append("siting.gpkg")
         return written
 

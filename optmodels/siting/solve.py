@@ -93,6 +93,12 @@ def _solution(instance, objective, result, decision, notes, *, verdict=None, for
     else:
         decision = None
     extra: dict[str, Any] = {"model": instance.model}
+    # What a reader of result.json (or `optmodels report` drawing its map) needs besides the
+    # tables: the model's parameters (the coverage radius), the distance's kind and unit, the CRS.
+    extra["parameters"] = instance.parameters.model_dump(exclude_none=True)
+    extra["distance"] = {"kind": instance.distance.kind, "unit": instance.distance.unit}
+    if instance.crs is not None:
+        extra["crs"] = instance.crs
     if decision is not None:  # result.json names the plan, not only its figures
         ids = instance.site_ids
         extra["open_sites"] = [ids[j] for j in np.flatnonzero(decision.open)]

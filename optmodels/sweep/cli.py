@@ -58,6 +58,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--no-warm", action="store_true", help="build every scenario's model afresh")
     p.add_argument("--metric", help="a metric to plot beside the objective (e.g. gini_mean)")
     p.add_argument("--no-plots", action="store_true", help="do not draw plots")
+    p.add_argument("--report", action="store_true",
+                   help="also write report.html (summary, sortable table, plots) into the --out folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     add_solve_options(p)  # the same solver flags as solve and pareto, applied to every scenario
     p.set_defaults(func=run)
@@ -83,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
 
     oat = args.one_at_a_time is not None
     varies = [parse_vary(text, values_optional=oat) for text in args.vary]
+    if args.report:
+        from optmodels.htmlreport import check_report_flag
+
+        check_report_flag(args.out)  # needs --out and the report extra: before the scenarios
     options = solve_options(args)
     frame = sweep(
         args.file, varies, mode=args.mode, one_at_a_time=args.one_at_a_time, objective=args.objective,
@@ -105,6 +111,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"optmodels: sweep interrupted; {len(frame)} rows kept"
               + (f" in {args.out}; rerun the same command to resume" if args.out else ""), file=sys.stderr)
         return 130
+    if args.report:
+        from optmodels.htmlreport import write_report
+
+        print(f"wrote {write_report(args.out)}")
     failed = int((~frame["status"].isin(SOLVED)).sum()) if not frame.empty else 0
     if failed:
         print(f"{failed} scenario(s) without a solution (see the status and message columns)")
