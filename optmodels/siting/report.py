@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import AccessReport, Evaluation
@@ -36,7 +37,7 @@ def sites_table(instance: SitingInstance, open_sites: np.ndarray, evaluation: Ev
         }
     )
     if evaluation is not None:
-        frame["population_served"] = (instance.populations()[:, None] * evaluation.assignment).sum(axis=0)
+        frame["population_served"] = np.asarray(evaluation.assignment.T @ instance.populations()).ravel()
     frame["capacity"] = frame["capacity"].replace(np.inf, np.nan)
     return frame
 
@@ -44,14 +45,20 @@ def sites_table(instance: SitingInstance, open_sites: np.ndarray, evaluation: Ev
 def assignments_table(instance: SitingInstance, evaluation: Evaluation, tol: float = 1e-9) -> pd.DataFrame:
     """Tidy assignment: ``demand_id, site_id, share, distance, population`` (shares > tol)."""
     a = evaluation.assignment
-    i, j = np.nonzero(a > tol)
-    cost = instance.cost_matrix()
+    if sp.issparse(a):  # at scale: one nearest open site per point, its cost kept by the evaluator
+        coo = a.tocoo()
+        keep = coo.data > tol
+        i, j, share = coo.row[keep], coo.col[keep], coo.data[keep]
+        dist = evaluation.assigned_distance[i]
+    else:
+        i, j = np.nonzero(a > tol)
+        share, dist = a[i, j], instance.cost_matrix()[i, j]
     return pd.DataFrame(
         {
             "demand_id": np.asarray(instance.demand_ids, dtype=object)[i],
             "site_id": np.asarray(instance.site_ids, dtype=object)[j],
-            "share": a[i, j],
-            "distance": cost[i, j],
+            "share": share,
+            "distance": dist,
             "population": instance.populations()[i],
             "covered": evaluation.covered[i] > 0.5 if evaluation.covered.size else False,
         }
@@ -61,9 +68,7 @@ def assignments_table(instance: SitingInstance, evaluation: Evaluation, tol: flo
 def coordinate_fields(instance: SitingInstance) -> tuple[str, str] | None:
     """``("x", "y")`` or ``("lon", "lat")``: the coordinates every point and site has, else None."""
     for a, b in (("x", "y"), ("lon", "lat")):
-        if all(getattr(d, a) is not None and getattr(d, b) is not None for d in instance.demand) and all(
-            getattr(s, a) is not None and getattr(s, b) is not None for s in instance.sites
-        ):
+        if all(t.has(a) and t.has(b) for t in (instance.demand, instance.sites)):
             return a, b
     return None
 
@@ -74,12 +79,7 @@ def coordinates(instance: SitingInstance) -> tuple[np.ndarray, np.ndarray, np.nd
     if fields is None:
         return None
     a, b = fields
-    return (
-        np.array([getattr(d, a) for d in instance.demand], float),
-        np.array([getattr(d, b) for d in instance.demand], float),
-        np.array([getattr(s, a) for s in instance.sites], float),
-        np.array([getattr(s, b) for s in instance.sites], float),
-    )
+    return (instance.demand.column(a), instance.demand.column(b), instance.sites.column(a), instance.sites.column(b))
 
 
 def demand_table(instance: SitingInstance, evaluation: Evaluation | None, access_frame: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -89,16 +89,17 @@ def demand_table(instance: SitingInstance, evaluation: Evaluation | None, access
         {
             "demand_id": instance.demand_ids,
             "population": instance.populations(),
-            "area": [d.area for d in instance.demand],
+            "area": instance.demand.column("area"),
         }
     )
     if evaluation is not None:
         a = evaluation.assignment
-        served = a.sum(axis=1) > 1e-9
-        main = np.argmax(a, axis=1)
+        served = np.asarray(a.sum(axis=1)).ravel() > 1e-9
+        main = np.asarray(a.argmax(axis=1)).ravel()
         ids = np.asarray(instance.site_ids, dtype=object)
         frame["site_id"] = np.where(served, ids[main], None)
-        frame["share"] = np.where(served, a[np.arange(len(main)), main], 0.0)
+        share = np.asarray(a[np.arange(len(main)), main]).ravel()
+        frame["share"] = np.where(served, share, 0.0)
         frame["distance"] = np.where(np.isfinite(evaluation.assigned_distance), evaluation.assigned_distance, np.nan)
         if evaluation.covered.size and instance.parameters.radius is not None:
             frame["covered"] = evaluation.covered > 0.5
@@ -139,6 +140,10 @@ def write_geo(
     return True
 
 
+#: demand points up to which the map draws each point and its assignment line (beyond: a density image)
+MAP_LINES_UP_TO = 20_000
+
+
 def plot_map(instance: SitingInstance, evaluation: Evaluation, path: Path, *, title: str = "") -> bool:
     """Map PNG: demand sized by population, open/closed/existing sites, assignment lines.
 
@@ -157,12 +162,18 @@ def plot_map(instance: SitingInstance, evaluation: Evaluation, path: Path, *, ti
     dx, dy, sx, sy = xy
     pop = instance.populations()
     fig, ax = plt.subplots(figsize=(7, 7))
-    a = evaluation.assignment
-    i, j = np.nonzero(a > 1e-9)
-    segs = np.stack([np.column_stack([dx[i], dy[i]]), np.column_stack([sx[j], sy[j]])], axis=1)
-    ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.6, zorder=1))
-    size = 10 + 140 * pop / pop.max()
-    ax.scatter(dx, dy, s=size, c="tab:blue", alpha=0.5, edgecolors="none", label="demand (size = population)", zorder=2)
+    if len(dx) <= MAP_LINES_UP_TO:
+        a = evaluation.assignment
+        i, j = (a > 1e-9).nonzero()
+        segs = np.stack([np.column_stack([dx[i], dy[i]]), np.column_stack([sx[j], sy[j]])], axis=1)
+        ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.6, zorder=1))
+        size = 10 + 140 * pop / pop.max()
+        ax.scatter(dx, dy, s=size, c="tab:blue", alpha=0.5, edgecolors="none", label="demand (size = population)", zorder=2)
+    else:
+        # a population grid: a density image (population per pixel), not a million markers
+        ax.hexbin(dx, dy, C=pop, reduce_C_function=np.sum, gridsize=120, cmap="Blues", bins="log",
+                  mincnt=1, zorder=1)
+        ax.plot([], [], "s", color="tab:blue", label="demand (population density)")
     y = evaluation.open
     ex = instance.existing()
     ax.scatter(sx[~y], sy[~y], marker="x", c="0.4", s=40, label="candidate, closed", zorder=3)

@@ -363,6 +363,20 @@ class TravelCosts:
         parts = run(_within_chunk, [(self, s, min(s + CHUNK, self.n), float(limit)) for s in starts])
         return Pairs.concat(parts, self.m)
 
+    def estimate_pairs(self, limit: float, sample: int = 4096) -> int:
+        """About how many pairs lie within ``limit`` (counted exactly on an even sample of the
+        demand points, scaled up): what :meth:`within` would hold, before building it."""
+        if self._pairs is not None:
+            return self._pairs.within(limit).nnz
+        if self._dense is not None:
+            return int((self._dense <= limit).sum())
+        step = max(1, self.n // sample)
+        rows = np.arange(0, self.n, step)
+        pts = self._points(self._a[rows])
+        cand, j = self.site_grid(limit).candidates(pts)
+        d = self._exact(rows[cand], j)
+        return int(np.count_nonzero(d <= limit) * self.n / len(rows))
+
     def nearest(self, k: int) -> Pairs:
         """The ``k`` nearest sites of each point (fewer where fewer are reachable).
 

@@ -63,7 +63,7 @@ from pydantic import (
 )
 
 from optmodels.siting.data import distances
-from optmodels.siting.data.costs import Pairs, TravelCosts
+from optmodels.siting.data.costs import DENSE_MAX_CELLS, Pairs, TravelCosts
 from optmodels.siting.data.points import Records
 from optmodels.siting.models import MODEL_SPECS, MODELS, capacities_bind
 
@@ -489,6 +489,13 @@ class SitingInstance(_Frozen):
         """The travel costs (:class:`~optmodels.siting.data.costs.TravelCosts`): dense when
         small, pairs from a KD-tree or a long table when not. Ignores the cut-off."""
         return self._costs
+
+    @property
+    def is_large(self) -> bool:
+        """Too many demand x site cells for the dense array the city-scale models read
+        (:data:`~optmodels.siting.data.costs.DENSE_MAX_CELLS`), and no dense array held: the
+        models and the evaluator work on pairs."""
+        return not self._costs.is_dense and self.n_demand * self.n_sites > DENSE_MAX_CELLS
 
     @functools.cached_property
     def _nearest(self) -> Pairs:

@@ -172,10 +172,10 @@ def test_lonlat_points_and_a_metre_radius(report_folders):
 def test_projected_points_are_reprojected_to_lonlat(tmp_path):
     gpd = pytest.importorskip("geopandas")
     pyproj = pytest.importorskip("pyproj")
+    from optmodels.siting.instance import SitingInstance
     from shapely.geometry import Point
 
     from optmodels.siting.family import FAMILY
-    from optmodels.siting.instance import SitingInstance
 
     # UTM zone 10N metres around San Francisco
     xs, ys = [551000.0, 553000.0, 549500.0, 552500.0], [4180000.0, 4182500.0, 4179000.0, 4177500.0]
