@@ -10,6 +10,12 @@
   formulation (:func:`optmodels.siting.median.radius.solve_p_median`): same optimum, a fraction of the
   assignment model's size. ``formulation="assignment"`` forces the assignment model,
   ``"radius"`` refuses any other model/objective instead of silently ignoring the request.
+- **The uncapacitated p-center minimising the largest distance** (existing sites, a budget or a
+  cut-off included) is solved by a relaxation over a few demand points, decided by set covers
+  (:func:`optmodels.siting.center.relaxation.solve_p_center`): exact, and it never builds the
+  ``n x m`` model, so it also runs at population-grid scale. ``formulation="assignment"`` forces
+  the assignment MILP; a capacitated p-center always uses it (the nearest open site is then no
+  longer the server).
 - **Every other location model**: the assignment/coverage MILP of
   :mod:`optmodels.siting.formulation`.
 - **Equity models**: ``equity_capacity`` re-allocates a fixed total supply among the existing
@@ -146,6 +152,7 @@ def constraint_notes(instance: SitingInstance) -> list[str]:
 
 
 def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str) -> Solution:
+    from optmodels.siting.center import relaxation
     from optmodels.siting.formulation import build, decode
     from optmodels.siting.median import radius
     from solvers import solve
@@ -176,6 +183,12 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
         raise UsageError("--formulation radius: only for the uncapacitated p-median minimising distance "
                          f"(found model {name}, objective {objective})")
     options2 = options.time_left(t0) if stage1 is not None else options
+    if relaxation.applies(instance, name, objective) and formulation == "auto":
+        solved = relaxation.solve_p_center(instance, options2)
+        notes.append(f"strategy: {solved.note}")
+        decision = None if solved.open_sites is None else SitingDecision(open=np.asarray(solved.open_sites, bool))
+        return _solution(instance, objective, solved.result, decision, notes, formulation="relaxation",
+                         model=solved.model)
     if use_radius:
         solved = radius.solve_p_median(instance, options2)
         result, model = solved.result, solved.model

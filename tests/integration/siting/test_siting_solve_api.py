@@ -153,7 +153,10 @@ def test_reported_objective_is_the_plans_true_distance(file, model, what, instan
     y = solution.decision.open
     if what == "max_distance":
         cost = inst.cost_matrix()
-        true = max(cost[i, np.asarray(solution.decision.assignment)[i] > 0.5].max() for i in range(inst.n_demand))
+        a = solution.decision.assignment
+        if a is None:  # a plan of open sites (the relaxation): each point to its nearest open site
+            a = cost == np.where(y[None, :], cost, np.inf).min(axis=1, keepdims=True)
+        true = max(cost[i, np.asarray(a)[i] > 0.5].max() for i in range(inst.n_demand))
     else:
         from optmodels.siting.formulation import site_distances
 
