@@ -21,12 +21,13 @@ import time
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 import pydantic
 import yaml
+from pydantic_core import PydanticCustomError
 
 from optmodels.errors import InstanceError, UsageError
 
@@ -201,6 +202,61 @@ def finite_numbers(
     return numbers
 
 
+# --------------------------------------------------------------------------------------------
+# Number types the three instance schemas share
+# --------------------------------------------------------------------------------------------
+
+#: The magnitude from which HiGHS reads a bound or an objective coefficient as infinite (its
+#: ``infinite_bound`` and ``infinite_cost`` options, both 1e20 by default). A budget, cap, price
+#: or population of that size does not mean "very large" to the solver but "no limit" (a fee cap
+#: of 1e21 made the pricing LP unbounded), so every number of an instance stays strictly below
+#: it, refused at validation with the field named. Products the models form (population x
+#: distance in the siting objectives, price x sets in a budget row) can still reach HiGHS's
+#: limits from numbers below it (matrix coefficients at 1e15, costs at 1e20); the solver layer
+#: then names the coefficient and its constraint (:class:`solvers.ModelDataError`, exit 2).
+#: Rescaling the units (thousands of people, millions of yuan) is the remedy either way.
+SOLVER_INFINITY = 1e20
+
+
+def _below_solver_infinity(value: Any) -> Any:
+    if abs(value) >= SOLVER_INFINITY:
+        raise PydanticCustomError("solver_infinity", "magnitude {limit} or more", {"limit": SOLVER_INFINITY})
+    return value
+
+
+#: A finite number of magnitude below :data:`SOLVER_INFINITY` (no NaN, no +-inf).
+Finite = Annotated[float, pydantic.Field(allow_inf_nan=False), pydantic.AfterValidator(_below_solver_infinity)]
+#: A whole number of magnitude below :data:`SOLVER_INFINITY` (counts that become bounds).
+FiniteInt = Annotated[int, pydantic.AfterValidator(_below_solver_infinity)]
+
+# Union members are chosen by the input's kind, not tried in turn: a union pydantic tries
+# member by member reports every member's complaint (a NaN price read as both "a number" and "a
+# list"), which names a field twice for one problem. The tags only route; pydantic_problems drops
+# them from the field paths it prints.
+_ONE, _LIST, _INT, _TEXT = "<one number>", "<a list>", "<whole number>", "<text>"
+_UNION_TAGS = frozenset({_ONE, _LIST, _INT, _TEXT})
+
+
+def _number_or_list_kind(value: Any) -> str:
+    return _LIST if isinstance(value, (list, tuple)) else _ONE
+
+
+def _int_or_text_kind(value: Any) -> str:
+    return _TEXT if isinstance(value, str) else _INT
+
+
+#: One number for every year, or a list with one per year (a scalar or per-year price).
+NumberOrList = Annotated[
+    Annotated[Finite, pydantic.Tag(_ONE)] | Annotated[list[Finite], pydantic.Tag(_LIST)],
+    pydantic.Discriminator(_number_or_list_kind),
+]
+#: A label that is a whole number or text (a year: ``2026`` or ``"2026/27"``).
+IntOrText = Annotated[
+    Annotated[int, pydantic.Tag(_INT)] | Annotated[str, pydantic.Tag(_TEXT)],
+    pydantic.Discriminator(_int_or_text_kind),
+]
+
+
 def _check_encodable(value: Any, path: Path, where: str) -> None:
     """An InstanceError at the first string (key or value) holding a lone surrogate: such text
     validates as a name, then fails when a report prints it."""
@@ -245,6 +301,8 @@ def pydantic_problems(err: pydantic.ValidationError) -> list[str]:
     for e in err.errors(include_url=False):
         loc = ""
         for part in e["loc"]:
+            if part in _UNION_TAGS:
+                continue
             loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
         msg = e["msg"]
         if msg.startswith("Value error, "):
@@ -275,6 +333,7 @@ _EXPECTED = {
     "float_parsing": "a number",
     "float_type": "a number",
     "finite_number": "a finite number",
+    "solver_infinity": "a number of magnitude below {limit} (HiGHS reads {limit} and beyond as infinite)",
     "int_parsing": "a whole number",
     "int_type": "a whole number",
     "int_from_float": "a whole number",
