@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,14 @@ class UsageError(OptmodelsError):
 
 
 def _show(value: Any, limit: int = 80) -> str:
-    text = repr(value)
+    """``repr(value)`` cut to ``limit`` characters; a value nested too deeply for ``repr`` (a
+    document built in memory thousands of levels deep) is shown to a few levels instead."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        shallow = reprlib.Repr()
+        shallow.maxlevel, shallow.maxother = 4, limit
+        text = shallow.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -50,14 +58,18 @@ class InstanceError(OptmodelsError, ValueError):
         self.problems = list(problems or [])
         super().__init__(_printable(self._render()))
 
-    def _render(self) -> str:
+    def line(self) -> str:
+        """The message without the file: one problem line, as a list of problems shows it."""
+        return _printable(self._render(with_file=False))
+
+    def _render(self, *, with_file: bool = True) -> str:
         if self.problems:
-            head = f"{self.file}: " if self.file else ""
+            head = f"{self.file}: " if self.file and with_file else ""
             lines = [f"{head}{len(self.problems)} problem(s) in the instance:"]
             lines += [f"  - {p}" for p in self.problems]
             return "\n".join(lines)
         parts = []
-        if self.file:
+        if self.file and with_file:
             parts.append(self.file)
         if self.field:
             parts.append(f"field '{self.field}'")

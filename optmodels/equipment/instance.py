@@ -135,7 +135,7 @@ class GiniBand(BaseModel):
 class DelphiIndicator(BaseModel):
     model_config = _FROZEN
     name: str
-    counts: list[int] = Field(min_length=4, max_length=4, description="experts giving score 1..4")
+    counts: list[FiniteInt] = Field(min_length=4, max_length=4, description="experts giving score 1..4")
 
     @field_validator("counts")
     @classmethod

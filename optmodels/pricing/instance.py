@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from optmodels.contract import Objective, objective_table
@@ -347,17 +346,11 @@ class PricingInstance(BaseModel):
 
 
 def _validate(data: dict[str, Any], file: str | Path | None) -> PricingInstance:
-    """Pydantic validation; a cross-field InstanceError raised in the validator is passed on."""
-    from optmodels.io import pydantic_problems
+    """Pydantic validation (:func:`optmodels.io.validate`: a cross-field InstanceError raised in
+    the validator is passed on with the file)."""
+    from optmodels.io import validate
 
-    try:
-        return PricingInstance.model_validate(data)
-    except pydantic.ValidationError as err:
-        for e in err.errors(include_url=False):
-            inner = (e.get("ctx") or {}).get("error")
-            if isinstance(inner, InstanceError):
-                raise (inner.with_file(file) if file is not None else inner) from None
-        raise InstanceError(file=file, problems=pydantic_problems(err)) from None
+    return validate(PricingInstance, data, file=file)
 
 
 def _read_pmf_tables(data: dict[str, Any], base: Path | None, file: str | Path | None) -> dict[str, Any]:
