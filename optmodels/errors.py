@@ -1,4 +1,23 @@
-"""Errors a user can act on. The CLI prints their message and exits 2, without a traceback."""
+"""Errors a user can act on: one hierarchy for the Python API and the command line.
+
+::
+
+    OptmodelsError                 every error the suite raises on purpose
+    +-- InstanceError (ValueError) the input is wrong: a file, a field, a table row, a number;
+    |                              names the file and field, what was expected and what was found
+    +-- UsageError (ValueError)    a choice is wrong: an objective, a strategy, a keyword of
+                                   optmodels.solve, an option value; names the keyword (and the
+                                   command-line flag)
+
+Both are subclasses of ``ValueError``, so ``except ValueError`` catches bad input and bad
+choices alike; the CLI prints either message and exits 2, without a traceback. The same calls
+raise the same errors whichever family solves (the families check their objectives and choices
+with these classes). Not errors: a solve that ends infeasible, unbounded or at a time limit returns its
+Solution (``solution.verdict``; ``result.raise_if_not_optimal()`` raises ``solvers.SolveError``
+for callers who want that). The solver layer, which knows nothing of optmodels, raises
+``solvers.ModelDataError`` (a ``ValueError``) for a built model holding a number HiGHS refuses;
+:func:`optmodels.solve` reports it as an InstanceError, since the instance's numbers made it.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +30,17 @@ class OptmodelsError(Exception):
     """Base of every error the suite raises on purpose."""
 
 
-class UsageError(OptmodelsError):
-    """A command was called wrongly (bad option value, unknown model name ...)."""
+class UsageError(OptmodelsError, ValueError):
+    """A call or command made a wrong choice: an unknown objective, strategy or keyword, a bad
+    option value. Build it with :func:`bad_choice` so that both faces read it."""
+
+
+def bad_choice(keyword: str, found: Any, problem: str, *, flag: str | None = None) -> UsageError:
+    """A :class:`UsageError` naming the choice as both faces spell it: the Python keyword with
+    the value given, then the command-line flag, e.g. ``method='simplex' (--lattice-method):
+    expected one of auto, enumerate, milp``. ``flag`` defaults to the keyword with dashes."""
+    flag = flag or "--" + keyword.replace("_", "-")
+    return UsageError(f"{keyword}={_show(found)} ({flag}): {problem}")
 
 
 def _show(value: Any, limit: int = 80) -> str:

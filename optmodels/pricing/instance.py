@@ -332,11 +332,11 @@ class PricingInstance(BaseModel):
         message = (f"step {used:g} gives {self.lattice_levels('f', step):,} levels of f x "
                    f"{self.lattice_levels('e', step):,} of e = {float(pairs):.3g} fee pairs; {what} takes at "
                    f"most {limit:,} (a step of at least {smallest:.2g})")
-        from optmodels.errors import UsageError
+        from optmodels.errors import bad_choice
 
         if step is None:
             raise InstanceError(message, field="lattice_step")
-        raise UsageError(f"--lattice-step: {message}")
+        raise bad_choice("lattice_step", step, message)
 
     def with_model(self, model: str) -> PricingInstance:
         """The same parameters read as another variant (validated again)."""
