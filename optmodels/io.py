@@ -30,7 +30,7 @@ import pydantic
 import yaml
 from pydantic_core import PydanticCustomError
 
-from optmodels.errors import InstanceError, UsageError
+from optmodels.errors import InstanceError, UsageError, _show
 
 SUFFIXES = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".toml": "TOML"}
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
@@ -413,8 +413,6 @@ def _expected(kind: str, ctx: Mapping[str, Any], msg: str) -> str:
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    from optmodels.errors import _show
-
     return _show(value, limit)
 
 
