@@ -376,7 +376,7 @@ class Family:
 
     def objective(self, name: str | None, instance: Any = None) -> Objective:
         """The named objective (``None``: the instance's default), or a UsageError listing them."""
-        from optmodels.errors import UsageError
+        from optmodels.errors import UsageError, bad_choice
 
         if name is None:
             if instance is None:
@@ -384,10 +384,9 @@ class Family:
             name = self.default_objective(instance)
         try:
             return self.objectives[name]
-        except KeyError:
-            raise UsageError(
-                f"--objective: expected one of {', '.join(self.objectives)} for {self.name}, "
-                f"found {name!r}"
+        except (KeyError, TypeError):  # TypeError: not a name at all (a list, a dict)
+            raise bad_choice(
+                "objective", name, f"expected one of {', '.join(self.objectives)} (the {self.name} family's objectives)"
             ) from None
 
     def tuned(self, instance: Any, options: SolveOptions | None) -> SolveOptions:

@@ -53,8 +53,9 @@ from optmodels.equipment import neighbourhood
 from optmodels.equipment.evaluate import Evaluation, evaluate
 from optmodels.equipment.formulation import build, order_signs, plan_from_model, start_from_plan
 from optmodels.equipment.heuristic import feasible_plan
-from optmodels.equipment.instance import EquipmentInstance
+from optmodels.equipment.instance import OBJECTIVES, EquipmentInstance
 from optmodels.equipment.tighten import region_bounds
+from optmodels.errors import bad_choice
 from solvers import (
     SolutionStatus,
     SolveOptions,
@@ -80,6 +81,18 @@ TIGHTEN_SHARE = 0.25
 #: A step that times out without a better plan ends the ordering search; a round of blocks
 #: without one ends the block search, so both still end.
 SEARCH_STEP_SECONDS = 10.0
+
+
+#: the Gini band strategies (see the module docstring)
+STRATEGIES = ("lazy", "full", "tight")
+
+
+def resolve_objective(instance: EquipmentInstance, objective: str | None) -> str:
+    """The objective to optimise (``None``: the instance's), or a UsageError listing them."""
+    name = instance.objective if objective is None else objective
+    if not isinstance(name, str) or name not in OBJECTIVES:
+        raise bad_choice("objective", name, f"expected one of {', '.join(OBJECTIVES)} (the equipment family's objectives)")
+    return name
 
 
 @dataclass(frozen=True)
@@ -110,11 +123,13 @@ def solve_instance(
     *,
     strategy: str = "lazy",
 ) -> EquipmentSolution:
-    """Solve for ``objective`` (default: the instance's) and evaluate the plan independently."""
-    objective = objective or instance.objective
+    """Solve for ``objective`` (default: the instance's) and evaluate the plan independently.
+
+    A bad ``objective`` or ``strategy`` is a :class:`~optmodels.errors.UsageError`."""
+    objective = resolve_objective(instance, objective)
     options = options or SolveOptions()
-    if strategy not in ("lazy", "full", "tight"):
-        raise ValueError(f"strategy must be lazy, full or tight, found {strategy!r}")
+    if strategy not in STRATEGIES:
+        raise bad_choice("strategy", strategy, f"expected one of {', '.join(STRATEGIES)}", flag="--gini-strategy")
     if strategy == "full":
         plan = feasible_plan(instance)
         model, result = _run(instance, objective, options, "full", start=plan)

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from optmodels.contract import Solution
-from optmodels.errors import UsageError
+from optmodels.errors import bad_choice
 from optmodels.pricing.evaluate import evaluate, fee_lattice
 from optmodels.pricing.formulation import build, fee_values
 from optmodels.pricing.instance import MILP_MAX_PAIRS, OBJECTIVES, PricingInstance
@@ -61,8 +61,8 @@ def tune(instance: PricingInstance, options: SolveOptions) -> SolveOptions:
 def check_objective(objective: str | None) -> str:
     """The objective's name (``None``: profit), or a UsageError listing the known ones."""
     name = "profit" if objective is None else objective
-    if name not in OBJECTIVES:
-        raise UsageError(f"--objective: expected one of {', '.join(OBJECTIVES)} for pricing, found {name!r}")
+    if not isinstance(name, str) or name not in OBJECTIVES:
+        raise bad_choice("objective", name, f"expected one of {', '.join(OBJECTIVES)} (the pricing family's objectives)")
     return name
 
 
@@ -71,7 +71,7 @@ def check_lattice_step(step: float | None) -> float | None:
     if step is None:
         return None
     if isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step) or not step > 0:
-        raise UsageError(f"--lattice-step: expected a finite number > 0, found {step!r}")
+        raise bad_choice("lattice_step", step, "expected a finite number > 0")
     return float(step)
 
 
@@ -91,7 +91,7 @@ def choose_method(instance: PricingInstance, step: float | None, method: str | N
     lattice's size is checked before anything is built.
     """
     if method is not None and method not in METHODS:
-        raise UsageError(f"--lattice-method: expected one of {', '.join(METHODS)}, found {method!r}")
+        raise bad_choice("method", method, f"expected one of {', '.join(METHODS)}", flag="--lattice-method")
     if not instance.elastic:
         return "lp"
     instance.check_lattice(step)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from optmodels.contract import Solution, relative_gap
-from optmodels.errors import InstanceError, UsageError
+from optmodels.errors import InstanceError, bad_choice
 from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import SitingDecision, access_params, evaluate_decision
 from optmodels.siting.models import EQUITY_OBJECTIVES, MODEL_SPECS, OBJECTIVES, capacities_bind
@@ -45,12 +45,12 @@ def resolve_objective(instance: SitingInstance, objective: str | None) -> str:
     spec = MODEL_SPECS[instance.model]
     if objective is None:
         return spec.native
-    if objective not in OBJECTIVES:
-        raise UsageError(f"--objective: expected one of {', '.join(OBJECTIVES)} for siting, found {objective!r}")
+    if not isinstance(objective, str) or objective not in OBJECTIVES:
+        raise bad_choice("objective", objective, f"expected one of {', '.join(OBJECTIVES)} (the siting family's objectives)")
     if spec.equity and objective != spec.native:
-        raise UsageError(f"--objective: model {instance.model} optimises {spec.native} only, found {objective!r}")
+        raise bad_choice("objective", objective, f"model {instance.model} optimises {spec.native} only")
     if not spec.equity and objective in EQUITY_OBJECTIVES:
-        raise UsageError(f"--objective: {objective} belongs to the equity models, not to {instance.model}")
+        raise bad_choice("objective", objective, f"{objective} belongs to the equity models, not to {instance.model}")
     return objective
 
 
@@ -70,11 +70,11 @@ def solve_siting(
     """
     options = options or SolveOptions()
     if formulation not in FORMULATIONS:
-        raise UsageError(f"--formulation: expected one of {', '.join(FORMULATIONS)}, found {formulation!r}")
+        raise bad_choice("formulation", formulation, f"expected one of {', '.join(FORMULATIONS)}")
     objective = resolve_objective(instance, objective)
     if MODEL_SPECS[instance.model].equity:
         if formulation == "radius":
-            raise UsageError(f"--formulation radius: only for the uncapacitated p-median, found model {instance.model}")
+            raise bad_choice("formulation", formulation, f"only for the uncapacitated p-median, found model {instance.model}")
         return _solve_equity(instance, options, objective)
     return _solve_location(instance, options, objective, formulation)
 
@@ -173,7 +173,7 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
 
     use_radius = radius.applies(instance, name, objective) and formulation != "assignment"
     if formulation == "radius" and not use_radius:
-        raise UsageError("--formulation radius: only for the uncapacitated p-median minimising distance "
+        raise bad_choice("formulation", formulation, "only for the uncapacitated p-median minimising distance "
                          f"(found model {name}, objective {objective})")
     options2 = options.time_left(t0) if stage1 is not None else options
     if use_radius:

@@ -160,7 +160,7 @@ def test_reported_objective_is_the_plans_true_distance(file, model, what, instan
         dss = site_distances(inst)
         opened = np.flatnonzero(y)
         true = min(dss[a, b] for a, b in itertools.combinations(opened, 2))
-    assert solution.result.objective == true
+    assert solution.result.objective == pytest.approx(true, rel=1e-9)
 
 
 def test_time_limit_returns_the_incumbent_with_a_bound(instances_dir):
