@@ -335,11 +335,18 @@ class SitingInstance(_Frozen):
             pts = np.vstack([costs._a, costs._b])  # noqa: SLF001 - the instance made them
             span = pts.max(axis=0) - pts.min(axis=0)
             if float(np.hypot(span[0], span[1])) >= SOLVER_INFINITY:
-                raise ValueError(
-                    f"field 'distance': the x, y coordinates span {span[0]:g} x {span[1]:g}, so a travel "
-                    f"cost may reach {SOLVER_INFINITY:g} (HiGHS reads that and beyond as infinite); "
-                    "expected coordinates in a unit that keeps every distance below it"
-                )
+                if self.n_demand * self.n_sites <= DENSE_MAX_CELLS:  # small: name the pair
+                    cost = costs.dense()
+                    big = cost >= SOLVER_INFINITY
+                    if big.any():
+                        i, j = np.argwhere(big)[0]
+                        refuse(int(i), int(j), float(cost[i, j]), int(big.sum()))
+                else:
+                    raise ValueError(
+                        f"field 'distance': the x, y coordinates span {span[0]:g} x {span[1]:g}: travel costs "
+                        f"computed from the euclidean coordinates may reach {SOLVER_INFINITY:g} (HiGHS reads "
+                        "that and beyond as infinite); expected coordinates in a unit that keeps every distance below it"
+                    )
         elif not costs.geometric:
             pairs = self.distance.matrix
             big = np.flatnonzero(pairs.cost >= SOLVER_INFINITY)

@@ -32,7 +32,8 @@ def _check(groups: cg.CoverGroups, costs: TravelCosts, r: float, w: np.ndarray, 
     for g in range(groups.n_groups):
         members = np.flatnonzero(groups.of_point == g)
         s = frozenset(G.indices[G.indptr[g]:G.indptr[g + 1]].tolist())
-        assert s in ref and set(members.tolist()) <= set(ref[s])  # every member has exactly this set
+        assert s in ref  # every member has exactly this set
+        assert set(members.tolist()) <= set(ref[s])
         assert groups.weight[g] == pytest.approx(w[members].sum())
         assert groups.size[g] == len(members)
     if merged:
