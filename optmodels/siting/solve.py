@@ -146,6 +146,7 @@ def constraint_notes(instance: SitingInstance) -> list[str]:
 
 
 def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str) -> Solution:
+    from optmodels.siting.coverage import solve as coverage
     from optmodels.siting.formulation import build, decode
     from optmodels.siting.median import radius
     from solvers import solve
@@ -153,6 +154,16 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
     name = instance.model
     t0 = time.perf_counter()
     notes: list[str] = []
+    if coverage.applies(instance, objective) and formulation == "auto":
+        outcome = coverage.solve_coverage(instance, options)
+        decision = None if outcome.open_sites is None else SitingDecision(open=outcome.open_sites)
+        verdict = code = None
+        if decision is None and instance.model == "lscp_b" and outcome.notes and "stage 1" in outcome.notes[-1]:
+            verdict = outcome.notes[-1]
+            term = outcome.result.termination.value
+            code = term if term in ("infeasible", "unbounded", "infeasible_or_unbounded") else "no_solution"
+        return _solution(instance, objective, outcome.result, decision, [*constraint_notes(instance), *outcome.notes],
+                         verdict=verdict, verdict_code=code, formulation="coverage groups", model=outcome.model)
     stage1: SolveResult | None = None
     if name == "lscp_b":
         if instance.parameters.p is None:
