@@ -34,8 +34,16 @@ RELEASES = {
 
 
 def _declared() -> dict[str, Requirement]:
+    """Every requirement pyproject.toml declares: the dependencies and the extras' (the lowest
+    pins cover extras too, e.g. the report extra's folium and plotly)."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    return {Requirement(text).name: Requirement(text) for text in project["dependencies"]}
+    texts = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        texts += [t for t in extra if Requirement(t).name != project["name"]]
+    out: dict[str, Requirement] = {}
+    for text in texts:
+        out.setdefault(Requirement(text).name, Requirement(text))
+    return out
 
 
 def _pins() -> dict[str, str]:
