@@ -1,0 +1,82 @@
+"""Solves in several threads of one process: the same answers as one after the other.
+
+Pyomo keeps process-wide state (a compiler that fills its class attributes on first use, a QP
+interface that redirects the process's stdout and stderr while it runs) and HiGHS keeps one
+worker pool per thread; ``solvers.building`` says how the solver layer deals with each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+
+#: One of each kind of solve: equipment MILP, pricing, siting MILPs and the siting equity QP
+#: (Pyomo's contrib interface); each takes well under a second.
+FILES = [
+    "instances/equipment/tiny_cost.toml",
+    "instances/pricing/seed_model1.yaml",
+    "instances/siting/small/small_p_median.json",
+    "instances/siting/small/small_mclp.json",
+    "instances/siting/access_capacity.json",
+]
+
+# Threads first, in a fresh process: the compiler's first use is one of the races (before the
+# fix, without the QP file: the first solve of three of the four threads raised TypeError, in
+# three runs out of three), and a serial solve before the threads would have made it already.
+_CONCURRENT = textwrap.dedent(
+    """
+    import json, sys, threading
+    import optmodels
+
+    files, threads, rounds = json.loads(sys.argv[2]), 4, 2
+    found, errors = [], []
+    start = threading.Barrier(threads)
+
+    def worker():
+        start.wait()  # all at once, in the same order: the first compiles coincide
+        for _ in range(rounds):
+            for f in files:
+                try:
+                    s = optmodels.solve(f)
+                    found.append([f, s.verdict, s.result.objective])
+                except Exception as exc:
+                    errors.append(f"{f}: {type(exc).__name__}: {exc}")
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    serial = {f: [s.verdict, s.result.objective] for f in files for s in [optmodels.solve(f)]}
+    with open(sys.argv[1], "w") as out:
+        json.dump({"found": found, "errors": errors, "serial": serial}, out)
+    print("stdout intact", flush=True)
+    """
+)
+
+
+def test_four_threads_solving_every_family_at_once_match_the_serial_solves(tmp_path):
+    report = tmp_path / "report.json"
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # Before the fix the process raised TypeError in Pyomo's compiler, or lost its stdout and
+    # stderr to two overlapping QP runs and died or hung: the timeout turns a hang into a failure.
+    run = subprocess.run([sys.executable, "-c", _CONCURRENT, str(report), json.dumps(FILES)],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.splitlines() == ["stdout intact"]  # the threads' QP runs left stdout alone
+    out = json.loads(report.read_text())
+    assert out["errors"] == []
+    assert len(out["found"]) == 4 * 2 * len(FILES)
+    for f, verdict, objective in out["found"]:
+        serial_verdict, serial_objective = out["serial"][f]
+        assert serial_verdict == "optimal", f
+        assert verdict == serial_verdict, f
+        assert objective == pytest.approx(serial_objective, rel=1e-6, abs=1e-9), f
