@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -109,27 +110,31 @@ _IIS_FEASIBLE, _IIS_TIME_LIMIT, _IIS_REDUCIBLE, _IIS_IRREDUCIBLE = -1, 1, 2, 3
 IIS_SECONDS = 30.0
 
 
-#: the ``threads`` of the last run in this process that asked for a count (None: none yet)
-_POOL_THREADS: list[int | None] = [None]
+#: ``pool.threads``: the ``threads`` of the last run in this thread that asked for a count
+#: (absent: none yet). Per thread, as HiGHS's pools are.
+_POOL = threading.local()
 
 
 def _fit_thread_pool(threads: Any) -> None:
-    """Restart HiGHS's worker pool when a run asks for a different thread count.
+    """Restart the calling thread's HiGHS worker pool when a run asks for a different count.
 
-    HiGHS keeps one worker pool per process, sized at the first run; a later run whose
-    ``threads`` differs then stops before solving (model status ``kNotset``, and no message
-    through the API) -- so one process could not solve a model with ``threads=1`` after another
-    with the default. ``resetGlobalScheduler`` drops the pool; the next run starts one of the
-    size it asks for. Runs in one process are sequential here (sweeps use processes), so no
-    solve is in flight when the pool is dropped. A run that leaves ``threads`` to HiGHS uses
-    whatever pool exists, so it never needs this.
+    HiGHS keeps one worker pool per thread that calls ``run`` (a thread-local executor since
+    HiGHS 1.3), sized at that thread's first run; a later run in the same thread whose
+    ``threads`` differs stops before solving (model status ``kNotset``, and no message through
+    the API) -- so one thread could not solve a model with ``threads=1`` after another with the
+    default. ``resetGlobalScheduler`` drops the calling thread's pool only; the next run starts
+    one of the size it asks for. So the count last asked for is remembered per thread too: a
+    process-wide record let a thread skip the restart because *another* thread had asked for
+    its count (then: ``unknown``, no solve), and dropping a pool never touches a run in flight
+    in another thread. A run that leaves ``threads`` to HiGHS uses whatever pool its thread
+    has, so it never needs this.
     """
     if threads is None:
         return
     threads = int(threads)
-    if _POOL_THREADS[0] != threads:
+    if getattr(_POOL, "threads", None) != threads:
         highspy.Highs.resetGlobalScheduler(True)
-        _POOL_THREADS[0] = threads
+        _POOL.threads = threads
 
 
 class _RootBound:

@@ -12,9 +12,13 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
+import pyomo.environ as pyo
 import pytest
+
+from solvers import SolveOptions, Termination, solve
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -80,3 +84,46 @@ def test_four_threads_solving_every_family_at_once_match_the_serial_solves(tmp_p
         assert serial_verdict == "optimal", f
         assert verdict == serial_verdict, f
         assert objective == pytest.approx(serial_objective, rel=1e-6, abs=1e-9), f
+
+
+def _tiny_milp() -> pyo.ConcreteModel:
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(3), domain=pyo.Binary)
+    m.c = pyo.Constraint(expr=sum(m.x.values()) >= 2)
+    m.o = pyo.Objective(expr=m.x[0] + 2 * m.x[1] + 3 * m.x[2])
+    return m
+
+
+def test_each_thread_gets_the_highs_pool_size_it_asks_for():
+    # HiGHS keeps one worker pool per calling thread. Thread a sizes its pool at 1; thread b
+    # then asks for 2 in its own pool; a asking for 2 next must restart *its* pool (before the
+    # fix a process-wide record said "2 already" and a's run stopped unsolved: unknown).
+    solve(_tiny_milp())
+    a_done, b_done = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def run(name: str, threads: int) -> None:
+        result = solve(_tiny_milp(), SolveOptions(threads=threads))
+        seen[name] = (result.termination, result.objective)
+
+    def a() -> None:
+        run("a1", 1)
+        a_done.set()
+        b_done.wait(60)
+        run("a2", 2)
+        run("a3", 1)
+
+    def b() -> None:
+        a_done.wait(60)
+        run("b1", 2)
+        b_done.set()
+
+    pool = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(120)
+    assert sorted(seen) == ["a1", "a2", "a3", "b1"]
+    for name, (termination, objective) in seen.items():
+        assert termination is Termination.OPTIMAL, name
+        assert objective == pytest.approx(3.0), name
