@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -18,7 +19,7 @@ from pathlib import Path
 import pyomo.environ as pyo
 import pytest
 
-from solvers import SolveOptions, Termination, solve
+from solvers import SolveOptions, Termination, interruptible, solve
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -127,3 +128,28 @@ def test_each_thread_gets_the_highs_pool_size_it_asks_for():
     for name, (termination, objective) in seen.items():
         assert termination is Termination.OPTIMAL, name
         assert objective == pytest.approx(3.0), name
+
+
+def test_a_worker_threads_interruptible_block_is_not_the_main_threads():
+    # A Ctrl-C marks the main thread's block; a block opened in another thread meanwhile (a Dask
+    # worker's, a user's pool) must not read that mark as its own.
+    seen: list = []
+
+    def worker() -> None:
+        with interruptible() as scope:
+            seen.append((scope.active, scope.requested))
+            seen.append(solve(_tiny_milp()).termination)
+
+    # A runner started in the background may have SIGINT ignored; the main thread's block is
+    # live only when Python handles it.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with interruptible() as main_scope:
+            assert main_scope.active
+            main_scope.requested = True  # as the block's SIGINT handler does on Ctrl-C
+            thread = threading.Thread(target=worker)
+            thread.start()
+            thread.join(60)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert seen == [(False, False), Termination.OPTIMAL]
