@@ -20,7 +20,9 @@ User models
 
 Output: a summary on stdout (progress bars on stderr); with ``--out DIR``: ``front.csv``,
 ``pareto.json`` and ``front.png``. Ctrl-C keeps the points found so far (the front is marked
-incomplete). Exit 0 with at least one point, 1 with none, 2 on bad input.
+incomplete). Exit 0 with at least one point, 1 with none, 2 on bad input (an unreachable or
+malformed ``--scheduler`` too), 70 when a solve raised (the front stops there; the message
+names the exception), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -379,6 +381,7 @@ def run(args: argparse.Namespace) -> int:
 
     from optmodels.argtypes import solve_options
     from optmodels.io import atomic_output_dir
+    from solvers.executor import SchedulerError
     from solvers.pareto import plot_front, write_front_csv, write_pareto_json
 
     if (args.file is None) == (args.model is None):
@@ -416,6 +419,8 @@ def run(args: argparse.Namespace) -> int:
             except ValueError as exc:  # SolveOptions' own bounds (e.g. threads)
                 raise UsageError(f"--solver-option: {exc}") from None
         result = compute_front(source, args, options)
+    except SchedulerError as exc:  # before any task ran: the address is the user's to fix
+        raise UsageError(f"--scheduler {exc}") from None
     except RuntimeError as exc:  # the payoff table found no optimum: infeasible or unbounded
         print(f"optmodels: no front: {exc}", file=sys.stderr)
         return 1

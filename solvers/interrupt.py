@@ -122,15 +122,17 @@ def interruptible() -> Iterator[InterruptScope]:
     - Ctrl-C while Python code runs between solves raises ``KeyboardInterrupt`` as usual.
 
     Only the main thread can install a SIGINT handler; elsewhere (and where SIGINT is ignored)
-    the block does nothing. Nested blocks share the outer one. The previous handler is restored
-    on exit.
+    the block does nothing. Nested blocks share the outer one -- in the main thread only: a
+    block in another thread (a Dask worker's, a user's pool) never joins the main thread's, so
+    a Ctrl-C meant for the main thread's operation does not mark that thread's solves. The
+    previous handler is restored on exit.
     """
     global _scope
-    if _scope is not None:
-        yield _scope
-        return
     if threading.current_thread() is not threading.main_thread():
         yield InterruptScope(active=False)
+        return
+    if _scope is not None:
+        yield _scope
         return
     previous = signal.getsignal(signal.SIGINT)
     if previous in (signal.SIG_IGN, None):
