@@ -107,12 +107,26 @@ def _site_keys(m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
             rng.integers(1, 2**_KEY_BITS, size=m).astype(np.float64))
 
 
-def _fingerprint_chunk(costs: TravelCosts, start: int, stop: int, radius: float, keys: tuple[np.ndarray, np.ndarray]):
+def _fingerprint_chunk(costs: TravelCosts, start: int, stop: int, radius: float, keys: tuple[np.ndarray, np.ndarray],
+                       keep: bool = False):
     i, j, _ = costs.pairs_of(start, stop, radius)
     local = i - start
     size = stop - start
+    pairs = (local.astype(np.int32), j.astype(np.int32)) if keep else None
     return (np.bincount(local, minlength=size), np.bincount(local, weights=keys[0][j], minlength=size),
-            np.bincount(local, weights=keys[1][j], minlength=size), len(i))
+            np.bincount(local, weights=keys[1][j], minlength=size), len(i), pairs)
+
+
+class _Kept:
+    """Pairs kept from the first pass (when they fit), so the later passes read memory instead
+    of joining the grid again: a chunk's ``pairs_of`` served from them."""
+
+    def __init__(self, parts, spans) -> None:
+        self.parts = {a: p for (a, _), p in zip(spans, parts, strict=True)}
+
+    def pairs_of(self, start: int, stop: int, radius: float):
+        local, j = self.parts[start]
+        return local.astype(np.int64) + start, j.astype(np.int64), None
 
 
 def _rep_pairs_chunk(costs: TravelCosts, start: int, stop: int, radius: float, is_rep: np.ndarray):
@@ -149,7 +163,15 @@ def cover_groups(
     n, m = costs.n, costs.m
     spans = [(s, min(s + CHUNK, n)) for s in range(0, n, CHUNK)]
     keys = _site_keys(m, seed)
-    parts = run(_fingerprint_chunk, [(costs, a, b, radius, keys) for a, b in spans])
+    # keep the pairs for the two later passes when they fit in a fifth of what is free (8 bytes
+    # a pair): a million cells' 32 M pairs are 260 MB, and each pass saved is a grid join
+    from optmodels.resources import available_memory
+
+    free_bytes = available_memory()
+    keep = chunks is None and (free_bytes is None or 8 * costs.estimate_pairs(radius) < 0.2 * free_bytes)
+    parts = run(_fingerprint_chunk, [(costs, a, b, radius, keys, keep) for a, b in spans])
+    if keep:
+        costs = _Kept([p[4] for p in parts], spans)
     count = np.concatenate([p[0] for p in parts])
     h1 = np.concatenate([p[1] for p in parts])
     h2 = np.concatenate([p[2] for p in parts])

@@ -420,15 +420,12 @@ class TravelCosts:
             hit = is_open[p.site]
             return np.bincount(p.point[hit], minlength=self.n)
         out = np.zeros(self.n, dtype=np.int64)
-        tree = self.site_tree(open_sites)
+        grid = SiteGrid(self._points(self._b[open_sites]), self._query_radius(r))
         for s in range(0, self.n, CHUNK):
             e = min(s + CHUNK, self.n)
-            lists = tree.query_ball_point(self._points(self._a[s:e]), self._query_radius(r))
-            lens = np.fromiter((len(x) for x in lists), dtype=np.int64, count=e - s)
-            i = np.repeat(np.arange(s, e), lens)
-            j = open_sites[np.fromiter((v for x in lists for v in x), dtype=np.int64, count=int(lens.sum()))]
-            ok = self._exact(i, j) <= r
-            out[s:e] = np.bincount(i[ok] - s, minlength=e - s)
+            rows, k = grid.candidates(self._points(self._a[s:e]))
+            ok = self._exact(rows + s, open_sites[k]) <= r
+            out[s:e] = np.bincount(rows[ok], minlength=e - s)
         return out
 
 
