@@ -48,17 +48,19 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 setattr(_on_sigterm, _STOPS_WORK, True)
 
 
-def stop_on_sigterm() -> None:
+def stop_on_sigterm() -> Any:
     """From now on SIGTERM ends this process's work as Ctrl-C does: a solve stops and reports its
     incumbent, a front or sweep keeps what it found, and the exit code is 143. Left alone where
-    SIGTERM is ignored, or outside the main thread (only it can install a handler)."""
-    with_handler = signal.getsignal(signal.SIGTERM)
-    if with_handler is signal.SIG_IGN:
-        return
+    SIGTERM is ignored, or outside the main thread (only it can install a handler). Returns the
+    handler it replaced."""
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_IGN:
+        return previous
     try:
         signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread
         pass
+    return previous
 
 
 def terminated() -> bool:
@@ -299,14 +301,18 @@ def run() -> None:
     """Console-script entry point: ``main()`` with Ctrl-C at any moment -- while the parser is
     built and the families are imported, too -- ending in exit 130 and one line, no traceback;
     SIGTERM alike, with exit 143 (:func:`stop_on_sigterm`)."""
+    previous = None
     try:
-        stop_on_sigterm()
+        previous = stop_on_sigterm()
         code = main()
     except KeyboardInterrupt:
         code = interrupted_exit()
         print("optmodels: " + ("terminated (SIGTERM)" if code == EXIT_TERMINATED else "interrupted"),
               file=sys.stderr)
-    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+    finally:
+        if previous is not None and previous is not signal.SIG_IGN:
+            signal.signal(signal.SIGTERM, previous)  # a caller's own process gets its handler back
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED) and getattr(sys.modules.get("__main__"), "run", None) is run:
         _exit_now(code)
     sys.exit(code)
 
@@ -318,7 +324,10 @@ def _exit_now(code: int) -> None:
     pandas, SciPy and Pyomo are loaded (measured: 0.15 s for pandas alone) -- half the second in
     which a stopped run promises to be gone. Its output is written and flushed by now; the
     teardown is skipped only when no child process and no other non-daemon thread remains
-    (a pool being shut down is waited for the usual way, by ``sys.exit``).
+    (a pool being shut down is waited for the usual way, by ``sys.exit``), and only in the
+    ``optmodels`` command's own process (its ``__main__`` -- the console script or
+    ``python -m optmodels`` -- is what called :func:`run`): a program calling :func:`run` in its
+    own process gets ``SystemExit`` as ever.
     """
     import threading
 
