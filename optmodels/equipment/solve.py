@@ -207,7 +207,7 @@ def after_relaxation(
     except KeyboardInterrupt:
         if not requested():
             raise  # a library caller's Ctrl-C outside an interruptible block: as ever
-        model, full, note = _interrupted(instance, objective, options, model, first, strategy, progress)
+        model, full, note = _interrupted(instance, objective, model, first, strategy, progress)
     if first.bound is not None:
         note += f"; band-free bound {first.bound:.10g}"
     full = _with_bound(full, first.bound)
@@ -325,7 +325,7 @@ def _search(instance, objective, options, t0, model, compiled, start, progress: 
     return start
 
 
-def _interrupted(instance, objective, options, model, first, strategy, progress: _Progress):
+def _interrupted(instance, objective, model, first, strategy, progress: _Progress):
     """``(model, result, note)`` when a stop signal ended steps 2-5 in ``progress.step``: the best
     plan so far in the relaxation's ``model`` (always fully built), termination ``interrupted``."""
     note = (f"{strategy}: {progress.why}; stopped by a signal during {progress.step}"
