@@ -472,4 +472,9 @@ def run(args: argparse.Namespace) -> int:
         print("optmodels: terminated (SIGTERM); the front above holds the points found so far",
               file=sys.stderr)
         return 128 + signal.SIGTERM  # 143: what a batch scheduler reads as "stopped by SIGTERM"
+    if scope.requested or result.settings.get("interrupted"):
+        # the README's contract: a run cut short by Ctrl-C exits 130, as `solve` does after
+        # writing its incumbent -- the partial front is written all the same
+        print("optmodels: interrupted; the front above holds the points found so far", file=sys.stderr)
+        return 130
     return code
