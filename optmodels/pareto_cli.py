@@ -20,15 +20,18 @@ User models
 
 Output: a summary on stdout (progress bars on stderr); with ``--out DIR``: ``front.csv``,
 ``pareto.json`` and ``front.png``. Ctrl-C keeps the points found so far (the front is marked
-incomplete). Exit 0 with at least one point, 1 with none, 2 on bad input (an unreachable or
-malformed ``--scheduler`` too), 70 when a solve raised (the front stops there; the message
-names the exception), 130 interrupted.
+incomplete): one Ctrl-C ends every solve of the front (:func:`solvers.interrupt.interruptible`).
+Exit 0 with at least one point, 1 with none, 2 on bad input (an unreachable or malformed
+``--scheduler`` too), 70 when a solve raised (the front stops there; the message names the
+exception), 130 interrupted by Ctrl-C, 143 by SIGTERM -- an interrupted front is written as
+far as it got, as ``optmodels solve`` writes its incumbent.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -287,6 +290,7 @@ def family_source(args: argparse.Namespace) -> Source:
 def compute_front(source: Source, args: argparse.Namespace, options) -> Any:
     """Run the chosen method on the source; returns the ParetoResult."""
     from solvers.epsilon import epsilon_front
+    from solvers.interrupt import requested
     from solvers.moea import nsga2_front
     from solvers.weighted_sum import weighted_sum_front
 
@@ -311,6 +315,8 @@ def compute_front(source: Source, args: argparse.Namespace, options) -> Any:
         seeds = weighted_sum_front(source.build_model(), source.objectives, points=args.seed_milp,
                                    scheme="grid", options=options, workers=1, scheduler=args.scheduler,
                                    summary=source.summary, decision=source.decision)
+        if requested():
+            return seeds  # stopped by a signal while seeding: the seeds' front is what there is
         ideal, nadir = seeds.ideal, seeds.nadir
         if source.to_x is not None:
             initial = [source.to_x(d) for d in seeds.decisions]
@@ -341,14 +347,28 @@ def read_reference_front(path: str, objectives: list[str]) -> np.ndarray:
     return numeric.iloc[:, -len(objectives):].to_numpy(dtype=float)
 
 
+def _how_it_ended(result: Any) -> str:
+    """The front line's verdict: exact, or why the run ended before its end (the notes say more).
+
+    NSGA-II stopping by itself is pymoo's own end (no decision left to breed), not a front cut
+    short: it is said as such, not as "INCOMPLETE".
+    """
+    settings = result.settings or {}
+    text = " (exact: every non-dominated point)" if result.exact else ""
+    if settings.get("stopped_early"):
+        return (text + f" -- stopped early after {settings.get('generations_run')} of "
+                f"{settings.get('generations')} generations: no new decision to breed")
+    if result.complete:
+        return text
+    if settings.get("interrupted"):
+        return text + " -- INCOMPLETE: interrupted, the points found so far"
+    return text + " -- INCOMPLETE"
+
+
 def summary_text(result: Any, reference: np.ndarray | None, topsis_weights: list[float] | None) -> str:
     from optmodels.report import table_text
 
-    lines = [
-        f"Pareto front by {result.method}: {len(result)} non-dominated points"
-        + (" (exact: every non-dominated point)" if result.exact else "")
-        + ("" if result.complete else " -- INCOMPLETE"),
-    ]
+    lines = [f"Pareto front by {result.method}: {len(result)} non-dominated points" + _how_it_ended(result)]
     lines += [f"  note: {n}" for n in result.notes]
     if result.hypervolume is not None:
         lines.append(
@@ -382,6 +402,7 @@ def run(args: argparse.Namespace) -> int:
     from optmodels.argtypes import solve_options
     from optmodels.io import atomic_output_dir
     from solvers.executor import SchedulerError
+    from solvers.interrupt import interruptible
     from solvers.pareto import plot_front, write_front_csv, write_pareto_json
 
     if (args.file is None) == (args.model is None):
@@ -418,7 +439,8 @@ def run(args: argparse.Namespace) -> int:
                 options = dataclasses.replace(options, solver_options={**options.solver_options, **extra})
             except ValueError as exc:  # SolveOptions' own bounds (e.g. threads)
                 raise UsageError(f"--solver-option: {exc}") from None
-        result = compute_front(source, args, options)
+        with interruptible() as scope:  # one Ctrl-C (or SIGTERM) ends every solve of the front
+            result = compute_front(source, args, options)
     except SchedulerError as exc:  # before any task ran: the address is the user's to fix
         raise UsageError(f"--scheduler {exc}") from None
     except RuntimeError as exc:  # the payoff table found no optimum: infeasible or unbounded
@@ -442,7 +464,17 @@ def run(args: argparse.Namespace) -> int:
             from optmodels.htmlreport import write_report
 
             print(f"wrote {write_report(args.out)}")
+    code = 0
     if not len(result):
         print("optmodels: no feasible point found", file=sys.stderr)
-        return 1
-    return 0
+        code = 1
+    if scope.signal == signal.SIGTERM:
+        print("optmodels: terminated (SIGTERM); the front above holds the points found so far",
+              file=sys.stderr)
+        return 128 + signal.SIGTERM  # 143: what a batch scheduler reads as "stopped by SIGTERM"
+    if scope.requested or result.settings.get("interrupted"):
+        # the README's contract: a run cut short by Ctrl-C exits 130, as `solve` does after
+        # writing its incumbent -- the partial front is written all the same
+        print("optmodels: interrupted; the front above holds the points found so far", file=sys.stderr)
+        return 130
+    return code

@@ -16,6 +16,9 @@
   sites to minimise the variance of accessibility (a convex QP), ``equity_siting`` also opens
   sites and minimises its mean absolute deviation (a MILP) -- :mod:`optmodels.siting.access.equity`.
 
+Each stage starts with :func:`solvers.interrupt.stage`: after a stop signal (Ctrl-C, SIGTERM from
+the command line) no further stage starts, and the best plan so far is reported as interrupted.
+
 The objective reported is the numpy evaluator's value of the returned plan, not the solver's:
 for p-center and p-dispersion the solver's value can be ~1e-6 off the true distance (its
 feasibility tolerance), and a user compares the reported number with the plan's distances.
@@ -36,6 +39,7 @@ from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import SitingDecision, access_params, evaluate_decision
 from optmodels.siting.models import EQUITY_OBJECTIVES, MODEL_SPECS, OBJECTIVES, capacities_bind
 from solvers import SolveOptions, SolveResult, Timings
+from solvers.interrupt import stage
 
 FORMULATIONS = ("auto", "radius", "assignment")
 
@@ -169,6 +173,7 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
         if instance.parameters.p is None:
             # LSCP-B is lexicographic (as spopt): the fewest sites covering everyone, then most
             # population covered twice with that many sites.
+            stage("siting.lscp")
             stage1 = solve(build(instance, model="lscp", objective="n_facilities"), options)
             if not stage1.is_optimal:
                 verdict = f"LSCP-B stage 1 (fewest facilities covering everyone): {stage1.verdict}"
@@ -193,6 +198,7 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
         notes.append(f"strategy: {solved.note}")
         decision = None if solved.open_sites is None else SitingDecision(open=np.asarray(solved.open_sites, bool))
     else:
+        stage(f"siting.{name}")
         tb = time.perf_counter()
         model = build(instance, objective=objective)
         result = solve(model, options2, build_seconds=time.perf_counter() - tb)
@@ -249,6 +255,7 @@ def _solve_equity(instance: SitingInstance, options: SolveOptions, objective: st
     from optmodels.siting.access import equity
     from solvers import solve
 
+    stage(f"siting.{instance.model}")
     t0 = time.perf_counter()
     model, cols = build_equity(instance)
     result = solve(model, options, build_seconds=time.perf_counter() - t0)

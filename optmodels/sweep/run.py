@@ -262,20 +262,23 @@ def _solve_chunk(registry: Any, task: tuple[Plan, list[tuple[str, Scenario]]]) -
             return fam.warm(objective=plan.objective, **plan.choices)
         return None
 
+    from solvers.interrupt import interruptible
+
     session = new_session()
     store = Store(plan.out) if plan.out is not None and Path(plan.out).is_dir() else None
     rows = []
-    for key, scenario in items:
-        if store is not None and store.has(key):
-            continue  # finished meanwhile (a Dask retry, or another sweep into the same folder)
-        row = solve_scenario(fam, plan, scenario, key, session)
-        if row.get("termination") == "interrupted":
-            raise KeyboardInterrupt
-        if row["status"] == ERROR and session is not None:
-            session = new_session()  # a solve that raised may have left the live model half-changed
-        if store is not None:
-            store.write_row(row)
-        rows.append(row)
+    with interruptible() as scope:  # Ctrl-C or SIGTERM in a solve stops the sweep, not just that solve
+        for key, scenario in items:
+            if store is not None and store.has(key):
+                continue  # finished meanwhile (a Dask retry, or another sweep into the same folder)
+            row = solve_scenario(fam, plan, scenario, key, session)
+            if scope.requested or row.get("termination") == "interrupted":
+                raise KeyboardInterrupt  # that scenario was cut short: no row, a rerun solves it
+            if row["status"] == ERROR and session is not None:
+                session = new_session()  # a solve that raised may have left the live model half-changed
+            if store is not None:
+                store.write_row(row)
+            rows.append(row)
     return rows
 
 
