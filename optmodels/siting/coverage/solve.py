@@ -31,13 +31,17 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 
-from optmodels.siting.coverage import formulation, search
+from optmodels.siting.coverage import formulation, reduce, search
 from optmodels.siting.coverage.groups import CoverGroups, cover_groups, merge_rows
 from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import MODEL_SPECS
 from solvers import SolveOptions, SolveResult, Termination, interruptible
 from solvers import solve as solve_model
 
+#: the LSCP is solved whole up to this many distinct groups (one MILP from the greedy plan: on a
+#: million cells, 67,000 groups, fewer seconds than rounds of restricted models), by row
+#: generation beyond
+ROW_GENERATION_FROM = 200_000
 #: groups in the LSCP's first restricted model, and at most as many added per round
 FIRST_ROWS = 4000
 
@@ -155,15 +159,21 @@ def _lscp(instance, groups, free, fixed_count, options, t0, notes, *, objective:
     constant += float(coef_all[fixed].sum())
     keep = np.zeros(instance.n_sites, bool)
     keep[free] = True
-    A, _, _ = groups.restrict(keep, drop_groups=fixed_count >= 1)
-    cost = coef_all[free]
-    if A.shape[0] == 0:  # the fixed sites cover everyone
+    A0, _, _ = groups.restrict(keep, drop_groups=fixed_count >= 1)
+    cost0 = coef_all[free]
+    if A0.shape[0] == 0:  # the fixed sites cover everyone
         return _outcome(instance, free, np.zeros(len(free), bool), _trivial(constant, options), 0.0, "min",
                         [*notes, "the sites that stay open cover every demand point"], None)
+    useful = ~reduce.dominated_sites(A0, cost0)
+    A, _, _ = merge_rows(A0[:, useful].tocsr(), np.zeros(A0.shape[0]), np.ones(A0.shape[0], bool))
+    cost = cost0[useful]
+    notes.append(f"LSCP: {int((~useful).sum()):,} of {len(free):,} free sites dominated (closed); "
+                 f"{A.shape[0]:,} distinct groups to cover")
     plan = search.greedy_set_cover(A, cost)
     sizes = np.diff(A.indptr)
     in_model = np.zeros(A.shape[0], bool)
-    in_model[np.argsort(sizes, kind="stable")[:FIRST_ROWS]] = True
+    first = A.shape[0] if A.shape[0] <= ROW_GENERATION_FROM else FIRST_ROWS
+    in_model[np.argsort(sizes, kind="stable")[:first]] = True
     rounds, missing = 0, np.zeros(0, np.int64)
     while True:
         rounds += 1
@@ -174,22 +184,25 @@ def _lscp(instance, groups, free, fixed_count, options, t0, notes, *, objective:
         result = solve_model(mdl, options.time_left(t0), warm_start=True)
         if not result.has_solution:
             return _outcome(instance, free, None, result, constant, "min", notes, mdl)
-        y = np.zeros(len(free), bool)
+        y = np.zeros(A.shape[1], bool)
         y[np.flatnonzero(used)] = formulation.chosen(mdl)
         missing = np.flatnonzero(_cover(A, y) == 0)
         if missing.size == 0 or result.termination is not Termination.OPTIMAL:
             break
         in_model[missing[np.argsort(sizes[missing], kind="stable")][:FIRST_ROWS]] = True
         plan = y | search.greedy_set_cover(A, np.where(y, 0.0, cost))  # y, completed greedily
-    notes.append(f"LSCP by row generation: {rounds} round(s); the last model held {int(in_model.sum()):,} of "
-                 f"{A.shape[0]:,} groups and {int(used.sum()):,} of {len(free):,} free sites")
+    if rounds > 1 or in_model.sum() < A.shape[0]:
+        notes.append(f"row generation: {rounds} round(s); the last model held {int(in_model.sum()):,} of "
+                     f"{A.shape[0]:,} groups")
     if missing.size:
         # stopped early with groups left: complete the plan greedily; the bound stays valid (a
         # relaxation's bound, or HiGHS's on it)
         y = y | search.greedy_set_cover(A, np.where(y, 0.0, cost))
         result = replace(result, objective=float(cost[y].sum()))
         notes.append(f"stopped with {missing.size:,} group(s) uncovered by the restricted plan: completed greedily")
-    return _outcome(instance, free, y, result, constant, "min", notes, mdl)
+    chosen_free = np.zeros(len(free), bool)
+    chosen_free[np.flatnonzero(useful)[y]] = True
+    return _outcome(instance, free, chosen_free, result, constant, "min", notes, mdl)
 
 
 def _trivial(value: float, options: SolveOptions) -> SolveResult:
@@ -224,24 +237,32 @@ def _mclp(instance, groups, free, fixed_count, options, t0, notes):
     keep = np.zeros(instance.n_sites, bool)
     keep[free] = True
     constant = float(groups.weight[fixed_count >= 1].sum())
-    A, W, _ = groups.restrict(keep, drop_groups=fixed_count >= 1)
+    A0, W0, _ = groups.restrict(keep, drop_groups=fixed_count >= 1)
     q = _q(instance, free)
     coef_all, cost_constant = site_costs(instance)
-    cost = coef_all[free]
+    cost0 = coef_all[free]
     budget = None
     if par.budget is not None:  # what the sites that stay open and the closings leave of it
         budget = float(par.budget) - cost_constant - float(coef_all[instance.fixed_open()].sum())
-    plan = np.zeros(len(free), bool)
+    useful = ~reduce.dominated_sites(A0, cost0 if budget is not None else np.zeros(len(free)))
+    if q is not None and useful.sum() < q:  # too few useful sites for q: keep some to fill p
+        useful[np.flatnonzero(~useful)[: q - int(useful.sum())]] = True
+    A, W, _ = merge_rows(A0[:, useful].tocsr(), W0, np.ones(A0.shape[0], bool))
+    cost = cost0[useful]
+    notes.append(f"MCLP: {int((~useful).sum()):,} of {len(free):,} free sites dominated (closed); "
+                 f"{A.shape[0]:,} groups the fixed sites leave uncovered" + (f", {q} sites to open" if q is not None else ""))
+    plan = np.zeros(A.shape[1], bool)
     if q is not None and budget is None:
         plan = search.swap_search(A, W, search.greedy_cover(A, W, q))
         notes.append(f"plan: greedy and swaps cover {constant + float(W[_cover(A, plan) > 0].sum()):,.6g}")
     mdl = formulation.build_mclp(A, W, q, cost, budget)
     _start(mdl, plan, A)
     result = _solve_checked(mdl, options.time_left(t0), _z_value, warm=q is not None and budget is None)
-    y = formulation.chosen(mdl) if result.has_solution else None
-    notes.append(f"MCLP on the {A.shape[0]:,} groups the fixed sites leave uncovered, {len(free):,} free sites"
-                 + (f", {q} to open" if q is not None else ""))
-    return _outcome(instance, free, y, result, constant, "max", notes, mdl)
+    chosen_free = None
+    if result.has_solution:
+        chosen_free = np.zeros(len(free), bool)
+        chosen_free[np.flatnonzero(useful)[formulation.chosen(mdl)]] = True
+    return _outcome(instance, free, chosen_free, result, constant, "max", notes, mdl)
 
 
 def _backup(instance, groups, free, fixed_count, options, t0, notes):

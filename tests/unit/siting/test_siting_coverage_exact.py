@@ -44,7 +44,8 @@ def _feasible_lscp(seed: int) -> SitingInstance | None:
 
 @pytest.fixture(params=[False, True], ids=["one-round", "row-generation"])
 def rounds(request, monkeypatch):
-    if request.param:  # a first model of 3 groups: several rounds of added rows
+    if request.param:  # row generation from a first model of 3 groups: several rounds of added rows
+        monkeypatch.setattr(coverage, "ROW_GENERATION_FROM", 0)
         monkeypatch.setattr(coverage, "FIRST_ROWS", 3)
     return request.param
 
@@ -117,3 +118,28 @@ def test_backup_without_p_is_lexicographic_like_the_assignment_path(seed):
     assert new.verdict == old.verdict == "optimal"
     assert int(new.decision.open.sum()) == int(old.decision.open.sum())
     assert new.result.objective == pytest.approx(old.result.objective, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_dominated_sites_are_exactly_the_covered_subsets(seed):
+    """A site is closed only when another covers a superset of its groups at no more cost; ties
+    keep the lowest index, so of two identical sites exactly one survives."""
+    import scipy.sparse as sp
+
+    from optmodels.siting.coverage.reduce import dominated_sites
+
+    rng = np.random.default_rng(seed)
+    dense = rng.random((12, 8)) < 0.35
+    dense[:, 5] = dense[:, 2]  # an identical pair
+    cost = rng.integers(1, 4, 8).astype(float)
+    if seed % 2:
+        cost[5] = cost[2]
+    got = dominated_sites(sp.csr_matrix(dense.astype(np.int8)), cost)
+    for j in range(8):
+        rj = set(np.flatnonzero(dense[:, j]))
+        expect = not rj or any(
+            k != j and rj <= set(np.flatnonzero(dense[:, k])) and (
+                cost[k] < cost[j] or (cost[k] == cost[j] and (len(set(np.flatnonzero(dense[:, k]))) > len(rj) or k < j)))
+            for k in range(8))
+        assert got[j] == expect, (j, rj)
+    assert not (got[2] and got[5]) or cost[5] != cost[2] or not dense[:, 2].any()
