@@ -146,7 +146,12 @@ def constraint_notes(instance: SitingInstance) -> list[str]:
     n_fixed = int(instance.fixed_open().sum())
     if n_fixed:
         bits.append(f"{n_fixed} existing site(s) kept open")
-    return [f"constraints: {', '.join(bits)}"] if bits else ["constraints: none beyond the model's own"]
+    lines = [f"constraints: {', '.join(bits)}"] if bits else ["constraints: none beyond the model's own"]
+    if instance.is_large:
+        cells = instance.n_demand * instance.n_sites
+        lines.append(f"travel costs: pairs only, no dense {instance.n_demand:,} x {instance.n_sites:,} array "
+                     f"({cells * 8 / 2**30:.2f} GiB dense; too large or not enough memory for it and its copies)")
+    return lines
 
 
 def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str) -> Solution:
