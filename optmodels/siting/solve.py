@@ -64,8 +64,13 @@ def solve_siting(
     *,
     objective: str | None = None,
     formulation: str = "auto",
+    scheduler: Any = None,
 ) -> Solution:
     """Solve ``instance`` for ``objective`` (default: its model's own) and evaluate the plan.
+
+    ``scheduler`` (a Dask address or ``Client``): the per-point work -- pairs within the radius,
+    the coverage groups' passes, the plan's evaluation -- runs on that cluster in partitions of
+    demand points; the model and its solve stay in this process.
 
     Returns a :class:`~optmodels.contract.Solution` whose ``decision`` is a
     :class:`~optmodels.siting.evaluate.SitingDecision` (open sites, assignment, supply) and
@@ -80,16 +85,16 @@ def solve_siting(
         if formulation == "radius":
             raise bad_choice("formulation", formulation, f"only for the uncapacitated p-median, found model {instance.model}")
         return _solve_equity(instance, options, objective)
-    return _solve_location(instance, options, objective, formulation)
+    return _solve_location(instance, options, objective, formulation, scheduler)
 
 
 def _solution(instance, objective, result, decision, notes, *, verdict=None, formulation=None,
-              verdict_code=None, model=None) -> Solution:
+              verdict_code=None, model=None, scheduler=None) -> Solution:
     from optmodels.siting.report import REPORTER
 
     evaluation = None
     if decision is not None and result.has_solution:
-        evaluation = evaluate_decision(instance, decision)
+        evaluation = evaluate_decision(instance, decision, scheduler=scheduler)
         true = evaluation.objective(objective)
         if true is not None and np.isfinite(true):
             result = dataclasses.replace(result, objective=true,
@@ -154,7 +159,8 @@ def constraint_notes(instance: SitingInstance) -> list[str]:
     return lines
 
 
-def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str) -> Solution:
+def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str,
+                    scheduler: Any = None) -> Solution:
     from optmodels.siting.coverage import solve as coverage
     from optmodels.siting.formulation import build, decode
     from optmodels.siting.median import radius
@@ -164,7 +170,7 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
     t0 = time.perf_counter()
     notes: list[str] = []
     if coverage.applies(instance, objective) and formulation == "auto":
-        outcome = coverage.solve_coverage(instance, options)
+        outcome = coverage.solve_coverage(instance, options, scheduler=scheduler)
         decision = None if outcome.open_sites is None else SitingDecision(open=outcome.open_sites)
         verdict = code = None
         if decision is None and instance.model == "lscp_b" and outcome.notes and "stage 1" in outcome.notes[-1]:
@@ -172,7 +178,8 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
             term = outcome.result.termination.value
             code = term if term in ("infeasible", "unbounded", "infeasible_or_unbounded") else "no_solution"
         return _solution(instance, objective, outcome.result, decision, [*constraint_notes(instance), *outcome.notes],
-                         verdict=verdict, verdict_code=code, formulation="coverage groups", model=outcome.model)
+                         verdict=verdict, verdict_code=code, formulation="coverage groups", model=outcome.model,
+                         scheduler=scheduler)
     stage1: SolveResult | None = None
     if name == "lscp_b":
         if instance.parameters.p is None:

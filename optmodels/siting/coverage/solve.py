@@ -82,13 +82,15 @@ def _shift(result: SolveResult, constant: float, sense: str) -> SolveResult:
     return replace(result, objective=obj, bound=bound, gap=gap)
 
 
-def solve_coverage(instance: SitingInstance, options: SolveOptions, *, chunks=None) -> CoverageOutcome:
-    """Solve the instance's coverage model (see the module docstring)."""
+def solve_coverage(instance: SitingInstance, options: SolveOptions, *, scheduler=None) -> CoverageOutcome:
+    """Solve the instance's coverage model (see the module docstring); with a Dask ``scheduler``
+    the groups are formed on that cluster."""
     t0 = time.perf_counter()
     par = instance.parameters
-    groups = cover_groups(instance.costs, par.radius, instance.populations(), chunks=chunks)
+    groups = cover_groups(instance.costs, par.radius, instance.populations(), scheduler=scheduler)
+    where = " on the cluster" if scheduler is not None else ""
     notes = [f"coverage: {instance.n_demand:,} demand points in {groups.n_groups:,} groups of identical cover "
-             f"sets within {par.radius:g} ({groups.pairs:,} pairs, {time.perf_counter() - t0:.1f} s)"]
+             f"sets within {par.radius:g} ({groups.pairs:,} pairs{where}, {time.perf_counter() - t0:.1f} s)"]
     free, fixed_count = _free_problem(instance, groups)
     solver = {"lscp": _lscp, "mclp": _mclp, "lscp_b": _backup}[instance.model]
     with interruptible():
