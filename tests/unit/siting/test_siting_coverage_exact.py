@@ -63,11 +63,21 @@ def test_lscp_equals_enumeration(seed, rounds):
     assert any("coverage" in n for n in sol.notes)
 
 
+@pytest.fixture(params=[False, True], ids=["small", "large-path"])
+def mclp_path(request, monkeypatch):
+    if request.param:  # shakes, the LP bound by row generation and the MILP over the LP's sites
+        monkeypatch.setattr(coverage, "LARGE_MCLP", 0)
+        monkeypatch.setattr(coverage, "SHAKE_SECONDS", 0.05)
+    return request.param
+
+
 @pytest.mark.parametrize("seed", range(10))
 @pytest.mark.parametrize("p", [2, 3, 5])
-def test_mclp_with_p_equals_enumeration(seed, p):
+def test_mclp_with_p_equals_enumeration(seed, p, mclp_path):
     inst = _instance(seed, "mclp", p=p)
     sol = solve_siting(inst)
+    if mclp_path:
+        assert any(n.startswith("LP bound") for n in sol.notes)
     assert sol.verdict == "optimal"
     assert sol.evaluation.feasible
     best, _ = brute_force(inst)
