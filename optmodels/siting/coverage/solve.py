@@ -273,7 +273,7 @@ def _mclp(instance, groups, free, fixed_count, options, t0, notes):
         notes.append(f"plan: greedy and swaps cover {constant + swap_value:,.6g}"
                      + (f", shakes {constant + value:,.6g}" if value != swap_value else ""))
         if A.shape[0] > LARGE_MCLP:
-            lp_bound, support, extra = _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0)
+            lp_bound, support, extra = _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant)
             restricted = _restricted_mclp(A, W, q, cost, budget, plan, support, options, t0)
             if restricted is not None and float(W[_cover(A, restricted) > 0].sum()) > value:
                 plan = restricted
@@ -292,7 +292,7 @@ def _mclp(instance, groups, free, fixed_count, options, t0, notes):
     return _outcome(instance, free, chosen_free, result, constant, "max", notes, mdl)
 
 
-def _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0):
+def _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant: float = 0.0):
     """The MCLP's LP bound by row generation: a group left out of the LP counts as covered (a
     relaxation), so every round's LP value bounds the optimum from above; rows are added where
     the LP's ``y`` covers a left-out group less than once, until none is. It starts with the
@@ -316,7 +316,8 @@ def _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0):
             support = y > 1e-7
             break
         rows = np.union1d(rows, short)
-    notes = ([f"LP bound {bound:,.6g} by row generation ({rounds} round(s), {len(rows):,} of {A.shape[0]:,} groups)"]
+    notes = ([f"LP bound {constant + bound:,.8g} by row generation ({rounds} round(s), {len(rows):,} of "
+              f"{A.shape[0]:,} groups in the last LP)"]
              if bound is not None else ["no LP bound within the time (rows still being added)"])
     return bound, support | plan, notes
 
