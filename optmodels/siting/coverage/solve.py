@@ -170,7 +170,7 @@ def _lscp(instance, groups, free, fixed_count, options, t0, notes, *, objective:
     A0, _, _ = groups.restrict(keep, drop_groups=fixed_count >= 1)
     cost0 = coef_all[free]
     if A0.shape[0] == 0:  # the fixed sites cover everyone
-        return _outcome(instance, free, np.zeros(len(free), bool), _trivial(constant, options), 0.0, "min",
+        return _outcome(instance, free, np.zeros(len(free), bool), _trivial(options), constant, "min",
                         [*notes, "the sites that stay open cover every demand point"], None)
     useful = ~reduce.dominated_sites(A0, cost0)
     A, _, _ = merge_rows(A0[:, useful].tocsr(), np.zeros(A0.shape[0]), np.ones(A0.shape[0], bool))
@@ -213,8 +213,8 @@ def _lscp(instance, groups, free, fixed_count, options, t0, notes, *, objective:
     return _outcome(instance, free, chosen_free, result, constant, "min", notes, mdl)
 
 
-def _trivial(value: float, options: SolveOptions) -> SolveResult:
-    """The result of a model with nothing left to decide (its optimum is ``value``)."""
+def _trivial(options: SolveOptions) -> SolveResult:
+    """The result of a model with nothing left to decide (its optimum is 0 before the constant)."""
     from solvers import SolutionStatus, Timings
 
     return SolveResult(termination=Termination.OPTIMAL, solution_status=SolutionStatus.OPTIMAL, objective=0.0,
