@@ -152,6 +152,48 @@ class Reporter(Protocol):
         """Draw the family's plots into ``folder``; returns the file names written."""
 
 
+class ObjectiveValue(float):
+    """A Solution's objective value: a plain ``float`` that also knows the objective's name.
+
+    ``Solution.objective`` used to be the name. Comparing this number with a string -- the old
+    use, ``sol.objective == "cost"`` -- still answers by the name, with a ``DeprecationWarning``
+    pointing at ``objective_name``; every other use (arithmetic, formatting, ``pytest.approx``,
+    JSON) sees the number.
+    """
+
+    name: str
+
+    def __new__(cls, value: float, name: str) -> ObjectiveValue:
+        self = super().__new__(cls, value)
+        self.name = name
+        return self
+
+    def _old_use(self) -> None:
+        import warnings
+
+        warnings.warn(
+            "Solution.objective is the objective's value now; its name is Solution.objective_name",
+            DeprecationWarning, stacklevel=3,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            self._old_use()
+            return self.name == other
+        return float.__eq__(self, other)  # type: ignore[no-any-return]
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, str):
+            self._old_use()
+            return self.name != other
+        return float.__ne__(self, other)  # type: ignore[no-any-return]
+
+    __hash__ = float.__hash__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ObjectiveValue, (float(self), self.name))
+
+
 @dataclass(frozen=True)
 class Solution:
     """What a family's ``solve`` returns: the solver's result and the family's reading of it.
@@ -163,10 +205,21 @@ class Solution:
     each. ``verdict`` is the family's own verdict when it says more than the solver's (pricing:
     "no fee makes expected profit non-negative"); otherwise the solver's. ``model`` is the Pyomo
     model whose solve gave ``result`` (the last stage's), for re-solves and the benchmarks' peers.
+
+    ``objective`` is the objective's *value* (a number, ``None`` without a solution) and
+    ``objective_name`` its name, as in ``result.json`` and a sweep's table (``objective``,
+    ``objective_name``). Until 0.2 ``objective`` was the name: the value it returns now is an
+    :class:`ObjectiveValue`, a ``float`` that still compares equal to the objective's name with a
+    ``DeprecationWarning``, so ``if sol.objective == "cost"`` keeps working while it is migrated.
+    ``objective_value`` stays as an alias of the number.
+
+    In a notebook a Solution shows itself (``_repr_html_``: verdict, objective with its unit, gap,
+    the family's key figures, the head of its main table), and ``plot()`` returns the family's
+    figure without writing a file.
     """
 
     family: str
-    objective: str
+    objective_name: str
     sense: Sense
     result: SolveResult
     instance: Any = field(repr=False, compare=False)
@@ -183,8 +236,16 @@ class Solution:
         return self.result.has_solution and self.decision is not None
 
     @property
+    def objective(self) -> ObjectiveValue | None:
+        """The objective's value in its own sense (``result.objective``; ``None`` when the solve
+        holds none). Its name is :attr:`objective_name`."""
+        value = self.result.objective
+        return None if value is None else ObjectiveValue(value, self.objective_name)
+
+    @property
     def objective_value(self) -> float | None:
-        return self.result.objective
+        """Alias of :attr:`objective` (the number)."""
+        return self.objective
 
     @property
     def verdict(self) -> str:
@@ -220,7 +281,7 @@ class Solution:
             "message": self.verdict,
             "family": self.family,
             "instance": getattr(self.instance, "name", None),
-            "objective_name": self.objective,
+            "objective_name": self.objective_name,
             "sense": self.sense,
             **record,
             "notes": list(self.notes),

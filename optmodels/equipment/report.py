@@ -204,7 +204,7 @@ class EquipmentReporter:
         check = "holds" if ev.feasible else f"VIOLATED {ev.violations}"
         return (
             f"  check       numpy evaluator: every constraint {check}; objective recomputed "
-            f"{ev.objective(solution.objective):.10g}\n\n" + summary(solution.instance, ev)
+            f"{ev.objective(solution.objective_name):.10g}\n\n" + summary(solution.instance, ev)
         )
 
     def metrics(self, solution) -> dict:

@@ -163,13 +163,13 @@ class PricingReporter:
     """
 
     def summary(self, solution: Any) -> str:
-        return summary_text(solution.instance, solution.decision, solution.objective, solution.sense,
+        return summary_text(solution.instance, solution.decision, solution.objective_name, solution.sense,
                             step=solution.extra.get("lattice_step"))
 
     def metrics(self, solution: Any) -> dict[str, Any]:
         """Flat scalars: the fees, the three objectives, stage probabilities, viability."""
         instance, fees, ev = solution.instance, solution.decision, solution.evaluation
-        table = fee_table(instance, fees, solution.objective, solution.sense,
+        table = fee_table(instance, fees, solution.objective_name, solution.sense,
                           step=solution.extra.get("lattice_step"))
         out: dict[str, Any] = {
             "model": instance.model,
@@ -194,7 +194,7 @@ class PricingReporter:
         instance, fees = solution.instance, solution.decision
         return {
             "stages": stage_table(instance, fees),
-            "fees": fee_table(instance, fees, solution.objective, solution.sense,
+            "fees": fee_table(instance, fees, solution.objective_name, solution.sense,
                               step=solution.extra.get("lattice_step")),
         }
 

@@ -260,7 +260,7 @@ class SitingReporter:
         opened = np.flatnonzero(dec.open)
         check = "all constraints hold" if ev.feasible else "VIOLATED: " + ", ".join(ev.violations)
         lines = [
-            f"  {solution.objective} (unscaled) {ev.objective(solution.objective) / _scale_power(solution.objective, ev.scale):.6g}",
+            f"  {solution.objective_name} (unscaled) {ev.objective(solution.objective_name) / _scale_power(solution.objective_name, ev.scale):.6g}",
             f"  total supply {supply.sum():.6g}",
             "  supply      " + ", ".join(f"{instance.site_ids[j]}={supply[j]:.4g}" for j in opened[:20])
             + (f" (+{len(opened) - 20} more)" if len(opened) > 20 else ""),
@@ -290,8 +290,8 @@ class SitingReporter:
                 out["covered_population_share"] = float((pop * loc.covered).sum() / pop.sum())
         else:
             out["total_supply"] = float(dec.supply.sum())
-            out[solution.objective] = ev.objective(solution.objective)
-            out[f"{solution.objective}_unscaled"] = ev.objective(solution.objective) / _scale_power(solution.objective, ev.scale)
+            out[solution.objective_name] = ev.objective(solution.objective_name)
+            out[f"{solution.objective_name}_unscaled"] = ev.objective(solution.objective_name) / _scale_power(solution.objective_name, ev.scale)
             out["cost"] = float(instance.fixed_costs()[dec.open & ~instance.existing()].sum())
         out.update(access_metrics(ev.access))
         return out

@@ -210,7 +210,7 @@ def solve_scenario(fam: Any, plan: Plan, scenario: Scenario, key: str, session: 
             "status": verdict_code(solution),
             "message": "" if solution.has_solution else solution.verdict,
             "termination": _plain(result.termination),
-            "objective_name": solution.objective,
+            "objective_name": solution.objective_name,
             "objective": _plain(result.objective) if solution.has_solution else None,
             "bound": _plain(result.bound),
             "gap": _plain(result.gap),
