@@ -148,8 +148,16 @@ class Reporter(Protocol):
     def tables(self, solution: Solution) -> dict[str, pd.DataFrame]:
         """Tidy tables by file stem (``plan`` -> ``plan.csv``)."""
 
+    def plot(self, solution: Solution) -> Any:
+        """The family's figure of a solution as a matplotlib ``Figure``; writes nothing."""
+
     def figures(self, solution: Solution, folder: Path) -> list[str]:
-        """Draw the family's plots into ``folder``; returns the file names written."""
+        """Save the family's plots (drawn by the same functions as :meth:`plot`) into
+        ``folder``; returns the file names written."""
+
+    # Optional, read with getattr by the notebook display (optmodels.report.solution_html):
+    # ``main_table`` (the table whose head is shown), ``objectives`` (the family's objectives
+    # table, for the unit) and ``highlights(solution) -> {label: text}`` (the key figures).
 
 
 class ObjectiveValue(float):
@@ -261,6 +269,30 @@ class Solution:
 
     def summary(self) -> str:
         return self.report.summary(self) if self.has_solution else ""
+
+    def plot(self) -> Any:
+        """The family's figure of this solution (equipment: Lorenz curves and sets by region;
+        pricing: the profit surface; siting: the map with open sites and coverage) as a
+        matplotlib ``Figure``; nothing is written (``fig.savefig(...)`` does that).
+
+        Raises ``ValueError`` when there is no solution to draw."""
+        if not self.has_solution:
+            raise ValueError(f"no solution to plot: {self.verdict}")
+        return self.report.plot(self)
+
+    def _repr_html_(self) -> str:
+        from optmodels.report import solution_html
+
+        return solution_html(self)
+
+    def __repr__(self) -> str:
+        # The dataclass repr printed the whole SolveResult (every variable's table): 1,700
+        # characters for a tiny instance. The record is one attribute away (``.result``).
+        value = "None" if self.objective is None else f"{float(self.objective):.10g}"
+        gap = self.result.gap
+        return (f"Solution(family={self.family!r}, verdict={verdict_code(self)!r}, "
+                f"objective_name={self.objective_name!r}, objective={value}, "
+                f"gap={'None' if gap is None else f'{gap:.3g}'})")
 
     def payload(self) -> dict[str, Any]:
         """``result.json``: one top-level ``verdict`` users can rely on, then the solve record.
