@@ -132,16 +132,27 @@ def new_figure(**kwargs: Any) -> Any:
     Design choice: the figures are plain ``matplotlib.figure.Figure`` objects, so drawing one
     needs no GUI backend (nothing switches the user's backend to Agg), a script that draws
     thousands leaks none, and a notebook shows a returned figure once (a pyplot figure would
-    also be shown again when the cell ends). In an IPython kernel pyplot is imported once, which
-    is what registers the inline PNG display of figures there.
+    also be shown again when the cell ends). In a Jupyter kernel it first makes sure the inline
+    backend displays figures (:func:`notebook_display`).
     """
-    import sys
-
     from matplotlib.figure import Figure
 
-    if "ipykernel" in sys.modules:  # a notebook: let the inline backend register its display
-        import matplotlib.pyplot  # noqa: F401
+    notebook_display()
     return Figure(**kwargs)
+
+
+def notebook_display() -> None:
+    """In a Jupyter kernel, load the inline backend, whose import registers the PNG display of
+    every ``Figure`` (it is otherwise loaded by the first *pyplot* figure, which these are not,
+    and a returned figure would show as ``<Figure size 700x700>``). Loading it does what the
+    first pyplot figure would; a kernel on another backend, or no kernel, is left alone."""
+    import sys
+
+    if "ipykernel" in sys.modules:
+        try:
+            import matplotlib_inline.backend_inline  # noqa: F401
+        except ImportError:  # an IPython without matplotlib-inline: text display only
+            pass
 
 
 def save_figure(fig: Any, path: Path) -> None:

@@ -653,8 +653,11 @@ def plot_front(
 
     from matplotlib.figure import Figure
 
-    if "ipykernel" in sys.modules:  # a notebook: pyplot's import registers the inline display
-        import matplotlib.pyplot  # noqa: F401
+    if "ipykernel" in sys.modules:  # a notebook: the inline backend's import registers the
+        try:  # display of every Figure (optmodels.report.notebook_display says why)
+            import matplotlib_inline.backend_inline  # noqa: F401
+        except ImportError:
+            pass
 
     if marked is None and len(result.points):
         closeness, ranking = result.topsis()

@@ -151,3 +151,16 @@ def test_progress_auto_is_on_in_a_jupyter_kernel_and_on_terminals_only(monkeypat
     assert show_progress("auto") is True
     assert show_progress(False) is False
     assert os.environ.get("OPTMODELS_PROGRESS") is None
+
+
+def test_the_readmes_one_liner_example_runs(repo_dir, monkeypatch):
+    """The README's block of optmodels.pareto / optmodels.sweep runs as printed."""
+    import re
+
+    text = (repo_dir / "README.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "optmodels.pareto(" in b)
+    monkeypatch.chdir(repo_dir)
+    namespace: dict = {"optmodels": optmodels}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own docs
+    assert list(namespace["front"].table.columns[:2]) == ["cost", "equity"]
+    assert len(namespace["study"]) == 7
