@@ -297,7 +297,8 @@ class Solution:
     def payload(self) -> dict[str, Any]:
         """``result.json``: one top-level ``verdict`` users can rely on, then the solve record.
 
-        ``verdict`` is one of ``optimal`` (proven), ``feasible`` (a solution without proof:
+        ``verdict`` is one of ``optimal`` (proven within the relative gap ``mip_rel_gap``, HiGHS's default
+        1e-4: see :func:`optmodels.report.verdict_words`), ``feasible`` (a solution without proof:
         time limit, gap, interruption), ``infeasible``, ``unbounded``, ``no_solution`` (stopped
         without one) or the family's own (``no_viable_fee``); ``message`` says it in words.
         """

@@ -142,17 +142,11 @@ def new_figure(**kwargs: Any) -> Any:
 
 
 def notebook_display() -> None:
-    """In a Jupyter kernel, load the inline backend, whose import registers the PNG display of
-    every ``Figure`` (it is otherwise loaded by the first *pyplot* figure, which these are not,
-    and a returned figure would show as ``<Figure size 700x700>``). Loading it does what the
-    first pyplot figure would; a kernel on another backend, or no kernel, is left alone."""
-    import sys
+    """Make sure a Jupyter kernel displays plain Figures (:func:`solvers.pareto.notebook_display`,
+    where the lowest layer's own plots can use it too)."""
+    from solvers.pareto import notebook_display as _display
 
-    if "ipykernel" in sys.modules:
-        try:
-            import matplotlib_inline.backend_inline  # noqa: F401
-        except ImportError:  # an IPython without matplotlib-inline: text display only
-            pass
+    _display()
 
 
 def save_figure(fig: Any, path: Path) -> None:

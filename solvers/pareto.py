@@ -630,6 +630,37 @@ def write_pareto_json(result: ParetoResult, path: str | Path, **extra: Any) -> d
     return payload
 
 
+def notebook_display() -> None:
+    """In a Jupyter kernel, make sure a plain matplotlib ``Figure`` displays as an image.
+
+    The suite's plots are ``Figure`` objects outside pyplot (no backend switch, shown once when
+    returned). The inline backend registers the display of figures when it loads, which
+    otherwise happens with the first *pyplot* figure: load it, and where its integration is
+    deferred to the end of the cell (IPython 9 beside matplotlib < 3.9), register the display as
+    it would. Nothing happens outside a kernel or without matplotlib-inline.
+    """
+    import sys
+
+    if "ipykernel" not in sys.modules:
+        return
+    try:
+        import matplotlib_inline.backend_inline  # noqa: F401
+        from IPython import get_ipython
+        from IPython.core.pylabtools import select_figure_formats
+        from matplotlib.figure import Figure
+        from matplotlib_inline.config import InlineBackend
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    try:
+        shell.display_formatter.formatters["image/png"].lookup_by_type(Figure)
+    except KeyError:
+        config = InlineBackend.instance(parent=shell)
+        select_figure_formats(shell, config.figure_formats, **config.print_figure_kwargs)
+
+
 def plot_front(
     result: ParetoResult,
     path: str | Path | None = None,
@@ -649,15 +680,9 @@ def plot_front(
     parallel-coordinates panel (normalised, 0 = ideal). More: parallel coordinates only.
     ``reference_front`` (e.g. the exact front) is drawn in grey underneath.
     """
-    import sys
-
     from matplotlib.figure import Figure
 
-    if "ipykernel" in sys.modules:  # a notebook: the inline backend's import registers the
-        try:  # display of every Figure (optmodels.report.notebook_display says why)
-            import matplotlib_inline.backend_inline  # noqa: F401
-        except ImportError:
-            pass
+    notebook_display()
 
     if marked is None and len(result.points):
         closeness, ranking = result.topsis()
