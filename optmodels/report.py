@@ -46,7 +46,7 @@ def verdict_words(verdict: str, result: SolveResult) -> str:
         return (f"optimal: proven within the relative gap mip_rel_gap = {tol_text} "
                 f"(this solve's gap {gap_text}; --mip-gap 0 for the exact optimum)")
     if verdict == "feasible":
-        return (f"feasible: a solution without proof of optimality ({result.termination.value}, "
+        return (f"feasible: best solution found so far, not proven optimal ({result.termination.value}, "
                 f"gap {gap_text})")
     return f"{verdict}: {result.verdict}"
 
