@@ -61,6 +61,8 @@ def swap_search(A: sp.csr_matrix, weight: np.ndarray, y: np.ndarray, *, allowed:
     AT = A.T.tocsr()
     ng, m = A.shape
     y = y.copy()
+    if not y.any() or y.all():  # nothing to swap out, or nothing to swap in
+        return y
     for _ in range(max_swaps):
         if stop is not None and stop():
             break

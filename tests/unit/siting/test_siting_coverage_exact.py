@@ -72,7 +72,7 @@ def mclp_path(request, monkeypatch):
 
 
 @pytest.mark.parametrize("seed", range(10))
-@pytest.mark.parametrize("p", [2, 3, 5])
+@pytest.mark.parametrize("p", [1, 2, 3, 5, 9])  # 1: only the existing site; 9: every site
 def test_mclp_with_p_equals_enumeration(seed, p, mclp_path):
     inst = _instance(seed, "mclp", p=p)
     sol = solve_siting(inst)
