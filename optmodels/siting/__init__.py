@@ -7,7 +7,7 @@ One call solves a file::
     solution = solve_siting(SitingInstance.from_file("instances/siting/sf/sf_p_median.json"))
 
 Location models: :mod:`optmodels.siting.formulation`; accessibility (2SFCA family):
-:mod:`optmodels.siting.access`; equity models: :mod:`optmodels.siting.equity`; the strategy
+:mod:`optmodels.siting.access.measures`; equity models: :mod:`optmodels.siting.access.equity`; the strategy
 (stages, formulations): :mod:`optmodels.siting.solve`; models and objectives as data:
 :mod:`optmodels.siting.models`.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from optmodels.siting.instance import SitingInstance, load
+from optmodels.siting.data.instance import SitingInstance, load
 
 
 def solve_siting(instance: SitingInstance, options: Any = None, **choices: Any):

@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import AccessReport, Evaluation
-from optmodels.siting.instance import SitingInstance
 from optmodels.siting.models import OBJECTIVES
 
 
@@ -37,7 +38,7 @@ def sites_table(instance: SitingInstance, open_sites: np.ndarray, evaluation: Ev
         }
     )
     if evaluation is not None:
-        frame["population_served"] = (instance.populations()[:, None] * evaluation.assignment).sum(axis=0)
+        frame["population_served"] = np.asarray(evaluation.assignment.T @ instance.populations()).ravel()
     frame["capacity"] = frame["capacity"].replace(np.inf, np.nan)
     return frame
 
@@ -45,14 +46,20 @@ def sites_table(instance: SitingInstance, open_sites: np.ndarray, evaluation: Ev
 def assignments_table(instance: SitingInstance, evaluation: Evaluation, tol: float = 1e-9) -> pd.DataFrame:
     """Tidy assignment: ``demand_id, site_id, share, distance, population`` (shares > tol)."""
     a = evaluation.assignment
-    i, j = np.nonzero(a > tol)
-    cost = instance.cost_matrix()
+    if sp.issparse(a):  # at scale: one nearest open site per point, its cost kept by the evaluator
+        coo = a.tocoo()
+        keep = coo.data > tol
+        i, j, share = coo.row[keep], coo.col[keep], coo.data[keep]
+        dist = evaluation.assigned_distance[i]
+    else:
+        i, j = np.nonzero(a > tol)
+        share, dist = a[i, j], instance.cost_matrix()[i, j]
     return pd.DataFrame(
         {
             "demand_id": np.asarray(instance.demand_ids, dtype=object)[i],
             "site_id": np.asarray(instance.site_ids, dtype=object)[j],
-            "share": a[i, j],
-            "distance": cost[i, j],
+            "share": share,
+            "distance": dist,
             "population": instance.populations()[i],
             "covered": evaluation.covered[i] > 0.5 if evaluation.covered.size else False,
         }
@@ -62,9 +69,7 @@ def assignments_table(instance: SitingInstance, evaluation: Evaluation, tol: flo
 def coordinate_fields(instance: SitingInstance) -> tuple[str, str] | None:
     """``("x", "y")`` or ``("lon", "lat")``: the coordinates every point and site has, else None."""
     for a, b in (("x", "y"), ("lon", "lat")):
-        if all(getattr(d, a) is not None and getattr(d, b) is not None for d in instance.demand) and all(
-            getattr(s, a) is not None and getattr(s, b) is not None for s in instance.sites
-        ):
+        if all(t.has(a) and t.has(b) for t in (instance.demand, instance.sites)):
             return a, b
     return None
 
@@ -75,12 +80,7 @@ def coordinates(instance: SitingInstance) -> tuple[np.ndarray, np.ndarray, np.nd
     if fields is None:
         return None
     a, b = fields
-    return (
-        np.array([getattr(d, a) for d in instance.demand], float),
-        np.array([getattr(d, b) for d in instance.demand], float),
-        np.array([getattr(s, a) for s in instance.sites], float),
-        np.array([getattr(s, b) for s in instance.sites], float),
-    )
+    return (instance.demand.column(a), instance.demand.column(b), instance.sites.column(a), instance.sites.column(b))
 
 
 def demand_table(instance: SitingInstance, evaluation: Evaluation | None, access_frame: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -90,16 +90,17 @@ def demand_table(instance: SitingInstance, evaluation: Evaluation | None, access
         {
             "demand_id": instance.demand_ids,
             "population": instance.populations(),
-            "area": [d.area for d in instance.demand],
+            "area": instance.demand.column("area"),
         }
     )
     if evaluation is not None:
         a = evaluation.assignment
-        served = a.sum(axis=1) > 1e-9
-        main = np.argmax(a, axis=1)
+        served = np.asarray(a.sum(axis=1)).ravel() > 1e-9
+        main = np.asarray(a.argmax(axis=1)).ravel()
         ids = np.asarray(instance.site_ids, dtype=object)
         frame["site_id"] = np.where(served, ids[main], None)
-        frame["share"] = np.where(served, a[np.arange(len(main)), main], 0.0)
+        share = np.asarray(a[np.arange(len(main)), main]).ravel()
+        frame["share"] = np.where(served, share, 0.0)
         frame["distance"] = np.where(np.isfinite(evaluation.assigned_distance), evaluation.assigned_distance, np.nan)
         if evaluation.covered.size and instance.parameters.radius is not None:
             frame["covered"] = evaluation.covered > 0.5
@@ -140,10 +141,16 @@ def write_geo(
     return True
 
 
+#: demand points up to which the map draws each point and its assignment line (beyond: a density image)
+MAP_LINES_UP_TO = 20_000
+
+
 def map_figure(instance: SitingInstance, evaluation: Evaluation, *, title: str = ""):
     """The siting map as a matplotlib Figure (nothing written): demand sized by population,
     open / closed / existing sites, assignment lines, and with a coverage radius the circle each
-    open site covers. ``None`` when the instance has no coordinates."""
+    open site covers. ``None`` when the instance has no coordinates. Beyond
+    :data:`MAP_LINES_UP_TO` demand points the demand is a density image (population per cell), not
+    a million markers and lines."""
     xy = coordinates(instance)
     if xy is None:
         return None
@@ -156,10 +163,12 @@ def map_figure(instance: SitingInstance, evaluation: Evaluation, *, title: str =
     pop = instance.populations()
     fig = new_figure(figsize=(7, 7))
     ax = fig.subplots()
-    a = evaluation.assignment
-    i, j = np.nonzero(a > 1e-9)
-    segs = np.stack([np.column_stack([dx[i], dy[i]]), np.column_stack([sx[j], sy[j]])], axis=1)
-    ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.6, zorder=1))
+    grid = len(dx) > MAP_LINES_UP_TO
+    if not grid:
+        a = evaluation.assignment
+        i, j = (a > 1e-9).nonzero()
+        segs = np.stack([np.column_stack([dx[i], dy[i]]), np.column_stack([sx[j], sy[j]])], axis=1)
+        ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.6, zorder=1))
     y = evaluation.open
     radius = instance.parameters.radius
     # Circles only where distances are plane distances in the plotted units (x/y, Euclidean):
@@ -171,7 +180,15 @@ def map_figure(instance: SitingInstance, evaluation: Evaluation, *, title: str =
         ax.plot([], [], color="tab:red", alpha=0.4, lw=6, label=f"covered (within {radius:g})")
     covered = evaluation.covered > 0.5 if radius is not None and evaluation.covered.size else None
     size = 10 + 140 * pop / pop.max()
-    if covered is None:
+    if grid:
+        ax.hexbin(dx, dy, C=pop, reduce_C_function=np.sum, gridsize=120, cmap="Blues", bins="log",
+                  mincnt=1, zorder=1)
+        ax.plot([], [], "s", color="tab:blue", label="demand (population density)")
+        if covered is not None and (~covered).any():
+            ax.hexbin(dx[~covered], dy[~covered], C=pop[~covered], reduce_C_function=np.sum, gridsize=120,
+                      cmap="Oranges", bins="log", mincnt=1, zorder=2, alpha=0.8)
+            ax.plot([], [], "s", color="tab:orange", label="demand not covered (density)")
+    elif covered is None:
         ax.scatter(dx, dy, s=size, c="tab:blue", alpha=0.5, edgecolors="none", label="demand (size = population)", zorder=2)
     else:
         ax.scatter(dx[covered], dy[covered], s=size[covered], c="tab:blue", alpha=0.5, edgecolors="none",
@@ -320,7 +337,7 @@ class SitingReporter:
         ]
         lines += access_lines(ev.access, thr)
         if ev.access is not None and ev.access.by_area is not None:
-            from optmodels.siting.access import before_after_text
+            from optmodels.siting.access.measures import before_after_text
 
             lines.append(before_after_text(ev.access.by_area))
         return "\n".join(lines)
@@ -436,7 +453,7 @@ class SitingReporter:
 
 
 def _scale_power(objective: str, scale: float | None) -> float:
-    """variance is stated in scale^2, MAD in scale (optmodels.siting.equity.unscaled)."""
+    """variance is stated in scale^2, MAD in scale (optmodels.siting.access.equity.unscaled)."""
     if scale is None:
         return 1.0
     return scale**2 if objective == "access_variance" else scale

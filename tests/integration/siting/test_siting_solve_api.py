@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from optmodels.errors import InstanceError, UsageError
+from optmodels.siting.data.instance import load
 from optmodels.siting.evaluate import SitingDecision, evaluate
 from optmodels.siting.family import FAMILY
-from optmodels.siting.instance import load
 from optmodels.siting.solve import solve_siting
 from solvers import SolveOptions
 

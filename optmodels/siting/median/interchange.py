@@ -2,9 +2,9 @@ r"""A fast incumbent for the uncapacitated p-median: greedy, then vertex substit
 
 Why
 ---
-The radius MILP (:mod:`optmodels.siting.radius`) closes its gap from below; an optimal or
+The radius MILP (:mod:`optmodels.siting.median.radius`) closes its gap from below; an optimal or
 near-optimal plan before the MILP starts does two things: HiGHS gets it as a MIP start (its gap
-is small at once), and the Lagrangian reduction of :mod:`optmodels.siting.lagrangian` can only
+is small at once), and the Lagrangian reduction of :mod:`optmodels.siting.median.lagrangian` can only
 fix what a plan of cost ``UB`` proves useless -- the better ``UB``, the more it removes.
 
 Method
