@@ -28,7 +28,23 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-INSTANCES = REPO / "instances"
+
+
+def _instances_dir() -> Path:
+    """Where the files the cases read are: the copy installed with the package, else the
+    repository's ``instances/``.
+
+    ``pip install .`` ships them as the package ``benchmarks.instances``, whose folder in the
+    repository is ``instances/`` itself (``[tool.setuptools]`` in ``pyproject.toml``: one copy of
+    the data, no second folder to keep in step), so ``optmodels bench`` runs from any directory.
+    A checkout or an editable install has no ``benchmarks/instances/`` and reads the repository's
+    folder, which holds the same files.
+    """
+    installed = Path(__file__).resolve().parent / "instances"
+    return installed if installed.is_dir() else REPO / "instances"
+
+
+INSTANCES = _instances_dir()
 
 PROFILES = ("quick", "standard", "full")
 
@@ -95,10 +111,33 @@ class Case:
     def in_profile(self, profile: str) -> bool:
         return PROFILES.index(self.profile) <= PROFILES.index(profile)
 
+    def data_file(self) -> Path | None:
+        """The file the case reads (``None``: the case generates its instance)."""
+        if self.source == "file":
+            return INSTANCES / self.params["file"]
+        if self.source == "orlib":
+            return orlib_dir() / self.params["file"]
+        return None
+
+
+def _manifest(folder: str) -> dict[str, Any]:
+    """``instances/<folder>/manifest.json``; a missing file is an input error naming it (exit 2
+    from ``optmodels bench``), not a traceback."""
+    from optmodels.errors import InstanceError
+
+    path = INSTANCES / folder / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InstanceError(
+            f"the benchmark cases cannot read their manifest ({exc.strerror}); it ships with the "
+            "package (benchmarks/instances) or sits in a checkout's instances/ folder", file=path,
+        ) from None
+
 
 def _orlib_optima() -> dict[str, float]:
     """The published optima, from the shipped manifest (instances/orlib/manifest.json)."""
-    manifest = json.loads((INSTANCES / "orlib" / "manifest.json").read_text())
+    manifest = _manifest("orlib")
     return {entry["name"]: float(entry["known_optimum"]) for entry in manifest["instances"]}
 
 
@@ -164,11 +203,12 @@ def _siting_cases() -> list[Case]:
 
 
 def _equipment_cases() -> list[Case]:
+    optima = _equipment_optima()
     out = [
         Case(
             name="equipment-tiny_cost",
             family="equipment",
-                strategy=True,
+            strategy=True,
             model="cost",
             source="file",
             params={"file": "equipment/tiny_cost.toml"},
@@ -176,17 +216,19 @@ def _equipment_cases() -> list[Case]:
             known_optimum=63.75654517954058,
             profile="quick",
         ),
-        # generate(16, 120, 5, seed=1) is instances/equipment/provincial.json (manifest optimum)
+        # instances/equipment/provincial.json, which generate(16, 120, 5, seed=1) writes (a test
+        # holds it to that): read, not generated, because the manifest's optimum was proven on
+        # the file
         Case(
             name="equipment-16x120x5",
             family="equipment",
-                strategy=True,
+            strategy=True,
             model="cost",
-            source="generate",
-            params={"regions": 16, "hospitals": 120, "years": 5},
+            source="file",
+            params={"file": "equipment/provincial.json"},
             seed=1,
             size_label="16x120x5",
-            known_optimum=998.8889905793656,
+            known_optimum=optima["provincial.json"],
             tolerance=1e-4,
             profile="standard",
         ),
@@ -212,9 +254,9 @@ def _equipment_cases() -> list[Case]:
     # The Gini band's lower side binding on purpose (generate(..., band_binding="lower")): the
     # reverse-convex side that needs sign binaries. The note column carries the strategy and the
     # band-free bound (the lazy strategy's first bound); the bound column is the final one.
-    # Two of them are shipped instances with proven optima (the generator writes those files, a
-    # test holds it to that): the check column compares a run called optimal with them.
-    optima = _equipment_optima()
+    # Two of them are shipped instances with proven optima, read from their files (the generator
+    # writes those files, a test holds it to that, but the proofs were made on the files): the
+    # check column compares a run called optimal with them.
     shipped = {(8, 60, 5, 0, "mean"): "regional_band.json", (16, 120, 5, 1, "mean"): "provincial_band.json"}
     binding = [(8, 60, 5, 0, "mean", "standard", 60.0), (16, 120, 5, 1, "mean", "standard", 300.0),
                (31, 300, 5, 1, "mean", "standard", 300.0), (31, 300, 5, 7, "mean", "standard", 300.0),
@@ -222,19 +264,25 @@ def _equipment_cases() -> list[Case]:
                (31, 600, 10, 1, "mean", "full", 600.0)]
     for m, k, n, seed, mode, prof, limit in binding:
         suffix = "" if mode == "mean" else "-each_year"
+        file = shipped.get((m, k, n, seed, mode))
+        if file is not None:
+            source, params = "file", {"file": f"equipment/{file}"}
+        else:
+            source = "generate"
+            params = {"regions": m, "hospitals": k, "years": n, "band_binding": "lower", "gini_mode": mode}
         out.append(
             Case(
                 name=f"equipment-band-lower-{m}x{k}x{n}-s{seed}{suffix}",
                 family="equipment",
                 strategy=True,
                 model="cost",
-                source="generate",
-                params={"regions": m, "hospitals": k, "years": n, "band_binding": "lower", "gini_mode": mode},
+                source=source,
+                params=params,
                 seed=seed,
                 size_label=f"{m}x{k}x{n}",
                 time_limit=limit,
                 mip_rel_gap=1e-4,
-                known_optimum=optima.get(shipped.get((m, k, n, seed, mode), "")),
+                known_optimum=None if file is None else optima[file],
                 tolerance=1e-4,  # "optimal" at HiGHS's default relative gap
                 profile=prof,
                 peers=(),
@@ -245,7 +293,7 @@ def _equipment_cases() -> list[Case]:
 
 def _equipment_optima() -> dict[str, float]:
     """The proven optima of the shipped equipment instances, by file (instances/equipment/manifest.json)."""
-    manifest = json.loads((INSTANCES / "equipment" / "manifest.json").read_text())
+    manifest = _manifest("equipment")
     return {entry["file"]: float(entry["optimum"]) for entry in manifest["instances"] if "optimum" in entry}
 
 

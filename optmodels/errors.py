@@ -1,7 +1,27 @@
-"""Errors a user can act on. The CLI prints their message and exits 2, without a traceback."""
+"""Errors a user can act on: one hierarchy for the Python API and the command line.
+
+::
+
+    OptmodelsError                 every error the suite raises on purpose
+    +-- InstanceError (ValueError) the input is wrong: a file, a field, a table row, a number;
+    |                              names the file and field, what was expected and what was found
+    +-- UsageError (ValueError)    a choice is wrong: an objective, a strategy, a keyword of
+                                   optmodels.solve, an option value; names the keyword (and the
+                                   command-line flag)
+
+Both are subclasses of ``ValueError``, so ``except ValueError`` catches bad input and bad
+choices alike; the CLI prints either message and exits 2, without a traceback. The same calls
+raise the same errors whichever family solves (the families check their objectives and choices
+with these classes). Not errors: a solve that ends infeasible, unbounded or at a time limit returns its
+Solution (``solution.verdict``; ``result.raise_if_not_optimal()`` raises ``solvers.SolveError``
+for callers who want that). The solver layer, which knows nothing of optmodels, raises
+``solvers.ModelDataError`` (a ``ValueError``) for a built model holding a number HiGHS refuses;
+:func:`optmodels.solve` reports it as an InstanceError, since the instance's numbers made it.
+"""
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +30,28 @@ class OptmodelsError(Exception):
     """Base of every error the suite raises on purpose."""
 
 
-class UsageError(OptmodelsError):
-    """A command was called wrongly (bad option value, unknown model name ...)."""
+class UsageError(OptmodelsError, ValueError):
+    """A call or command made a wrong choice: an unknown objective, strategy or keyword, a bad
+    option value. Build it with :func:`bad_choice` so that both faces read it."""
+
+
+def bad_choice(keyword: str, found: Any, problem: str, *, flag: str | None = None) -> UsageError:
+    """A :class:`UsageError` naming the choice as both faces spell it: the Python keyword with
+    the value given, then the command-line flag, e.g. ``method='simplex' (--lattice-method):
+    expected one of auto, enumerate, milp``. ``flag`` defaults to the keyword with dashes."""
+    flag = flag or "--" + keyword.replace("_", "-")
+    return UsageError(f"{keyword}={_show(found)} ({flag}): {problem}")
 
 
 def _show(value: Any, limit: int = 80) -> str:
-    text = repr(value)
+    """``repr(value)`` cut to ``limit`` characters; a value nested too deeply for ``repr`` (a
+    document built in memory thousands of levels deep) is shown to a few levels instead."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        shallow = reprlib.Repr()
+        shallow.maxlevel, shallow.maxother = 4, limit
+        text = shallow.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -50,14 +86,18 @@ class InstanceError(OptmodelsError, ValueError):
         self.problems = list(problems or [])
         super().__init__(_printable(self._render()))
 
-    def _render(self) -> str:
+    def line(self) -> str:
+        """The message without the file: one problem line, as a list of problems shows it."""
+        return _printable(self._render(with_file=False))
+
+    def _render(self, *, with_file: bool = True) -> str:
         if self.problems:
-            head = f"{self.file}: " if self.file else ""
+            head = f"{self.file}: " if self.file and with_file else ""
             lines = [f"{head}{len(self.problems)} problem(s) in the instance:"]
             lines += [f"  - {p}" for p in self.problems]
             return "\n".join(lines)
         parts = []
-        if self.file:
+        if self.file and with_file:
             parts.append(self.file)
         if self.field:
             parts.append(f"field '{self.field}'")

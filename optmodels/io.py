@@ -9,11 +9,13 @@ plain string ending in ``.csv`` / ``.parquet``). Every failure here is an
 from __future__ import annotations
 
 import contextlib
+import csv
 import glob
 import json
 import math
 import os
 import re
+import secrets
 import shutil
 import stat
 import tempfile
@@ -21,14 +23,15 @@ import time
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 import pydantic
 import yaml
+from pydantic_core import PydanticCustomError
 
-from optmodels.errors import InstanceError, UsageError
+from optmodels.errors import InstanceError, UsageError, _show
 
 SUFFIXES = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".toml": "TOML"}
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
@@ -75,7 +78,9 @@ def read_document(path: str | Path) -> dict[str, Any]:
         raise InstanceError(f"invalid YAML{at}: {problem}", file=path) from None
     except tomllib.TOMLDecodeError as exc:
         raise InstanceError(f"invalid TOML: {exc}", file=path) from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise InstanceError(_too_deep(f"{kind} nested too deeply to read"), file=path) from None
+    except ValueError as exc:
         raise InstanceError(f"cannot parse {kind}: {exc}", file=path) from None
     if not isinstance(data, dict):
         raise InstanceError(
@@ -89,6 +94,12 @@ def read_document(path: str | Path) -> dict[str, Any]:
     if "\\ud" in text.lower() or "\\u0000d" in text.lower():
         _check_encodable(data, path, "")
     return data
+
+
+def _too_deep(what: str) -> str:
+    # Python's parsers and validators recurse once per level and stop at the interpreter's
+    # recursion limit; the person needs to know the file is malformed, not the limit's name.
+    return f"{what}: lists or tables inside one another hundreds of levels deep (an instance nests a few)"
 
 
 def _require_regular_file(path: Path) -> None:
@@ -133,11 +144,12 @@ def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: s
         if table_path.suffix.lower() == ".csv":
             raw = table_path.read_bytes()
             try:
-                raw.decode("utf-8")
+                decoded = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise InstanceError(
                     f"not valid UTF-8 text (byte {exc.start})", file=shown, field=field
                 ) from None
+            _check_rectangular(decoded, file=shown, field=field)
             frame = pd.read_csv(table_path, skipinitialspace=True, dtype=str if text else None)
         elif table_path.suffix.lower() in (".parquet", ".pq"):
             frame = pd.read_parquet(table_path)
@@ -163,6 +175,36 @@ def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: s
                 finite_numbers(values.iloc[bad[:1]], file=shown, field=f"{field}.{column}",
                                rows=[f"row {bad[0] + 1}"])
     return frame
+
+
+def _check_rectangular(text: str, *, file: str | Path | None, field: str) -> None:
+    """An InstanceError at the first CSV row whose cell count is not the header's.
+
+    pandas does not say it: a first data row with one cell too many makes it read the first
+    column as the row labels, shifting every column by one (one file gave 144 problems about the
+    wrong columns); a later long row is a tokenizer error in pandas' words; a short row is
+    silently filled with missing values. Rows are counted as everywhere else in the suite (data
+    rows below the header, blank lines skipped, as pandas skips them); the line is the file's.
+    """
+    reader = csv.reader(text.splitlines(keepends=True), skipinitialspace=True)
+    header: int | None = None
+    row = 0
+    try:
+        for cells in reader:
+            if len(cells) <= 1 and not "".join(cells).strip():
+                continue  # a blank line
+            if header is None:
+                header = len(cells)
+                continue
+            row += 1
+            if len(cells) != header:
+                raise InstanceError(
+                    f"row {row} (line {reader.line_num}) has {len(cells)} cell(s), the header {header}; "
+                    "every row needs one cell per column (an empty cell for a missing value)",
+                    file=file, field=field,
+                )
+    except csv.Error as exc:  # e.g. a NUL byte; pandas names its own parse errors below otherwise
+        raise InstanceError(f"cannot read table: line {reader.line_num}: {exc}", file=file, field=field) from None
 
 
 def finite_numbers(
@@ -199,6 +241,61 @@ def finite_numbers(
             want += " (or inf)"
         raise InstanceError(file=file, field=f"{field} {where}", expected=want, found=raw[k])
     return numbers
+
+
+# --------------------------------------------------------------------------------------------
+# Number types the three instance schemas share
+# --------------------------------------------------------------------------------------------
+
+#: The magnitude from which HiGHS reads a bound or an objective coefficient as infinite (its
+#: ``infinite_bound`` and ``infinite_cost`` options, both 1e20 by default). A budget, cap, price
+#: or population of that size does not mean "very large" to the solver but "no limit" (a fee cap
+#: of 1e21 made the pricing LP unbounded), so every number of an instance stays strictly below
+#: it, refused at validation with the field named. Products the models form (population x
+#: distance in the siting objectives, price x sets in a budget row) can still reach HiGHS's
+#: limits from numbers below it (matrix coefficients at 1e15, costs at 1e20); the solver layer
+#: then names the coefficient and its constraint (:class:`solvers.ModelDataError`, exit 2).
+#: Rescaling the units (thousands of people, millions of yuan) is the remedy either way.
+SOLVER_INFINITY = 1e20
+
+
+def _below_solver_infinity(value: Any) -> Any:
+    if abs(value) >= SOLVER_INFINITY:
+        raise PydanticCustomError("solver_infinity", "magnitude {limit} or more", {"limit": SOLVER_INFINITY})
+    return value
+
+
+#: A finite number of magnitude below :data:`SOLVER_INFINITY` (no NaN, no +-inf).
+Finite = Annotated[float, pydantic.Field(allow_inf_nan=False), pydantic.AfterValidator(_below_solver_infinity)]
+#: A whole number of magnitude below :data:`SOLVER_INFINITY` (counts that become bounds).
+FiniteInt = Annotated[int, pydantic.AfterValidator(_below_solver_infinity)]
+
+# Union members are chosen by the input's kind, not tried in turn: a union pydantic tries
+# member by member reports every member's complaint (a NaN price read as both "a number" and "a
+# list"), which names a field twice for one problem. The tags only route; pydantic_problems drops
+# them from the field paths it prints.
+_ONE, _LIST, _INT, _TEXT = "<one number>", "<a list>", "<whole number>", "<text>"
+_UNION_TAGS = frozenset({_ONE, _LIST, _INT, _TEXT})
+
+
+def _number_or_list_kind(value: Any) -> str:
+    return _LIST if isinstance(value, (list, tuple)) else _ONE
+
+
+def _int_or_text_kind(value: Any) -> str:
+    return _TEXT if isinstance(value, str) else _INT
+
+
+#: One number for every year, or a list with one per year (a scalar or per-year price).
+NumberOrList = Annotated[
+    Annotated[Finite, pydantic.Tag(_ONE)] | Annotated[list[Finite], pydantic.Tag(_LIST)],
+    pydantic.Discriminator(_number_or_list_kind),
+]
+#: A label that is a whole number or text (a year: ``2026`` or ``"2026/27"``).
+IntOrText = Annotated[
+    Annotated[int, pydantic.Tag(_INT)] | Annotated[str, pydantic.Tag(_TEXT)],
+    pydantic.Discriminator(_int_or_text_kind),
+]
 
 
 def _check_encodable(value: Any, path: Path, where: str) -> None:
@@ -240,11 +337,22 @@ def _plain(value: Any) -> Any:
 
 
 def pydantic_problems(err: pydantic.ValidationError) -> list[str]:
-    """Turn pydantic's errors into lines ``field 'a.b[3].c': expected ..., found ...``."""
+    """Turn pydantic's errors into lines ``field 'a.b[3].c': expected ..., found ...``.
+
+    An :class:`InstanceError` raised inside a validator (a cross-field check) gives its own
+    lines, not one line holding its whole rendered message ("1 problem(s) in the instance"
+    printed inside itself).
+    """
     lines = []
     for e in err.errors(include_url=False):
+        inner = (e.get("ctx") or {}).get("error")
+        if isinstance(inner, InstanceError):
+            lines += inner.problems or [inner.line()]
+            continue
         loc = ""
         for part in e["loc"]:
+            if part in _UNION_TAGS:
+                continue
             loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
         msg = e["msg"]
         if msg.startswith("Value error, "):
@@ -275,6 +383,7 @@ _EXPECTED = {
     "float_parsing": "a number",
     "float_type": "a number",
     "finite_number": "a finite number",
+    "solver_infinity": "a number of magnitude below {limit} (HiGHS reads {limit} and beyond as infinite)",
     "int_parsing": "a whole number",
     "int_type": "a whole number",
     "int_from_float": "a whole number",
@@ -305,18 +414,27 @@ def _expected(kind: str, ctx: Mapping[str, Any], msg: str) -> str:
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return _show(value, limit)
 
 
 def validate(model_cls: type[pydantic.BaseModel], data: Mapping[str, Any], *, file: str | Path | None):
-    """Validate ``data`` into ``model_cls``; every problem becomes one line of an InstanceError."""
+    """Validate ``data`` into ``model_cls``; every problem becomes one line of an InstanceError.
+
+    A single InstanceError raised by a validator is passed on as it is (with the file), so its
+    field and numbers stay attributes; several problems are listed once, flat.
+    """
     try:
         return model_cls.model_validate(data)
     except pydantic.ValidationError as err:
+        errors = err.errors(include_url=False)
+        inner = (errors[0].get("ctx") or {}).get("error") if len(errors) == 1 else None
+        if isinstance(inner, InstanceError):
+            raise (inner.with_file(file) if file is not None else inner) from None
         raise InstanceError(file=file, problems=pydantic_problems(err)) from None
     except InstanceError as err:
         raise err.with_file(file) if file is not None else err from None
+    except RecursionError:  # a document built in memory, nested deeper than any parser reads
+        raise InstanceError(_too_deep("the instance is nested too deeply to validate"), file=file) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,11 +509,8 @@ def atomic_output_dir(out: str | Path) -> Iterator[Path]:
     existed = out.is_dir()
     if not existed:
         out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(
-        prefix=f".{_base_name(out)}.pid{os.getpid()}.",
-        suffix=_PARTIAL_SUFFIX,
-        dir=out if existed else out.parent,
-    ))
+    tmp = new_temp_path(out if existed else out.parent, f".{_base_name(out)}.pid{os.getpid()}.",
+                        _PARTIAL_SUFFIX, folder=True)
     try:
         yield tmp
         written = sorted(item.name for item in tmp.iterdir())
@@ -461,9 +576,9 @@ def _read_manifest(out: Path) -> list[str]:
 
 def _write_manifest(folder: Path, names: list[str]) -> None:
     payload = {"written_by": "optmodels", "files": [n for n in names if n != MANIFEST]}
-    fd, tmp = tempfile.mkstemp(prefix=f"{MANIFEST}.", dir=folder)
+    tmp = new_temp_path(folder, f"{MANIFEST}.", "")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, indent=1)
             fh.write("\n")
         os.replace(tmp, folder / MANIFEST)
@@ -601,9 +716,9 @@ def dump_instance(data: Mapping[str, Any], path: str | Path, *, tables: str = "p
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
     """``write(tmp)`` into a temporary file beside ``path``, then one rename onto ``path``: a
     reader (or a rerun after a kill) sees the old file or the whole new one, never a part. A
-    failed write leaves no temporary file behind."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    failed write leaves no temporary file behind. The file gets the permissions any new file
+    gets (``0o666`` less the umask; see :func:`new_temp_path`)."""
+    tmp = new_temp_path(path.parent, f".{path.name}.", ".tmp")
     try:
         write(Path(tmp))
         os.replace(tmp, path)
@@ -611,6 +726,33 @@ def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def new_temp_path(parent: str | Path, prefix: str, suffix: str, *, folder: bool = False) -> Path:
+    """Create a new empty file (or, with ``folder=True``, a folder) named ``prefix + random +
+    suffix`` in ``parent``, and return its path.
+
+    A stand-in for :func:`tempfile.mkstemp` / :func:`tempfile.mkdtemp` for what becomes a result
+    the user keeps: those create ``0600`` files and ``0700`` folders whatever the umask (they are
+    meant to be private), so every result renamed into place from them was unreadable to the
+    user's group. Here the file is created with mode ``0o666`` and the folder with ``0o777``,
+    both less the process umask, exactly as ``open(path, "w")`` and ``mkdir`` would make them.
+    The random part is lowercase hex (the stale-partial pattern of :func:`atomic_output_dir`
+    relies on it); ``O_EXCL`` / ``mkdir`` make the creation atomic, a name taken is retried.
+    """
+    parent = Path(parent)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        path = parent / f"{prefix}{secrets.token_hex(6)}{suffix}"
+        try:
+            if folder:
+                os.mkdir(path, 0o777)
+            else:
+                os.close(os.open(path, flags, 0o666))
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free temporary name {prefix}*{suffix} in {parent}")
 
 
 def _to_toml(data: Mapping[str, Any]) -> str:

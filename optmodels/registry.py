@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from optmodels.contract import Family
-from optmodels.errors import InstanceError
+from optmodels.errors import InstanceError, bad_choice
 
 #: family name -> the module that defines its ``FAMILY``
 FAMILIES: dict[str, str] = {
@@ -30,9 +30,10 @@ def names() -> tuple[str, ...]:
 
 
 def family(name: str) -> Family:
-    """The :class:`Family` called ``name`` (a ``KeyError`` names the known ones)."""
-    if name not in FAMILIES:
-        raise KeyError(f"unknown family {name!r}; known: {', '.join(FAMILIES)}")
+    """The :class:`Family` called ``name`` (a :class:`~optmodels.errors.UsageError` names the
+    known ones)."""
+    if not isinstance(name, str) or name not in FAMILIES:
+        raise bad_choice("family", name, f"expected one of {', '.join(FAMILIES)}")
     found = importlib.import_module(FAMILIES[name]).FAMILY
     if not isinstance(found, Family) or found.name != name:
         raise TypeError(f"{FAMILIES[name]}.FAMILY is not the {name} family")

@@ -31,6 +31,7 @@ How it is built (``numpy.random.default_rng(seed)``, nothing global):
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -72,7 +73,7 @@ def generate(
 
     pop0 = np.round(np.exp(rng.normal(np.log(1.5e6), 0.6, m)), -3)
     growth = rng.uniform(0.003, 0.02, m)
-    pop = pop0[:, None] * (1 + growth[:, None]) ** np.arange(n)[None, :]
+    pop = _grown(pop0, growth, n)
 
     extra = rng.multinomial(K - m, pop0 / pop0.sum())
     region_of = np.repeat(np.arange(m), 1 + extra)
@@ -143,6 +144,19 @@ def generate(
         _set_band(data, band_binding)
     data["gini"]["mode"] = gini_mode
     return data
+
+
+def _grown(pop0: np.ndarray, growth: np.ndarray, n: int) -> np.ndarray:
+    """Populations ``pop0 * (1 + growth) ** j`` for years ``j = 0 .. n-1``, one ``math.pow`` each.
+
+    Not numpy's ``**`` on arrays: numpy hands that to SIMD kernels picked by the CPU at run time
+    (AVX-512 among them) whose results differ from the C library's ``pow`` in the last bit, so one
+    seed wrote different populations on different machines (``provincial.json`` and
+    ``provincial_band.json`` came out of two such machines, three values apart). ``math.pow`` is
+    the C library's on every CPU. The generator's other transcendental draws (``exp``) are
+    rounded (to thousands, to whole sets) before they reach the file, so a last bit there cannot.
+    """
+    return np.array([[float(p) * math.pow(1.0 + float(g), j) for j in range(n)] for p, g in zip(pop0, growth, strict=True)])
 
 
 def _set_band(data: dict[str, Any], binding: str) -> None:

@@ -25,8 +25,9 @@ regional demand per hour split in proportion to its existing capacity, equally i
 none), or both. The choice of a proportional split is the simple, general one: it keeps every
 hospital's load per installed capacity equal before any addition.
 
-Every number, in the file or its tables, is finite: NaN and +-inf are rejected with the field
-(and the table row) named.
+Every number, in the file or its tables, is finite and of magnitude below 1e20 (HiGHS reads
+1e20 and beyond as infinite: :data:`optmodels.io.SOLVER_INFINITY`): NaN, +-inf and 1e21 are
+rejected with the field (and the table row) named.
 
 Cheap infeasibility checks (raised before any solver runs, naming the numbers): a queue that
 stays unstable even if the hospital adds a set every year; demand above the capacity of every
@@ -48,6 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from optmodels import io
 from optmodels.contract import Objective, objective_table
 from optmodels.errors import InstanceError
+from optmodels.io import Finite, FiniteInt, IntOrText, NumberOrList
 
 ObjectiveName = Literal["cost", "utilisation", "equity"]
 #: The family's objectives, all minimised: the one definition every layer reads. ``utilisation``
@@ -55,20 +57,20 @@ ObjectiveName = Literal["cost", "utilisation", "equity"]
 #: reports show).
 OBJECTIVES = objective_table(
     Objective("cost", "min", "cost over the horizon (purchases + running + waiting)"),
-    Objective("utilisation", "min", "idle capacity (stand-in for max utilisation Z)", "exams"),
+    Objective("utilisation", "min", "idle capacity (capacity - demand; minimised in place of maximising utilisation Z)", "exams"),
     Objective("equity", "min", "mean yearly Gini"),
 )
 
-#: Every number of the schema is finite (pydantic rejects NaN and +-inf): no field of this
-#: family gives an infinite value a meaning, and a NaN price or budget would reach the solver.
+#: Every number of the schema is finite (pydantic rejects NaN and +-inf) and below HiGHS's
+#: infinity (:data:`~optmodels.io.Finite`): no field of this family gives an infinite value a
+#: meaning, and a NaN price or budget would reach the solver.
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-PositiveFloat = float
 
 
 class Region(BaseModel):
     model_config = _FROZEN
     id: str = Field(min_length=1)
-    population: list[float] = Field(min_length=1, description="population per year (> 0)")
+    population: list[Finite] = Field(min_length=1, description="population per year (> 0)")
 
     @field_validator("population")
     @classmethod
@@ -83,14 +85,14 @@ class Hospital(BaseModel):
     model_config = _FROZEN
     id: str = Field(min_length=1)
     region: str = Field(min_length=1)
-    existing: int = Field(ge=0, description="sets installed now (e0)")
-    capacity: float = Field(gt=0, description="annual exams per set (the seed's N)")
-    service_rate: float = Field(gt=0, description="exams per hour per set (mu)")
-    arrival_rate: list[float] | None = Field(
+    existing: FiniteInt = Field(ge=0, description="sets installed now (e0)")
+    capacity: Finite = Field(gt=0, description="annual exams per set (the seed's N)")
+    service_rate: Finite = Field(gt=0, description="exams per hour per set (mu)")
+    arrival_rate: list[Finite] | None = Field(
         default=None, description="exam requests per hour, one per year (lambda)"
     )
-    price: float | list[float] | None = Field(default=None, description="unit price override")
-    priority: float | None = Field(default=None, description="Delphi composite score (report only)")
+    price: NumberOrList | None = Field(default=None, description="unit price override")
+    priority: Finite | None = Field(default=None, description="Delphi composite score (report only)")
 
     @field_validator("arrival_rate")
     @classmethod
@@ -104,8 +106,8 @@ class Hospital(BaseModel):
 
 class Costs(BaseModel):
     model_config = _FROZEN
-    running_per_hour: float = Field(ge=0, description="h: running cost per installed set per hour")
-    waiting_per_hour: float = Field(ge=0, description="b: waiting loss per patient per hour in system")
+    running_per_hour: Finite = Field(ge=0, description="h: running cost per installed set per hour")
+    waiting_per_hour: Finite = Field(ge=0, description="b: waiting loss per patient per hour in system")
 
 
 class GiniBand(BaseModel):
@@ -133,7 +135,7 @@ class GiniBand(BaseModel):
 class DelphiIndicator(BaseModel):
     model_config = _FROZEN
     name: str
-    counts: list[int] = Field(min_length=4, max_length=4, description="experts giving score 1..4")
+    counts: list[FiniteInt] = Field(min_length=4, max_length=4, description="experts giving score 1..4")
 
     @field_validator("counts")
     @classmethod
@@ -148,7 +150,7 @@ class Delphi(BaseModel):
 
     model_config = _FROZEN
     indicators: list[DelphiIndicator] = Field(min_length=1)
-    scores: dict[str, list[float]] = Field(description="hospital id -> one score per indicator")
+    scores: dict[str, list[Finite]] = Field(description="hospital id -> one score per indicator")
 
 
 class EquipmentInstance(BaseModel):
@@ -159,17 +161,17 @@ class EquipmentInstance(BaseModel):
     family: Literal["equipment"]
     name: str = "equipment"
     description: str = ""
-    years: list[int | str] = Field(min_length=1)
-    hours_per_year: float = Field(default=3000.0, gt=0)
-    price: float | list[float] = Field(description="unit price B (scalar or one per year)")
-    budget: float = Field(ge=0, description="total budget A")
-    yearly_budget: list[float] | None = None
-    max_new_per_year: int | None = Field(default=None, ge=0)
+    years: list[IntOrText] = Field(min_length=1)
+    hours_per_year: Finite = Field(default=3000.0, gt=0)
+    price: NumberOrList = Field(description="unit price B (scalar or one per year)")
+    budget: Finite = Field(ge=0, description="total budget A")
+    yearly_budget: list[Finite] | None = None
+    max_new_per_year: FiniteInt | None = Field(default=None, ge=0)
     costs: Costs
     gini: GiniBand = GiniBand()
     regions: list[Region] = Field(min_length=2)
     hospitals: list[Hospital] = Field(min_length=1)
-    demand: dict[str, list[float]] | None = None
+    demand: dict[str, list[Finite]] | None = None
     objective: ObjectiveName = "cost"
     delphi: Delphi | None = None
 

@@ -15,13 +15,15 @@ instances carry the whole seed parameter set so that the figures of all three mo
 from any of them).
 
 Data checks (each an :class:`~optmodels.errors.InstanceError` naming the field and the numbers):
-every number finite (no NaN, no +-inf); thresholds ``M0, N0 <= 2**53`` and a negative-binomial
-size ``r >= 1e-6`` (the reasons are at :data:`MAX_THRESHOLD` and :data:`MIN_DISPERSION`);
-the seed's chains ``oM > cM > 0`` and ``oN > cN > 0``; caps above the lower bounds of the fees
-(``f0 >= lower + epsilon`` etc.); a pmf table's probabilities summing to 1; the volumes obeying
-the seed's eqs. (15), (20), (21) (``Q <= M``, ``P_i <= N``, ``Ns <= N``, ``S_j <= N``) in
-expectation at the base participation means. Under price elasticity the volumes ``EQ, EP, ENs,
-ES`` are held fixed (the seed gives them no fee dependence); only ``E[M]`` and ``E[N]`` move.
+every number finite (no NaN, no +-inf) and of magnitude below 1e20, which HiGHS reads as
+infinite (:data:`optmodels.io.SOLVER_INFINITY`: a cap f0 = 1e21 is no cap to the LP);
+thresholds ``M0, N0 <= 2**53`` and a negative-binomial size ``r >= 1e-6`` (the reasons are at
+:data:`MAX_THRESHOLD` and :data:`MIN_DISPERSION`); the seed's chains ``oM > cM > 0`` and
+``oN > cN > 0``; caps above the lower bounds of the fees (``f0 >= lower + epsilon`` etc.); a pmf
+table's probabilities summing to 1; the volumes obeying the seed's eqs. (15), (20), (21)
+(``Q <= M``, ``P_i <= N``, ``Ns <= N``, ``S_j <= N``) in expectation at the base participation
+means. Under price elasticity the volumes ``EQ, EP, ENs, ES`` are held fixed (the seed gives them
+no fee dependence); only ``E[M]`` and ``E[N]`` move.
 """
 
 from __future__ import annotations
@@ -31,11 +33,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from optmodels.contract import Objective, objective_table
 from optmodels.errors import InstanceError
+from optmodels.io import Finite, FiniteInt
 
 #: The objectives of the family: the one definition the formulation, the evaluator, the pymoo
 #: Problem, the reports and the CLI read. ``participation`` moves only with price-elastic
@@ -55,8 +57,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "model3": ("oM", "oN", "t0", "EQ", "EP", "w", "theta", "g0", "ENs", "ES"),
 }
 
-#: Every number is finite (pydantic rejects NaN and +-inf): an infinite cost, reward or cap has no
-#: meaning in the profit model and would reach the solver as "HiGHS rejected the model".
+#: Every number is finite (pydantic rejects NaN and +-inf) and below HiGHS's infinity (every float
+#: field is :data:`~optmodels.io.Finite`): an infinite cost, reward or cap has no meaning in the
+#: profit model, and a cap of 1e20 or more reads as none to the solver (the LP turned unbounded).
 _CONFIG = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 #: Largest participant threshold ``M0``/``N0``: 2**53, the largest integer that float64 (in which
@@ -100,12 +103,12 @@ class Participation(BaseModel):
     model_config = _CONFIG
 
     kind: Literal["poisson", "negative_binomial", "pmf"] = "poisson"
-    dispersion: float | None = Field(
+    dispersion: Finite | None = Field(
         None, ge=MIN_DISPERSION,
         description=f"negative-binomial size r, >= {MIN_DISPERSION:g} (smaller is numerically degenerate)",
     )
-    counts: tuple[int, ...] | None = None
-    probabilities: tuple[float, ...] | None = None
+    counts: tuple[FiniteInt, ...] | None = None
+    probabilities: tuple[Finite, ...] | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Participation:
@@ -145,36 +148,36 @@ class PricingInstance(BaseModel):
     notes: dict[str, str] = Field(default_factory=dict, description="why each value is what it is")
     model: ModelName = "model1"
 
-    lam_M: float | None = Field(None, gt=0, description="mean number of patients (base, at fee 0)")
-    lam_N: float | None = Field(None, gt=0, description="mean number of HPs (base, at fee 0)")
+    lam_M: Finite | None = Field(None, gt=0, description="mean number of patients (base, at fee 0)")
+    lam_N: Finite | None = Field(None, gt=0, description="mean number of HPs (base, at fee 0)")
     M0: int = Field(..., ge=0, le=MAX_THRESHOLD, description="patient threshold (<= 2**53, exact in float64)")
     N0: int = Field(..., ge=0, le=MAX_THRESHOLD, description="HP threshold (<= 2**53, exact in float64)")
     dist_M: Participation = Field(default_factory=Participation)
     dist_N: Participation = Field(default_factory=Participation)
-    alpha_M: float = Field(0.0, ge=0, description="price elasticity of patients, lam_M(f)")
-    alpha_N: float = Field(0.0, ge=0, description="price elasticity of HPs, lam_N(e)")
+    alpha_M: Finite = Field(0.0, ge=0, description="price elasticity of patients, lam_M(f)")
+    alpha_N: Finite = Field(0.0, ge=0, description="price elasticity of HPs, lam_N(e)")
 
-    cM: float = Field(..., description="online cost per patient")
-    cN: float = Field(..., description="online cost per HP")
-    oM: float | None = Field(None, description="offline cost per patient (Models 2-3)")
-    oN: float | None = Field(None, description="offline cost per HP (Models 2-3)")
-    w: float | None = Field(None, ge=0, description="sharing cost per HP (Model 3)")
-    F: float = Field(..., ge=0, description="fixed monthly cost")
-    R: float = Field(..., ge=0, description="reward per patient while M <= M0")
-    theta: float | None = Field(None, ge=0, le=1, description="platform share of sharing fees")
+    cM: Finite = Field(..., description="online cost per patient")
+    cN: Finite = Field(..., description="online cost per HP")
+    oM: Finite | None = Field(None, description="offline cost per patient (Models 2-3)")
+    oN: Finite | None = Field(None, description="offline cost per HP (Models 2-3)")
+    w: Finite | None = Field(None, ge=0, description="sharing cost per HP (Model 3)")
+    F: Finite = Field(..., ge=0, description="fixed monthly cost")
+    R: Finite = Field(..., ge=0, description="reward per patient while M <= M0")
+    theta: Finite | None = Field(None, ge=0, le=1, description="platform share of sharing fees")
 
-    f0: float = Field(..., gt=0, description="cap on the patient fee f")
-    e0: float = Field(..., gt=0, description="cap on the HP fee e")
-    t0: float | None = Field(None, gt=0, description="cap on the offline deposit t")
-    g0: float | None = Field(None, gt=0, description="cap on the sharing fee g")
+    f0: Finite = Field(..., gt=0, description="cap on the patient fee f")
+    e0: Finite = Field(..., gt=0, description="cap on the HP fee e")
+    t0: Finite | None = Field(None, gt=0, description="cap on the offline deposit t")
+    g0: Finite | None = Field(None, gt=0, description="cap on the sharing fee g")
 
-    EQ: float | None = Field(None, ge=0, description="E[Q], patients choosing offline service")
-    EP: float | None = Field(None, ge=0, description="E[P], HPs each such patient chooses")
-    ENs: float | None = Field(None, ge=0, description="E[Ns], HPs that share data")
-    ES: float | None = Field(None, ge=0, description="E[S], partners each sharing HP has")
+    EQ: Finite | None = Field(None, ge=0, description="E[Q], patients choosing offline service")
+    EP: Finite | None = Field(None, ge=0, description="E[P], HPs each such patient chooses")
+    ENs: Finite | None = Field(None, ge=0, description="E[Ns], HPs that share data")
+    ES: Finite | None = Field(None, ge=0, description="E[S], partners each sharing HP has")
 
-    epsilon: float = Field(1e-6, gt=0, description="strict inequality x > a is x >= a + epsilon")
-    lattice_step: float = Field(0.01, gt=0, description="fee lattice step when elastic")
+    epsilon: Finite = Field(1e-6, gt=0, description="strict inequality x > a is x >= a + epsilon")
+    lattice_step: Finite = Field(0.01, gt=0, description="fee lattice step when elastic")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> PricingInstance:
@@ -329,11 +332,11 @@ class PricingInstance(BaseModel):
         message = (f"step {used:g} gives {self.lattice_levels('f', step):,} levels of f x "
                    f"{self.lattice_levels('e', step):,} of e = {float(pairs):.3g} fee pairs; {what} takes at "
                    f"most {limit:,} (a step of at least {smallest:.2g})")
-        from optmodels.errors import UsageError
+        from optmodels.errors import bad_choice
 
         if step is None:
             raise InstanceError(message, field="lattice_step")
-        raise UsageError(f"--lattice-step: {message}")
+        raise bad_choice("lattice_step", step, message)
 
     def with_model(self, model: str) -> PricingInstance:
         """The same parameters read as another variant (validated again)."""
@@ -343,17 +346,11 @@ class PricingInstance(BaseModel):
 
 
 def _validate(data: dict[str, Any], file: str | Path | None) -> PricingInstance:
-    """Pydantic validation; a cross-field InstanceError raised in the validator is passed on."""
-    from optmodels.io import pydantic_problems
+    """Pydantic validation (:func:`optmodels.io.validate`: a cross-field InstanceError raised in
+    the validator is passed on with the file)."""
+    from optmodels.io import validate
 
-    try:
-        return PricingInstance.model_validate(data)
-    except pydantic.ValidationError as err:
-        for e in err.errors(include_url=False):
-            inner = (e.get("ctx") or {}).get("error")
-            if isinstance(inner, InstanceError):
-                raise (inner.with_file(file) if file is not None else inner) from None
-        raise InstanceError(file=file, problems=pydantic_problems(err)) from None
+    return validate(PricingInstance, data, file=file)
 
 
 def _read_pmf_tables(data: dict[str, Any], base: Path | None, file: str | Path | None) -> dict[str, Any]:

@@ -7,16 +7,18 @@ built from them so that the equipment and pricing table readers are reached too 
 regions as CSV, a participation pmf as CSV). Each mutation is invalid *by construction*, by the
 schema's documented rules:
 
-* a number replaced by a mapping, a list, text, NaN or +-inf (numbers are finite in every
-  schema; ``+inf`` means "unreachable" only in travel-cost matrices, which are tables here);
+* a number replaced by a mapping, a list, text, NaN, +-inf or +-1e21 (numbers are finite and
+  below HiGHS's infinity, 1e20, in every schema; ``+inf`` means "unreachable" only in
+  travel-cost matrices, which are tables here);
 * text (an id, a name, a model, a table reference, a column name, ``family``) or a boolean
   replaced by a mapping, a list, a number or a string holding a lone surrogate (not text);
 * a table row repeated (a repeated id, pmf count or demand/site pair);
 * a row deleted where something refers to it (a region with hospitals, a demand point or site
   named by the distance table, pmf mass);
-* text, ``inf``, ``-inf`` or ``1e400`` in a numeric column the schema reads (``-inf`` and text
-  only in a travel-cost column, where ``inf`` is allowed);
-* an empty id cell.
+* text, ``inf``, ``-inf``, ``1e400`` or ``1e21`` in a numeric column the schema reads (``-inf``,
+  ``1e21`` and text only in a travel-cost column, where ``inf`` is allowed);
+* an empty id cell;
+* a row with one cell more or one fewer than the header.
 
 so exit 0 is a failure. The one family of mutations expected to stay valid is a unicode id
 (accents, a right-to-left override, CJK, format characters) where nothing refers to it: exit 0.
@@ -151,7 +153,7 @@ def _pricing_with_pmf_table() -> Base:
 
 BASES = [*_shipped(), _equipment_with_tables(), _pricing_with_pmf_table()]
 
-NUMBER_JUNK = [{"k": [1]}, ["x", {}], "abc", "é✓", float("nan"), float("inf"), float("-inf")]
+NUMBER_JUNK = [{"k": [1]}, ["x", {}], "abc", "é✓", float("nan"), float("inf"), float("-inf"), 1e21, -1e21]
 TEXT_JUNK = [{"k": [1]}, ["x", {}], 7, 2.5, float("nan"), float("inf"), "\ud800x"]
 BOOL_JUNK = [{"k": [1]}, ["x", {}], "abc"]
 UNICODE_IDS = ["Zürich-é", "\u202eevil", "診療所", "{0}%s\\n", "\ud800x"]
@@ -198,7 +200,7 @@ def _write(doc: dict[str, Any], folder: Path, name: str, suffix: str) -> Path:
 def _table_mutation(draw, table: Table) -> tuple[str, str]:
     rows = list(csv.reader(StringIO(table.text)))
     header = rows[0]
-    kinds = ["duplicate row"]
+    kinds = ["duplicate row", "ragged row"]
     if table.numeric:
         kinds.append("bad number")
     if table.rows_referenced:
@@ -213,9 +215,14 @@ def _table_mutation(draw, table: Table) -> tuple[str, str]:
         del rows[r]
     elif kind == "empty id":
         rows[r][header.index(table.id_column)] = ""
+    elif kind == "ragged row":
+        if draw(st.booleans()):
+            rows[r].append("1")
+        else:
+            rows[r].pop()
     else:
         column = draw(st.sampled_from(table.numeric))
-        bad = ["abc", "12abc", "-inf"] + ([] if table.inf_ok else ["inf", "1e400"])
+        bad = ["abc", "12abc", "-inf", "1e21"] + ([] if table.inf_ok else ["inf", "1e400"])
         rows[r][header.index(column)] = draw(st.sampled_from(bad))
         kind = f"{column}={rows[r][header.index(column)]}"
     out = StringIO()

@@ -21,6 +21,7 @@ from optmodels.io import read_document
 
 INSTANCES = Path(__file__).resolve().parents[2] / "instances"
 NAN, INF = float("nan"), float("inf")
+BELOW_INFINITY = "a number of magnitude below 1e+20 (HiGHS reads 1e+20 and beyond as infinite)"
 
 TINY = "equipment/tiny_cost.toml"
 SEED1 = "pricing/seed_model1.yaml"
@@ -42,6 +43,14 @@ def _set(path: str, value: Any) -> Callable[[dict], None]:
     return edit
 
 
+def _both(*edits: Callable[[dict], None]) -> Callable[[dict], None]:
+    def edit(doc: dict) -> None:
+        for one in edits:
+            one(doc)
+
+    return edit
+
+
 def _nb(r: float) -> Callable[[dict], None]:
     return _set("dist_M", {"kind": "negative_binomial", "dispersion": r})
 
@@ -50,11 +59,14 @@ def _delphi(doc: dict) -> None:
     doc["delphi"] = {"indicators": [{"name": "beds", "counts": [1, 2, 3, 4]}], "scores": {"N1": [INF]}}
 
 
-def _site_matrix_nan(doc: dict) -> None:
-    m = len(doc["sites"])
-    matrix = [[0.0 if a == b else 1.0 + a + b for b in range(m)] for a in range(m)]
-    matrix[1][2] = NAN
-    doc["distance"]["site_matrix"] = matrix
+def _site_matrix(value: float) -> Callable[[dict], None]:
+    def edit(doc: dict) -> None:
+        m = len(doc["sites"])
+        matrix = [[0.0 if a == b else 1.0 + a + b for b in range(m)] for a in range(m)]
+        matrix[1][2] = value
+        doc["distance"]["site_matrix"] = matrix
+
+    return edit
 
 
 def _inline_matrix(value: float) -> Callable[[dict], None]:
@@ -151,7 +163,7 @@ CASES = [
     ("cost per distance inf", CFLP, _set("parameters.cost_per_distance", INF), None, "parameters.cost_per_distance"),
     ("e2sfca step inf", CFLP, _set("access", {"method": "e2sfca", "d0": 4.0, "steps": [[2.0, 1.0], [INF, 0.5]]}),
      None, "access.steps"),
-    ("site matrix NaN", DISP, _site_matrix_nan, None, "distance.site_matrix"),
+    ("site matrix NaN", DISP, _site_matrix(NAN), None, "distance.site_matrix"),
     ("inline matrix -inf", CFLP, _inline_matrix(-INF), None, "distance.matrix"),
     ("inline matrix NaN", CFLP, _inline_matrix(NAN), None, "distance.matrix"),
     # -- passed validation, then nonsense or a crash at solve -------------------------------------
@@ -166,6 +178,23 @@ CASES = [
     ("R inf", SEED1, _set("R", INF), None, "'R'"),
     ("w inf", SEED3, _set("w", INF), None, "'w'"),
     ("oM inf", SEED3, _set("oM", INF), None, "'oM'"),
+    # -- magnitudes HiGHS reads as infinite (1e20 and beyond): validated, then "unbounded" ------
+    ("fee cap 1e21", SEED1, _set("f0", 1e21), None, f"field 'f0': expected {BELOW_INFINITY}, found 1e+21"),
+    ("lambda 1e20", SEED1, _set("lam_N", 1e20), None, f"field 'lam_N': expected {BELOW_INFINITY}"),
+    ("pmf count 10**21", SEED1, _set("dist_M", {"kind": "pmf", "counts": [0, 10**21], "probabilities": [0.5, 0.5]}),
+     None, "field 'dist_M.counts[1]'"),
+    ("budget 1e20", TINY, _set("budget", 1e20), None, f"field 'budget': expected {BELOW_INFINITY}"),
+    ("population 1e21", TINY, _set("regions.1.population.2", 1e21), None, "field 'regions[1].population[2]'"),
+    ("capacity 1e25", TINY, _set("hospitals.0.capacity", 1e25), None, "field 'hospitals[0].capacity'"),
+    ("yearly price 1e20", TINY, _set("price", [3.0, 1e20, 3.2]), None, "field 'price[1]'"),
+    ("existing sets 10**21", TINY, _set("hospitals.2.existing", 10**21), None, "field 'hospitals[2].existing'"),
+    ("demand population 1e20", CFLP, _set("demand.3.population", 1e20), None, "field 'demand[3].population'"),
+    ("site capacity 1e21", CFLP, _set("sites.1.capacity", 1e21), None, "field 'sites[1].capacity'"),
+    ("cost per distance 1e20", CFLP, _set("parameters.cost_per_distance", 1e20), None, "parameters.cost_per_distance"),
+    ("travel cost 1e20", CFLP, _inline_matrix(1e20), None, "expected a travel cost below 1e+20"),
+    ("coordinates 1.8e20 apart", CFLP, _both(_set("sites.0.x", -9e19), _set("demand.0.x", 9e19)), None,
+     "computed from the euclidean coordinates"),
+    ("site matrix 1e20", DISP, _site_matrix(1e20), None, "field 'distance.site_matrix'"),
 ]
 
 
@@ -207,9 +236,12 @@ def test_bad_value_is_exit_2_naming_the_field(tmp_path, capsys, source, edit_doc
         (CFLP, _inline_matrix(INF)),
         (CFLP, _set("demand.0.id", "診療所-é\u202e")),
         (CFLP, _set("name", "clinics \U0001f600")),  # JSON writes it as a surrogate *pair*: one character
+        (SEED1, _set("f0", 9.99e19)),
+        (CFLP, _inline_matrix(9.99e19)),
     ],
     ids=["N0 = 2**53", "M0 = 2**53", "dispersion = 1e-6", "inf cost in a matrix table = unreachable",
-         "inf inline cost = unreachable", "unicode id", "emoji in the name"],
+         "inf inline cost = unreachable", "unicode id", "emoji in the name", "cap just below 1e20",
+         "travel cost just below 1e20"],
 )
 def test_documented_limits_stay_valid(tmp_path, capsys, source, edit_doc):
     if source == SF:
@@ -217,3 +249,13 @@ def test_documented_limits_stay_valid(tmp_path, capsys, source, edit_doc):
     else:
         path = _write_case(tmp_path, source, edit_doc, None)
     assert main(["validate", str(path)]) == 0, capsys.readouterr().err
+
+
+def test_a_cap_highs_reads_as_infinite_is_refused_before_the_solve(tmp_path, capsys):
+    """The audit's case: f0 = 1e21 passed validation and the solve said "unbounded" (exit 1)."""
+    path = _write_case(tmp_path, SEED1, _set("f0", 1e21), None)
+    code = main(["solve", str(path)])
+    captured = capsys.readouterr()
+    assert code == 2, captured.err
+    assert f"field 'f0': expected {BELOW_INFINITY}" in captured.err
+    assert "unbounded" not in captured.out + captured.err

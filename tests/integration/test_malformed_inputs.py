@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -122,7 +123,7 @@ GOOD_ROWS = "N1,North,1,6000,2.5,1.9,2.6,3.1\nN2,North,0,6000,2.5,0.8,1.0,1.2\nS
 @pytest.mark.parametrize(
     ("name", "content", "expect"),
     [
-        ("truncated", (CSV_HEADER + GOOD_ROWS)[:-25].encode(), "arrival_rate"),
+        ("truncated", (CSV_HEADER + GOOD_ROWS)[:-25].encode(), "row 4 (line 5) has 2 cell(s), the header 8"),
         ("header only", CSV_HEADER.encode(), "no rows"),
         ("empty", b"", "cannot read table"),
         ("latin-1", (CSV_HEADER + GOOD_ROWS.replace("North", "Nörth")).encode("latin-1"), "UTF-8"),
@@ -185,3 +186,117 @@ def test_numbers_beyond_highs_range_exit_2_naming_the_row(tmp_path, capsys):
     assert str(path) in err
     assert "internal error" not in err
     assert not (tmp_path / "out").exists()
+
+
+# -- the audit's four messages (issue 22, item 14) -------------------------------------------
+
+
+def _validate(path: Path, capsys) -> tuple[int, str]:
+    code = main(["validate", str(path)])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return code, err
+
+
+@pytest.mark.parametrize(
+    ("name", "rows", "said"),
+    [
+        # one cell too many in the first data row: pandas took the first column as row labels
+        # and every column shifted by one (the audit's 144 problems about wrong columns)
+        ("long first row", [GOOD_ROWS.splitlines()[0] + ",9.9", *GOOD_ROWS.splitlines()[1:]],
+         "row 1 (line 2) has 9 cell(s), the header 8"),
+        # later: pandas' tokenizer error in its own words
+        ("long later row", [*GOOD_ROWS.splitlines()[:2], GOOD_ROWS.splitlines()[2] + ",9.9,1"],
+         "row 3 (line 4) has 10 cell(s), the header 8"),
+        # short: silently filled with missing values before
+        ("short row", [*GOOD_ROWS.splitlines()[:3], "E1,East,1,6000"], "row 4 (line 5) has 4 cell(s), the header 8"),
+        # blank lines are skipped, as pandas skips them: the row count is the data rows'
+        ("after a blank line", [GOOD_ROWS.splitlines()[0], "", GOOD_ROWS.splitlines()[1] + ","],
+         "row 2 (line 4) has 9 cell(s), the header 8"),
+    ],
+)
+def test_a_ragged_csv_row_is_named_with_its_cell_count(tmp_path, capsys, name, rows, said):
+    (tmp_path / "hospitals.csv").write_text(CSV_HEADER + "\n".join(rows) + "\n")
+    doc = copy.deepcopy(BASE)
+    doc["hospitals"] = {"table": "hospitals.csv"}
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(doc))
+    code, err = _validate(path, capsys)
+    assert code == 2, err
+    assert f"{path} -> hospitals.csv: field 'hospitals': {said}" in err
+    assert len(err.strip().splitlines()) == 1, err  # one problem, not one per shifted column
+
+
+def test_a_ragged_siting_table_row_is_one_problem(tmp_path, capsys):
+    """The audit's case: access_demand.csv with a sixth cell in its first row gave 72 problems."""
+    for name in ("access_siting.yaml", "access_sites.csv"):
+        shutil.copy(REPO / "instances" / "siting" / name, tmp_path / name)
+    lines = (REPO / "instances" / "siting" / "access_demand.csv").read_text().splitlines()
+    lines[1] += ",extra"
+    (tmp_path / "access_demand.csv").write_text("\n".join(lines) + "\n")
+    code, err = _validate(tmp_path / "access_siting.yaml", capsys)
+    assert code == 2, err
+    assert "access_demand.csv: field 'demand': row 1 (line 2) has 6 cell(s), the header 5" in err
+    assert "problem(s)" not in err
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [
+        (".json", '{"family": "pricing", "notes": ' + "[" * 5000 + "]" * 5000 + "}"),
+        (".yaml", "family: pricing\nnotes: " + "[" * 5000 + "]" * 5000 + "\n"),
+        (".toml", 'family = "pricing"\nnotes = ' + "[" * 5000 + "]" * 5000 + "\n"),
+    ],
+)
+def test_deep_nesting_is_named_as_such(tmp_path, capsys, suffix, text):
+    path = tmp_path / f"deep{suffix}"
+    path.write_text(text)
+    code, err = _validate(path, capsys)
+    assert code == 2, err
+    assert f"{path}: {suffix[1:].upper()} nested too deeply to read" in err
+    assert "recursion" not in err  # Python's word for it, not the reader's
+
+
+@pytest.mark.parametrize("family", ["equipment", "pricing", "siting"])
+def test_a_deep_document_built_in_memory_is_an_instance_error(family):
+    """No file is parsed, so no parser stops the depth: validation must still say what is wrong
+    (it raised RecursionError while showing the value)."""
+    from optmodels import registry
+    from optmodels.errors import InstanceError
+
+    deep: list = []
+    inner = deep
+    for _ in range(5000):
+        inner.append([])
+        inner = inner[0]
+    field = {"equipment": "regions", "pricing": "notes", "siting": "demand"}[family]
+    with pytest.raises(InstanceError, match=rf"(?s)doc\.json: .*field '{field}"):
+        registry.family(family).from_document({"family": family, field: deep}, "doc.json")
+
+
+def test_a_cross_field_problem_is_listed_once(tmp_path, capsys):
+    """Equipment's cross-field checks raised an InstanceError inside pydantic, which printed it
+    as one line of another: "1 problem(s) in the instance: - 1 problem(s) in the instance: ..."."""
+    doc = copy.deepcopy(BASE)
+    doc["years"] = [2026, 2026, 2027]
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(doc))
+    code, err = _validate(path, capsys)
+    assert code == 2, err
+    assert err.count("problem(s) in the instance") == 1, err
+    assert f"{path}: 1 problem(s) in the instance:\n  - field 'years': expected distinct years" in err
+
+
+@pytest.mark.parametrize(("price", "field"), [(float("nan"), "price"), ([3.0, float("nan"), 3.2], "price[1]")])
+def test_a_nan_price_is_one_problem(tmp_path, capsys, price, field):
+    """The price is a number or one per year; pydantic tried both readings of a NaN and
+    reported each (``price.float`` beside ``price.list[float][1]``)."""
+    doc = copy.deepcopy(BASE)
+    doc["price"] = price
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(doc, allow_nan=True))
+    code, err = _validate(path, capsys)
+    assert code == 2, err
+    assert f"field '{field}': expected a finite number, found nan" in err
+    assert err.count("'price") == 1, err  # one field path names the price
+    assert "float" not in err

@@ -29,7 +29,13 @@ site id).
 
 Numbers are finite (NaN and +-inf are rejected, in the file and in its tables) with one
 documented exception: a travel cost of ``inf`` -- like an absent pair in a long table or an empty
-cell in a dense one -- means "unreachable". Ids must be distinct and non-empty in every table.
+cell in a dense one -- means "unreachable". Every finite number, travel costs and the distances
+computed from coordinates included, is of magnitude below 1e20, which HiGHS reads as infinite
+(:data:`optmodels.io.SOLVER_INFINITY`). The models multiply some of them (population x distance
+in the p-median and CFLP objectives, population in capacity rows): a product at or beyond HiGHS's
+limits (1e20 for a cost, 1e15 for a constraint coefficient) is named by the solver layer when the
+model is handed over (exit 2); rescale the units (km, thousands of people). Ids must be distinct
+and non-empty in every table.
 
 Existing sites are open and stay open unless ``closable``; closing a closable site saves
 ``closing_saving`` (in the ``cost`` objective). ``p`` counts every open site, existing ones
@@ -62,10 +68,15 @@ from pydantic import (
     model_validator,
 )
 
+from optmodels.io import SOLVER_INFINITY, Finite
 from optmodels.siting.data import distances
 from optmodels.siting.data.costs import DENSE_MAX_CELLS, Pairs, TravelCosts
 from optmodels.siting.data.points import Records
 from optmodels.siting.models import MODEL_SPECS, MODELS, capacities_bind
+
+#: copies of the dense cost array the city-scale strategies hold at once (the costs, their
+#: cut-off view, the p-median's weighted costs and its subgradient buffer)
+DENSE_COPIES = 4
 
 #: the model names of :data:`optmodels.siting.models.MODEL_SPECS`, as a type pydantic checks
 ModelName = Literal[MODELS]  # type: ignore[valid-type]
@@ -84,51 +95,52 @@ Matrix = Annotated[Any, BeforeValidator(_as_array)]
 
 
 class _Frozen(BaseModel):
-    # Numbers are finite (pydantic rejects NaN and +-inf): "no capacity", "no budget", "no
-    # cut-off" are said by omitting the field. Only the travel-cost matrices (not pydantic
-    # numbers) give +inf a meaning: unreachable.
+    # Numbers are finite (pydantic rejects NaN and +-inf) and below HiGHS's infinity (the
+    # number fields are io.Finite): "no capacity", "no budget", "no cut-off" are said by omitting
+    # the field. Only the travel-cost matrices (not pydantic numbers) give +inf a meaning:
+    # unreachable.
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, allow_inf_nan=False)
 
 
 class DemandPoint(_Frozen):
     id: str = Field(min_length=1)
-    population: float = Field(
+    population: Finite = Field(
         1.0, ge=0, allow_inf_nan=False,
         description="weight / population (0 allowed: an empty census tract weighs nothing)",
     )
-    x: float | None = None
-    y: float | None = None
-    lon: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
+    x: Finite | None = None
+    y: Finite | None = None
+    lon: Finite | None = Field(None, ge=-180, le=180)
+    lat: Finite | None = Field(None, ge=-90, le=90)
     node: str | None = Field(None, description="network node (default: the id)")
     area: str | None = Field(None, description="area label for before/after reports")
 
 
 class Site(_Frozen):
     id: str = Field(min_length=1)
-    x: float | None = None
-    y: float | None = None
-    lon: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
+    x: Finite | None = None
+    y: Finite | None = None
+    lon: Finite | None = Field(None, ge=-180, le=180)
+    lat: Finite | None = Field(None, ge=-90, le=90)
     node: str | None = None
-    fixed_cost: float = Field(1.0, ge=0, allow_inf_nan=False, description="cost of opening")
-    capacity: float | None = Field(
+    fixed_cost: Finite = Field(1.0, ge=0, allow_inf_nan=False, description="cost of opening")
+    capacity: Finite | None = Field(
         None, gt=0, allow_inf_nan=False,
         description="population the site can serve (people, the unit of demand population); "
         "binds in capacitated location models",
     )
-    supply: float = Field(
+    supply: Finite = Field(
         0.0, ge=0, allow_inf_nan=False,
         description="supply S_j today (e.g. doctors) for accessibility and the equity models",
     )
-    supply_min: float = Field(0.0, ge=0, allow_inf_nan=False, description="equity models: least supply if open")
-    supply_max: float | None = Field(
+    supply_min: Finite = Field(0.0, ge=0, allow_inf_nan=False, description="equity models: least supply if open")
+    supply_max: Finite | None = Field(
         None, gt=0, allow_inf_nan=False,
         description="equity models: most supply the site may get, in supply units (doctors, not people)",
     )
     existing: bool = False
     closable: bool = False
-    closing_saving: float = Field(0.0, ge=0, allow_inf_nan=False)
+    closing_saving: Finite = Field(0.0, ge=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _closable_only_if_existing(self) -> Site:
@@ -155,22 +167,22 @@ class Distance(_Frozen):
 
 class Parameters(_Frozen):
     p: int | None = Field(None, ge=1, description="number of open sites (existing included)")
-    radius: float | None = Field(None, gt=0, description="service standard S (coverage radius)")
-    budget: float | None = Field(None, ge=0, description="budget on the cost of opened sites")
-    cutoff: float | None = Field(None, gt=0, description="only pairs with d_ij <= cutoff exist")
+    radius: Finite | None = Field(None, gt=0, description="service standard S (coverage radius)")
+    budget: Finite | None = Field(None, ge=0, description="budget on the cost of opened sites")
+    cutoff: Finite | None = Field(None, gt=0, description="only pairs with d_ij <= cutoff exist")
     capacitated: bool = False
     assignment: Literal["multi", "single"] = "multi"
-    cost_per_distance: float = Field(1.0, ge=0, description="cflp: cost per population x distance")
+    cost_per_distance: Finite = Field(1.0, ge=0, description="cflp: cost per population x distance")
 
 
 class AccessSpec(_Frozen):
     method: Literal["2sfca", "e2sfca", "g2sfca", "3sfca"] = "2sfca"
-    d0: float | None = Field(None, gt=0, description="catchment size")
-    steps: list[tuple[float, float]] | None = Field(None, description="E2SFCA (distance, weight)")
-    beta: float | None = Field(None, gt=0, description="decay parameter")
-    threshold: float | None = Field(None, ge=0, description="report the share below this access")
-    supply_total: float | None = Field(None, gt=0, description="equity models: total supply")
-    scale: float | None = Field(
+    d0: Finite | None = Field(None, gt=0, description="catchment size")
+    steps: list[tuple[Finite, Finite]] | None = Field(None, description="E2SFCA (distance, weight)")
+    beta: Finite | None = Field(None, gt=0, description="decay parameter")
+    threshold: Finite | None = Field(None, ge=0, description="report the share below this access")
+    supply_total: Finite | None = Field(None, gt=0, description="equity models: total supply")
+    scale: Finite | None = Field(
         None, gt=0,
         description="equity models: accessibility per `scale` people; None (default) measures it relative to "
         "the average supply per person, which keeps the QP well scaled whatever the units (per-1,000 "
@@ -301,7 +313,54 @@ class SitingInstance(_Frozen):
 
     def _make_costs(self) -> TravelCosts:
         """The instance's :class:`TravelCosts`: nothing ``n x m`` is computed here for
-        coordinates or a long table; a dense matrix (or a network's) is checked and kept."""
+        coordinates or a long table; a dense matrix (or a network's) is checked and kept.
+
+        Every finite cost is below :data:`~optmodels.io.SOLVER_INFINITY` (so HiGHS never reads a
+        cost as "no cost"; ``inf`` stays "unreachable"): checked on the given costs, and for
+        coordinates on the bounding box, whose diagonal bounds every distance.
+        """
+        costs = self._travel_costs()
+        what = "given" if self.distance.kind in ("network", "matrix") else f"computed from the {self.distance.kind} coordinates"
+
+        def refuse(i: int, j: int, value: float, count: int) -> None:
+            raise ValueError(
+                f"field 'distance': demand {self.demand[i].id!r}, site {self.sites[j].id!r}: expected a "
+                f"travel cost below {SOLVER_INFINITY:g} (HiGHS reads {SOLVER_INFINITY:g} and beyond as infinite; "
+                f"inf means unreachable), found {value:g} ({what}; {count} such pair(s))"
+            )
+
+        if costs.is_dense:
+            cost = costs.dense()
+            big = np.isfinite(cost) & (cost >= SOLVER_INFINITY)
+            if big.any():
+                i, j = np.argwhere(big)[0]
+                refuse(int(i), int(j), float(cost[i, j]), int(big.sum()))
+        elif costs.geometric and self.distance.kind == "euclidean":
+            pts = np.vstack([costs._a, costs._b])  # noqa: SLF001 - the instance made them
+            span = pts.max(axis=0) - pts.min(axis=0)
+            if float(np.hypot(span[0], span[1])) >= SOLVER_INFINITY:
+                if self.n_demand * self.n_sites <= DENSE_MAX_CELLS:  # small: name the pair
+                    cost = costs.dense()
+                    big = cost >= SOLVER_INFINITY
+                    if big.any():
+                        i, j = np.argwhere(big)[0]
+                        refuse(int(i), int(j), float(cost[i, j]), int(big.sum()))
+                else:
+                    raise ValueError(
+                        f"field 'distance': the x, y coordinates span {span[0]:g} x {span[1]:g}: travel costs "
+                        f"computed from the euclidean coordinates may reach {SOLVER_INFINITY:g} (HiGHS reads "
+                        "that and beyond as infinite); expected coordinates in a unit that keeps every distance below it"
+                    )
+        elif not costs.geometric:
+            pairs = self.distance.matrix
+            big = np.flatnonzero(pairs.cost >= SOLVER_INFINITY)
+            if big.size:
+                k = int(big[0])
+                refuse(int(np.searchsorted(pairs.indptr, k, side="right") - 1), int(pairs.site[k]),
+                       float(pairs.cost[k]), big.size)
+        return costs
+
+    def _travel_costs(self) -> TravelCosts:
         kind = self.distance.kind
         n, m = len(self.demand), len(self.sites)
         if kind in ("euclidean", "great_circle"):
@@ -373,13 +432,16 @@ class SitingInstance(_Frozen):
             raise ValueError(
                 f"field 'distance.site_matrix': expected shape ({m} sites, {m} sites), found {np.shape(sm)}"
             )
-        if sm is not None and (bad := np.argwhere(~(np.asarray(sm, dtype=float) >= 0))).size:
-            # +inf (unreachable) is allowed, as in distance.matrix; NaN and negatives are not costs
-            a, b = bad[0]
-            raise ValueError(
-                f"field 'distance.site_matrix': site {self.sites[a].id!r}, site {self.sites[b].id!r}: "
-                f"expected a cost >= 0 (or inf), found {np.asarray(sm, dtype=float)[a, b]}"
-            )
+        if sm is not None:
+            # +inf (unreachable) is allowed, as in distance.matrix; NaN, negatives and finite
+            # costs HiGHS would read as infinite are not costs
+            sm = np.asarray(sm, dtype=float)
+            if (bad := np.argwhere(~(sm >= 0) | (np.isfinite(sm) & (sm >= SOLVER_INFINITY)))).size:
+                a, b = bad[0]
+                raise ValueError(
+                    f"field 'distance.site_matrix': site {self.sites[a].id!r}, site {self.sites[b].id!r}: "
+                    f"expected a cost >= 0 and below {SOLVER_INFINITY:g} (or inf), found {sm[a, b]}"
+                )
         if model == "p_dispersion" and self.site_cost_matrix() is None:
             raise ValueError(
                 "field 'distance.site_matrix': p_dispersion needs site-to-site distances: site "
@@ -490,12 +552,17 @@ class SitingInstance(_Frozen):
         small, pairs from a KD-tree or a long table when not. Ignores the cut-off."""
         return self._costs
 
-    @property
+    @functools.cached_property
     def is_large(self) -> bool:
-        """Too many demand x site cells for the dense array the city-scale models read
-        (:data:`~optmodels.siting.data.costs.DENSE_MAX_CELLS`), and no dense array held: the
-        models and the evaluator work on pairs."""
-        return not self._costs.is_dense and self.n_demand * self.n_sites > DENSE_MAX_CELLS
+        """No dense array held, and either too many demand x site cells for the dense array the
+        city-scale models read (:data:`~optmodels.siting.data.costs.DENSE_MAX_CELLS`) or not
+        memory enough for it and its working copies: the models and the evaluator work on pairs.
+        Decided once per instance (on the memory free when first asked)."""
+        from optmodels.resources import fits
+
+        if self._costs.is_dense:
+            return False
+        return self.n_demand * self.n_sites > DENSE_MAX_CELLS or not fits(DENSE_COPIES * self._costs.dense_bytes)
 
     @functools.cached_property
     def _nearest(self) -> Pairs:

@@ -40,6 +40,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from optmodels.errors import InstanceError
+from optmodels.io import SOLVER_INFINITY
 
 #: problems listed before the rest are only counted
 MAX_PROBLEMS = 20
@@ -67,6 +68,8 @@ def _rules(schema: type[BaseModel]) -> dict[str, _FieldRule]:
             args = [a for a in typing.get_args(ann) if a is not type(None)]
             optional = len(args) < len(typing.get_args(ann))
             ann = args[0]
+        if typing.get_origin(ann) is typing.Annotated:  # io.Finite and friends
+            ann = typing.get_args(ann)[0]
         kind = {str: "text", float: "number", int: "number", bool: "bool"}[ann]
         bounds: dict[str, Any] = {}
         for meta in info.metadata:
@@ -248,6 +251,11 @@ class Records(Sequence):
                 if (bad := np.flatnonzero(np.isinf(numbers))).size:
                     problem(bad, name, "a finite number", raw.to_numpy()[bad])
                 ok = np.isfinite(numbers)
+                # every number of the suite's schemas is below what HiGHS reads as infinite
+                if (bad := np.flatnonzero(ok & (np.abs(numbers) >= SOLVER_INFINITY))).size:
+                    problem(bad, name, f"a number of magnitude below {SOLVER_INFINITY:g} (HiGHS reads "
+                            f"{SOLVER_INFINITY:g} and beyond as infinite)", raw.to_numpy()[bad])
+                    ok[bad] = False
                 for key, test in (("ge", np.greater_equal), ("gt", np.greater),
                                   ("le", np.less_equal), ("lt", np.less)):
                     limit = getattr(rule, key)

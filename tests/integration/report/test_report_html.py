@@ -172,9 +172,9 @@ def test_lonlat_points_and_a_metre_radius(report_folders):
 def test_projected_points_are_reprojected_to_lonlat(tmp_path):
     gpd = pytest.importorskip("geopandas")
     pyproj = pytest.importorskip("pyproj")
-    from optmodels.siting import SitingInstance
     from shapely.geometry import Point
 
+    from optmodels.siting import SitingInstance
     from optmodels.siting.family import FAMILY
 
     # UTM zone 10N metres around San Francisco

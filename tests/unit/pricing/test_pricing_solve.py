@@ -34,7 +34,7 @@ def _check_fees(instance, solution) -> None:
     ev = evaluate(instance, **fees)
     assert bool(ev.feasible)
     assert float(ev.U) >= -1e-9
-    assert float(ev.objective(solution.objective)) == pytest.approx(solution.objective_value, rel=1e-7, abs=1e-7)
+    assert float(ev.objective(solution.objective_name)) == pytest.approx(solution.objective_value, rel=1e-7, abs=1e-7)
 
 
 @pytest.mark.parametrize("entry", [0, 1, 2, 3, 5])
@@ -44,7 +44,7 @@ def test_manifest_optimum_through_the_python_api(instances_dir: Path, manifest: 
     solution = solve_pricing(instance)
     assert solution.result.is_optimal
     assert solution.has_solution
-    assert solution.objective == "profit"
+    assert solution.objective_name == "profit"
     assert solution.sense == "max"
     assert solution.objective_value == pytest.approx(item["known_optimum"], abs=item["tolerance"])
     assert solution.decision == pytest.approx(item["fees"], abs=1e-7)
@@ -94,15 +94,15 @@ def test_no_viable_fee_for_other_objectives_too(instances_dir: Path) -> None:
     instance = from_file(instances_dir / "pricing" / "no_viable_model1.yaml")
     solution = solve_pricing(instance, objective="patient_burden")
     assert solution.extra["verdict_code"] == "no_viable_fee"
-    assert solution.objective == "patient_burden"
+    assert solution.objective_name == "patient_burden"
 
 
 def test_bad_choices_are_usage_errors(instances_dir: Path) -> None:
     instance = from_file(instances_dir / "pricing" / "elastic_model2.yaml")
-    with pytest.raises(UsageError, match="expected one of profit, patient_burden, participation.*'welfare'"):
+    with pytest.raises(UsageError, match="objective='welfare' .*expected one of profit, patient_burden, participation"):
         solve_pricing(instance, objective="welfare")
     for bad in (0.0, -0.1, float("nan"), float("inf")):
-        with pytest.raises(UsageError, match="--lattice-step: expected a finite number > 0"):
+        with pytest.raises(UsageError, match=r"\(--lattice-step\): expected a finite number > 0"):
             solve_pricing(instance, lattice_step=bad)
 
 
@@ -243,7 +243,7 @@ def test_lattice_is_enumerated_by_default_and_agrees_with_the_milp(instances_dir
     assert milp.result.size["integers"] == 105 + 120
     assert milp.objective_value == pytest.approx(auto.objective_value, rel=1e-9)
     assert solve_pricing(from_file(instances_dir / "pricing" / "seed_model1.yaml")).extra["method"] == "lp"
-    with pytest.raises(UsageError, match="--lattice-method: expected one of auto, enumerate, milp"):
+    with pytest.raises(UsageError, match=r"method=.* \(--lattice-method\): expected one of auto, enumerate, milp"):
         solve_pricing(instance, method="simplex")
 
 
@@ -283,7 +283,7 @@ def test_lattice_size_is_bounded_before_building(instances_dir: Path, tmp_path: 
     (tmp_path / "flat.yaml").write_text(flat.replace("alpha_N: 0.2", "alpha_N: 0"))
     assert not FAMILY.load(tmp_path / "flat.yaml").elastic
     instance = from_file(instances_dir / "pricing" / "elastic_model2.yaml")
-    with pytest.raises(UsageError, match=r"--lattice-step: step 1e-07 gives .* fee pairs; the fee lattice takes at most"):
+    with pytest.raises(UsageError, match=r"lattice_step=1e-07 \(--lattice-step\): step 1e-07 gives .* fee pairs; the fee lattice takes at most"):
         solve_pricing(instance, lattice_step=1e-7)
     assert instance.lattice_pairs(0.0005) <= LATTICE_MAX_PAIRS
     with pytest.raises(UsageError, match=r"the lattice MILP \(one column per pair\) takes at most 200,000"):

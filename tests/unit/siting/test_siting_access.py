@@ -293,8 +293,8 @@ def test_before_after_per_area_and_overall() -> None:
 
 def test_before_after_from_zero_access() -> None:
     df = before_after([0.0, 1.0, 0.0], [2.0, 1.5, 0.0], [1.0, 1.0, 1.0])
-    assert df["change_pct"].tolist()[:3] == [np.inf, 50.0, 0.0]
-    assert df.attrs["max_change_pct"] == 50.0  # the largest finite change
+    np.testing.assert_allclose(df["change_pct"].to_numpy()[:3], [np.inf, 50.0, 0.0], rtol=1e-12)
+    assert df.attrs["max_change_pct"] == pytest.approx(50.0, rel=1e-12)  # the largest finite change
 
 
 # --------------------------------------------------------------------------------------------
