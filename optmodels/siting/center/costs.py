@@ -18,8 +18,8 @@ of these numbers and ties at it are decided as the evaluator decides them.
 
 Which source answers: an instance small enough for the dense array
 (:attr:`SitingInstance.is_large` false) reads its :meth:`SitingInstance.cost_matrix`; a large
-one with coordinates computes rows and columns from them (and the nearest open site by
-KD-tree); a large long travel-time table reads its pairs.
+one asks its :class:`~optmodels.siting.data.costs.TravelCosts` (rows and columns by the dense
+formulas or from a long table's pairs, the nearest open site by KD-tree) and applies the cut-off.
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ from __future__ import annotations
 import numpy as np
 
 from optmodels.resources import check_memory
-from optmodels.siting.data import distances
-from optmodels.siting.data.costs import Pairs
 from optmodels.siting.data.instance import SitingInstance
 
 
@@ -40,19 +38,8 @@ class CenterCosts:
         self.n, self.m = instance.n_demand, instance.n_sites
         cutoff = instance.parameters.cutoff
         self.cutoff = np.inf if cutoff is None else float(cutoff)
-        self._dense: np.ndarray | None = None
-        self._xy: tuple[np.ndarray, ...] | None = None
-        self._pairs: Pairs | None = None
-        self._by_site = None
-        if not instance.is_large:
-            self._dense = instance.cost_matrix()
-        elif instance.costs.geometric:
-            a, b = ("x", "y") if instance.distance.kind == "euclidean" else ("lon", "lat")
-            self._formula = distances.euclidean if instance.distance.kind == "euclidean" else distances.great_circle
-            self._xy = (instance.demand.column(a), instance.demand.column(b),
-                        instance.sites.column(a), instance.sites.column(b))
-        else:
-            self._pairs = instance.distance.matrix  # a long table's complete rows
+        self._dense: np.ndarray | None = None if instance.is_large else instance.cost_matrix()
+        self._costs = instance.costs
 
     @property
     def is_dense(self) -> bool:
@@ -70,35 +57,13 @@ class CenterCosts:
             return np.array(self._dense[points])
         check_memory(8 * len(points) * self.m, what=f"the costs of {len(points):,} demand points to {self.m:,} sites",
                      advice="the p-center keeps the rows of the points its relaxation needs; give a time limit or a cut-off")
-        if self._xy is not None:
-            ax, ay, bx, by = self._xy
-            return self._cut(self._formula(ax[points], ay[points], bx, by))
-        out = np.full((len(points), self.m), np.inf)
-        sub = self._pairs.rows(points)
-        i, j, d = sub.coo()
-        out[i, j] = d
-        return self._cut(out)
+        return self._cut(self._costs.rows(points))
 
     def column(self, j: int) -> np.ndarray:
         """Every demand point's cost to site ``j`` (``inf`` = no pair)."""
         if self._dense is not None:
             return np.array(self._dense[:, j])
-        if self._xy is not None:
-            ax, ay, bx, by = self._xy
-            return self._cut(self._formula(ax, ay, bx[j : j + 1], by[j : j + 1])[:, 0])
-        if self._by_site is None:
-            # the pairs by site: a CSC of positions + 1 (never 0, so none is dropped as a zero)
-            import scipy.sparse as sp
-
-            p = self._pairs
-            pos = sp.csr_matrix((np.arange(1, p.nnz + 1, dtype=np.int64), p.site, p.indptr), shape=(p.n, p.m))
-            self._by_site = pos.tocsc()
-        csc = self._by_site
-        a, b = csc.indptr[j], csc.indptr[j + 1]
-        out = np.full(self.n, np.inf)
-        out[csc.indices[a:b]] = self._pairs.cost[csc.data[a:b] - 1]
-        return self._cut(out)
-
+        return self._cut(self._costs.column(j))
     def nearest_open(self, open_sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each point's cost to its nearest open site and that site (``inf`` and ``-1`` where
         none is within reach): the plan's distances, as the evaluator computes them."""
@@ -110,7 +75,7 @@ class CenterCosts:
             k = np.argmin(sub, axis=1)
             d = sub[np.arange(self.n), k]
             return d, np.where(np.isfinite(d), opened[k], -1)
-        d, site = self.instance.costs.nearest_open(opened)
+        d, site = self._costs.nearest_open(opened)
         far = d > self.cutoff
         return np.where(far, np.inf, d), np.where(far, -1, site)
 

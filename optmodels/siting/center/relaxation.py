@@ -64,6 +64,7 @@ from optmodels.siting.center.heuristic import complete, farthest_first
 from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import capacities_bind
 from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings, highs_version
+from solvers.interrupt import stage
 
 
 def applies(instance: SitingInstance, model: str, objective: str) -> bool:
@@ -171,6 +172,9 @@ def solve_p_center(instance: SitingInstance, options: SolveOptions | None = None
                 search.lower = search.upper
                 break
             r, full = _next_radius(search)
+            # a stop signal (also one that ended the last decision's MILP) ends the search here
+            stage(f"siting.p_center decision at r = {r:.9g} ({'full' if full else 'short'}; |S| = {len(search.points):,}, "
+                  f"L = {search.lower:.9g}, U = {search.upper:.9g})")
             answer = _decide(search, r, options.time_left(t0), full)
             if answer.feasible is None and full:
                 stop = answer.results[-1].termination

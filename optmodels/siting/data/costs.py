@@ -13,6 +13,8 @@ travel-time table, or an already dense matrix) and answers the questions the mod
 ``within(r)``                   :class:`Pairs`: every site with ``d_ij <= r``
 ``nearest(k)``                  :class:`Pairs`: the ``k`` nearest sites of each point
 ``nearest_open(open)``          each point's nearest site among ``open`` and its cost
+``rows(points)``                the dense rows of a few points (never the whole array)
+``column(j)``                   every point's cost to site ``j``
 ``count_within(open, r)``       how many sites of ``open`` lie within ``r`` of each point
 ==============================  =================================================================
 
@@ -199,6 +201,7 @@ class TravelCosts:
         self._b: np.ndarray | None = None  # site coordinates (m, 2)
         self._tree = None
         self._grid: SiteGrid | None = None
+        self._by_site = None  # a long table's pair positions by site (column())
 
     # -- constructors ---------------------------------------------------------------------------
     @classmethod
@@ -271,10 +274,46 @@ class TravelCosts:
 
     def _block(self, start: int, stop: int) -> np.ndarray:
         """Dense costs of demand points ``start:stop`` to every site, by the dense formulas."""
-        a, b = self._a[start:stop], self._b
+        return self._formula(self._a[start:stop], self._b)
+
+    def _formula(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The dense path's costs between coordinate rows ``a`` and ``b`` (``len(a) x len(b)``)."""
         if self.kind == "euclidean":
             return distances.euclidean(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
         return distances.great_circle(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+
+    def rows(self, points: np.ndarray) -> np.ndarray:
+        """Dense costs of the demand points ``points`` to every site (``len(points) x m``,
+        ``inf`` = unreachable), the same bits as :meth:`dense`'s rows, without building it."""
+        points = np.asarray(points, dtype=np.int64)
+        if self._dense is not None:
+            return np.array(self._dense[points])
+        if self._a is not None:
+            return self._formula(self._a[points], self._b)
+        out = np.full((len(points), self.m), np.inf)
+        i, j, d = self._pairs.rows(points).coo()
+        out[i, j] = d
+        return out
+
+    def column(self, j: int) -> np.ndarray:
+        """Every demand point's cost to site ``j`` (``inf`` = unreachable), the same bits as
+        :meth:`dense`'s column (a long table's pairs are indexed by site on first use)."""
+        if self._dense is not None:
+            return np.array(self._dense[:, j])
+        if self._a is not None:
+            return self._formula(self._a, self._b[j : j + 1])[:, 0]
+        if self._by_site is None:
+            # positions + 1 by site (never 0, so a CSC keeps every one)
+            import scipy.sparse as sp
+
+            p = self._pairs
+            pos = sp.csr_matrix((np.arange(1, p.nnz + 1, dtype=np.int64), p.site, p.indptr), shape=(p.n, p.m))
+            self._by_site = pos.tocsc()
+        csc = self._by_site
+        a, b = csc.indptr[j], csc.indptr[j + 1]
+        out = np.full(self.n, np.inf)
+        out[csc.indices[a:b]] = self._pairs.cost[csc.data[a:b] - 1]
+        return out
 
     def _exact(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """``d_ij`` of given pairs by the dense path's formulas (same bits)."""

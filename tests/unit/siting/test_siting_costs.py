@@ -106,6 +106,25 @@ def test_long_table_pairs_match_dense_and_absent_pairs_are_unreachable():
         np.testing.assert_array_equal(near.row(row)[1], fin[:3])
 
 
+@pytest.mark.parametrize("kind", ["euclidean", "great_circle", "table"])
+def test_rows_and_columns_are_the_dense_arrays_bits(kind):
+    """A few rows or one column without the dense array: the very bits of the dense array's
+    (the p-center relaxation compares its radii with plan distances exactly)."""
+    if kind == "table":
+        rng = np.random.default_rng(2)
+        dense = np.round(rng.uniform(0, 10, size=(40, 9)), 1)
+        dense[rng.random(dense.shape) < 0.3] = np.inf
+        i, j = np.nonzero(np.isfinite(dense))
+        costs = TravelCosts.from_pairs(Pairs.from_coo(40, 9, i, j, dense[i, j], np.full(40, np.inf)))
+    else:
+        costs, dense = _lattice_case(5, kind=kind)
+    points = np.array([3, 0, 17, 3, costs.n - 1])
+    np.testing.assert_array_equal(costs.rows(points), dense[points])
+    for j in (0, 4, costs.m - 1):
+        np.testing.assert_array_equal(costs.column(j), dense[:, j])
+    assert not costs.is_dense  # neither built the dense array
+
+
 def test_pairs_first_rows_and_within_keep_floors_honest():
     costs, dense = _lattice_case(11)
     full = costs.within(float(dense.max()))
