@@ -64,6 +64,7 @@ class CenterCosts:
         if self._dense is not None:
             return np.array(self._dense[:, j])
         return self._cut(self._costs.column(j))
+
     def nearest_open(self, open_sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each point's cost to its nearest open site and that site (``inf`` and ``-1`` where
         none is within reach): the plan's distances, as the evaluator computes them."""
@@ -78,9 +79,3 @@ class CenterCosts:
         d, site = self._costs.nearest_open(opened)
         far = d > self.cutoff
         return np.where(far, np.inf, d), np.where(far, -1, site)
-
-    def nearest_cost(self) -> np.ndarray:
-        """Each point's cost to its nearest site (the cut-off validated it is within reach)."""
-        if self._dense is not None:
-            return self._dense.min(axis=1)
-        return self._cut(np.array(self.instance.nearest_cost()))

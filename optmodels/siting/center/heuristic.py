@@ -7,9 +7,11 @@ site nearest to it. One column of costs per opened site (``n`` distances), so a 
 100,000 points and 100 sites takes a fraction of a second. The points it visits are spread over
 the whole map, farthest first: the starting set of the relaxation.
 
-:func:`complete` tops a plan up to ``p`` sites (a cover found with fewer sites leaves some of
-``p`` unused): the points farthest from the plan each get their nearest closed site. Opening a
-site never lengthens a distance, so the completed plan is at least as good.
+:func:`complete` tops a plan up to ``p`` sites by the same rule (a cover found with fewer sites
+leaves some of ``p`` unused): opening a site never lengthens a distance, so the completed plan is
+at least as good, and it is what the relaxation's checks price (a cover of ``S`` alone, at a
+radius well above the optimum, often needs far fewer than ``p`` sites; priced bare it would
+leave the upper bound where the starting plan put it).
 """
 
 from __future__ import annotations
@@ -33,10 +35,24 @@ class Start:
 
 def farthest_first(costs: CenterCosts, p: int, fixed: np.ndarray) -> Start:
     """Gonzalez's farthest-first plan with ``p`` sites, the sites ``fixed`` open among them."""
-    is_open = np.asarray(fixed, dtype=bool).copy()
-    dist = np.full(costs.n, np.inf)
-    for j in np.flatnonzero(is_open):
-        np.minimum(dist, costs.column(int(j)), out=dist)
+    is_open, visited = _grow(costs, fixed, p)
+    is_open = _fill(is_open, p)
+    d, _ = costs.nearest_open(is_open)
+    return Start(open=is_open, value=float(d.max()), visited=np.array(visited, dtype=np.int64))
+
+
+def complete(costs: CenterCosts, is_open: np.ndarray, p: int) -> np.ndarray:
+    """``is_open`` with sites added up to ``p`` by the farthest-first rule (then, if points
+    cannot reach more, the closed sites in index order)."""
+    return _fill(_grow(costs, is_open, p)[0], p)
+
+
+def _grow(costs: CenterCosts, is_open: np.ndarray, p: int) -> tuple[np.ndarray, list[int]]:
+    """Open sites until ``p`` are open: each time, the closed site nearest to the point farthest
+    from every open site (one column of ``n`` costs per site opened, so the distances stay
+    exact); stops early when that point reaches no closed site. Returns the plan and the points taken."""
+    is_open = np.asarray(is_open, dtype=bool).copy()
+    dist = costs.nearest_open(is_open)[0] if is_open.any() else np.full(costs.n, np.inf)
     visited: list[int] = []
     while is_open.sum() < p:
         i = int(np.argmax(dist))
@@ -44,33 +60,16 @@ def farthest_first(costs: CenterCosts, p: int, fixed: np.ndarray) -> Start:
         row[is_open] = np.inf
         j = int(np.argmin(row))
         if not np.isfinite(row[j]):
-            break  # no closed site reaches the farthest point: complete() fills the count
+            break  # no closed site reaches the farthest point: _fill() makes up the count
         visited.append(i)
         is_open[j] = True
         np.minimum(dist, costs.column(j), out=dist)
-    is_open = complete(costs, is_open, p)
-    d, _ = costs.nearest_open(is_open)
-    return Start(open=is_open, value=float(d.max()), visited=np.array(visited, dtype=np.int64))
+    return is_open, visited
 
 
-def complete(costs: CenterCosts, is_open: np.ndarray, p: int) -> np.ndarray:
-    """``is_open`` with sites added up to ``p``: the nearest closed site of each farthest point,
-    then (if points cannot reach more) the closed sites in index order."""
-    is_open = np.asarray(is_open, dtype=bool).copy()
+def _fill(is_open: np.ndarray, p: int) -> np.ndarray:
     need = p - int(is_open.sum())
-    if need <= 0:
-        return is_open
-    d, _ = costs.nearest_open(is_open)
-    far = np.argsort(-d, kind="stable")[: min(costs.n, 4 * need)]
-    rows = costs.rows(far)
-    for row in rows:
-        if need == 0:
-            break
-        row[is_open] = np.inf
-        j = int(np.argmin(row))
-        if np.isfinite(row[j]):
-            is_open[j] = True
-            need -= 1
     if need > 0:
+        is_open = is_open.copy()
         is_open[np.flatnonzero(~is_open)[:need]] = True
     return is_open

@@ -95,6 +95,7 @@ class Search:
     points: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rows: Rows | None = None
     candidates: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    home: np.ndarray | None = None  # each point's nearest site (-1: none within reach): where S grows
     rounds: int = 0
     answers: Counter = field(default_factory=Counter)
     reductions: Reductions = field(default_factory=Reductions)
@@ -223,8 +224,9 @@ def _start(instance: SitingInstance, costs: CenterCosts) -> Search:
         new, closable = ~instance.existing(), instance.closable()
         cost = np.where(new, instance.fixed_costs(), np.where(closable, instance.closing_savings(), 0.0))
         budget = float(par.budget) + float(instance.closing_savings()[closable].sum())
-    nearest = costs.nearest_cost()
-    search = Search(costs=costs, fixed=fixed, p=int(par.p), cost=cost, budget=budget, lower=float(nearest.max()))
+    nearest, home = costs.nearest_open(np.arange(costs.m))
+    search = Search(costs=costs, fixed=fixed, p=int(par.p), cost=cost, budget=budget, lower=float(nearest.max()),
+                    home=home)
     start = farthest_first(costs, search.p, fixed)
     if budget is None or float(cost @ start.open) <= budget:
         search.offer(start.open, start.value)
@@ -236,8 +238,8 @@ def _start(instance: SitingInstance, costs: CenterCosts) -> Search:
 
 
 def _farthest_per_site(d: np.ndarray, near: np.ndarray, r: float) -> np.ndarray:
-    """For each open site, its farthest point among those served beyond ``r`` (unreachable
-    points, ``near = -1``, form one group)."""
+    """For each site, its farthest point among the points beyond ``r`` that ``near`` assigns to
+    it (``near = -1``, unreachable, forms one group)."""
     beyond = np.flatnonzero(d > r)
     if beyond.size == 0:
         return beyond
@@ -266,13 +268,19 @@ def _decide(search: Search, r: float, options: SolveOptions, full: bool):
 
 def _check(search: Search, sites: np.ndarray, r: float) -> None:
     """Step 4: the plan of a *yes* on every point; its value offered, S grown if it fails."""
-    plan = search.fixed.copy()
-    plan[sites] = True
-    d, near = search.costs.nearest_open(plan)
+    bare = search.fixed.copy()
+    bare[sites] = True
+    d_bare, _ = search.costs.nearest_open(bare)
+    plan, d = bare, d_bare
+    if search.budget is None and bare.sum() < search.p:  # the sites left over serve the farthest points
+        plan = complete(search.costs, bare, search.p)
+        d = search.costs.nearest_open(plan)[0]
     search.offer(plan, float(d.max()))
     if d.max() <= r:
         return
-    new = np.setdiff1d(_farthest_per_site(d, near, r), search.points)
+    # S grows by the points the cover's own sites leave beyond r, the farthest of each group of
+    # points sharing a nearest site: up to m points spread over the map, not one per open site
+    new = np.setdiff1d(_farthest_per_site(d_bare, search.home, r), search.points)
     if new.size == 0:
         raise RuntimeError(f"p-center relaxation: the plan serving S within {r!r} leaves a point of S beyond it")
     search.add(new)
