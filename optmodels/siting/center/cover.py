@@ -109,12 +109,27 @@ class Rows:
 @dataclass(frozen=True)
 class Cover:
     """The reduced rows of a decision: ``matrix`` (rows x columns, 0/1 CSR), ``sites`` (the
-    site of each column), ``empty`` (some point has no site within ``r``: the answer is no)."""
+    site of each column), ``empty`` (some point has no site within ``r``: the answer is no),
+    ``into`` (per site: a site whose rows contain its rows, where the column reduction dropped
+    it, else -1 -- the local search carries an earlier plan over through it)."""
 
     matrix: sp.csr_matrix
     sites: np.ndarray
     empty: bool
     reductions: Reductions = field(default_factory=Reductions)
+    into: np.ndarray | None = None
+
+    def carry(self, plan: np.ndarray) -> np.ndarray:
+        """The columns that serve every row ``plan``'s sites serve: each dropped site replaced
+        by the site that dominated it (repeatedly: domination chains end), then the columns."""
+        plan = np.asarray(plan, dtype=np.int64)
+        if self.into is not None:
+            for _ in range(len(self.sites) + 1):
+                nxt = self.into[plan]
+                if not (nxt >= 0).any():
+                    break
+                plan = np.where(nxt >= 0, nxt, plan)
+        return np.flatnonzero(np.isin(self.sites, plan))
 
 
 def cover_rows(rows: Rows, r: float, fixed: np.ndarray, *, drop_columns: bool = True) -> Cover:
@@ -130,6 +145,7 @@ def cover_rows(rows: Rows, r: float, fixed: np.ndarray, *, drop_columns: bool = 
     if A.shape[0] and (A.getnnz(axis=1) == 0).any():
         return Cover(A, free, True, red)
     sites = free
+    into = np.full(len(fixed), -1, dtype=np.int64)
     while True:
         before = A.shape
         A, merged = _merge_rows(A)
@@ -137,12 +153,13 @@ def cover_rows(rows: Rows, r: float, fixed: np.ndarray, *, drop_columns: bool = 
         red.merged += merged
         red.dominated_rows += dominated
         if drop_columns:
-            keep = _undominated_columns(A)
+            keep, by = _undominated_columns(A)
             red.dominated_columns += int((~keep).sum())
+            into[sites[by[:, 0]]] = sites[by[:, 1]]
             A, sites = A[:, keep].tocsr(), sites[keep]
         if A.shape == before:
             break
-    return Cover(A, sites, False, red)
+    return Cover(A, sites, False, red, into if drop_columns else None)
 
 
 def _merge_rows(A: sp.csr_matrix) -> tuple[sp.csr_matrix, int]:
@@ -167,8 +184,10 @@ def _drop_dominated_rows(A: sp.csr_matrix) -> tuple[sp.csr_matrix, int]:
     return A[~drop], int(drop.sum())
 
 
-def _undominated_columns(A: sp.csr_matrix) -> np.ndarray:
-    """Mask of the columns to keep: none whose rows lie within another's (ties: lowest index)."""
+def _undominated_columns(A: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of the columns to keep: none whose rows lie within another's (ties: lowest index);
+    and pairs ``(a, b)``: column ``a`` dropped, ``b`` covers its rows (one ``b`` per ``a``;
+    a column covering no row has none)."""
     size = A.getnnz(axis=0)
     keep = size > 0
     common = (A.T @ A).tocoo()
@@ -176,7 +195,9 @@ def _undominated_columns(A: sp.csr_matrix) -> np.ndarray:
     # T_a within T_b: |T_a & T_b| = |T_a|; equal sets keep the lower index
     hit = (a != b) & (c == size[a]) & ((size[b] > size[a]) | (b < a))
     keep[a[hit]] = False
-    return keep
+    a, b = a[hit], b[hit]
+    first = np.unique(a, return_index=True)[1]
+    return keep, np.column_stack([a[first], b[first]]).astype(np.int64)
 
 
 def packing(cover: Cover) -> int:
@@ -208,7 +229,7 @@ def heuristic(cover: Cover, limit: int, start: np.ndarray | None = None, *, iter
     if limit <= 0:
         return None
     At = A.T.tocsr()
-    chosen = [] if start is None else np.flatnonzero(np.isin(cover.sites, start))[:limit].tolist()
+    chosen = [] if start is None else cover.carry(start)[:limit].tolist()
     count = np.zeros(A.shape[0], dtype=np.int32)
     for j in chosen:
         count[At.indices[At.indptr[j] : At.indptr[j + 1]]] += 1

@@ -27,8 +27,9 @@ radius tried is one of them. It keeps a lower bound ``L <= r*_S <= r*`` and a pl
 4. **Check on all points** (:func:`_check`): a *yes* gives sites; their largest distance over
    every point (KD-tree, :meth:`~.costs.CenterCosts.nearest_open`) is a plan value, and
    ``U`` drops to it when lower. If it is ``<= r`` the step is done. Otherwise the relaxation
-   was too loose: the farthest point of each open site among those beyond ``r`` joins ``S`` (a
-   round), and the search goes on from step 2 with the larger ``S``.
+   was too loose: of the points the cover's sites leave beyond ``r``, the farthest of each group
+   sharing a nearest site joins ``S`` (a round), and the same ``r`` is decided again on the
+   larger ``S`` (step 3).
 5. **End** (:func:`_finish`): ``L = U``: the plan is optimal. A plan found with fewer than ``p``
    sites is completed (:func:`~.heuristic.complete`). A time limit or Ctrl-C returns the plan
    with bound ``L``.
@@ -97,6 +98,7 @@ class Search:
     candidates: np.ndarray = field(default_factory=lambda: np.zeros(0))
     home: np.ndarray | None = None  # each point's nearest site (-1: none within reach): where S grows
     rounds: int = 0
+    retry: tuple[float, bool] | None = None  # a radius to decide again on the grown S
     answers: Counter = field(default_factory=Counter)
     reductions: Reductions = field(default_factory=Reductions)
     results: list[SolveResult] = field(default_factory=list)
@@ -185,7 +187,8 @@ def solve_p_center(instance: SitingInstance, options: SolveOptions | None = None
             if answer.feasible is None:
                 search.open_low, search.open_high = min(search.open_low, r), max(search.open_high, r)
             elif answer.feasible:
-                _check(search, answer.sites, r)
+                if _check(search, answer.sites, r):  # S grew: the same radius again, on the larger S
+                    search.retry = (r, full)
             else:
                 above = search.candidates[search.candidates > r]
                 search.raise_lower(float(above[0]) if above.size else search.upper)
@@ -202,9 +205,17 @@ def _next_radius(search: Search) -> tuple[float, bool]:
     A binary search that leaves the hard radii -- those near the relaxation's optimum, which a
     short decision left open -- for last: the median of the radii below the open ones and of
     those above them, in turn (the lower bound rises by cheap proofs, the plans improve and the
-    relaxation grows). Once no radius is outside the open range, the largest radius below
+    relaxation grows). A radius whose plan failed the check on every point is decided again at
+    once on the grown ``S`` (the cover of the last *yes* is the local search's start, so the
+    repair is quick), until its answer holds for every point: a *yes* then brings ``U`` down to
+    it, where a move to another radius would leave ``U`` at the starting plan's value (the 100k
+    province: ``U`` stayed 20 % above ``L`` for minutes). Once no radius is outside the open range, the largest radius below
     ``U`` is decided in full: its *no* ends the search.
     """
+    if search.retry is not None:
+        (r, full), search.retry = search.retry, None
+        if search.lower <= r < search.upper:
+            return r, full
     radii = search.candidates
     sides = [radii[radii < search.open_low], radii[radii > search.open_high]]
     sides = [side for side in sides if side.size]
@@ -266,8 +277,9 @@ def _decide(search: Search, r: float, options: SolveOptions, full: bool):
     return answer
 
 
-def _check(search: Search, sites: np.ndarray, r: float) -> None:
-    """Step 4: the plan of a *yes* on every point; its value offered, S grown if it fails."""
+def _check(search: Search, sites: np.ndarray, r: float) -> bool:
+    """Step 4: the plan of a *yes* on every point; its value offered, S grown if it fails
+    (then True)."""
     bare = search.fixed.copy()
     bare[sites] = True
     d_bare, _ = search.costs.nearest_open(bare)
@@ -277,7 +289,7 @@ def _check(search: Search, sites: np.ndarray, r: float) -> None:
         d = search.costs.nearest_open(plan)[0]
     search.offer(plan, float(d.max()))
     if d.max() <= r:
-        return
+        return False
     # S grows by the points the cover's own sites leave beyond r, the farthest of each group of
     # points sharing a nearest site: up to m points spread over the map, not one per open site
     new = np.setdiff1d(_farthest_per_site(d_bare, search.home, r), search.points)
@@ -285,6 +297,7 @@ def _check(search: Search, sites: np.ndarray, r: float) -> None:
         raise RuntimeError(f"p-center relaxation: the plan serving S within {r!r} leaves a point of S beyond it")
     search.add(new)
     search.rounds += 1
+    return True
 
 
 def _finish(instance: SitingInstance, search: Search, stop: Termination, options: SolveOptions,

@@ -139,6 +139,14 @@ def test_reductions_keep_the_cover_number(seed):
     assert _brute_cover_number(reduced.matrix.toarray().astype(bool)) == expected
     assert _brute_cover_number(full.matrix.toarray().astype(bool)) == expected
     assert packing(reduced) <= expected
+    # a plan that serves every point, carried over the dropped columns, still serves every row
+    free = np.flatnonzero(~fixed)
+    for size in range(1, len(free) + 1):
+        for plan in itertools.combinations(free.tolist(), size):
+            if plain[:, np.isin(free, plan)].any(axis=1).all():
+                cols = reduced.carry(np.array(plan))
+                assert len(cols) <= size
+                assert reduced.matrix[:, cols].toarray().any(axis=1).all()
     for k in range(0, m + 1):
         answer = decide(reduced, k, SolveOptions())
         assert answer.feasible is (expected <= k)
