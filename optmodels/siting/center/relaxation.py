@@ -27,8 +27,8 @@ radius tried is one of them. It keeps a lower bound ``L <= r*_S <= r*`` and a pl
 4. **Check on all points** (:func:`_check`): a *yes* gives sites; their largest distance over
    every point (KD-tree, :meth:`~.costs.CenterCosts.nearest_open`) is a plan value, and
    ``U`` drops to it when lower. If it is ``<= r`` the step is done. Otherwise the relaxation
-   was too loose: of the points the cover's sites leave beyond ``r``, the farthest of each group
-   sharing a nearest site joins ``S`` (a round), and the same ``r`` is decided again on the
+   was too loose: of the points the cover's sites leave beyond ``r``, the farthest few of each
+   group sharing a nearest site join ``S`` (a round), and the same ``r`` is decided again on the
    larger ``S`` (step 3).
 5. **End** (:func:`_finish`): ``L = U``: the plan is optimal. A plan found with fewer than ``p``
    sites is completed (:func:`~.heuristic.complete`). A time limit or Ctrl-C returns the plan
@@ -135,6 +135,10 @@ class Search:
             if self.rows is not None and self.rows.cost.size > 2 * self.candidates.size + 1024:
                 self.rows = self.rows.below(value)  # pairs at or beyond U are never within a radius tried
 
+
+#: violated points per nearest-site group that join S in a round: violations cluster in a few
+#: groups, and one point a group made the 100k province's repairs add ~15 points a round
+PER_GROUP = 4
 
 #: points whose costs are computed at once when they join the relaxation (bounds the transient
 #: dense block: 4,096 x 5,000 sites is 160 MB)
@@ -248,15 +252,17 @@ def _start(instance: SitingInstance, costs: CenterCosts) -> Search:
     return search
 
 
-def _farthest_per_site(d: np.ndarray, near: np.ndarray, r: float) -> np.ndarray:
-    """For each site, its farthest point among the points beyond ``r`` that ``near`` assigns to
-    it (``near = -1``, unreachable, forms one group)."""
+def _farthest_per_site(d: np.ndarray, near: np.ndarray, r: float, q: int = 1) -> np.ndarray:
+    """For each site, its ``q`` farthest points among the points beyond ``r`` that ``near``
+    assigns to it (``near = -1``, unreachable, forms one group)."""
     beyond = np.flatnonzero(d > r)
     if beyond.size == 0:
         return beyond
     order = beyond[np.lexsort((-d[beyond], near[beyond]))]
-    first = np.r_[True, near[order][1:] != near[order][:-1]]
-    return order[first]
+    group = near[order]
+    start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    rank = np.arange(len(order)) - np.repeat(start, np.diff(np.r_[start, len(order)]))
+    return order[rank < q]
 
 
 def _decide(search: Search, r: float, options: SolveOptions, full: bool):
@@ -292,7 +298,7 @@ def _check(search: Search, sites: np.ndarray, r: float) -> bool:
         return False
     # S grows by the points the cover's own sites leave beyond r, the farthest of each group of
     # points sharing a nearest site: up to m points spread over the map, not one per open site
-    new = np.setdiff1d(_farthest_per_site(d_bare, search.home, r), search.points)
+    new = np.setdiff1d(_farthest_per_site(d_bare, search.home, r, PER_GROUP), search.points)
     if new.size == 0:
         raise RuntimeError(f"p-center relaxation: the plan serving S within {r!r} leaves a point of S beyond it")
     search.add(new)
