@@ -216,8 +216,12 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
         solved = relaxation.solve_p_center(instance, options2)
         notes.append(f"strategy: {solved.note}")
         decision = None if solved.open_sites is None else SitingDecision(open=np.asarray(solved.open_sites, bool))
+        # proven by set-cover decisions on exact distances, not by a MILP's gap (the generic wording
+        # would read an empty model size as "a continuous model")
+        proof = ("proven (gap 0): no p sites serve every point within a smaller distance (set-cover decisions "
+                 "on exact distances)") if solved.result.is_optimal and decision is not None else None
         return _solution(instance, objective, solved.result, decision, notes, formulation="relaxation",
-                         model=solved.model, scheduler=scheduler)
+                         model=solved.model, scheduler=scheduler, verdict=proof)
     if use_radius:
         solved = radius.solve_p_median(instance, options2)
         result, model = solved.result, solved.model

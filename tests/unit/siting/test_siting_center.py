@@ -86,7 +86,8 @@ def test_relaxation_equals_the_assignment_milp(seed, p):
     inst = generate(300, 40, seed=seed, existing=seed % 3 * 5, model="p_center", p=p)
     milp = solve_siting(inst, formulation="assignment")
     fast = solve_siting(inst)
-    assert milp.result.is_optimal and fast.result.is_optimal
+    assert milp.result.is_optimal
+    assert fast.result.is_optimal
     assert fast.extra["formulation"] == "relaxation"
     assert fast.result.objective == pytest.approx(milp.result.objective, rel=1e-12)
     assert fast.evaluation.feasible
@@ -190,7 +191,8 @@ def test_scale_paths_give_the_dense_optimum(monkeypatch):
     long = pd.DataFrame({"demand_id": [f"d{v}" for v in i], "site_id": [f"s{v}" for v in j], "cost": cost[i, j]})
     demand, sites = _frames(7, 60, 12, existing=1)
     table = SitingInstance.from_dataframes(demand, sites, long, model="p_center", p=4)
-    assert table.is_large and not table.costs.geometric
+    assert table.is_large
+    assert not table.costs.geometric
     sol = solve_p_center(table)
     assert sol.result.is_optimal
     assert sol.result.objective == pytest.approx(expected, rel=1e-12)
@@ -212,7 +214,8 @@ def test_a_time_limit_returns_the_plan_with_a_proven_bound(monkeypatch):
     monkeypatch.setattr(relaxation, "_decide", one)
     sol = solve_p_center(inst, SolveOptions(time_limit=60))
     assert sol.result.termination is Termination.INTERRUPTED
-    assert sol.open_sites is not None and int(sol.open_sites.sum()) == 8
+    assert sol.open_sites is not None
+    assert int(sol.open_sites.sum()) == 8
     assert sol.result.bound <= best <= sol.result.objective
     assert sol.result.gap == pytest.approx((sol.result.objective - sol.result.bound) / sol.result.objective)
 
@@ -235,3 +238,19 @@ def test_solve_siting_dispatches_and_assignment_is_kept_on_request():
     assert fast.result.objective == pytest.approx(milp.result.objective, rel=1e-12)
     capacitated = solve_siting(inst.with_changes(capacitated=True))
     assert capacitated.extra["formulation"] == "assignment"
+
+
+def test_the_printed_verdict_says_how_the_optimum_was_proven():
+    """No MILP may run at all (the nearest-site bound meets the first plan): the header must not
+    call the proof "a continuous model" (what an empty model size reads as)."""
+    from optmodels.contract import verdict_code
+    from optmodels.report import header
+
+    inst = _lattice(3, n=30, m=9, p=9)  # every site open: the first plan is the optimum
+    sol = solve_siting(inst)
+    assert sol.result.is_optimal
+    text = header(sol.result, title="t", objective_name="max_distance", sense="min",
+                  verdict=verdict_code(sol), message=sol.family_verdict)
+    verdict_line = next(line for line in text.splitlines() if "verdict" in line)
+    assert "optimal" in verdict_line
+    assert "continuous" not in verdict_line
