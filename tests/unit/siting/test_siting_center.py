@@ -186,6 +186,12 @@ def test_scale_paths_give_the_dense_optimum(monkeypatch):
     sol = solve_p_center(coords)
     assert sol.result.is_optimal
     assert sol.result.objective == pytest.approx(expected, rel=1e-12)
+    # through the family's solve: the evaluator (on pairs, no dense array) re-prices the plan
+    full = solve_siting(coords)
+    assert full.extra["formulation"] == "relaxation"
+    assert full.evaluation.feasible
+    assert full.evaluation.objectives["max_distance"] == pytest.approx(expected, rel=1e-12)
+    assert full.result.objective == pytest.approx(expected, rel=1e-12)
     cost = dense_inst.cost_matrix()
     i, j = np.nonzero(np.isfinite(cost))
     long = pd.DataFrame({"demand_id": [f"d{v}" for v in i], "site_id": [f"s{v}" for v in j], "cost": cost[i, j]})
