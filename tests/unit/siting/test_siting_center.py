@@ -190,7 +190,7 @@ def test_scale_paths_give_the_dense_optimum(monkeypatch):
     full = solve_siting(coords)
     assert full.extra["formulation"] == "relaxation"
     assert full.evaluation.feasible
-    assert full.evaluation.objectives["max_distance"] == pytest.approx(expected, rel=1e-12)
+    assert full.evaluation.objective("max_distance") == pytest.approx(expected, rel=1e-12)
     assert full.result.objective == pytest.approx(expected, rel=1e-12)
     cost = dense_inst.cost_matrix()
     i, j = np.nonzero(np.isfinite(cost))
