@@ -33,13 +33,18 @@ def _instance(seed: int, model: str, *, n: int = 40, m: int = 9, **parameters) -
     return validate(SitingInstance, doc, file=None)
 
 
-def _feasible_lscp(seed: int) -> SitingInstance | None:
+def _feasible(seed: int, model: str, **parameters) -> SitingInstance:
+    """The first instance from ``seed``, ``seed + 1000``, ... in which every point is within some
+    site's reach (random points out of every site's reach make no LSCP), so that every
+    parametrised case runs rather than skips."""
     from optmodels.errors import InstanceError
 
-    try:
-        return _instance(seed, "lscp", radius=4.0)
-    except InstanceError:  # some point out of every site's reach: not an LSCP instance
-        return None
+    for attempt in range(50):
+        try:
+            return _instance(seed + 1000 * attempt, model, **parameters)
+        except InstanceError:
+            continue
+    raise AssertionError(f"no coverable instance from seed {seed}")
 
 
 @pytest.fixture(params=[False, True], ids=["one-round", "row-generation"])
@@ -52,9 +57,7 @@ def rounds(request, monkeypatch):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_lscp_equals_enumeration(seed, rounds):
-    inst = _feasible_lscp(seed)
-    if inst is None:
-        pytest.skip("random points out of reach")
+    inst = _feasible(seed, "lscp", radius=4.0)
     sol = solve_siting(inst)
     assert sol.verdict == "optimal"
     assert sol.evaluation.feasible
@@ -98,12 +101,7 @@ def test_mclp_with_a_budget_equals_enumeration(seed, budget):
 @pytest.mark.parametrize("seed", range(10))
 @pytest.mark.parametrize("p", [3, 4])
 def test_backup_with_p_equals_enumeration(seed, p):
-    from optmodels.errors import InstanceError
-
-    try:
-        inst = _instance(seed, "lscp_b", radius=4.0, p=p)
-    except InstanceError:
-        pytest.skip("random points out of reach")
+    inst = _feasible(seed, "lscp_b", radius=4.0, p=p)
     try:
         best, _ = brute_force(inst)
     except ValueError:  # no cover with p sites
@@ -117,12 +115,7 @@ def test_backup_with_p_equals_enumeration(seed, p):
 
 @pytest.mark.parametrize("seed", range(10))
 def test_backup_without_p_is_lexicographic_like_the_assignment_path(seed):
-    from optmodels.errors import InstanceError
-
-    try:
-        inst = _instance(seed, "lscp_b", radius=4.0)
-    except InstanceError:
-        pytest.skip("random points out of reach")
+    inst = _feasible(seed, "lscp_b", radius=4.0)
     new = solve_siting(inst)
     old = solve_siting(inst, formulation="assignment")
     assert new.verdict == old.verdict == "optimal"
