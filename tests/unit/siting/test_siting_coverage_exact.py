@@ -169,3 +169,40 @@ def test_lscp_when_the_existing_sites_cover_everyone_closes_what_it_can():
     assert sol.result.objective == pytest.approx(best)
     assert sol.result.objective == pytest.approx(-4.0)
     assert sol.result.bound == pytest.approx(-4.0)  # the constant is in the bound too
+
+
+def _no_point_from_highs(monkeypatch, termination):
+    """HiGHS stopped (a signal, or a limit) before it had a point, in every solve of the path."""
+    from dataclasses import replace
+
+    from solvers import SolutionStatus
+
+    def stopped(mdl, options, **kwargs):
+        return replace(coverage._trivial(options), termination=termination, solution_status=SolutionStatus.NONE,
+                       objective=None, bound=None, gap=None, solver="highs")
+
+    monkeypatch.setattr(coverage, "solve_model", stopped)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("model", ["mclp", "lscp"])
+def test_a_stop_before_highs_has_a_point_reports_the_searchs_plan(seed, model, monkeypatch):
+    """The plan of the search is feasible by construction: a run stopped before HiGHS returned a
+    point reports it (verdict feasible, termination kept), checked by the evaluator, no better
+    than the optimum."""
+    from optmodels.contract import verdict_code
+    from solvers import Termination
+
+    inst = _feasible(seed, "lscp", radius=4.0) if model == "lscp" else _instance(seed, "mclp", p=4)
+    best, _ = brute_force(inst)
+    for termination in (Termination.INTERRUPTED, Termination.TIME_LIMIT):
+        _no_point_from_highs(monkeypatch, termination)
+        sol = solve_siting(inst)
+        assert verdict_code(sol) == "feasible", sol.verdict
+        assert sol.result.termination is termination
+        assert sol.evaluation.feasible
+        if model == "lscp":
+            assert sol.result.objective >= best - 1e-6
+        else:
+            assert sol.result.objective <= best + 1e-6
+        assert any("no point from HiGHS" in n for n in sol.notes)
