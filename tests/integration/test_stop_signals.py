@@ -210,7 +210,9 @@ def test_ctrl_c_in_each_p_median_stage_ends_within_a_cpu_second(p_median, stage,
 
 
 def test_ctrl_c_in_a_siting_location_milp():
-    stopped = stop_at_stage(["solve", "instances/siting/sf/sf_p_center.json"], "siting.p_center", delay=0.8)
+    # the assignment MILP (the p-center's default path, the relaxation, ends this file in 0.3 s)
+    stopped = stop_at_stage(["solve", "instances/siting/sf/sf_p_center.json", "--formulation", "assignment"],
+                            "siting.p_center", delay=0.8)
     assert stopped.code == 130, stopped.err
     assert stopped.cpu_after <= CPU_AFTER_SIGNAL
 
@@ -254,6 +256,17 @@ def test_ctrl_c_in_each_coverage_stage_ends_within_a_cpu_second(province, model,
     if incumbent:
         assert "verdict     feasible" in stopped.out, stopped.out + stopped.err
         assert "check       numpy re-evaluation: all constraints hold" in stopped.out
+
+
+def test_ctrl_c_in_a_p_center_relaxation_keeps_its_plan(province):
+    """Ctrl-C between or inside the relaxation's decisions: the plan in hand, its proven bound."""
+    stopped = stop_at_stage(["solve", str(province), "--model", "p_center", "--p", "120", "--time-limit", "120"],
+                            "siting.p_center decision", delay=1.0)
+    assert stopped.code == 130, stopped.err
+    assert stopped.cpu_after <= CPU_AFTER_SIGNAL, stopped.cpu_after
+    assert "Traceback" not in stopped.err
+    assert "verdict     feasible" in stopped.out, stopped.out + stopped.err
+    assert "check       numpy re-evaluation: all constraints hold" in stopped.out
 
 
 # -- the multi-objective front loops (in this process: --workers 1) ---------------------------
