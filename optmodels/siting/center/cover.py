@@ -33,9 +33,10 @@ Exact reductions before the solver sees it (:func:`cover_rows`), repeated until 
   it goes; of sites covering the very same rows one, the lowest index, stays (``A^T A``). With a
   budget a cheaper dominated site may be what the budget needs, so the columns stay.
 
-Before the MILP a heuristic looks for a cover with ``k`` sites (:func:`heuristic`: the site covering
-most uncovered rows, ``k`` times, then swaps that cover more): when it finds one the answer is
-*yes* without a solver; only its failure leaves the question to the MILP.
+Before the MILP a heuristic looks for a cover with ``k`` sites (:func:`heuristic`: the last plan
+carried over to the remaining columns (:meth:`Cover.carry`), the site covering most uncovered rows
+up to ``k``, then a row-weighting local search): when it finds one the answer is *yes* without a
+solver; only its failure leaves the question to the MILP.
 """
 
 from __future__ import annotations
@@ -220,7 +221,7 @@ def packing(cover: Cover) -> int:
 def heuristic(cover: Cover, limit: int, start: np.ndarray | None = None, *, iterations: int = 0,
               seed: int = 0) -> np.ndarray | None:
     """Sites of a cover of every row with at most ``limit`` sites, or ``None`` when none was
-    found: the sites of ``start`` that are columns (a plan of an earlier decision), filled
+    found: the sites of ``start`` (a plan of an earlier decision) carried to columns, filled
     greedily (the site covering most uncovered rows) up to ``limit``, then up to ``iterations``
     steps of :func:`row_weighting`."""
     A = cover.matrix
