@@ -565,7 +565,8 @@ class StandardFormModel:
             solution = SolutionStatus.FEASIBLE
         else:
             solution = SolutionStatus.NONE
-        iis = self._infeasibility() if termination is Termination.INFEASIBLE else None
+        explain = termination is Termination.INFEASIBLE and options.explain_infeasible
+        iis = self._infeasibility() if explain else None
         extract = time.perf_counter() - t1
         handoff = self.compile_seconds if handoff_seconds is None else handoff_seconds
         return SolveResult(

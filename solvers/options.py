@@ -38,6 +38,11 @@ class SolveOptions:
         Stream the solver log to stdout.
     solver_options
         Any further HiGHS options by name, passed through unchanged.
+    explain_infeasible
+        On an infeasible model, name an infeasible subsystem (HiGHS's IIS search, up to
+        ``solvers.highs.IIS_SECONDS``) in the result -- for a person reading why. Off where "no" is
+        an expected answer (a decision problem asked at many radii): there the search costs
+        seconds a time and nobody reads it.
     """
 
     time_limit: float | None = None
@@ -46,6 +51,7 @@ class SolveOptions:
     seed: int = 0
     tee: bool = False
     solver_options: Mapping[str, Any] = field(default_factory=dict)
+    explain_infeasible: bool = True
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not self.time_limit > 0:

@@ -385,7 +385,9 @@ def _milp(cover: Cover, k: int, options: SolveOptions, cost: np.ndarray | None, 
           before: tuple[SolveResult, ...]) -> Answer:
     model = cover_model(cover, k, cost, budget)
     target = float(k) if budget is None else float(budget)
-    opts = dataclasses.replace(options, solver_options={"objective_target": target, **options.solver_options})
+    # "no" is an expected answer of a decision: no infeasible subsystem is searched for it
+    opts = dataclasses.replace(options, solver_options={"objective_target": target, **options.solver_options},
+                               explain_infeasible=False)
     result = solve(model, opts)
     results = (*before, result)
     if result.has_solution:

@@ -70,6 +70,15 @@ def test_infeasible_reports_an_iis():
         result.raise_if_not_optimal()
 
 
+def test_an_expected_no_skips_the_iis_search():
+    """A decision problem's "no" (explain_infeasible=False) is infeasible without a subsystem."""
+    model = knapsack()
+    model.too_much = pyo.Constraint(expr=model.x[1] + model.x[2] >= 3)
+    result = solve(model, SolveOptions(explain_infeasible=False))
+    assert result.termination is Termination.INFEASIBLE
+    assert result.infeasibility is None
+
+
 def test_unbounded_verdict():
     model = pyo.ConcreteModel()
     model.x = pyo.Var()
