@@ -23,15 +23,17 @@ import time
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
-import pandas as pd
 import pydantic
 import yaml
 from pydantic_core import PydanticCustomError
 
 from optmodels.errors import InstanceError, UsageError, _show
+
+if TYPE_CHECKING:  # pandas is imported where a table is read: validating a file without tables,
+    import pandas as pd  # or starting the CLI, does not pay its ~0.5 CPU-seconds
 
 SUFFIXES = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".toml": "TOML"}
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
@@ -136,6 +138,8 @@ def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: s
         ref = ref["table"]
     if not isinstance(ref, str):
         raise InstanceError(file=file, field=field, expected="a table or a path", found=ref)
+    import pandas as pd
+
     table_path = (base / ref) if base is not None else Path(ref)
     shown = f"{file} -> {ref}" if file else ref
     if not table_path.is_file():
@@ -225,6 +229,8 @@ def finite_numbers(
     ``-inf`` is never a quantity). ``rows`` labels the entries (default ``row 1, row 2, ...``,
     counting data rows below the header).
     """
+    import pandas as pd
+
     raw = np.asarray(values, dtype=object).ravel()
     # Text that pandas reads as a number ("1e400", " 3") is judged by its value; a bool is not
     # a quantity, whatever its numeric value.
@@ -320,14 +326,16 @@ def _check_encodable(value: Any, path: Path, where: str) -> None:
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a table as plain dicts, with missing cells as ``None`` (so validation names them)."""
+    import pandas as pd
+
     out = []
     for row in frame.to_dict("records"):
-        out.append({k: (None if _is_missing(v) else _plain(v)) for k, v in row.items()})
+        out.append({k: (None if _is_missing(v, pd.NA) else _plain(v)) for k, v in row.items()})
     return out
 
 
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+def _is_missing(value: Any, na: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is na
 
 
 def _plain(value: Any) -> Any:
