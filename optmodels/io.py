@@ -645,7 +645,13 @@ def _process_alive(pid_text: str) -> bool:
 
 
 def write_json(path: Path, payload: Mapping[str, Any]) -> None:
-    path.write_text(json.dumps(payload, indent=2, default=_json_default, allow_nan=False) + "\n")
+    path.write_text(json_text(payload))
+
+
+def json_text(payload: Mapping[str, Any]) -> str:
+    """``payload`` as the suite's JSON files hold it (``result.json``; ``solve --json`` prints
+    the same text)."""
+    return json.dumps(payload, indent=2, default=_json_default, allow_nan=False) + "\n"
 
 
 def _json_default(value: Any) -> Any:
