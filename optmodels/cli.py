@@ -154,13 +154,13 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
 
 def _show_solution(solution: Any, objective: Any, title: str, out: Any) -> None:
+    from optmodels.contract import verdict_code
     from optmodels.report import header
 
     if out is None:
         return
-    _say(header(solution.result, title=title, objective_name=objective.name, sense=objective.sense), out)
-    if solution.family_verdict:
-        _say(f"  verdict     {solution.family_verdict}", out)
+    _say(header(solution.result, title=title, objective_name=objective.name, sense=objective.sense,
+                verdict=verdict_code(solution), label=objective.axis, message=solution.family_verdict), out)
     for note in solution.notes:
         _say(f"  {note}", out)
     text = solution.summary()
@@ -239,8 +239,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     except ValueError as exc:  # the generator's own argument checks
         raise UsageError(str(exc)) from None
     instance = fam.from_document(document, args.output)  # the generator's promise: it validates
-    io.dump_instance(document, args.output)
-    print(f"wrote {args.output}: {fam.describe(instance)}")
+    written = io.dump_instance(document, args.output)
+    tables = [p.name for p in written[:-1]]
+    print(f"wrote {args.output}: {fam.describe(instance)}" + (f" (tables: {', '.join(tables)})" if tables else ""))
     return EXIT_SOLVED
 
 
@@ -523,6 +524,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         why = "terminated (SIGTERM)" if code == EXIT_TERMINATED else "interrupted"
         print(f"optmodels: {why}; nothing was written", file=sys.stderr)
         return code
+    except MemoryError:
+        # An allocation failed although the estimates before building let the step run (they
+        # count the big arrays, not every transient copy): still the user's size to change, not a
+        # crash to report -- exit 2 with what to do, never a kill by the OS.
+        print("optmodels: error: out of memory; this instance needs more memory than this process may "
+              "use: give a cut-off or a radius (fewer demand-site pairs), merge demand points, or run "
+              "on a larger machine", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader went away (``optmodels ... | head``): not an error of ours. Point stdout at
         # devnull so the interpreter's final flush does not raise again.

@@ -172,13 +172,12 @@ def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: s
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            present = values.notna().to_numpy()  # empty cells are missing values, named later
-            finite_numbers(
-                values[present],
-                file=shown,
-                field=f"{field}.{column}",
-                rows=[f"row {r + 1}" for r in np.flatnonzero(present)],
-            )
+            # empty cells are missing values, named later; a typed column holds numbers, so only
+            # +-inf can be wrong -- found vectorised (a million-row Parquet column in milliseconds)
+            numbers = values.to_numpy(dtype=float, na_value=np.nan)
+            if (bad := np.flatnonzero(np.isinf(numbers))).size:
+                finite_numbers(values.iloc[bad[:1]], file=shown, field=f"{field}.{column}",
+                               rows=[f"row {bad[0] + 1}"])
     return frame
 
 
@@ -238,7 +237,8 @@ def finite_numbers(
     ok = ~np.isnan(numbers) & (numbers > -np.inf) & ((numbers < np.inf) | allow_inf)
     if minimum is not None:
         ok &= numbers >= minimum
-    ok &= np.array([not isinstance(v, (bool, np.bool_)) for v in raw], dtype=bool)
+    if raw.dtype == object:  # only mixed columns can hide a bool among the numbers
+        ok &= np.array([not isinstance(v, (bool, np.bool_)) for v in raw], dtype=bool)
     if (bad := np.flatnonzero(~ok)).size:
         k = int(bad[0])
         where = rows[k] if rows is not None else f"row {k + 1}"
@@ -679,12 +679,39 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def dump_instance(data: Mapping[str, Any], path: str | Path) -> None:
-    """Write an instance dict as JSON, YAML or TOML by the path's suffix, atomically."""
+def dump_instance(data: Mapping[str, Any], path: str | Path, *, tables: str = "parquet") -> list[Path]:
+    """Write an instance dict as JSON, YAML or TOML by the path's suffix, atomically.
+
+    A top-level value that is a ``pandas.DataFrame`` (a generator's million-row demand table) is
+    written beside the file as ``<stem>.<key>.parquet`` (``tables="csv"``: ``.csv``) and the
+    document refers to it by that relative name, as a hand-written file would. Tables are
+    written first, so the document never names a table that is not there. Returns the paths
+    written.
+    """
+    import pandas as pd
+
     path = Path(path)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise InstanceError(file=path, expected="a .json, .yaml, .yml or .toml file", found=path.suffix)
+    frames = {k: v for k, v in data.items() if isinstance(v, pd.DataFrame)}
+    written: list[Path] = []
+    if frames:
+        if tables not in ("parquet", "csv"):
+            raise UsageError(f"tables: expected 'parquet' or 'csv', found {tables!r}")
+        if path.is_dir():
+            raise UsageError(f"{path} is a folder; give a file name ending in .json, .yaml, .yml or .toml")
+        check_output_dir(path.parent)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = dict(data)
+        for key, frame in frames.items():
+            table = path.with_name(f"{path.stem}.{key}.{tables}")
+            if tables == "parquet":
+                atomic_write(table, lambda tmp, f=frame: f.to_parquet(tmp, index=False))
+            else:
+                atomic_write(table, lambda tmp, f=frame: f.to_csv(tmp, index=False))
+            data[key] = table.name
+            written.append(table)
     if kind == "JSON":
         text = json.dumps(json_safe(data), indent=1) + "\n"
     elif kind == "YAML":
@@ -699,6 +726,7 @@ def dump_instance(data: Mapping[str, Any], path: str | Path) -> None:
         raise UsageError(f"cannot write {path}: {err}") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return [*written, path]
 
 
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:

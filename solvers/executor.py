@@ -319,3 +319,28 @@ def _run_dask(fn, tasks, scheduler, results, bar) -> bool:
     finally:
         if own:
             client.close()
+
+
+def map_shared(fn: Callable[..., R], shared: Any, tasks: Sequence[tuple], *, scheduler: Any = None) -> list[R]:
+    """``[fn(shared, *task) for task in tasks]``, in task order; with ``scheduler`` on that Dask
+    cluster.
+
+    For work cut into partitions of one large object (a million demand points' coordinates, the
+    sites): ``shared`` goes to the cluster once (``scatter(..., broadcast=True)``), not once per
+    task, and each task carries only its partition's bounds. Without a scheduler the calls run
+    here, one after the other. A task that raises re-raises here; Ctrl-C cancels what is left.
+    """
+    if scheduler is None:
+        return [fn(shared, *task) for task in tasks]
+    client, own = connect(scheduler)
+    try:
+        handle = client.scatter(shared, broadcast=True, hash=False)
+        futures = [client.submit(fn, handle, *task, pure=False) for task in tasks]
+        try:
+            return client.gather(futures)
+        except KeyboardInterrupt:
+            client.cancel(futures)
+            raise
+    finally:
+        if own:
+            client.close()

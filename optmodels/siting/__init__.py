@@ -7,7 +7,7 @@ One call solves a file::
     solution = solve_siting(SitingInstance.from_file("instances/siting/sf/sf_p_median.json"))
 
 Location models: :mod:`optmodels.siting.formulation`; accessibility (2SFCA family):
-:mod:`optmodels.siting.access`; equity models: :mod:`optmodels.siting.equity`; the strategy
+:mod:`optmodels.siting.access.measures`; equity models: :mod:`optmodels.siting.access.equity`; the strategy
 (stages, formulations): :mod:`optmodels.siting.solve`; models and objectives as data:
 :mod:`optmodels.siting.models`.
 """
@@ -17,14 +17,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from optmodels.siting.instance import SitingInstance
+    from optmodels.siting.data.instance import SitingInstance
 
 
 def __getattr__(name: str) -> Any:
     # The schema loads on first use: it needs pandas and SciPy (distances), about a CPU-second,
     # which the CLI should not pay to list the family's flags (``optmodels --help``).
     if name in ("SitingInstance", "load"):
-        from optmodels.siting import instance
+        from optmodels.siting.data import instance
 
         return getattr(instance, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,9 +18,9 @@ import itertools
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import evaluate
 from optmodels.siting.formulation import NATIVE, OBJECTIVES
-from optmodels.siting.instance import SitingInstance
 from optmodels.siting.models import MODEL_SPECS, budget_binds, capacities_bind, p_fixes_count
 
 

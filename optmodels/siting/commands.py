@@ -8,9 +8,9 @@ from optmodels.contract import Command, Flag
 
 
 def _cmd_convert_pmed(args: argparse.Namespace) -> int:
+    from optmodels.siting.data.instance import load
+    from optmodels.siting.data.orlib import convert
     from optmodels.siting.family import describe
-    from optmodels.siting.instance import load
-    from optmodels.siting.orlib import convert
 
     out = convert(args.file, args.output)
     print(f"wrote {out} and {out.stem}_edges.csv: {describe(load(out))}")

@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import scipy.sparse as sp
 
-from optmodels.siting.instance import SitingInstance
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import MODEL_SPECS, budget_binds, capacities_bind, p_fixes_count
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from optmodels.siting.equity import EquityEvaluation
+    from optmodels.siting.access.equity import EquityEvaluation
 
 
 @dataclass(frozen=True)
@@ -67,14 +68,18 @@ def evaluate(
     *,
     model: str | None = None,
     tol: float = 1e-6,
+    scheduler: Any = None,
 ) -> Evaluation:
-    """Objectives and slacks of opening ``open_sites`` (and assigning by ``assignment``)."""
+    """Objectives and slacks of opening ``open_sites`` (and assigning by ``assignment``); at scale
+    with a Dask ``scheduler``, the per-point evaluation runs on that cluster."""
     model = model or instance.model
     spec = MODEL_SPECS[model]
     par = instance.parameters
     y = np.asarray(open_sites, dtype=bool).ravel()
     if y.shape != (instance.n_sites,):
         raise ValueError(f"open_sites: expected {instance.n_sites} entries, found {y.shape}")
+    if assignment is None and instance.is_large:
+        return _evaluate_at_scale(instance, y, model, tol, scheduler)
     cost = instance.cost_matrix()
     w = instance.populations()
     a = nearest_assignment(cost, y) if assignment is None else np.asarray(assignment, dtype=float)
@@ -154,6 +159,57 @@ def evaluate(
     )
 
 
+def _site_cost(instance: SitingInstance, y: np.ndarray) -> float:
+    f, new = instance.fixed_costs(), ~instance.existing()
+    return float((f * (y & new)).sum() - (instance.closing_savings() * (instance.closable() & ~y)).sum())
+
+
+def _evaluate_at_scale(instance: SitingInstance, y: np.ndarray, model: str, tol: float, scheduler: Any = None) -> Evaluation:
+    """:func:`evaluate` for an instance too large for the dense array: every point to its
+    nearest open site found by a KD-tree over the open sites, coverage counted by the pairs
+    within the radius (:class:`~optmodels.siting.data.costs.TravelCosts`). The same objectives
+    and slacks as the dense evaluator for an uncapacitated plan (capacitated plans carry an
+    assignment and go the dense way); ``assignment`` is a sparse one-per-row matrix."""
+    spec = MODEL_SPECS[model]
+    par = instance.parameters
+    w = instance.populations()
+    n, m = instance.n_demand, instance.n_sites
+    opened = np.flatnonzero(y)
+    dist_i, site_i = instance.costs.nearest_open(opened, scheduler=scheduler)
+    if par.cutoff is not None:  # beyond the cut-off a pair does not exist
+        far = dist_i > par.cutoff
+        dist_i, site_i = np.where(far, np.inf, dist_i), np.where(far, -1, site_i)
+    served = site_i >= 0
+    a = sp.csr_matrix((np.ones(int(served.sum())), (np.flatnonzero(served), site_i[served])), shape=(n, m))
+    site_cost = _site_cost(instance, y)
+    obj: dict[str, float] = {"cost": site_cost, "n_facilities": float(y.sum())}
+    obj["distance"] = float((w * dist_i).sum()) if served.all() else float("inf")
+    obj["max_distance"] = float(dist_i.max())
+    obj["total_cost"] = site_cost + par.cost_per_distance * obj["distance"]
+    slacks: dict[str, np.ndarray] = {}
+    covered = np.zeros(n)
+    if par.radius is not None:
+        count = instance.costs.count_within(opened, par.radius, scheduler=scheduler)
+        covered = (count >= 1).astype(float)
+        obj["coverage"] = float((w * covered).sum())
+        obj["backup_coverage"] = float((w * (count >= 2)).sum())
+        if spec.covers and model != "mclp":
+            slacks["demand_coverage"] = (covered if model == "lscp" else count) - 1.0
+    slacks["fixed_open"] = y[instance.fixed_open()].astype(float) - 1.0
+    if p_fixes_count(model, par.p):
+        slacks["facility_count"] = -np.abs(np.array([y.sum() - par.p], dtype=float))
+    if budget_binds(model, par.budget):
+        slacks["budget"] = np.array([par.budget - site_cost])
+    if spec.assigns:
+        slacks["assignment"] = np.where(served, 0.0, -1.0)
+        slacks["reachable"] = np.where(served, 0.0, -1.0)
+    violations = [name for name, v in slacks.items() if v.size and float(np.min(v)) < -tol]
+    mean_d = float((w * dist_i).sum() / w.sum()) if served.all() else float("inf")
+    return Evaluation(open=y, assignment=a, objectives=obj, slacks=slacks, assigned_distance=dist_i,
+                      mean_distance=mean_d, max_distance=float(dist_i.max()), covered=covered,
+                      violations=violations)
+
+
 def objective_value(evaluation: Evaluation, name: str) -> float:
     """One named objective (``KeyError`` naming the available ones if it was not computed)."""
     try:
@@ -206,7 +262,7 @@ class AccessReport:
 @dataclass(frozen=True)
 class SitingEvaluation:
     """The numpy re-check of a :class:`SitingDecision`: ``location`` (:class:`Evaluation`, for
-    location models), ``equity`` (:class:`~optmodels.siting.equity.EquityEvaluation` and the
+    location models), ``equity`` (:class:`~optmodels.siting.access.equity.EquityEvaluation` and the
     scale ``sigma`` its objectives are stated in, for equity models) and ``access``."""
 
     model: str
@@ -247,20 +303,28 @@ def access_params(instance: SitingInstance) -> dict[str, Any] | None:
 
 
 def has_areas(instance: SitingInstance) -> bool:
-    return any(d.area for d in instance.demand)
+    return any(a for a in instance.demand.column("area"))
 
 
 def accessibility_report(instance: SitingInstance, open_sites: np.ndarray, supply: np.ndarray | None = None) -> AccessReport | None:
     """Accessibility before (existing sites, supply today) and after (open sites, ``supply``),
     or ``None`` when the instance has no supply or no catchment size."""
-    from optmodels.siting import access
+    from optmodels.siting.access import measures as access
 
     params = access_params(instance)
     s = instance.supplies() if supply is None else np.asarray(supply, dtype=float)
     if params is None or not (s > 0).any():
         return None
     pop = instance.populations()
-    cost = instance.cost_matrix()
+    if instance.is_large:
+        # every measure's catchment ends at d0: the pairs within it are the whole kernel
+        from optmodels.resources import check_memory
+
+        check_memory(instance.costs.estimate_pairs(params["d0"]) * 40, what=f"accessibility within d0 = {params['d0']:g}",
+                     advice="give a smaller access.d0 (--d0) for plans at this scale")
+        cost = instance.costs.within(params["d0"]).to_csr()
+    else:
+        cost = instance.cost_matrix()
     thr = instance.access.threshold
     after = access.accessibility(cost, pop, np.where(open_sites, s, 0.0), **params)
     label = f"{params['method'].upper()} d0={params['d0']:g}"
@@ -271,7 +335,7 @@ def accessibility_report(instance: SitingInstance, open_sites: np.ndarray, suppl
     before = access.accessibility(cost, pop, before_supply, **params)
     by_area = None
     if has_areas(instance):
-        areas = [d.area or d.id for d in instance.demand]
+        areas = [a or i for a, i in zip(instance.demand.column("area"), instance.demand_ids, strict=True)]
         by_area = access.before_after(before, after, pop, area_ids=areas, threshold=thr)
     return AccessReport(
         measure=label, after=after.access, summary_after=report.summary_after, before=before.access,
@@ -280,7 +344,7 @@ def accessibility_report(instance: SitingInstance, open_sites: np.ndarray, suppl
 
 
 def _equity_evaluation(instance: SitingInstance, decision: SitingDecision) -> tuple[Any, float]:
-    from optmodels.siting import equity
+    from optmodels.siting.access import equity
 
     params = access_params(instance)
     if params is None:
@@ -305,12 +369,13 @@ def _equity_evaluation(instance: SitingInstance, decision: SitingDecision) -> tu
     return ev, sigma
 
 
-def evaluate_decision(instance: SitingInstance, decision: SitingDecision) -> SitingEvaluation:
+def evaluate_decision(instance: SitingInstance, decision: SitingDecision, *, scheduler: Any = None) -> SitingEvaluation:
     """Re-check ``decision`` with numpy only: the location evaluator (:func:`evaluate`) for
-    location models, the equity evaluator for equity models, and accessibility before/after."""
+    location models, the equity evaluator for equity models, and accessibility before/after
+    (``scheduler``: a Dask cluster for the per-point work at scale)."""
     y = np.asarray(decision.open, dtype=bool)
     if MODEL_SPECS[instance.model].equity:
         ev, sigma = _equity_evaluation(instance, decision)
         return SitingEvaluation(instance.model, None, ev, sigma, accessibility_report(instance, y, decision.supply))
-    loc = evaluate(instance, y, decision.assignment, model=instance.model)
+    loc = evaluate(instance, y, decision.assignment, model=instance.model, scheduler=scheduler)
     return SitingEvaluation(instance.model, loc, None, None, accessibility_report(instance, y, decision.supply))

@@ -20,7 +20,7 @@ from optmodels.siting import commands
 from optmodels.siting.models import FRONT_OBJECTIVES, MODEL_SPECS, MODELS, OBJECTIVES
 
 if TYPE_CHECKING:  # the schema needs pandas and SciPy: loaded when a file is read, not to list flags
-    from optmodels.siting.instance import SitingInstance
+    from optmodels.siting.data.instance import SitingInstance
 
 #: ``--budget none`` / ``--cutoff none``: drop the file's value
 CLEAR = "none"
@@ -69,10 +69,22 @@ def override(instance: SitingInstance, changes: Mapping[str, Any]) -> SitingInst
     return instance.with_changes(model, **params)
 
 
-def _solve(instance, options=None, *, objective=None, formulation="auto"):
+def _solve(instance, options=None, *, objective=None, formulation="auto", scheduler=None):
     from optmodels.siting.solve import solve_siting
 
-    return solve_siting(instance, options, objective=objective, formulation=formulation)
+    if isinstance(scheduler, str):  # an address from the command line: checked and reached first
+        from solvers.executor import SchedulerError, connect
+
+        try:
+            client, own = connect(scheduler)
+        except SchedulerError as exc:
+            raise UsageError(f"--scheduler {exc}") from None
+        try:
+            return solve_siting(instance, options, objective=objective, formulation=formulation, scheduler=client)
+        finally:
+            if own:
+                client.close()
+    return solve_siting(instance, options, objective=objective, formulation=formulation, scheduler=scheduler)
 
 
 def _evaluate(instance, decision):
@@ -87,19 +99,25 @@ def _build(instance: SitingInstance, objective: str | None = None):
     return build(instance, objective)
 
 
-
-
-
+#: above this many demand points ``generate`` lays out a province (tables beside the file), not a city
+PROVINCE_FROM = 50_000
 
 
 def _generate(*, demand: int, sites: int, seed: int = 0, existing: int | None = None,
-              model: str = "p_median", p: int | None = None, budget: float | None = None) -> dict[str, Any]:
-    from optmodels.siting.generate import generate_dict
+              model: str | None = None, p: int | None = None, budget: float | None = None,
+              layout: str | None = None, radius: float | None = None) -> dict[str, Any]:
+    from optmodels.siting.data.generate import generate_dict, province_dict
 
-    existing = sites // 10 if existing is None else existing
-    if existing > sites:
+    if existing is not None and existing > sites:
         raise UsageError(f"--existing {existing} exceeds --sites {sites}")
-    return generate_dict(demand, sites, seed=seed, existing=existing, model=model, p=p, budget=budget)
+    layout = layout or ("province" if demand > PROVINCE_FROM else "city")
+    if layout == "province":
+        return province_dict(demand, sites, seed=seed, existing=existing, model=model or "mclp", p=p,
+                             radius=5.0 if radius is None else radius, budget=budget)
+    if radius is not None:
+        raise UsageError("--radius: the city layout's radius is 5 km; --radius is for --layout province")
+    existing = sites // 10 if existing is None else existing
+    return generate_dict(demand, sites, seed=seed, existing=existing, model=model or "p_median", p=p, budget=budget)
 
 
 FLAGS = (
@@ -126,24 +144,34 @@ FLAGS = (
          help="accessibility catchment size"),
     Flag(("--access-method",), dest="access_method", choices=("2sfca", "e2sfca", "g2sfca", "3sfca"),
          target="instance", help="accessibility measure"),
+    Flag(("--scheduler",), dest="scheduler", metavar="ADDRESS",
+         help="a Dask scheduler (tcp://host:8786): pairs, coverage groups and the plan's evaluation run on "
+              "its workers in partitions of demand points; the model is solved here"),
 )
 
 GENERATE_FLAGS = (
     Flag(("--demand",), type=positive_int, required=True, metavar="N", help="demand points"),
     Flag(("--sites",), type=positive_int, required=True, metavar="M", help="candidate sites (existing included)"),
     Flag(("--seed",), type=nonnegative_int, default=0, help="random seed (default 0)"),
+    Flag(("--layout",), choices=("city", "province"),
+         help=f"city: a 30 km city, records inline (default up to {PROVINCE_FROM:,} demand points); "
+              "province: population-grid cells in cities, towns and countryside, demand and sites written "
+              "as Parquet tables beside the file (default beyond)"),
     Flag(("--existing",), type=nonnegative_int, metavar="E",
-         help="existing hospitals among the sites (default: M // 10)"),
-    Flag(("--model",), choices=MODELS, default="p_median", help="the file's model (default p_median)"),
-    Flag(("--p",), type=positive_int, help="open sites (default: existing + max(1, M // 10))"),
+         help="existing hospitals among the sites (default: M // 10 in a city, M // 20 in a province)"),
+    Flag(("--model",), choices=MODELS,
+         help="the file's model (default: p_median in a city, mclp in a province)"),
+    Flag(("--p",), type=positive_int,
+         help="open sites (default: existing + max(1, M // 10) in a city, M // 20 in a province)"),
+    Flag(("--radius",), type=positive_float, metavar="S",
+         help="province: coverage radius in km, also the candidate lattice's reach (default 5)"),
     Flag(("--budget",), type=nonnegative_float, metavar="B",
          help="a budget on the cost of opened sites, for models that take one (default: none)"),
 )
 
 
-
 def _from_document(data: dict[str, Any], file: str | Path | None = None) -> SitingInstance:
-    from optmodels.siting.instance import from_document
+    from optmodels.siting.data.instance import from_document
 
     return from_document(data, file)
 
@@ -151,7 +179,7 @@ def _from_document(data: dict[str, Any], file: str | Path | None = None) -> Siti
 FAMILY = Family(
     name="siting",
     title="facility siting and accessibility: where to open clinics (coverage, distance, cost, equity)",
-    load=lazy("optmodels.siting.instance:load"),
+    load=lazy("optmodels.siting.data.instance:load"),
     from_document=_from_document,
     describe=describe,
     objectives=OBJECTIVES,
@@ -173,5 +201,5 @@ FAMILY = Family(
     generate=_generate,
     generate_flags=GENERATE_FLAGS,
     commands=commands.COMMANDS,
-    formats={"orlib-pmed": lazy("optmodels.siting.orlib:load_pmed")},
+    formats={"orlib-pmed": lazy("optmodels.siting.data.orlib:load_pmed")},
 )

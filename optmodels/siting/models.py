@@ -3,7 +3,7 @@
 :data:`OBJECTIVES` names every objective the family optimises (location and equity), with its
 sense, label and unit. :data:`MODEL_SPECS` says per model which parameters it reads, which it
 needs, its own objective and whether it assigns demand to sites or covers it within a radius.
-Validation (:mod:`optmodels.siting.instance`), the builders, the numpy evaluator, the pymoo
+Validation (:mod:`optmodels.siting.data.instance`), the builders, the numpy evaluator, the pymoo
 Problem, brute force and the CLI flags read these tables instead of repeating lists of model
 names, so a rule ("a budget applies to mclp, lscp_b, p_median, p_center, equity_siting") is
 changed in one place.
@@ -29,7 +29,7 @@ OBJECTIVES = objective_table(
     Objective("access_variance", "min", "variance of accessibility (scaled by access.scale)"),
     Objective("access_mad", "min", "mean absolute deviation of accessibility (scaled by access.scale)"),
 )
-#: objectives of the equity models only (their builders are separate: optmodels.siting.equity)
+#: objectives of the equity models only (their builders are separate: optmodels.siting.access.equity)
 EQUITY_OBJECTIVES = ("access_variance", "access_mad")
 #: objectives of the location models (formulation.build adds any of them to any location model)
 LOCATION_OBJECTIVES = tuple(o for o in OBJECTIVES if o not in EQUITY_OBJECTIVES)

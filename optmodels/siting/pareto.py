@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.formulation import build, decode
-from optmodels.siting.instance import SitingInstance
 from optmodels.siting.models import p_fixes_count
 from optmodels.siting.problem import OBJECTIVES, SitingProblem
 

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 from pymoo.core.problem import Problem
 
-from optmodels.siting.instance import SitingInstance
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import FRONT_OBJECTIVES, MODEL_SPECS, budget_binds, p_fixes_count
 from optmodels.siting.models import OBJECTIVES as _OBJECTIVES
 

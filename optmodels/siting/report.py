@@ -18,9 +18,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import AccessReport, Evaluation
-from optmodels.siting.instance import SitingInstance
+from optmodels.siting.models import OBJECTIVES
 
 
 def sites_table(instance: SitingInstance, open_sites: np.ndarray, evaluation: Evaluation | None = None) -> pd.DataFrame:
@@ -36,7 +38,7 @@ def sites_table(instance: SitingInstance, open_sites: np.ndarray, evaluation: Ev
         }
     )
     if evaluation is not None:
-        frame["population_served"] = (instance.populations()[:, None] * evaluation.assignment).sum(axis=0)
+        frame["population_served"] = np.asarray(evaluation.assignment.T @ instance.populations()).ravel()
     frame["capacity"] = frame["capacity"].replace(np.inf, np.nan)
     return frame
 
@@ -44,14 +46,20 @@ def sites_table(instance: SitingInstance, open_sites: np.ndarray, evaluation: Ev
 def assignments_table(instance: SitingInstance, evaluation: Evaluation, tol: float = 1e-9) -> pd.DataFrame:
     """Tidy assignment: ``demand_id, site_id, share, distance, population`` (shares > tol)."""
     a = evaluation.assignment
-    i, j = np.nonzero(a > tol)
-    cost = instance.cost_matrix()
+    if sp.issparse(a):  # at scale: one nearest open site per point, its cost kept by the evaluator
+        coo = a.tocoo()
+        keep = coo.data > tol
+        i, j, share = coo.row[keep], coo.col[keep], coo.data[keep]
+        dist = evaluation.assigned_distance[i]
+    else:
+        i, j = np.nonzero(a > tol)
+        share, dist = a[i, j], instance.cost_matrix()[i, j]
     return pd.DataFrame(
         {
             "demand_id": np.asarray(instance.demand_ids, dtype=object)[i],
             "site_id": np.asarray(instance.site_ids, dtype=object)[j],
-            "share": a[i, j],
-            "distance": cost[i, j],
+            "share": share,
+            "distance": dist,
             "population": instance.populations()[i],
             "covered": evaluation.covered[i] > 0.5 if evaluation.covered.size else False,
         }
@@ -61,9 +69,7 @@ def assignments_table(instance: SitingInstance, evaluation: Evaluation, tol: flo
 def coordinate_fields(instance: SitingInstance) -> tuple[str, str] | None:
     """``("x", "y")`` or ``("lon", "lat")``: the coordinates every point and site has, else None."""
     for a, b in (("x", "y"), ("lon", "lat")):
-        if all(getattr(d, a) is not None and getattr(d, b) is not None for d in instance.demand) and all(
-            getattr(s, a) is not None and getattr(s, b) is not None for s in instance.sites
-        ):
+        if all(t.has(a) and t.has(b) for t in (instance.demand, instance.sites)):
             return a, b
     return None
 
@@ -74,12 +80,7 @@ def coordinates(instance: SitingInstance) -> tuple[np.ndarray, np.ndarray, np.nd
     if fields is None:
         return None
     a, b = fields
-    return (
-        np.array([getattr(d, a) for d in instance.demand], float),
-        np.array([getattr(d, b) for d in instance.demand], float),
-        np.array([getattr(s, a) for s in instance.sites], float),
-        np.array([getattr(s, b) for s in instance.sites], float),
-    )
+    return (instance.demand.column(a), instance.demand.column(b), instance.sites.column(a), instance.sites.column(b))
 
 
 def demand_table(instance: SitingInstance, evaluation: Evaluation | None, access_frame: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -89,16 +90,17 @@ def demand_table(instance: SitingInstance, evaluation: Evaluation | None, access
         {
             "demand_id": instance.demand_ids,
             "population": instance.populations(),
-            "area": [d.area for d in instance.demand],
+            "area": instance.demand.column("area"),
         }
     )
     if evaluation is not None:
         a = evaluation.assignment
-        served = a.sum(axis=1) > 1e-9
-        main = np.argmax(a, axis=1)
+        served = np.asarray(a.sum(axis=1)).ravel() > 1e-9
+        main = np.asarray(a.argmax(axis=1)).ravel()
         ids = np.asarray(instance.site_ids, dtype=object)
         frame["site_id"] = np.where(served, ids[main], None)
-        frame["share"] = np.where(served, a[np.arange(len(main)), main], 0.0)
+        share = np.asarray(a[np.arange(len(main)), main]).ravel()
+        frame["share"] = np.where(served, share, 0.0)
         frame["distance"] = np.where(np.isfinite(evaluation.assigned_distance), evaluation.assigned_distance, np.nan)
         if evaluation.covered.size and instance.parameters.radius is not None:
             frame["covered"] = evaluation.covered > 0.5
@@ -139,31 +141,60 @@ def write_geo(
     return True
 
 
-def plot_map(instance: SitingInstance, evaluation: Evaluation, path: Path, *, title: str = "") -> bool:
-    """Map PNG: demand sized by population, open/closed/existing sites, assignment lines.
+#: demand points up to which the map draws each point and its assignment line (beyond: a density image)
+MAP_LINES_UP_TO = 20_000
 
-    Returns False (and writes nothing) when the instance has no coordinates.
-    """
+
+def map_figure(instance: SitingInstance, evaluation: Evaluation, *, title: str = ""):
+    """The siting map as a matplotlib Figure (nothing written): demand sized by population,
+    open / closed / existing sites, assignment lines, and with a coverage radius the circle each
+    open site covers. ``None`` when the instance has no coordinates. Beyond
+    :data:`MAP_LINES_UP_TO` demand points the demand is a density image (population per cell), not
+    a million markers and lines."""
     xy = coordinates(instance)
     if xy is None:
-        return False
-    from matplotlib.collections import LineCollection
+        return None
+    from matplotlib.collections import LineCollection, PatchCollection
+    from matplotlib.patches import Circle
 
-    from optmodels.report import save_figure, use_agg
-
-    use_agg()
-    import matplotlib.pyplot as plt
+    from optmodels.report import new_figure
 
     dx, dy, sx, sy = xy
     pop = instance.populations()
-    fig, ax = plt.subplots(figsize=(7, 7))
-    a = evaluation.assignment
-    i, j = np.nonzero(a > 1e-9)
-    segs = np.stack([np.column_stack([dx[i], dy[i]]), np.column_stack([sx[j], sy[j]])], axis=1)
-    ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.6, zorder=1))
-    size = 10 + 140 * pop / pop.max()
-    ax.scatter(dx, dy, s=size, c="tab:blue", alpha=0.5, edgecolors="none", label="demand (size = population)", zorder=2)
+    fig = new_figure(figsize=(7, 7))
+    ax = fig.subplots()
+    grid = len(dx) > MAP_LINES_UP_TO
+    if not grid:
+        a = evaluation.assignment
+        i, j = (a > 1e-9).nonzero()
+        segs = np.stack([np.column_stack([dx[i], dy[i]]), np.column_stack([sx[j], sy[j]])], axis=1)
+        ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.6, zorder=1))
     y = evaluation.open
+    radius = instance.parameters.radius
+    # Circles only where distances are plane distances in the plotted units (x/y, Euclidean):
+    # a road-network or great-circle radius is no circle on this map.
+    if radius is not None and coordinate_fields(instance) == ("x", "y") and instance.distance.kind == "euclidean":
+        circles = [Circle((sx[k], sy[k]), radius) for k in np.flatnonzero(y)]
+        ax.add_collection(PatchCollection(circles, facecolor="tab:red", alpha=0.07, edgecolor="tab:red",
+                                          linewidth=0.6, zorder=0))
+        ax.plot([], [], color="tab:red", alpha=0.4, lw=6, label=f"covered (within {radius:g})")
+    covered = evaluation.covered > 0.5 if radius is not None and evaluation.covered.size else None
+    size = 10 + 140 * pop / pop.max()
+    if grid:
+        ax.hexbin(dx, dy, C=pop, reduce_C_function=np.sum, gridsize=120, cmap="Blues", bins="log",
+                  mincnt=1, zorder=1)
+        ax.plot([], [], "s", color="tab:blue", label="demand (population density)")
+        if covered is not None and (~covered).any():
+            ax.hexbin(dx[~covered], dy[~covered], C=pop[~covered], reduce_C_function=np.sum, gridsize=120,
+                      cmap="Oranges", bins="log", mincnt=1, zorder=2, alpha=0.8)
+            ax.plot([], [], "s", color="tab:orange", label="demand not covered (density)")
+    elif covered is None:
+        ax.scatter(dx, dy, s=size, c="tab:blue", alpha=0.5, edgecolors="none", label="demand (size = population)", zorder=2)
+    else:
+        ax.scatter(dx[covered], dy[covered], s=size[covered], c="tab:blue", alpha=0.5, edgecolors="none",
+                   label="demand, covered (size = population)", zorder=2)
+        ax.scatter(dx[~covered], dy[~covered], s=size[~covered], c="tab:orange", alpha=0.7, edgecolors="none",
+                   label="demand, not covered", zorder=2)
     ex = instance.existing()
     ax.scatter(sx[~y], sy[~y], marker="x", c="0.4", s=40, label="candidate, closed", zorder=3)
     ax.scatter(sx[y & ~ex], sy[y & ~ex], marker="^", c="tab:red", s=90, edgecolors="k", label="opened", zorder=4)
@@ -173,6 +204,44 @@ def plot_map(instance: SitingInstance, evaluation: Evaluation, path: Path, *, ti
     ax.set_title(title or instance.name or "siting")
     ax.set_aspect("equal", adjustable="datalim")
     ax.legend(loc="best", fontsize=8)
+    return fig
+
+
+def supply_figure(instance: SitingInstance, open_sites: np.ndarray, supply: np.ndarray,
+                  access: AccessReport | None, *, title: str = ""):
+    """The equal-accessibility models' figure: supply per open site, and (with an access
+    report) the accessibility of each demand point before and after, sorted."""
+    from optmodels.report import new_figure
+
+    panels = 2 if access is not None else 1
+    fig = new_figure(figsize=(5.5 * panels, 4.5), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, panels))
+    opened = np.flatnonzero(open_sites)
+    ids = np.asarray(instance.site_ids, dtype=object)
+    axes[0].bar(ids[opened].astype(str), supply[opened], color="tab:blue")
+    axes[0].set_ylabel("supply")
+    axes[0].set_title("supply per open site")
+    axes[0].tick_params(axis="x", rotation=90, labelsize=7)
+    if access is not None:
+        ax = axes[1]
+        if access.before is not None:
+            ax.plot(np.sort(access.before), label="existing sites only", color="0.5")
+        ax.plot(np.sort(access.after), label="with the plan", color="tab:blue")
+        ax.set_xlabel("demand points, sorted")
+        ax.set_ylabel(f"accessibility ({access.measure})")
+        ax.set_title("accessibility of each demand point")
+        ax.legend(fontsize=8)
+    fig.suptitle(title or instance.name or "siting")
+    return fig
+
+
+def plot_map(instance: SitingInstance, evaluation: Evaluation, path: Path, *, title: str = "") -> bool:
+    """Save :func:`map_figure` to ``path``; False (and nothing written) without coordinates."""
+    from optmodels.report import save_figure
+
+    fig = map_figure(instance, evaluation, title=title)
+    if fig is None:
+        return False
     save_figure(fig, path)
     return True
 
@@ -260,7 +329,7 @@ class SitingReporter:
         opened = np.flatnonzero(dec.open)
         check = "all constraints hold" if ev.feasible else "VIOLATED: " + ", ".join(ev.violations)
         lines = [
-            f"  {solution.objective} (unscaled) {ev.objective(solution.objective) / _scale_power(solution.objective, ev.scale):.6g}",
+            f"  {solution.objective_name} (unscaled) {ev.objective(solution.objective_name) / _scale_power(solution.objective_name, ev.scale):.6g}",
             f"  total supply {supply.sum():.6g}",
             "  supply      " + ", ".join(f"{instance.site_ids[j]}={supply[j]:.4g}" for j in opened[:20])
             + (f" (+{len(opened) - 20} more)" if len(opened) > 20 else ""),
@@ -268,7 +337,7 @@ class SitingReporter:
         ]
         lines += access_lines(ev.access, thr)
         if ev.access is not None and ev.access.by_area is not None:
-            from optmodels.siting.access import before_after_text
+            from optmodels.siting.access.measures import before_after_text
 
             lines.append(before_after_text(ev.access.by_area))
         return "\n".join(lines)
@@ -290,8 +359,8 @@ class SitingReporter:
                 out["covered_population_share"] = float((pop * loc.covered).sum() / pop.sum())
         else:
             out["total_supply"] = float(dec.supply.sum())
-            out[solution.objective] = ev.objective(solution.objective)
-            out[f"{solution.objective}_unscaled"] = ev.objective(solution.objective) / _scale_power(solution.objective, ev.scale)
+            out[solution.objective_name] = ev.objective(solution.objective_name)
+            out[f"{solution.objective_name}_unscaled"] = ev.objective(solution.objective_name) / _scale_power(solution.objective_name, ev.scale)
             out["cost"] = float(instance.fixed_costs()[dec.open & ~instance.existing()].sum())
         out.update(access_metrics(ev.access))
         return out
@@ -324,12 +393,55 @@ class SitingReporter:
             out["demand"] = out["demand"].assign(**{fields[0]: dx, fields[1]: dy})
         return out
 
+    main_table = "sites"
+    objectives = OBJECTIVES
+
+    def highlights(self, solution) -> dict[str, str]:
+        """The few figures a notebook shows beside the objective."""
+        instance, ev, m = solution.instance, solution.evaluation, solution.metrics
+        out = {"open sites": f"{m['n_open']} of {instance.n_sites}"}
+        if ev.location is not None:
+            out["distance"] = f"mean {m['mean_distance']:.6g} (population-weighted), max {m['max_distance']:.6g}"
+            if "covered_population_share" in m:
+                out["coverage"] = (f"{m['covered_population_share']:.2%} of the population within "
+                                   f"{instance.parameters.radius:g}")
+        else:
+            out["total supply"] = f"{m['total_supply']:.6g}"
+        if "access_mean" in m:
+            out["accessibility"] = f"mean {m['access_mean']:.6g}, Gini {m['access_gini']:.4f}"
+        return out
+
+    def plot(self, solution):
+        """The map with open sites and coverage (without coordinates: the population each open
+        site serves); for the equal-accessibility models the supply and accessibility."""
+        instance, ev, dec = solution.instance, solution.evaluation, solution.decision
+        title = f"{instance.name} -- {instance.model}"
+        if ev.location is None:
+            return supply_figure(instance, dec.open, dec.supply, ev.access, title=title)
+        fig = map_figure(instance, ev.location, title=title)
+        if fig is None:
+            from optmodels.report import new_figure
+
+            served = sites_table(instance, ev.location.open, ev.location)
+            served = served[served["open"]]
+            fig = new_figure(figsize=(7, 4.5), layout="constrained")
+            ax = fig.subplots()
+            ax.bar(served["site_id"].astype(str), served["population_served"], color="tab:blue")
+            ax.set_ylabel("population served")
+            ax.set_title(f"{title} (no coordinates: population served per open site)")
+            ax.tick_params(axis="x", rotation=90, labelsize=7)
+        return fig
+
     def figures(self, solution, folder: Path) -> list[str]:
+        from optmodels.report import save_figure
+
         instance, ev = solution.instance, solution.evaluation
         written = []
-        if ev.location is not None and plot_map(instance, ev.location, folder / "map.png",
-                                                title=f"{instance.name} -- {instance.model}"):
-            written.append("map.png")
+        if ev.location is not None:  # the map only: what solve --out wrote before plot() existed
+            fig = map_figure(instance, ev.location, title=f"{instance.name} -- {instance.model}")
+            if fig is not None:
+                save_figure(fig, folder / "map.png")
+                written.append("map.png")
         try:
             import geopandas  # noqa: F401
         except ImportError:
@@ -341,7 +453,7 @@ class SitingReporter:
 
 
 def _scale_power(objective: str, scale: float | None) -> float:
-    """variance is stated in scale^2, MAD in scale (optmodels.siting.equity.unscaled)."""
+    """variance is stated in scale^2, MAD in scale (optmodels.siting.access.equity.unscaled)."""
     if scale is None:
         return 1.0
     return scale**2 if objective == "access_variance" else scale

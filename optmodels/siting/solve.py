@@ -7,14 +7,14 @@
   demand point), stage 2 maximises the population covered twice with that many sites. A ``p``
   given in the file for ``lscp_b`` is used as is (stage 1 skipped), and the notes say which.
 - **The uncapacitated p-median minimising distance** is solved by row generation on the radius
-  formulation (:func:`optmodels.siting.radius.solve_p_median`): same optimum, a fraction of the
+  formulation (:func:`optmodels.siting.median.radius.solve_p_median`): same optimum, a fraction of the
   assignment model's size. ``formulation="assignment"`` forces the assignment model,
   ``"radius"`` refuses any other model/objective instead of silently ignoring the request.
 - **Every other location model**: the assignment/coverage MILP of
   :mod:`optmodels.siting.formulation`.
 - **Equity models**: ``equity_capacity`` re-allocates a fixed total supply among the existing
   sites to minimise the variance of accessibility (a convex QP), ``equity_siting`` also opens
-  sites and minimises its mean absolute deviation (a MILP) -- :mod:`optmodels.siting.equity`.
+  sites and minimises its mean absolute deviation (a MILP) -- :mod:`optmodels.siting.access.equity`.
 
 Each stage starts with :func:`solvers.interrupt.stage`: after a stop signal (Ctrl-C, SIGTERM from
 the command line) no further stage starts, and the best plan so far is reported as interrupted.
@@ -35,8 +35,8 @@ import numpy as np
 
 from optmodels.contract import Solution, relative_gap
 from optmodels.errors import InstanceError, bad_choice
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import SitingDecision, access_params, evaluate_decision
-from optmodels.siting.instance import SitingInstance
 from optmodels.siting.models import EQUITY_OBJECTIVES, MODEL_SPECS, OBJECTIVES, capacities_bind
 from solvers import SolveOptions, SolveResult, Timings
 from solvers.interrupt import stage
@@ -64,8 +64,13 @@ def solve_siting(
     *,
     objective: str | None = None,
     formulation: str = "auto",
+    scheduler: Any = None,
 ) -> Solution:
     """Solve ``instance`` for ``objective`` (default: its model's own) and evaluate the plan.
+
+    ``scheduler`` (a Dask address or ``Client``): the per-point work -- pairs within the radius,
+    the coverage groups' passes, the plan's evaluation -- runs on that cluster in partitions of
+    demand points; the model and its solve stay in this process.
 
     Returns a :class:`~optmodels.contract.Solution` whose ``decision`` is a
     :class:`~optmodels.siting.evaluate.SitingDecision` (open sites, assignment, supply) and
@@ -80,16 +85,16 @@ def solve_siting(
         if formulation == "radius":
             raise bad_choice("formulation", formulation, f"only for the uncapacitated p-median, found model {instance.model}")
         return _solve_equity(instance, options, objective)
-    return _solve_location(instance, options, objective, formulation)
+    return _solve_location(instance, options, objective, formulation, scheduler)
 
 
 def _solution(instance, objective, result, decision, notes, *, verdict=None, formulation=None,
-              verdict_code=None, model=None) -> Solution:
+              verdict_code=None, model=None, scheduler=None) -> Solution:
     from optmodels.siting.report import REPORTER
 
     evaluation = None
     if decision is not None and result.has_solution:
-        evaluation = evaluate_decision(instance, decision)
+        evaluation = evaluate_decision(instance, decision, scheduler=scheduler)
         true = evaluation.objective(objective)
         if true is not None and np.isfinite(true):
             result = dataclasses.replace(result, objective=true,
@@ -114,7 +119,7 @@ def _solution(instance, objective, result, decision, notes, *, verdict=None, for
         extra["verdict_code"] = verdict_code
     return Solution(
         family="siting",
-        objective=objective,
+        objective_name=objective,
         sense=OBJECTIVES[objective].sense,
         result=result,
         instance=instance,
@@ -146,17 +151,35 @@ def constraint_notes(instance: SitingInstance) -> list[str]:
     n_fixed = int(instance.fixed_open().sum())
     if n_fixed:
         bits.append(f"{n_fixed} existing site(s) kept open")
-    return [f"constraints: {', '.join(bits)}"] if bits else ["constraints: none beyond the model's own"]
+    lines = [f"constraints: {', '.join(bits)}"] if bits else ["constraints: none beyond the model's own"]
+    if instance.is_large:
+        cells = instance.n_demand * instance.n_sites
+        lines.append(f"travel costs: pairs only, no dense {instance.n_demand:,} x {instance.n_sites:,} array "
+                     f"({cells * 8 / 2**30:.2f} GiB dense; too large or not enough memory for it and its copies)")
+    return lines
 
 
-def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str) -> Solution:
-    from optmodels.siting import radius
+def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str,
+                    scheduler: Any = None) -> Solution:
+    from optmodels.siting.coverage import solve as coverage
     from optmodels.siting.formulation import build, decode
+    from optmodels.siting.median import radius
     from solvers import solve
 
     name = instance.model
     t0 = time.perf_counter()
     notes: list[str] = []
+    if coverage.applies(instance, objective) and formulation == "auto":
+        outcome = coverage.solve_coverage(instance, options, scheduler=scheduler)
+        decision = None if outcome.open_sites is None else SitingDecision(open=outcome.open_sites)
+        verdict = code = None
+        if decision is None and instance.model == "lscp_b" and outcome.notes and "stage 1" in outcome.notes[-1]:
+            verdict = outcome.notes[-1]
+            term = outcome.result.termination.value
+            code = term if term in ("infeasible", "unbounded", "infeasible_or_unbounded") else "no_solution"
+        return _solution(instance, objective, outcome.result, decision, [*constraint_notes(instance), *outcome.notes],
+                         verdict=verdict, verdict_code=code, formulation="coverage groups", model=outcome.model,
+                         scheduler=scheduler)
     stage1: SolveResult | None = None
     if name == "lscp_b":
         if instance.parameters.p is None:
@@ -207,7 +230,7 @@ def build_equity(instance: SitingInstance):
     ``equity_capacity`` re-allocates supply among the sites that exist (all sites if none is
     marked), ``equity_siting`` chooses among all sites. Returns ``(model, cols)``.
     """
-    from optmodels.siting import equity
+    from optmodels.siting.access import equity
 
     params = access_params(instance)
     if params is None:
@@ -241,7 +264,7 @@ def build_equity(instance: SitingInstance):
 
 
 def _solve_equity(instance: SitingInstance, options: SolveOptions, objective: str) -> Solution:
-    from optmodels.siting import equity
+    from optmodels.siting.access import equity
     from solvers import solve
 
     stage(f"siting.{instance.model}")

@@ -109,7 +109,7 @@ def test_equipment_tiny_exact_front_equals_enumeration(instances_dir):
 
 def test_siting_small_front_equals_enumeration():
     from optmodels.siting import pareto as adapter
-    from optmodels.siting.instance import load
+    from optmodels.siting.data.instance import load
 
     instance = load(_shipped("siting"))
     names = list(adapter.default_objectives(instance))
@@ -139,7 +139,7 @@ def test_siting_small_front_equals_enumeration():
 def test_siting_sf_front_equals_enumeration():
     """SF p-median (205 x 16, p = 4): distance vs worst distance over the 1,820 open sets."""
     from optmodels.siting import pareto as adapter
-    from optmodels.siting.instance import load
+    from optmodels.siting.data.instance import load
 
     instance = load(_shipped("siting").parents[1] / "sf" / "sf_p_median.json")
     names = list(adapter.default_objectives(instance))

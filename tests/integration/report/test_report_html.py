@@ -174,8 +174,8 @@ def test_projected_points_are_reprojected_to_lonlat(tmp_path):
     pyproj = pytest.importorskip("pyproj")
     from shapely.geometry import Point
 
+    from optmodels.siting import SitingInstance
     from optmodels.siting.family import FAMILY
-    from optmodels.siting.instance import SitingInstance
 
     # UTM zone 10N metres around San Francisco
     xs, ys = [551000.0, 553000.0, 549500.0, 552500.0], [4180000.0, 4182500.0, 4179000.0, 4177500.0]

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from optmodels.errors import InstanceError, UsageError
+from optmodels.siting.data.instance import SitingInstance, load
 from optmodels.siting.evaluate import evaluate
 from optmodels.siting.formulation import build, decode
-from optmodels.siting.instance import SitingInstance, load
 from solvers import solve
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from optmodels.errors import InstanceError, UsageError
 from optmodels.siting.bruteforce import brute_force
+from optmodels.siting.data.instance import load
 from optmodels.siting.evaluate import evaluate
-from optmodels.siting.instance import load
 
 CASES = [
     # file, flags, the same change in Python

@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
+from optmodels.siting.data.instance import load
 from optmodels.siting.family import FAMILY
-from optmodels.siting.instance import load
 
 
 def _generated(**params):

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from optmodels.errors import InstanceError
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.family import FAMILY
-from optmodels.siting.instance import SitingInstance
 
 gpd = pytest.importorskip("geopandas")
 shapely_geometry = pytest.importorskip("shapely.geometry")

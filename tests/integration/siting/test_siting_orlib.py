@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from optmodels.siting.data.instance import load
+from optmodels.siting.data.orlib import convert, load_pmed, published_optima, read_pmed
 from optmodels.siting.evaluate import evaluate
 from optmodels.siting.formulation import build, decode
-from optmodels.siting.instance import load
-from optmodels.siting.orlib import convert, load_pmed, published_optima, read_pmed
 from solvers import solve
 
 

@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
+from optmodels.siting.data.instance import load
 from optmodels.siting.evaluate import evaluate
 from optmodels.siting.formulation import NATIVE, build, decode
-from optmodels.siting.instance import load
 from solvers import solve
 
 

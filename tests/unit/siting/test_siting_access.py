@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from optmodels.analysis import gini
-from optmodels.siting.access import (
+from optmodels.siting.access.measures import (
     access_matrix,
     accessibility,
     before_after,
@@ -331,7 +331,7 @@ def test_bad_arrays() -> None:
 
 
 def test_before_after_text_names_measure_and_truncates() -> None:
-    from optmodels.siting.access import before_after_text
+    from optmodels.siting.access.measures import before_after_text
 
     before = accessibility(COST, POP, SUPPLY, d0=5)
     after = accessibility(COST, POP, SUPPLY[::-1], d0=5)

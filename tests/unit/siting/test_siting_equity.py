@@ -9,8 +9,7 @@ import pyomo.environ as pyo
 import pytest
 from scipy.optimize import linprog, minimize
 
-from optmodels.siting.access import accessibility
-from optmodels.siting.equity import (
+from optmodels.siting.access.equity import (
     OBJECTIVES,
     build_capacity_qp,
     build_siting_mad,
@@ -19,6 +18,7 @@ from optmodels.siting.equity import (
     supplies,
     unscaled,
 )
+from optmodels.siting.access.measures import accessibility
 from solvers import SolveOptions, solve
 
 OPTS = SolveOptions(time_limit=60)

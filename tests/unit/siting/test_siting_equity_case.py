@@ -13,15 +13,15 @@ import pyomo.environ as pyo
 import pytest
 from scipy.optimize import linprog, minimize
 
-from optmodels.siting.access import accessibility, before_after, summary
-from optmodels.siting.equity import (
+from optmodels.siting.access.equity import (
     build_capacity_qp,
     build_siting_mad,
     evaluate,
     open_sites,
     supplies,
 )
-from optmodels.siting.instance import load
+from optmodels.siting.access.measures import accessibility, before_after, summary
+from optmodels.siting.data.instance import load
 from solvers import SolveOptions, solve
 
 FILES = ("access_capacity.json", "access_siting.yaml", "access_siting_budget.toml")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from optmodels.errors import InstanceError
+from optmodels.siting.data.instance import SitingInstance, load
 from optmodels.siting.evaluate import evaluate
-from optmodels.siting.instance import SitingInstance, load
 from optmodels.siting.solve import solve_siting
 
 

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from optmodels.errors import InstanceError
-from optmodels.siting import SitingInstance, distances
-from optmodels.siting.instance import load
+from optmodels.siting import SitingInstance
+from optmodels.siting.data import distances
+from optmodels.siting.data.instance import load
 
 
 def test_euclidean_and_great_circle_known_values():

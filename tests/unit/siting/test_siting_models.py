@@ -10,9 +10,9 @@ import pyomo.environ as pyo
 import pytest
 
 from optmodels.siting.bruteforce import brute_force
+from optmodels.siting.data.instance import SitingInstance, load
 from optmodels.siting.evaluate import evaluate
 from optmodels.siting.formulation import NATIVE, OBJECTIVES, build, decode, nearest_useful_pairs
-from optmodels.siting.instance import SitingInstance, load
 from solvers import solve
 
 

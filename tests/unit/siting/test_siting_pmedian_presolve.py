@@ -1,5 +1,5 @@
-"""The p-median presolve: the vertex-substitution incumbent (:mod:`optmodels.siting.interchange`),
-the Lagrangian bound and the reduction it proves (:mod:`optmodels.siting.lagrangian`), checked
+"""The p-median presolve: the vertex-substitution incumbent (:mod:`optmodels.siting.median.interchange`),
+the Lagrangian bound and the reduction it proves (:mod:`optmodels.siting.median.lagrangian`), checked
 against enumeration of every plan on tiny random instances with many tied distances."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from optmodels.siting.bruteforce import brute_force
-from optmodels.siting.instance import SitingInstance
-from optmodels.siting.interchange import descend, local_search, plan_cost
-from optmodels.siting.lagrangian import reduce, subgradient
-from optmodels.siting.radius import solve_p_median
+from optmodels.siting.data.instance import SitingInstance
+from optmodels.siting.median.interchange import descend, local_search, plan_cost
+from optmodels.siting.median.lagrangian import reduce, subgradient
+from optmodels.siting.median.radius import solve_p_median
 
 
 def _case(seed: int, n: int = 14, m: int = 8):
@@ -119,7 +119,7 @@ def test_reduced_orlib_models_reach_the_published_optimum(pmed_dir, stem):
     reduced model must still find it. With a start of the plan's ``y`` alone HiGHS accepted a
     completion priced below the plan's true distance and proved 1263 "optimal" on pmed10
     (optimum 1255); the start is now the complete point."""
-    from optmodels.siting.orlib import load_pmed, published_optima
+    from optmodels.siting.data.orlib import load_pmed, published_optima
 
     inst = load_pmed(pmed_dir / f"{stem}.txt")
     known = published_optima(pmed_dir / "pmedopt.txt")[stem]
@@ -132,7 +132,7 @@ def test_reduced_orlib_models_reach_the_published_optimum(pmed_dir, stem):
 def test_the_presolve_runs_by_default_only_where_points_need_many_radii():
     """``reduce=None`` presolves when ``ceil(3 m / p)`` exceeds ``PRESOLVE_MIN_DEPTH``; the answer
     is the same either way (brute force), only the note says which path ran."""
-    from optmodels.siting.radius import PRESOLVE_MIN_DEPTH, worth_presolving
+    from optmodels.siting.median.radius import PRESOLVE_MIN_DEPTH, worth_presolving
 
     C, w, _, _ = _case(3, n=40, m=18)
     none = np.zeros(C.shape[1], dtype=bool)
@@ -150,7 +150,7 @@ def test_the_ball_argument_lowers_reaches_the_pair_bound_keeps(monkeypatch, slac
     """The balls (every site nearer than the nearest open one is closed) never raise a reach and
     lower some on these cases; every optimal plan still serves each point within its reach (the
     brute-force test above covers the same argument for barely-started multipliers)."""
-    import optmodels.siting.lagrangian as lagrangian
+    import optmodels.siting.median.lagrangian as lagrangian
 
     lowered = 0
     for seed in range(12):

@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
+from optmodels.siting.data.instance import load
 from optmodels.siting.evaluate import evaluate
-from optmodels.siting.instance import load
 from optmodels.siting.problem import SitingProblem
 
 

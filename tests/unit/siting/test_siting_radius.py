@@ -1,5 +1,5 @@
 """The radius formulation of the uncapacitated p-median and its row generation
-(:mod:`optmodels.siting.radius`): equal to brute force and to the assignment formulation, with a
+(:mod:`optmodels.siting.median.radius`): equal to brute force and to the assignment formulation, with a
 bound that is valid at every round and a time limit that returns the best plan with its gap."""
 
 from __future__ import annotations
@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 
 from optmodels.siting.bruteforce import brute_force
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import evaluate
 from optmodels.siting.formulation import build
-from optmodels.siting.instance import SitingInstance
-from optmodels.siting.radius import Radii, applies, build_radius, solve_p_median, truncated_in_use
+from optmodels.siting.median.radius import (
+    Radii,
+    applies,
+    build_radius,
+    solve_p_median,
+    truncated_in_use,
+)
 from solvers import SolveOptions, solve
 
 
@@ -100,7 +106,7 @@ def test_applies_only_where_exact():
 
 
 def test_time_limit_returns_the_best_plan_with_a_valid_gap(pmed_dir):
-    from optmodels.siting.orlib import load_pmed, published_optima
+    from optmodels.siting.data.orlib import load_pmed, published_optima
 
     pmed = pmed_dir
     inst = load_pmed(pmed / "pmed4.txt")

@@ -62,7 +62,7 @@ Where we differ from PySAL, deliberately:
 
 Because :math:`D_j` (and :math:`G_{ij}`) depend only on data, :math:`A = M S` is *linear* in the
 supplies with :math:`M_{ij} = K_{ij} / D_j` (:func:`access_matrix`): the equity models in
-:mod:`optmodels.siting.equity` rest on this.
+:mod:`optmodels.siting.access.equity` rest on this.
 
 Dense costs are ``numpy`` arrays; a ``scipy.sparse`` cost matrix is read as "stored entries are
 the reachable pairs" (an explicitly stored 0 is a distance of 0) and stays sparse throughout.

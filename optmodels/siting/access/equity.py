@@ -7,7 +7,7 @@ demand fixed, the 2SFCA catchment demand :math:`D_j = \sum_i P_i K_{ij}` depends
 
 .. math::  A_i = \sum_j K_{ij} S_j / D_j = \sum_j M_{ij} S_j
 
-is *linear* in the supplies (:func:`optmodels.siting.access.access_matrix`).
+is *linear* in the supplies (:func:`optmodels.siting.access.measures.access_matrix`).
 
 Scaling (why the models look the way they do)
 ---------------------------------------------
@@ -103,7 +103,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from optmodels.siting.access import access_matrix, accessibility
+from optmodels.siting.access.measures import access_matrix, accessibility
 from optmodels.siting.models import EQUITY_OBJECTIVES
 from optmodels.siting.models import OBJECTIVES as _OBJECTIVES
 
@@ -221,7 +221,7 @@ def build_capacity_qp(
     supply_total
         ``S_tot``, the total supply to distribute.
     d0, method, method_params
-        The accessibility measure (:func:`optmodels.siting.access.accessibility`: ``steps``,
+        The accessibility measure (:func:`optmodels.siting.access.measures.accessibility`: ``steps``,
         ``beta``); any of the four methods.
     scale
         ``None`` (default): accessibility relative to the average supply per person;
@@ -497,7 +497,7 @@ def evaluate(
 ) -> EquityEvaluation:
     """Evaluate a capacity plan (or siting plan, with ``open_sites``) without Pyomo.
 
-    Accessibility comes from :func:`optmodels.siting.access.accessibility` (ratios
+    Accessibility comes from :func:`optmodels.siting.access.measures.accessibility` (ratios
     ``R_j = S_j / D_j``, then ``A_i = sum_j K_ij R_j``) -- not from the model's ``M`` -- and every
     constraint of either model is rechecked. ``supply_min`` applies to open sites (all sites
     when ``open_sites`` is ``None``), like the models.

@@ -106,10 +106,28 @@ def matrix_from_long(
     site_col: str = "site_id",
     cost_col: str = "cost",
 ) -> np.ndarray:
-    """A long table ``demand_id, site_id, cost`` -> dense matrix; absent pairs are ``inf``.
+    """A long table ``demand_id, site_id, cost`` -> dense matrix; absent pairs are ``inf``
+    (the checks of :func:`long_pairs`)."""
+    i, j, d = long_pairs(table, demand_ids, site_ids, demand_col=demand_col, site_col=site_col, cost_col=cost_col)
+    out = np.full((len(demand_ids), len(site_ids)), np.inf)
+    out[i, j] = d
+    return out
+
+
+def long_pairs(
+    table: pd.DataFrame,
+    demand_ids: Sequence[str],
+    site_ids: Sequence[str],
+    *,
+    demand_col: str = "demand_id",
+    site_col: str = "site_id",
+    cost_col: str = "cost",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A long table ``demand_id, site_id, cost`` (as OSRM, r5py or pandana write them) ->
+    ``(i, j, d_ij)`` positions and costs, vectorised (tens of millions of rows).
 
     Raises ``ValueError`` naming the first offending row (0-based data row) for an unknown id, a
-    repeated pair, or a cost that is not a number >= 0.
+    repeated pair, or a cost that is not a number >= 0 (``inf`` allowed: unreachable).
     """
     for col in (demand_col, site_col, cost_col):
         if col not in table.columns:
@@ -137,9 +155,8 @@ def matrix_from_long(
         raise ValueError(
             f"row {r}: pair ({table[demand_col].iloc[r]}, {table[site_col].iloc[r]}) appears twice"
         )
-    out = np.full((len(d_pos), len(s_pos)), np.inf)
-    out[rows, cols] = cost
-    return out
+    reach = np.isfinite(cost)  # an inf cost says "no route", like an absent pair
+    return rows[reach].astype(np.int64), cols[reach].astype(np.int64), cost[reach]
 
 
 def matrix_from_dense(

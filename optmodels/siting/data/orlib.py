@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from optmodels.errors import InstanceError
-from optmodels.siting.instance import SitingInstance
+from optmodels.siting.data.instance import SitingInstance
 
 
 def read_pmed(path: str | Path) -> tuple[int, int, pd.DataFrame]:
@@ -84,7 +84,7 @@ def instance_dict(path: str | Path, edges_ref: str) -> tuple[dict[str, Any], pd.
 
 def load_pmed(path: str | Path) -> SitingInstance:
     """An OR-Library file straight to an in-memory instance (no files written)."""
-    from optmodels.siting import distances
+    from optmodels.siting.data import distances
 
     n, p, edges = read_pmed(path)
     ids = [str(v) for v in range(1, n + 1)]
@@ -101,7 +101,7 @@ def convert(path: str | Path, out: str | Path) -> Path:
     The written instance is loaded back (validated) before the move.
     """
     from optmodels.io import dump_instance
-    from optmodels.siting.instance import load
+    from optmodels.siting.data.instance import load
 
     out = Path(out)
     edges_name = f"{out.stem}_edges.csv"

@@ -54,8 +54,8 @@ the first round at 500 x 100 and 1000 x 100 (p = 10; 30 of ~91 radii per point),
 
 Presolve (:func:`presolve`, on by default)
 ------------------------------------------
-Before the first round: a vertex-substitution plan (:mod:`optmodels.siting.interchange`), a
-Lagrangian bound and the reduction it proves (:mod:`optmodels.siting.lagrangian`: sites closed
+Before the first round: a vertex-substitution plan (:mod:`optmodels.siting.median.interchange`), a
+Lagrangian bound and the reduction it proves (:mod:`optmodels.siting.median.lagrangian`: sites closed
 or opened in every optimal plan, and each point's reach). The radii are built on the reduced
 pair set, so the model keeps every optimal plan at its true distance, and the plan is the MIP
 start, passed as the complete point (``y`` and every ``z``).
@@ -73,14 +73,14 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.formulation import (
     _add_budget,
     _add_facility_count,
     _add_sites,
     nearest_useful_pairs,
 )
-from optmodels.siting.instance import SitingInstance
-from optmodels.siting.lagrangian import Reduction
+from optmodels.siting.median.lagrangian import Reduction
 from solvers import (
     SolutionStatus,
     SolveOptions,
@@ -121,7 +121,7 @@ class Radii:
     @classmethod
     def of(cls, instance: SitingInstance, reduction: Reduction | None = None) -> Radii:
         """``reduction`` (optional) leaves out the closed sites and the pairs beyond each point's
-        reach: exact for the optimum, see :mod:`optmodels.siting.lagrangian`."""
+        reach: exact for the optimum, see :mod:`optmodels.siting.median.lagrangian`."""
         I, J, d = instance.pairs(None)  # noqa: E741 - i, j of the module docstring
         keep = nearest_useful_pairs(instance, I, J, d, instance.parameters.p)
         if reduction is not None:
@@ -230,16 +230,16 @@ class RadiusSolution:
 
 
 def presolve(instance: SitingInstance, options: SolveOptions | None = None) -> Presolved | None:
-    """An incumbent (:func:`~optmodels.siting.interchange.local_search`), a Lagrangian bound and
-    the reduction it proves (:mod:`optmodels.siting.lagrangian`); ``None`` where it does not
+    """An incumbent (:func:`~optmodels.siting.median.interchange.local_search`), a Lagrangian bound and
+    the reduction it proves (:mod:`optmodels.siting.median.lagrangian`); ``None`` where it does not
     apply (a budget couples the sites, or some distance is infinite).
 
     The time spent is capped by a fraction of the time limit, if any: it only ever speeds the
     MILP up, the answer never depends on it. A stop signal ends it with what it has: the plan,
     and the best Lagrangian bound reached (``-inf`` if none), without a reduction.
     """
-    from optmodels.siting.interchange import local_search
-    from optmodels.siting.lagrangian import _subproblem, reduce, subgradient
+    from optmodels.siting.median.interchange import local_search
+    from optmodels.siting.median.lagrangian import _subproblem, reduce, subgradient
 
     par = instance.parameters
     if par.budget is not None:
@@ -451,7 +451,7 @@ def _solve_from(mdl: pyo.ConcreteModel, options: SolveOptions, build_seconds: fl
 
 def _prices_truly(result: SolveResult, instance: SitingInstance, plan: np.ndarray) -> bool:
     """HiGHS's objective equals the plan's true distance (within HiGHS's own tolerances)."""
-    from optmodels.siting.interchange import plan_cost
+    from optmodels.siting.median.interchange import plan_cost
 
     if result.objective is None or not np.isfinite(instance.cost_matrix()).all():
         return True

@@ -57,18 +57,33 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    WrapValidator,
+    model_validator,
+)
 
 from optmodels.io import SOLVER_INFINITY, Finite
-from optmodels.siting import distances
+from optmodels.siting.data import distances
+from optmodels.siting.data.costs import DENSE_MAX_CELLS, Pairs, TravelCosts
+from optmodels.siting.data.points import Records
 from optmodels.siting.models import MODEL_SPECS, MODELS, capacities_bind
+
+#: copies of the dense cost array the city-scale strategies hold at once (the costs, their
+#: cut-off view, the p-median's weighted costs and its subgradient buffer)
+DENSE_COPIES = 4
 
 #: the model names of :data:`optmodels.siting.models.MODEL_SPECS`, as a type pydantic checks
 ModelName = Literal[MODELS]  # type: ignore[valid-type]
 
 
 def _as_array(value: Any) -> Any:
-    if value is None or isinstance(value, np.ndarray):
+    if value is None or isinstance(value, (np.ndarray, Pairs)):
         return value
     try:
         return np.asarray(value, dtype=float)
@@ -138,7 +153,8 @@ class Site(_Frozen):
 
 class Distance(_Frozen):
     kind: Literal["euclidean", "great_circle", "network", "matrix"] = "euclidean"
-    #: for ``network`` / ``matrix``: the resolved (n_demand, n_sites) array (inf = unreachable)
+    #: for ``network`` / ``matrix``: the resolved (n_demand, n_sites) array (inf = unreachable),
+    #: or a long table's :class:`~optmodels.siting.data.costs.Pairs` (absent pairs unreachable)
     matrix: Matrix = None
     #: optional (n_sites, n_sites) site-to-site costs (p-dispersion); computed for networks
     site_matrix: Matrix = None
@@ -176,7 +192,7 @@ class AccessSpec(_Frozen):
     @model_validator(mode="after")
     def _method_parameters(self) -> AccessSpec:
         """The measure's own rules (access._check_method), so a bad combination is an input error."""
-        from optmodels.siting import access
+        from optmodels.siting.access import measures as access
 
         if self.method == "e2sfca" and not self.steps:
             raise ValueError("method e2sfca needs steps [[upper distance, weight], ...], found none")
@@ -208,29 +224,53 @@ class SitingArrays:
 
     @classmethod
     def of(cls, instance: SitingInstance) -> SitingArrays:
-        sites = instance.sites
+        d, s = instance.demand.columns, instance.sites.columns
 
-        def floats(values) -> np.ndarray:
-            return _read_only(np.array(list(values), dtype=float))
+        def floats(a: np.ndarray, missing: float | None = None) -> np.ndarray:
+            a = np.array(a, dtype=float)  # a copy: the arrays below are the instance's own
+            if missing is not None:
+                a[np.isnan(a)] = missing
+            return _read_only(a)
 
-        def flags(values) -> np.ndarray:
-            return _read_only(np.array(list(values), dtype=bool))
+        def flags(a: np.ndarray) -> np.ndarray:
+            return _read_only(np.asarray(a, dtype=bool).copy())
 
-        inf = np.inf
+        existing, closable = flags(s["existing"]), flags(s["closable"])
         return cls(
-            demand_ids=tuple(d.id for d in instance.demand),
-            site_ids=tuple(s.id for s in sites),
-            population=floats(d.population for d in instance.demand),
-            supply=floats(s.supply for s in sites),
-            supply_min=floats(s.supply_min for s in sites),
-            supply_max=floats(inf if s.supply_max is None else s.supply_max for s in sites),
-            fixed_cost=floats(s.fixed_cost for s in sites),
-            capacity=floats(inf if s.capacity is None else s.capacity for s in sites),
-            existing=flags(s.existing for s in sites),
-            fixed_open=flags(s.existing and not s.closable for s in sites),
-            closable=flags(s.closable for s in sites),
-            closing_saving=floats(s.closing_saving for s in sites),
+            demand_ids=tuple(d["id"].tolist()),
+            site_ids=tuple(s["id"].tolist()),
+            population=floats(d["population"]),
+            supply=floats(s["supply"]),
+            supply_min=floats(s["supply_min"]),
+            supply_max=floats(s["supply_max"], np.inf),
+            fixed_cost=floats(s["fixed_cost"]),
+            capacity=floats(s["capacity"], np.inf),
+            existing=existing,
+            fixed_open=_read_only(existing & ~closable),
+            closable=closable,
+            closing_saving=floats(s["closing_saving"]),
         )
+
+
+def _columnar(schema: type[BaseModel]):
+    """Inline records are validated one by one by pydantic (its messages name
+    ``demand[3].population``), then held as columns; tables arrive as :class:`Records` already
+    (validated a column at a time by the loader) and pass through."""
+
+    def validate(value: Any, handler: Any) -> Records:
+        if isinstance(value, Records):
+            if value.schema is not schema:
+                raise ValueError(f"expected records of {schema.__name__}, found {value.schema.__name__}")
+            if len(value) == 0:
+                raise ValueError("expected at least 1 item(s), found none")
+            return value
+        return Records.from_models(schema, handler(value))
+
+    return WrapValidator(validate)
+
+
+#: ``model_dump`` writes the columns back as a list of records, as the file had them
+_AS_RECORDS = PlainSerializer(lambda records: records.to_records(), return_type=list)
 
 
 class SitingInstance(_Frozen):
@@ -244,70 +284,114 @@ class SitingInstance(_Frozen):
     model: ModelName = "p_median"
     parameters: Parameters = Parameters()
     access: AccessSpec = AccessSpec()
-    demand: list[DemandPoint] = Field(min_length=1)
-    sites: list[Site] = Field(min_length=1)
+    demand: Annotated[list[DemandPoint], _columnar(DemandPoint), _AS_RECORDS] = Field(min_length=1)
+    sites: Annotated[list[Site], _columnar(Site), _AS_RECORDS] = Field(min_length=1)
     distance: Distance = Distance()
 
-    _cost: np.ndarray = PrivateAttr()
+    _costs: TravelCosts = PrivateAttr()
 
     # -- validation -------------------------------------------------------------------------
     @model_validator(mode="after")
     def _check(self) -> SitingInstance:
         problems: list[str] = []
         for label, items in (("demand", self.demand), ("sites", self.sites)):
-            seen: dict[str, int] = {}
-            for row, item in enumerate(items):
-                if item.id in seen:
-                    problems.append(
-                        f"field '{label}[{row}].id': id {item.id!r} repeats row {seen[item.id]}"
-                    )
-                seen.setdefault(item.id, row)
-        if not any(d.population > 0 for d in self.demand):
+            ids = pd.Index(items.column("id"))
+            if (dup := np.flatnonzero(ids.duplicated())).size:
+                for row in dup[:5]:
+                    first = int(ids.get_indexer([ids[row]])[0]) if ids.is_unique else int(np.flatnonzero(ids == ids[row])[0])
+                    problems.append(f"field '{label}[{row}].id': id {ids[row]!r} repeats row {first}")
+                if dup.size > 5:
+                    problems.append(f"... and {dup.size - 5} more repeated id(s) in {label}")
+        if not (self.demand.column("population") > 0).any():
             problems.append("field 'demand.population': expected a positive total population, found 0 everywhere")
         if problems:
             raise ValueError("; ".join(problems))
-        cost = self._compute_cost()
-        object.__setattr__(self, "_cost", cost)  # computed once; the model stays frozen
-        self._check_parameters(cost)
+        costs = self._make_costs()
+        object.__setattr__(self, "_costs", costs)  # made once; the model stays frozen
+        self._check_parameters(costs)
         return self
 
-    def _compute_cost(self) -> np.ndarray:
-        """The travel costs of every pair, each finite one below :data:`SOLVER_INFINITY` (so a
-        cost is never read as "no cost" by HiGHS; ``inf`` stays "unreachable")."""
-        cost = self._travel_costs()
-        big = np.isfinite(cost) & (cost >= SOLVER_INFINITY)
-        if big.any():
-            i, j = np.argwhere(big)[0]
-            what = "given" if self.distance.kind in ("network", "matrix") else f"computed from the {self.distance.kind} coordinates"
+    def _make_costs(self) -> TravelCosts:
+        """The instance's :class:`TravelCosts`: nothing ``n x m`` is computed here for
+        coordinates or a long table; a dense matrix (or a network's) is checked and kept.
+
+        Every finite cost is below :data:`~optmodels.io.SOLVER_INFINITY` (so HiGHS never reads a
+        cost as "no cost"; ``inf`` stays "unreachable"): checked on the given costs, and for
+        coordinates on the bounding box, whose diagonal bounds every distance.
+        """
+        costs = self._travel_costs()
+        what = "given" if self.distance.kind in ("network", "matrix") else f"computed from the {self.distance.kind} coordinates"
+
+        def refuse(i: int, j: int, value: float, count: int) -> None:
             raise ValueError(
                 f"field 'distance': demand {self.demand[i].id!r}, site {self.sites[j].id!r}: expected a "
                 f"travel cost below {SOLVER_INFINITY:g} (HiGHS reads {SOLVER_INFINITY:g} and beyond as infinite; "
-                f"inf means unreachable), found {cost[i, j]:g} ({what}; {int(big.sum())} such pair(s))"
+                f"inf means unreachable), found {value:g} ({what}; {count} such pair(s))"
             )
-        return cost
 
-    def _travel_costs(self) -> np.ndarray:
+        if costs.is_dense:
+            cost = costs.dense()
+            big = np.isfinite(cost) & (cost >= SOLVER_INFINITY)
+            if big.any():
+                i, j = np.argwhere(big)[0]
+                refuse(int(i), int(j), float(cost[i, j]), int(big.sum()))
+        elif costs.geometric and self.distance.kind == "euclidean":
+            pts = np.vstack([costs._a, costs._b])  # noqa: SLF001 - the instance made them
+            span = pts.max(axis=0) - pts.min(axis=0)
+            if float(np.hypot(span[0], span[1])) >= SOLVER_INFINITY:
+                if self.n_demand * self.n_sites <= DENSE_MAX_CELLS:  # small: name the pair
+                    cost = costs.dense()
+                    big = cost >= SOLVER_INFINITY
+                    if big.any():
+                        i, j = np.argwhere(big)[0]
+                        refuse(int(i), int(j), float(cost[i, j]), int(big.sum()))
+                else:
+                    raise ValueError(
+                        f"field 'distance': the x, y coordinates span {span[0]:g} x {span[1]:g}: travel costs "
+                        f"computed from the euclidean coordinates may reach {SOLVER_INFINITY:g} (HiGHS reads "
+                        "that and beyond as infinite); expected coordinates in a unit that keeps every distance below it"
+                    )
+        elif not costs.geometric:
+            pairs = self.distance.matrix
+            big = np.flatnonzero(pairs.cost >= SOLVER_INFINITY)
+            if big.size:
+                k = int(big[0])
+                refuse(int(np.searchsorted(pairs.indptr, k, side="right") - 1), int(pairs.site[k]),
+                       float(pairs.cost[k]), big.size)
+        return costs
+
+    def _travel_costs(self) -> TravelCosts:
         kind = self.distance.kind
         n, m = len(self.demand), len(self.sites)
         if kind in ("euclidean", "great_circle"):
             a, b = ("x", "y") if kind == "euclidean" else ("lon", "lat")
             for label, items in (("demand", self.demand), ("sites", self.sites)):
-                for row, item in enumerate(items):
-                    if getattr(item, a) is None or getattr(item, b) is None:
+                for axis in (a, b):
+                    if (bad := np.flatnonzero(np.isnan(items.column(axis)))).size:
+                        row = int(bad[0])
                         raise ValueError(
                             f"field '{label}[{row}]': distance kind {kind!r} needs {a} and {b}, "
-                            f"found none for id {item.id!r}"
+                            f"found none for id {items.column('id')[row]!r}"
                         )
-            da = np.array([getattr(d, a) for d in self.demand], float)
-            db = np.array([getattr(d, b) for d in self.demand], float)
-            sa = np.array([getattr(s, a) for s in self.sites], float)
-            sb = np.array([getattr(s, b) for s in self.sites], float)
-            if kind == "euclidean":
-                return distances.euclidean(da, db, sa, sb)
-            return distances.great_circle(da, db, sa, sb)
+            xy = np.column_stack([self.demand.column(a), self.demand.column(b)])
+            sxy = np.column_stack([self.sites.column(a), self.sites.column(b)])
+            return TravelCosts.coordinates(kind, xy, sxy)
         mat = self.distance.matrix
         if mat is None:
             raise ValueError(f"field 'distance.matrix': distance kind {kind!r} needs a matrix or table")
+        if isinstance(mat, Pairs):
+            if (mat.n, mat.m) != (n, m):
+                raise ValueError(
+                    f"field 'distance.matrix': expected pairs of ({n} demand points, {m} sites), found ({mat.n}, {mat.m})"
+                )
+            if (bad := np.flatnonzero(~(mat.cost >= 0))).size:
+                k = int(bad[0])
+                i = int(np.searchsorted(mat.indptr, k, side="right") - 1)
+                raise ValueError(
+                    f"field 'distance.matrix': demand {self.demand.column('id')[i]!r}, site "
+                    f"{self.sites.column('id')[mat.site[k]]!r}: expected a cost >= 0, found {mat.cost[k]}"
+                )
+            return TravelCosts.from_pairs(mat, kind)
         mat = np.asarray(mat, dtype=float)
         if mat.shape != (n, m):
             raise ValueError(
@@ -319,14 +403,13 @@ class SitingInstance(_Frozen):
                 f"field 'distance.matrix': demand {self.demand[i].id!r}, site {self.sites[j].id!r}: "
                 f"expected a cost >= 0, found {mat[i, j]}"
             )
-        mat.setflags(write=False)
-        return mat
+        return TravelCosts.from_dense(mat, kind)
 
-    def _check_parameters(self, cost: np.ndarray) -> None:
+    def _check_parameters(self, costs: TravelCosts) -> None:
         par, model = self.parameters, self.model
         spec = MODEL_SPECS[model]
         m = len(self.sites)
-        kept = sum(s.existing and not s.closable for s in self.sites)
+        kept = int((self.sites.column("existing") & ~self.sites.column("closable")).sum())
         if par.budget is not None and not spec.takes("budget"):
             takers = ", ".join(n for n, s in MODEL_SPECS.items() if s.takes("budget"))
             raise ValueError(
@@ -367,9 +450,11 @@ class SitingInstance(_Frozen):
             )
         if "radius" in spec.needs and par.radius is None:
             raise ValueError(f"field 'parameters.radius': model {model} needs a coverage radius, found none")
-        reach = self.cost_matrix()
-        finite = np.isfinite(reach)
-        if (bad := np.flatnonzero(~finite.any(axis=1))).size:
+        if costs.geometric and par.cutoff is None and not (spec.covers and model != "mclp"):
+            return self._check_capacities()  # coordinates reach every site: nothing to look up
+        nearest = self.nearest_cost()
+        reachable = nearest <= (par.cutoff if par.cutoff is not None else np.inf)
+        if (bad := np.flatnonzero(~reachable)).size:
             i = int(bad[0])
             why = f"within the cut-off {par.cutoff}" if par.cutoff else "reachable"
             raise ValueError(
@@ -377,23 +462,28 @@ class SitingInstance(_Frozen):
                 f"({bad.size} such point(s))"
             )
         if spec.covers and model != "mclp":  # LSCP and LSCP-B must cover every demand point
-            covered = (reach <= par.radius).any(axis=1)
+            covered = nearest <= par.radius
             if (bad := np.flatnonzero(~covered)).size:
                 i = int(bad[0])
                 raise ValueError(
                     f"field 'parameters.radius': demand point {self.demand[i].id!r} (row {i}) has no "
-                    f"site within radius {par.radius} (nearest {reach[i].min():.6g}); {model} is "
+                    f"site within radius {par.radius} (nearest {nearest[i]:.6g}); {model} is "
                     f"infeasible ({bad.size} such point(s))"
                 )
+        self._check_capacities()
+
+    def _check_capacities(self) -> None:
+        par, model = self.parameters, self.model
         if capacities_bind(model, par.capacitated):
-            missing = [r for r, s in enumerate(self.sites) if s.capacity is None]
-            if missing:
+            missing = np.flatnonzero(np.isnan(self.sites.column("capacity")))
+            if missing.size:
+                row = int(missing[0])
                 raise ValueError(
-                    f"field 'sites[{missing[0]}].capacity': a capacitated {model} needs a capacity "
-                    f"for every site, found none for {self.sites[missing[0]].id!r} ({len(missing)} site(s))"
+                    f"field 'sites[{row}].capacity': a capacitated {model} needs a capacity "
+                    f"for every site, found none for {self.sites[row].id!r} ({missing.size} site(s))"
                 )
             if model != "mclp":  # MCLP may leave demand uncovered
-                total_cap = sum(s.capacity for s in self.sites)  # type: ignore[misc]
+                total_cap = float(self.sites.column("capacity").sum())
                 total_pop = float(self.populations().sum())
                 if total_cap < total_pop:
                     raise ValueError(
@@ -456,9 +546,44 @@ class SitingInstance(_Frozen):
     def closing_savings(self) -> np.ndarray:
         return self.arrays.closing_saving
 
+    @property
+    def costs(self) -> TravelCosts:
+        """The travel costs (:class:`~optmodels.siting.data.costs.TravelCosts`): dense when
+        small, pairs from a KD-tree or a long table when not. Ignores the cut-off."""
+        return self._costs
+
+    @functools.cached_property
+    def is_large(self) -> bool:
+        """No dense array held, and either too many demand x site cells for the dense array the
+        city-scale models read (:data:`~optmodels.siting.data.costs.DENSE_MAX_CELLS`) or not
+        memory enough for it and its working copies: the models and the evaluator work on pairs.
+        Decided once per instance (on the memory free when first asked)."""
+        from optmodels.resources import fits
+
+        if self._costs.is_dense:
+            return False
+        return self.n_demand * self.n_sites > DENSE_MAX_CELLS or not fits(DENSE_COPIES * self._costs.dense_bytes)
+
+    @functools.cached_property
+    def _nearest(self) -> Pairs:
+        return self._costs.nearest(1)
+
+    def nearest_cost(self) -> np.ndarray:
+        """Each demand point's cost to its nearest site (``inf`` if none is reachable), ignoring
+        the cut-off."""
+        near = self._nearest
+        out = np.full(self.n_demand, np.inf)
+        has = near.counts > 0
+        out[has] = near.cost[near.indptr[:-1][has]]
+        return out
+
     def full_cost_matrix(self) -> np.ndarray:
-        """All travel costs (read-only), ignoring the cut-off; ``inf`` only where unreachable."""
-        return self._cost
+        """All travel costs (read-only), ignoring the cut-off; ``inf`` only where unreachable.
+
+        Dense: refused with the memory it needs when it does not fit (exit 2); the models that
+        work at population-grid scale read :attr:`costs` instead.
+        """
+        return self._costs.dense()
 
     def cost_matrix(self) -> np.ndarray:
         """Dense ``(n_demand, n_sites)`` costs with ``inf`` beyond the cut-off or unreachable."""
@@ -466,9 +591,10 @@ class SitingInstance(_Frozen):
 
     @functools.cached_property
     def _cutoff_cost(self) -> np.ndarray:
+        cost = self._costs.dense()
         if self.parameters.cutoff is None:
-            return self._cost
-        return _read_only(np.where(self._cost <= self.parameters.cutoff, self._cost, np.inf))
+            return cost
+        return _read_only(np.where(cost <= self.parameters.cutoff, cost, np.inf))
 
     def site_cost_matrix(self) -> np.ndarray | None:
         """Site-to-site distances (p-dispersion), or None if the instance cannot give them.
@@ -481,33 +607,37 @@ class SitingInstance(_Frozen):
         if sm is not None:
             return np.asarray(sm, dtype=float)
         kind = self.distance.kind
-        xy = all(s.x is not None and s.y is not None for s in self.sites)
-        ll = all(s.lon is not None and s.lat is not None for s in self.sites)
+        sites = self.sites
+        xy = sites.has("x") and sites.has("y")
+        ll = sites.has("lon") and sites.has("lat")
         if kind != "great_circle" and xy:
-            xs = np.array([s.x for s in self.sites], float)
-            ys = np.array([s.y for s in self.sites], float)
+            xs, ys = sites.column("x"), sites.column("y")
             return distances.euclidean(xs, ys, xs, ys)
         if ll and kind in ("great_circle", "matrix", "network"):
-            lon = np.array([s.lon for s in self.sites], float)
-            lat = np.array([s.lat for s in self.sites], float)
+            lon, lat = sites.column("lon"), sites.column("lat")
             km = distances.great_circle(lon, lat, lon, lat)
             metres = kind != "great_circle" and (self.distance.unit or "").lower() in ("m", "metre", "metres", "meter", "meters")
             return km * 1000.0 if metres else km
         return None
 
     def pairs(self, limit: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The sparse pair set ``(i, j, d_ij)`` of finite costs (within ``limit`` if given)."""
-        cost = self.cost_matrix()
-        mask = np.isfinite(cost) if limit is None else cost <= limit
-        i, j = np.nonzero(mask)
-        return i, j, cost[i, j]
+        """The sparse pair set ``(i, j, d_ij)`` of finite costs within the cut-off (and within
+        ``limit`` if given), ordered by point, then cost. Never builds the dense array when the
+        instance does not hold one already."""
+        bound = min(v for v in (limit, self.parameters.cutoff, np.inf) if v is not None)
+        if self._costs.is_dense or not np.isfinite(bound):
+            cost = self.cost_matrix()
+            mask = np.isfinite(cost) if limit is None else cost <= limit
+            i, j = np.nonzero(mask)
+            return i, j, cost[i, j]
+        return self._costs.within(bound).coo()
 
     def with_changes(self, model: str | None = None, **parameters: Any) -> SitingInstance:
         """A copy with another model and/or parameter values, validated again.
 
         ``parameters`` may also name ``access`` fields as ``access_<field>``.
         """
-        data = self.model_dump(exclude={"distance"})
+        data = self.model_dump(exclude={"distance", "demand", "sites"})
         data["distance"] = self.distance
         data["demand"], data["sites"] = self.demand, self.sites
         if model is not None:
@@ -533,37 +663,37 @@ class SitingInstance(_Frozen):
     @classmethod
     def from_arrays(cls, cost: np.ndarray, population: Sequence[float] | None = None, **kwargs: Any) -> SitingInstance:
         """An instance from a cost matrix (like spopt's ``from_cost_matrix``):
-        :func:`optmodels.siting.tables.from_arrays`."""
-        from optmodels.siting import tables
+        :func:`optmodels.siting.data.tables.from_arrays`."""
+        from optmodels.siting.data import tables
 
         return tables.from_arrays(cost, population, **kwargs)
 
     @classmethod
     def from_dataframes(cls, demand: pd.DataFrame, sites: pd.DataFrame, cost: pd.DataFrame | None = None,
                         **kwargs: Any) -> SitingInstance:
-        """An instance from tables: :func:`optmodels.siting.tables.from_dataframes`."""
-        from optmodels.siting import tables
+        """An instance from tables: :func:`optmodels.siting.data.tables.from_dataframes`."""
+        from optmodels.siting.data import tables
 
         return tables.from_dataframes(demand, sites, cost, **kwargs)
 
     @classmethod
     def from_geodataframes(cls, demand: Any, sites: Any, **kwargs: Any) -> SitingInstance:
         """An instance from GeoDataFrames (the ``geo`` extra):
-        :func:`optmodels.siting.tables.from_geodataframes`."""
-        from optmodels.siting import tables
+        :func:`optmodels.siting.data.tables.from_geodataframes`."""
+        from optmodels.siting.data import tables
 
         return tables.from_geodataframes(demand, sites, **kwargs)
 
 
 def load(path: str | Path) -> SitingInstance:
     """Read and validate a siting instance file (tables beside it resolved)."""
-    from optmodels.siting import tables
+    from optmodels.siting.data import tables
 
     return tables.load(path)
 
 
 def from_document(doc: Mapping[str, Any], file: str | Path | None = None) -> SitingInstance:
     """Validate an already-read document (tables resolved beside ``file``)."""
-    from optmodels.siting import tables
+    from optmodels.siting.data import tables
 
     return tables.from_document(doc, file)

@@ -1,0 +1,1 @@
+"""Accessibility: the 2SFCA family of measures and the equal-accessibility models."""
