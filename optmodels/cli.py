@@ -5,9 +5,9 @@ further commands as data on its :class:`~optmodels.contract.Family`, and this mo
 into ``argparse`` arguments. ``optmodels solve FILE`` reads the family from FILE first, so the
 parser (and ``--help``) carries that family's flags and objectives only.
 
-Conventions: ``--version``; ``-q`` (errors only on stderr: no progress line, bars or stage
-lines) and ``-v`` (the HiGHS log and the strategy's stage lines; ``solve`` writes both on
-stderr), before or after the command; ``--json`` on ``solve`` and ``validate`` (the result
+Conventions: ``--version``; ``-q`` (no progress line, bars or stage lines; errors and notes
+still show) and ``-v`` (the HiGHS log and the strategy's stage lines; ``solve`` writes both on
+stderr), before or after the command; ``--json`` on ``solve``, ``pareto`` and ``validate`` (the result
 document on stdout and nothing else there; human text goes to stderr); ``optmodels completion
 bash|zsh|fish`` (argcomplete, see :func:`_complete`). A solve longer than a few seconds shows a
 live progress line on stderr (:mod:`solvers.progress`). Start-up stays light: the parser is built
@@ -123,7 +123,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     # One Ctrl-C (or SIGTERM) ends every stage of the strategy, keeping the incumbent; the live
     # line shows elapsed time, stage, incumbent, bound and gap on stderr; with --json nothing the
     # solve writes (a solver log, a stray print) may reach stdout, which holds the document only.
-    with _stdout_to_stderr(args.json), interruptible(), progress.live(enabled=not args.quiet):
+    from optmodels.io import stdout_to_stderr
+
+    with stdout_to_stderr(args.json), interruptible(), progress.live(enabled=not args.quiet):
         solution = fam.solve(instance, options, objective=objective.name, **choices)
 
     # the human report: on stdout, or on stderr beside --json's document (none with -q --json)
@@ -171,33 +173,6 @@ def _show_solution(solution: Any, objective: Any, title: str, out: Any) -> None:
 def _say(text: str, out: Any) -> None:
     if out is not None:
         print(text, file=out)
-
-
-@contextlib.contextmanager
-def _stdout_to_stderr(enabled: bool) -> Iterator[None]:
-    """While enabled, whatever is written to stdout -- by Python or, through file descriptor 1,
-    by a C library (HiGHS's console log) -- goes to stderr instead."""
-    if not enabled:
-        yield
-        return
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-        os.dup2(2, 1)
-    except (OSError, ValueError, AttributeError):  # no usable descriptors: Python's stdout only
-        saved = None
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            yield
-    finally:
-        sys.stdout.flush()
-        if saved is not None:
-            with contextlib.suppress(Exception):  # C's stdout buffer, written before fd 1 returns
-                import ctypes
-
-                ctypes.CDLL(None).fflush(None)
-            os.dup2(saved, 1)
-            os.close(saved)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -438,7 +413,7 @@ def _add_verbosity(parser: argparse.ArgumentParser, *, default: Any) -> None:
         return
     group = parser.add_argument_group("output")
     group.add_argument("-q", "--quiet", action="store_true", default=default,
-                       help="errors only on stderr: no progress line, bars or stage lines")
+                       help="no progress line, bars or stage lines on stderr (errors and notes still show)")
     group.add_argument("-v", "--verbose", action="store_true", default=default,
                        help="show the HiGHS log and the strategy's stage lines (solve: on stderr)")
 

@@ -18,6 +18,7 @@ import re
 import secrets
 import shutil
 import stat
+import sys
 import tempfile
 import time
 import tomllib
@@ -642,6 +643,35 @@ def _process_alive(pid_text: str) -> bool:
     except OSError:
         return False
     return True
+
+
+@contextlib.contextmanager
+def stdout_to_stderr(enabled: bool) -> Iterator[None]:
+    """While enabled, whatever is written to stdout -- by Python or, through file descriptor 1,
+    by a C library (HiGHS's console log) -- goes to stderr instead: ``--json`` keeps stdout for
+    its document alone. C's stdout buffer is flushed before file descriptor 1 is given back, so
+    nothing written during the block reaches stdout later."""
+    if not enabled:
+        yield
+        return
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except (OSError, ValueError, AttributeError):  # no usable descriptors: Python's stdout only
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        if saved is not None:
+            with contextlib.suppress(Exception):  # C's stdout buffer, written before fd 1 returns
+                import ctypes
+
+                ctypes.CDLL(None).fflush(None)
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def write_json(path: Path, payload: Mapping[str, Any]) -> None:

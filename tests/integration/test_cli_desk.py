@@ -119,6 +119,16 @@ def test_verbose_adds_the_solver_log_on_stderr_and_keeps_stdout_clean():
     assert "optmodels: stage equipment.relaxation" in verbose.stderr
 
 
+def test_pareto_json_is_the_front_document_alone_on_stdout_even_with_the_solver_log(tmp_path):
+    out = tmp_path / "front"
+    run = _cli("pareto", TINY, "--points", "3", "--workers", "1", "--json", "-v", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    document = json.loads(run.stdout)  # the HiGHS log (-v) went to stderr, not into the document
+    assert document == json.loads((out / "pareto.json").read_text())
+    assert len(document["points"]) >= 2
+    assert re.search(r": objectives \w+ \((min|max)\)", run.stderr)  # the human summary, on stderr
+
+
 def test_quiet_and_verbose_together_are_a_usage_error(capsys):
     assert main(["-q", "solve", TINY, "-v"]) == 2
     assert "-q and -v" in capsys.readouterr().err
