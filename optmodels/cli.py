@@ -479,6 +479,22 @@ def _complete(argv: Sequence[str]) -> None:
     os._exit(0)  # autocomplete() exits itself; this is reached only if it did not answer
 
 
+def _stopped_by_signal(exc: BaseException) -> bool:
+    """``exc`` is what a stop signal became on its way out: a C extension whose import it
+    interrupted (numpy's, pandas', loaded lazily by the command) reports ``ImportError:
+    initialization failed`` instead of the ``KeyboardInterrupt`` the handler raised. Known by the
+    SIGTERM handler's mark, or by a ``KeyboardInterrupt`` among the exception's causes."""
+    if _terminated[0]:
+        return True
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = None
@@ -513,6 +529,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_SOLVED
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, said plainly
+        if _stopped_by_signal(exc):
+            code = interrupted_exit()
+            why = "terminated (SIGTERM)" if code == EXIT_TERMINATED else "interrupted"
+            print(f"optmodels: {why}; nothing was written", file=sys.stderr)
+            return code
         # The solver layer is imported lazily (start-up time); if it raised, it is loaded.
         solver_result = sys.modules.get("solvers.result")
         if solver_result is not None and isinstance(exc, solver_result.ModelDataError):

@@ -211,3 +211,36 @@ def test_validate_of_a_siting_file_loads_no_solver():
     # its table reader and accessibility check need pandas and SciPy, not Pyomo or HiGHS
     assert not _loaded_after("validate", "instances/siting/small/small_p_median.json") & {
         "pyomo", "highspy", "matplotlib"}
+
+
+# -- a stop signal during a lazy import ------------------------------------------------------------
+
+
+def test_a_stop_signal_that_interrupts_an_import_exits_as_an_interruption(monkeypatch, capsys):
+    # With the solver stack imported by the command (not at start-up), Ctrl-C or SIGTERM can land
+    # inside a C extension's initialisation, which reports it as "ImportError: initialization
+    # failed": that is an interruption (130 / 143), not an internal error (70).
+    import optmodels.cli as cli
+
+    def interrupted_import(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed") from None  # the C layer keeps no cause
+
+    def chained_import(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise ImportError("initialization failed") from exc
+
+    monkeypatch.setattr(cli, "_cmd_validate", chained_import)
+    assert main(["validate", TINY]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err
+    assert "internal error" not in err
+
+    monkeypatch.setattr(cli, "_cmd_validate", interrupted_import)
+    monkeypatch.setattr(cli, "_terminated", [True])  # what the SIGTERM handler marks
+    assert main(["validate", TINY]) == 143
+    assert "terminated (SIGTERM)" in capsys.readouterr().err
