@@ -31,7 +31,7 @@ Design choices:
 
 **Bars** (:func:`bar`): the fronts, sweeps, benchmarks and the executor count tasks with a tqdm
 bar in a notebook (its widget) or on a terminal, and with a plain line every :data:`EVERY`
-seconds elsewhere -- never a carriage return in a redirected log.
+seconds and one with the final count elsewhere -- never a carriage return in a redirected log.
 
 **Quiet**: with ``OPTMODELS_QUIET`` set (``optmodels -q``), neither the line nor any bar shows.
 """
@@ -371,8 +371,8 @@ def _option(highs: Any, name: str) -> Any:
 
 class PlainBar:
     """A bar's counts as a plain line every :func:`every` seconds (where no terminal shows a
-    bar), and the final count at :meth:`close` once a line was written (a short run writes
-    nothing); ``update`` and ``set_postfix_str`` as tqdm's."""
+    bar), and the final count at :meth:`close` (so a short run writes that one line: whoever
+    asked for a bar sees how the work ended); ``update`` and ``set_postfix_str`` as tqdm's."""
 
     def __init__(self, total: int | None, *, desc: str, unit: str, stream: TextIO) -> None:
         self.total, self.desc, self.unit, self.stream = total, desc, unit, stream
@@ -400,7 +400,7 @@ class PlainBar:
 
     def close(self) -> None:
         with self._lock:
-            if self.lines and self._said != (self.n, self.postfix):
+            if self._said != (self.n, self.postfix):  # not twice, when the last line said it
                 self._line()
 
     def _line(self) -> None:
