@@ -90,7 +90,7 @@ def test_bars_in_a_log_are_plain_lines():
     front = _cli("pareto", TINY, "--points", "3", "--workers", "1", OPTMODELS_PROGRESS_EVERY="0.01")
     sweep = _cli("sweep", TINY, "--vary", "budget=6,16.5,20", OPTMODELS_PROGRESS_EVERY="0.01")
     for run in (front, sweep):
-        assert run.returncode in (0, 70), run.stderr
+        assert run.returncode == 0, run.stderr
         assert "\r" not in run.stderr
     assert re.search(r"^optmodels: grid points: 3/3 pt \(100%\)", front.stderr, re.M)
     assert re.search(r"^optmodels: sweep: 3/3 scenario \(100%\)", sweep.stderr, re.M)
