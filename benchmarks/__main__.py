@@ -112,9 +112,8 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
         return 2
     out.mkdir(parents=True, exist_ok=True)
 
-    from tqdm import tqdm
-
     from benchmarks import runner
+    from solvers.progress import bar as progress_bar
 
     tasks = [(c, r) for c in cases for r in range(args.repeat)]
     rows: list[dict] = []
@@ -130,7 +129,8 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
                 rows.append(r)
             fh.flush()
 
-        bar = tqdm(total=len(tasks), desc=f"bench {args.profile}", unit="run", file=sys.stderr)
+        # tqdm on a terminal, a plain line every 30 s in a log, nothing with -q
+        bar = progress_bar(len(tasks), desc=f"bench {args.profile}", unit="run", leave=True)
         if args.scheduler or args.workers > 1:
             n = args.workers
             if args.scheduler:

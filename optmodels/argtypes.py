@@ -59,7 +59,8 @@ def add_solve_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--mip-gap", type=nonnegative_float, metavar="G", help="relative MIP gap (default 1e-4)")
     group.add_argument("--threads", type=thread_count, metavar="T", help=f"HiGHS threads (1 to {MAX_THREADS})")
     group.add_argument("--seed", type=nonnegative_int, default=0, help="HiGHS random seed (default 0)")
-    group.add_argument("--tee", "--verbose", dest="tee", action="store_true", help="show the HiGHS log")
+    # -v / --verbose (every command's, optmodels.cli) turns the log on too, with the stage lines
+    group.add_argument("--tee", dest="tee", action="store_true", help="show the HiGHS log (as -v does)")
 
 
 def solve_options(args: argparse.Namespace):

@@ -5,6 +5,15 @@ further commands as data on its :class:`~optmodels.contract.Family`, and this mo
 into ``argparse`` arguments. ``optmodels solve FILE`` reads the family from FILE first, so the
 parser (and ``--help``) carries that family's flags and objectives only.
 
+Conventions: ``--version``; ``-q`` (no progress line, bars or stage lines; errors and notes
+still show) and ``-v`` (the HiGHS log and the strategy's stage lines; ``solve`` writes both on
+stderr), before or after the command; ``--json`` on ``solve``, ``pareto`` and ``validate`` (the result
+document on stdout and nothing else there; human text goes to stderr); ``optmodels completion
+bash|zsh|fish`` (argcomplete, see :func:`_complete`). A solve longer than a few seconds shows a
+live progress line on stderr (:mod:`solvers.progress`). Start-up stays light: the parser is built
+from data, and Pyomo, highspy, pandas and matplotlib load only in the commands that use them
+(``--help``, ``--version`` and ``validate`` of an equipment or pricing file import none of them).
+
 Exit codes: 0 solved (optimal, or a feasible incumbent at a limit); 1 no solution (infeasible,
 unbounded, nothing found in time) with a one-line verdict; 2 bad input or usage, message on
 stderr and no traceback; 130 interrupted (Ctrl-C; a solve interrupted with an incumbent still
@@ -16,18 +25,19 @@ ended); 70 a bug of ours, said plainly.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from optmodels import registry
 from optmodels.argtypes import add_solve_options, solve_options
 from optmodels.contract import Family
-from optmodels.errors import OptmodelsError, UsageError
+from optmodels.errors import InstanceError, OptmodelsError, UsageError
 
 EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
@@ -81,21 +91,20 @@ def interrupted_exit() -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _cmd_solve(args: argparse.Namespace) -> int:
+def _prepare_solve(args: argparse.Namespace) -> tuple[Family, Any, Any, Any, dict[str, Any]]:
+    """Everything a solve needs, checked before it starts: ``(family, instance, objective,
+    options, choices)``. A bad ``--out`` or ``--report`` must not cost a solve."""
     from optmodels import io
-    from optmodels.contract import verdict_code
-    from optmodels.report import header
-    from solvers import Termination, interruptible
 
     fam = registry.family_of(args.file)  # names a missing or unreadable file (exit 2)
     if args.family is not None and args.family != fam.name:
         raise UsageError(f"--family {args.family}: {args.file} is an instance of the {fam.name} family")
     if args.out:
-        io.check_output_dir(args.out)  # before the solve: a bad --out must not cost a solve
+        io.check_output_dir(args.out)
     if args.report:
         from optmodels.htmlreport import check_report_flag
 
-        check_report_flag(args.out)  # needs --out and the report extra: before the solve too
+        check_report_flag(args.out)  # needs --out and the report extra
     instance = fam.load(args.file)
     changes = {f.key: getattr(args, f.key) for f in fam.flags if f.target == "instance"}
     changes = {k: v for k, v in changes.items() if v is not None}
@@ -104,25 +113,37 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     choices = {f.key: getattr(args, f.key) for f in fam.flags if f.target == "solve"}
     choices = {k: v for k, v in choices.items() if v is not None}
     objective = fam.objective(args.objective, instance)
-    options = fam.tuned(instance, solve_options(args))
-    with interruptible():  # one Ctrl-C (or SIGTERM) ends every stage of the strategy, keeping the incumbent
+    return fam, instance, objective, fam.tuned(instance, solve_options(args)), choices
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from solvers import Termination, interruptible, progress
+
+    fam, instance, objective, options, choices = _prepare_solve(args)
+    # One Ctrl-C (or SIGTERM) ends every stage of the strategy, keeping the incumbent; the live
+    # line shows elapsed time, stage, incumbent, bound and gap on stderr; with --json nothing the
+    # solve writes (a solver log, a stray print) may reach stdout, which holds the document only.
+    from optmodels.io import stdout_to_stderr
+
+    with stdout_to_stderr(args.json), interruptible(), progress.live(enabled=not args.quiet):
         solution = fam.solve(instance, options, objective=objective.name, **choices)
 
+    # the human report: on stdout, or on stderr beside --json's document (none with -q --json)
+    out = sys.stdout if not args.json else None if args.quiet else sys.stderr
     title = f"{fam.name}: {getattr(instance, 'name', None) or Path(args.file).name} ({fam.describe(instance)})"
-    print(header(solution.result, title=title, objective_name=objective.name, sense=objective.sense,
-                 verdict=verdict_code(solution), label=objective.axis, message=solution.family_verdict))
-    for note in solution.notes:
-        print(f"  {note}")
-    text = solution.summary()
-    if text:
-        print(text)
+    _show_solution(solution, objective, title, out)
     if args.out:
         written = solution.to_files(args.out)
-        print(f"\nwrote {', '.join(written)} to {args.out}")
+        _say(f"\nwrote {', '.join(written)} to {args.out}", out)
         if args.report:
             from optmodels.htmlreport import write_report
 
-            print(f"wrote {write_report(args.out)}")
+            _say(f"wrote {write_report(args.out)}", out)
+    if args.json:
+        from optmodels.io import json_text
+
+        sys.stdout.write(json_text(solution.payload()))
+        sys.stdout.flush()
     interrupted = solution.result.termination is Termination.INTERRUPTED
     if not solution.has_solution:
         print(f"no solution: {solution.verdict}", file=sys.stderr)
@@ -134,6 +155,26 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     return EXIT_SOLVED
 
 
+def _show_solution(solution: Any, objective: Any, title: str, out: Any) -> None:
+    from optmodels.contract import verdict_code
+    from optmodels.report import header
+
+    if out is None:
+        return
+    _say(header(solution.result, title=title, objective_name=objective.name, sense=objective.sense,
+                verdict=verdict_code(solution), label=objective.axis, message=solution.family_verdict), out)
+    for note in solution.notes:
+        _say(f"  {note}", out)
+    text = solution.summary()
+    if text:
+        _say(text, out)
+
+
+def _say(text: str, out: Any) -> None:
+    if out is not None:
+        print(text, file=out)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from optmodels import htmlreport
 
@@ -142,8 +183,24 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    fam, instance = registry.load_instance(args.file)
-    print(f"{args.file}: valid {fam.name} instance ({fam.describe(instance)})")
+    """With ``--json``: ``{"file", "valid": true, "family", "instance", "summary"}`` on stdout, or
+    ``{"file", "valid": false, "error", "problems"}`` (and the message on stderr, exit 2)."""
+    import json
+
+    try:
+        fam, instance = registry.load_instance(args.file)
+    except OptmodelsError as exc:
+        if args.json:
+            problems = getattr(exc, "problems", None) or [exc.line() if isinstance(exc, InstanceError) else str(exc)]
+            print(json.dumps({"file": str(args.file), "valid": False, "error": str(exc), "problems": problems},
+                             indent=2))
+        raise
+    summary = fam.describe(instance)
+    if args.json:
+        print(json.dumps({"file": str(args.file), "valid": True, "family": fam.name,
+                          "instance": getattr(instance, "name", None), "summary": summary}, indent=2))
+    else:
+        print(f"{args.file}: valid {fam.name} instance ({summary})")
     return EXIT_SOLVED
 
 
@@ -181,6 +238,7 @@ def _solve_family(argv: Sequence[str]) -> Family | None:
     pre.add_argument("command", nargs="?")
     pre.add_argument("file", nargs="?")
     pre.add_argument("--family", choices=registry.names())
+    pre.add_argument("-q", "--quiet", "-v", "--verbose", action="store_true")  # before the command
     known, _ = pre.parse_known_args(list(argv))
     if known.command != "solve":
         return None
@@ -213,6 +271,9 @@ def _add_solve_parser(sub: Any, fam: Family | None) -> None:
                        help="write result.json, the family's tables (CSV) and plots into DIR")
     solve.add_argument("--report", action="store_true",
                        help="also write report.html (summary, tables, plots, map) into the --out folder")
+    solve.add_argument("--json", action="store_true",
+                       help="print the result document (result.json's) on stdout and nothing else there; "
+                            "the summary goes to stderr")
     solve.add_argument("--objective", metavar="NAME",
                        help=_objective_help(fam) if fam else "objective to optimise, by name (the family's default if omitted)")
     add_solve_options(solve)
@@ -255,11 +316,15 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         prog="optmodels",
         description="Optimisation models for healthcare resource planning (Pyomo + HiGHS).",
     )
+    parser.add_argument("--version", action=_Version, help="print the versions of optmodels, HiGHS, Pyomo and Python")
+    _add_verbosity(parser, default=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_solve_parser(sub, _solve_family(argv))
 
     validate = sub.add_parser("validate", help="check an instance file without solving it")
     validate.add_argument("file")
+    validate.add_argument("--json", action="store_true",
+                          help="print a JSON document (valid, family, summary; or the problems) on stdout")
     validate.set_defaults(func=_cmd_validate)
 
     report = sub.add_parser(
@@ -283,15 +348,163 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     bench.set_defaults(func=_cmd_bench)
 
     _add_family_commands(sub, [registry.family(name) for name in registry.names()])
+
+    completion = sub.add_parser(
+        "completion", help="print the shell completion script (bash, zsh or fish)",
+        description="Print the script that completes optmodels' commands, flags and files in your "
+                    "shell, e.g. `eval \"$(optmodels completion bash)\"` in ~/.bashrc. After "
+                    "`optmodels solve FILE` it completes FILE's family's flags.")
+    completion.add_argument("shell", choices=COMPLETION_SHELLS)
+    completion.set_defaults(func=_cmd_completion)
+
+    for each in _parsers(parser):
+        if each is not parser:
+            _add_verbosity(each, default=argparse.SUPPRESS)
     return parser
+
+
+# --------------------------------------------------------------------------------------------
+# conventions: --version, -q / -v, shell completion
+# --------------------------------------------------------------------------------------------
+
+#: the packages --version names, beside optmodels itself
+_VERSIONED = (("HiGHS (highspy)", "highspy"), ("Pyomo", "pyomo"))
+
+
+def version_text() -> str:
+    """``optmodels X`` and the solver stack it runs on, from the installed packages' metadata
+    (nothing is imported: highspy and Pyomo take a second to load)."""
+    import platform
+    from importlib import metadata
+
+    def installed(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    try:
+        own = metadata.version("optmodels")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        from optmodels import __version__ as own
+    stack = ", ".join(f"{label} {installed(name)}" for label, name in _VERSIONED)
+    return f"optmodels {own}\n{stack}, Python {platform.python_version()}"
+
+
+class _Version(argparse.Action):
+    """``--version``: argparse's own version action takes its text when the parser is built;
+    this one reads the metadata only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: Any = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any,
+                 option_string: str | None = None) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def _add_verbosity(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    """``-q`` / ``-v`` on ``parser``: the top-level parser holds the defaults; every command's
+    parser accepts them too (``default=SUPPRESS``, so a flag given before the command is kept),
+    so that ``optmodels solve FILE -v`` and ``optmodels -v solve FILE`` are the same."""
+    if "-" not in parser.prefix_chars:  # bench hands its arguments on untouched
+        return
+    group = parser.add_argument_group("output")
+    group.add_argument("-q", "--quiet", action="store_true", default=default,
+                       help="no progress line, bars or stage lines on stderr (errors and notes still show)")
+    group.add_argument("-v", "--verbose", action="store_true", default=default,
+                       help="show the HiGHS log and the strategy's stage lines (solve: on stderr)")
+
+
+def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """``parser`` and every command parser below it."""
+    yield parser
+    for action in parser._actions:  # noqa: SLF001 - argparse exposes sub-commands no other way
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            for child in dict.fromkeys(action.choices.values()):
+                yield from _parsers(child)
+
+
+@contextlib.contextmanager
+def _verbosity(args: argparse.Namespace) -> Iterator[None]:
+    """Apply ``-q`` / ``-v`` for one command: the solver layer and the fronts, sweeps and
+    benchmarks read them from the environment (``OPTMODELS_QUIET``: no progress line or bars;
+    ``OPTMODELS_STAGES``: stage lines), as worker processes do; ``-v`` also turns the HiGHS log
+    on (``--tee``). Restored afterwards, so a program calling :func:`main` keeps its own."""
+    if args.quiet and args.verbose:
+        raise UsageError("-q and -v: choose one (quiet shows only errors, verbose adds the solver log)")
+    if args.verbose and hasattr(args, "tee"):
+        args.tee = True
+    changes = {"OPTMODELS_QUIET": "1"} if args.quiet else {"OPTMODELS_STAGES": "1"} if args.verbose else {}
+    saved = {key: os.environ.get(key) for key in changes}
+    os.environ.update(changes)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    import argcomplete
+
+    print(argcomplete.shellcode(["optmodels"], shell=args.shell))
+    return EXIT_SOLVED
+
+
+def _complete(argv: Sequence[str]) -> None:
+    """Answer the shell's completion request (argcomplete's protocol: ``_ARGCOMPLETE`` set, the
+    line in ``COMP_LINE``), then exit. Why argcomplete rather than a generated script (shtab):
+    ``optmodels solve FILE`` builds its parser from FILE's family, so the flags worth offering
+    depend on a file named on the line being typed; argcomplete asks the real parser, built for
+    that line, at each TAB, where a static script knows only the flags every family shares."""
+    import shlex
+
+    import argcomplete
+
+    line = os.environ.get("COMP_LINE", "")[: int(os.environ.get("COMP_POINT", "0") or 0)]
+    try:
+        words = shlex.split(line)
+    except ValueError:  # an unclosed quote in the word being completed
+        words = line.split()
+    argcomplete.autocomplete(build_parser(words[1:] or argv))
+    os._exit(0)  # autocomplete() exits itself; this is reached only if it did not answer
+
+
+def _stopped_by_signal(exc: BaseException) -> bool:
+    """``exc`` is what a stop signal became on its way out: a C extension whose import it
+    interrupted (numpy's, pandas', loaded lazily by the command) reports ``ImportError:
+    initialization failed`` instead of the ``KeyboardInterrupt`` the handler raised. Known by the
+    SIGTERM handler's mark, or by a ``KeyboardInterrupt`` among the exception's causes."""
+    if _terminated[0]:
+        return True
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    args = None
     try:
+        if "_ARGCOMPLETE" in os.environ:
+            _complete(argv)
         parser = build_parser(argv)
         args = parser.parse_args(argv)
-        code = int(args.func(args))
+        with _verbosity(args):
+            code = int(args.func(args))
         # a command that reports an interruption says 130; SIGTERM's is 143 (the sweep's, too)
         return interrupted_exit() if code == EXIT_INTERRUPTED else code
     except OptmodelsError as exc:
@@ -316,10 +529,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_SOLVED
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, said plainly
+        if _stopped_by_signal(exc):
+            code = interrupted_exit()
+            why = "terminated (SIGTERM)" if code == EXIT_TERMINATED else "interrupted"
+            print(f"optmodels: {why}; nothing was written", file=sys.stderr)
+            return code
         # The solver layer is imported lazily (start-up time); if it raised, it is loaded.
         solver_result = sys.modules.get("solvers.result")
         if solver_result is not None and isinstance(exc, solver_result.ModelDataError):
-            print(f"optmodels: error: {' '.join(argv[1:2])}: {exc}", file=sys.stderr)
+            print(f"optmodels: error: {getattr(args, 'file', '')}: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         if os.environ.get("OPTMODELS_DEBUG"):
             traceback.print_exc()

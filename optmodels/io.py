@@ -18,20 +18,23 @@ import re
 import secrets
 import shutil
 import stat
+import sys
 import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
-import pandas as pd
 import pydantic
 import yaml
 from pydantic_core import PydanticCustomError
 
 from optmodels.errors import InstanceError, UsageError, _show
+
+if TYPE_CHECKING:  # pandas is imported where a table is read: validating a file without tables,
+    import pandas as pd  # or starting the CLI, does not pay its ~0.5 CPU-seconds
 
 SUFFIXES = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".toml": "TOML"}
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
@@ -136,6 +139,8 @@ def read_table(ref: Any, base: Path | None, *, file: str | Path | None, field: s
         ref = ref["table"]
     if not isinstance(ref, str):
         raise InstanceError(file=file, field=field, expected="a table or a path", found=ref)
+    import pandas as pd
+
     table_path = (base / ref) if base is not None else Path(ref)
     shown = f"{file} -> {ref}" if file else ref
     if not table_path.is_file():
@@ -224,6 +229,8 @@ def finite_numbers(
     ``-inf`` is never a quantity). ``rows`` labels the entries (default ``row 1, row 2, ...``,
     counting data rows below the header).
     """
+    import pandas as pd
+
     raw = np.asarray(values, dtype=object).ravel()
     # Text that pandas reads as a number ("1e400", " 3") is judged by its value; a bool is not
     # a quantity, whatever its numeric value.
@@ -320,14 +327,16 @@ def _check_encodable(value: Any, path: Path, where: str) -> None:
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a table as plain dicts, with missing cells as ``None`` (so validation names them)."""
+    import pandas as pd
+
     out = []
     for row in frame.to_dict("records"):
-        out.append({k: (None if _is_missing(v) else _plain(v)) for k, v in row.items()})
+        out.append({k: (None if _is_missing(v, pd.NA) else _plain(v)) for k, v in row.items()})
     return out
 
 
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+def _is_missing(value: Any, na: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is na
 
 
 def _plain(value: Any) -> Any:
@@ -636,8 +645,43 @@ def _process_alive(pid_text: str) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def stdout_to_stderr(enabled: bool) -> Iterator[None]:
+    """While enabled, whatever is written to stdout -- by Python or, through file descriptor 1,
+    by a C library (HiGHS's console log) -- goes to stderr instead: ``--json`` keeps stdout for
+    its document alone. C's stdout buffer is flushed before file descriptor 1 is given back, so
+    nothing written during the block reaches stdout later."""
+    if not enabled:
+        yield
+        return
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except (OSError, ValueError, AttributeError):  # no usable descriptors: Python's stdout only
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        if saved is not None:
+            with contextlib.suppress(Exception):  # C's stdout buffer, written before fd 1 returns
+                import ctypes
+
+                ctypes.CDLL(None).fflush(None)
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 def write_json(path: Path, payload: Mapping[str, Any]) -> None:
-    path.write_text(json.dumps(payload, indent=2, default=_json_default, allow_nan=False) + "\n")
+    path.write_text(json_text(payload))
+
+
+def json_text(payload: Mapping[str, Any]) -> str:
+    """``payload`` as the suite's JSON files hold it (``result.json``; ``solve --json`` prints
+    the same text)."""
+    return json.dumps(payload, indent=2, default=_json_default, allow_nan=False) + "\n"
 
 
 def _json_default(value: Any) -> Any:
@@ -674,6 +718,8 @@ def dump_instance(data: Mapping[str, Any], path: str | Path, *, tables: str = "p
     written first, so the document never names a table that is not there. Returns the paths
     written.
     """
+    import pandas as pd
+
     path = Path(path)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:

@@ -113,6 +113,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     x.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address (e.g. tcp://host:8786) instead of the local pool")
     p.add_argument("--out", metavar="DIR", help="write front.csv, pareto.json and front.png here")
+    p.add_argument("--json", action="store_true",
+                   help="print the front's document (pareto.json's) on stdout and nothing else there; "
+                        "the summary goes to stderr")
     p.add_argument("--report", action="store_true",
                    help="also write report.html (the front as an interactive chart) into the --out folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -493,7 +496,7 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
 
     from optmodels.argtypes import solve_options
-    from optmodels.io import atomic_output_dir
+    from optmodels.io import atomic_output_dir, stdout_to_stderr
     from solvers.executor import SchedulerError
     from solvers.interrupt import interruptible
     from solvers.pareto import plot_front, write_front_csv, write_pareto_json
@@ -532,30 +535,43 @@ def run(args: argparse.Namespace) -> int:
                 options = dataclasses.replace(options, solver_options={**options.solver_options, **extra})
             except ValueError as exc:  # SolveOptions' own bounds (e.g. threads)
                 raise UsageError(f"--solver-option: {exc}") from None
-        with interruptible() as scope:  # one Ctrl-C (or SIGTERM) ends every solve of the front
+        # with --json nothing the front's solves write (a solver log with -v) may reach stdout
+        with stdout_to_stderr(getattr(args, "json", False)), interruptible() as scope:
             result = compute_front(source, args, options)
     except SchedulerError as exc:  # before any task ran: the address is the user's to fix
         raise UsageError(f"--scheduler {exc}") from None
     except RuntimeError as exc:  # the payoff table found no optimum: infeasible or unbounded
         print(f"optmodels: no front: {exc}", file=sys.stderr)
         return 1
-    print(f"{source.label}: objectives " + objectives_text(source))
-    print(summary_text(result, reference, topsis_weights))
+    as_json = getattr(args, "json", False)  # front() (optmodels.pareto) passes no such flag
+    # the human summary: on stdout, or on stderr beside --json's document (none with -q --json)
+    out = sys.stdout if not as_json else None if getattr(args, "quiet", False) else sys.stderr
+    say = (lambda text: print(text, file=out)) if out is not None else (lambda text: None)
+    say(f"{source.label}: objectives " + objectives_text(source))
+    say(summary_text(result, reference, topsis_weights))
+    extra = {"source": source.label, "command": " ".join(sys.argv)}
     if args.out:
         from optmodels.report import use_agg
 
         use_agg()
         with atomic_output_dir(args.out) as tmp:
             write_front_csv(result, tmp / "front.csv", topsis_weights=topsis_weights)
-            write_pareto_json(result, tmp / "pareto.json", source=source.label,
-                              command=" ".join(sys.argv), wall_seconds=time.perf_counter() - t0)
+            extra["wall_seconds"] = time.perf_counter() - t0
+            write_pareto_json(result, tmp / "pareto.json", **extra)
             if len(result):
                 plot_front(result, tmp / "front.png", reference_front=reference, labels=source.labels)
-        print(f"wrote {args.out}/front.csv, pareto.json" + (", front.png" if len(result) else ""))
+        say(f"wrote {args.out}/front.csv, pareto.json" + (", front.png" if len(result) else ""))
         if args.report:
             from optmodels.htmlreport import write_report
 
-            print(f"wrote {write_report(args.out)}")
+            say(f"wrote {write_report(args.out)}")
+    if as_json:
+        from optmodels.io import json_text
+        from solvers.pareto import json_safe
+
+        extra.setdefault("wall_seconds", time.perf_counter() - t0)
+        sys.stdout.write(json_text({**result.to_dict(), **json_safe(extra)}))
+        sys.stdout.flush()
     code = 0
     if not len(result):
         print("optmodels: no feasible point found", file=sys.stderr)

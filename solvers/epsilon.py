@@ -656,7 +656,7 @@ def epsilon_front(
         ``decision(model) -> object`` stored per point (e.g. a family's decision vector, to seed
         NSGA-II); default: ``{variable name: value}`` of the non-zero variables.
     progress
-        Show a tqdm bar over grid points (serial) or blocks (parallel).
+        Show a bar over grid points (serial) or blocks (parallel) (:func:`solvers.progress.bar`).
     """
     from solvers.executor import run_tasks, task_count
 
@@ -796,8 +796,6 @@ def epsilon_front(
 
 
 def _bar(enabled: bool, total: int, desc: str):
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
+    from solvers.progress import bar
 
-    return tqdm(total=total, desc=desc, unit="pt", leave=False)
+    return bar(total, desc=desc, unit="pt", enabled=enabled)  # tqdm on a terminal, plain lines in a log

@@ -59,11 +59,9 @@ class SchedulerError(ValueError):
 
 
 def _bar(progress: bool, total: int, desc: str):
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
+    from solvers.progress import bar
 
-    return tqdm(total=total, desc=desc, leave=False)
+    return bar(total, desc=desc, enabled=progress)  # tqdm on a terminal, plain lines in a log
 
 
 def run_tasks(
@@ -92,7 +90,7 @@ def run_tasks(
         A Dask scheduler address (``"tcp://host:8786"``) or a ``dask.distributed.Client``;
         overrides ``workers``.
     progress
-        Show a tqdm bar over tasks.
+        Show a bar over tasks (:func:`solvers.progress.bar`: tqdm on a terminal, plain lines in a log).
     """
     results: list[R | None] = [None] * len(tasks)
     bar = _bar(progress, len(tasks), desc)

@@ -16,7 +16,8 @@ outcome. Solutions are written back into the Pyomo variables and also returned a
 DataFrame per variable component.
 
 Every ``Highs`` is made quietly and every run can be stopped by Ctrl-C
-(:mod:`solvers.interrupt`).
+(:mod:`solvers.interrupt`); inside a :func:`solvers.progress.live` block a run reports its
+incumbent, bound and gap to the live progress line (:class:`solvers.progress.feed`).
 
 Threads: the Pyomo phases (compile, loading a solution back, coefficient extraction, the whole
 QP solve) hold :data:`solvers.building.pyomo_lock`; ``Highs.run`` on a compiled model does not,
@@ -40,6 +41,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from solvers import progress
 from solvers.building import pyomo_lock
 from solvers.interrupt import NOT_STARTED, StopOnSigint, highs_version, new_highs
 from solvers.options import SolveOptions
@@ -516,7 +518,9 @@ class StandardFormModel:
 
         t0 = time.perf_counter()
         root = _RootBound(h if self.is_mip else None)
-        with StopOnSigint(h) as stop, root:
+        # the live progress line's numbers (and the log above it), when the program shows one
+        shown = progress.feed(h, mip=self.is_mip, log=options.tee)
+        with StopOnSigint(h) as stop, root, shown:
             if stop.requested:  # Ctrl-C earlier in this interruptible() block: do not start
                 return self._not_started(options, build_seconds, handoff_seconds, cpu0)
             h.run()

@@ -39,6 +39,8 @@ from typing import Any
 
 import highspy
 
+from solvers import progress
+
 NOT_STARTED = "not started: Ctrl-C was pressed earlier in this interruptible() block"
 
 #: A signal handler with this attribute set to ``True`` says: this signal stops work as Ctrl-C
@@ -248,13 +250,14 @@ def stage(name: str, *, checked: bool = True) -> None:
     """A named stage of a strategy starts: :func:`check` first (a stopped run starts no new stage;
     ``checked=False`` where the stage itself ends at once after a stop, keeping what came before),
     then, with :data:`STAGES_ENV` set, ``optmodels: stage NAME (+S s)`` on stderr (seconds since the
-    interruptible block began)."""
+    interruptible block began); a live progress line (:mod:`solvers.progress`) shows the name."""
     if checked:
         check()
+    progress.stage(name)  # the live line, when the program shows one (solvers.progress)
     if os.environ.get(STAGES_ENV, "") not in ("", "0"):
         scope = _scope
         since = f" (+{time.perf_counter() - scope.started:.2f} s)" if scope is not None else ""
-        print(f"optmodels: stage {name}{since}", file=sys.stderr, flush=True)
+        progress.note(f"optmodels: stage {name}{since}")
 
 
 class StopOnSigint:

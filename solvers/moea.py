@@ -46,6 +46,7 @@ import numpy as np
 
 from solvers.interrupt import check, stage
 from solvers.pareto import ParetoResult, merge, nondominated
+from solvers.progress import bar as progress_bar
 
 #: A run that stopped early on a discrete space of at most this many decisions is checked
 #: against the space's exact front, by evaluating every decision (65,536 rows of a vectorised
@@ -161,7 +162,7 @@ def nsga2_front(
     ideal, nadir
         Normalisation of the hypervolume (own senses); default: the front's own extremes.
     progress
-        A tqdm bar over generations.
+        A bar over generations (:func:`solvers.progress.bar`: tqdm on a terminal, plain lines in a log).
     """
     from pymoo.algorithms.moo.nsga2 import NSGA2
 
@@ -183,11 +184,7 @@ def nsga2_front(
     algorithm = NSGA2(pop_size=pop_size, sampling=X0, repair=repair_op,
                       eliminate_duplicates=True, **operators(kind))
     algorithm.setup(problem, termination=("n_gen", generations), seed=seed, verbose=False)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=generations, desc="NSGA-II generations", leave=False)
+    bar = progress_bar(generations, desc="NSGA-II generations", enabled=progress)
     interrupted = False
     stage("nsga2.generations", checked=False)  # a stop before it: the loop's first check ends it
     try:

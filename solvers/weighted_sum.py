@@ -58,6 +58,7 @@ from solvers.epsilon import (
 from solvers.interrupt import stage
 from solvers.options import SolveOptions
 from solvers.pareto import ParetoResult, merge
+from solvers.progress import bar as progress_bar
 from solvers.result import Termination
 
 #: Share of the uniform weight vector mixed into every weight vector (no zero weights).
@@ -250,11 +251,7 @@ def weighted_sum_front(
     edges = None
     stage("weighted.weights", checked=False)  # after a stop the first weighted solve ends it, keeping the payoff rows
     if scheme == "dichotomic":
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(desc="weights (dichotomic)", leave=False)
+        bar = progress_bar(desc="weights (dichotomic)", enabled=progress)
         # an open-ended bar (no total): tqdm refuses bool() then, hence "is not None"
         outs = [_dichotomic(mo, table, options, summary, decision,
                             bar.update if bar is not None else None)]
@@ -264,11 +261,7 @@ def weighted_sum_front(
         edges = outs[0]["edges"]
         n_tasks = 1
     elif workers <= 1 and scheduler is None:
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(W), desc="weights", leave=False)
+        bar = progress_bar(len(W), desc="weights", enabled=progress)
         outs = [_solve_weights(mo, W, ranges, options, summary, decision,
                                bar.update if bar else None)]
         if bar:

@@ -14,9 +14,20 @@ Location models: :mod:`optmodels.siting.formulation`; accessibility (2SFCA famil
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from optmodels.siting.data.instance import SitingInstance, load
+if TYPE_CHECKING:
+    from optmodels.siting.data.instance import SitingInstance
+
+
+def __getattr__(name: str) -> Any:
+    # The schema loads on first use: it needs pandas and SciPy (distances), about a CPU-second,
+    # which the CLI should not pay to list the family's flags (``optmodels --help``).
+    if name in ("SitingInstance", "load"):
+        from optmodels.siting.data import instance
+
+        return getattr(instance, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def solve_siting(instance: SitingInstance, options: Any = None, **choices: Any):

@@ -11,14 +11,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from optmodels.argtypes import nonnegative_float, nonnegative_int, positive_float, positive_int
 from optmodels.contract import Family, Flag, Fronts, lazy
 from optmodels.errors import UsageError
 from optmodels.siting import commands
-from optmodels.siting.data.instance import SitingInstance, from_document, load
 from optmodels.siting.models import FRONT_OBJECTIVES, MODEL_SPECS, MODELS, OBJECTIVES
+
+if TYPE_CHECKING:  # the schema needs pandas and SciPy: loaded when a file is read, not to list flags
+    from optmodels.siting.data.instance import SitingInstance
 
 #: ``--budget none`` / ``--cutoff none``: drop the file's value
 CLEAR = "none"
@@ -169,13 +171,15 @@ GENERATE_FLAGS = (
 
 
 def _from_document(data: dict[str, Any], file: str | Path | None = None) -> SitingInstance:
+    from optmodels.siting.data.instance import from_document
+
     return from_document(data, file)
 
 
 FAMILY = Family(
     name="siting",
     title="facility siting and accessibility: where to open clinics (coverage, distance, cost, equity)",
-    load=load,
+    load=lazy("optmodels.siting.data.instance:load"),
     from_document=_from_document,
     describe=describe,
     objectives=OBJECTIVES,

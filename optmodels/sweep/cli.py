@@ -13,7 +13,6 @@ raised (status ``error``: a failure of the run, counted on stderr; a rerun solve
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
@@ -103,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         args.file, varies, mode=args.mode, one_at_a_time=args.one_at_a_time, objective=args.objective,
         options=options, choices=_choices(args.choice), out=args.out, workers=args.workers,
         scheduler=args.scheduler, chunk=args.chunk, warm=not args.no_warm,
-        progress=not args.no_progress and sys.stderr.isatty() or bool(os.environ.get("OPTMODELS_PROGRESS")),
+        progress=not args.no_progress,  # a bar on a terminal, a plain line every 30 s in a log
         plots=bool(args.out) and not args.no_plots, metric=args.metric,
         max_scenarios=args.max_scenarios or MAX_SCENARIOS,
     )

@@ -451,10 +451,12 @@ class _Watcher(threading.Thread):
         self.done = self.failed = 0
         self.bar = None
         if progress and pending:
-            from tqdm.auto import tqdm
+            # tqdm on a terminal or in a notebook, plain lines in a log, nothing with -q
+            from solvers.progress import bar
 
-            self.bar = tqdm(total=len(pending), desc="sweep", unit="scenario", file=sys.stderr, leave=True)
-            self.bar.set_postfix_str(self._postfix())
+            self.bar = bar(len(pending), desc="sweep", unit="scenario", leave=True)
+            if self.bar is not None:
+                self.bar.set_postfix_str(self._postfix())
 
     def _postfix(self) -> str:
         return f"done {self.done}, failed {self.failed}, remaining {len(self.pending)}"
