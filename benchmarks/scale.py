@@ -36,7 +36,6 @@ import csv
 import json
 import math
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -319,52 +318,85 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+#: The launcher between the profile and a run (``python -I -S -c LAUNCHER report cap cmd...``).
+#: Linux starts a process's ``ru_maxrss`` at the high-water mark of the memory it was forked from
+#: (``exec`` records the old address space's peak), so a run forked straight from the profile --
+#: which holds a million-point table for the checks -- would report at least the profile's own
+#: peak. The launcher is a bare interpreter (~10 MB): it forks the run, sets its address-space
+#: limit, waits for it and writes its ``wait4`` usage; it ignores SIGTERM so a run stopped by the
+#: hard timeout can still write its incumbent while the launcher waits.
+LAUNCHER = """
+import json, os, resource, signal, sys
+report, cap, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+pid = os.fork()
+if pid == 0:
+    try:
+        if cap > 0:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        os.execvp(cmd[0], cmd)
+    finally:
+        os._exit(127)
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+_, status, ru = os.wait4(pid, 0)
+with open(report + ".tmp", "w") as fh:
+    json.dump({"maxrss_kib": ru.ru_maxrss, "cpu": ru.ru_utime + ru.ru_stime}, fh)
+os.replace(report + ".tmp", report)
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
 def run_child(cmd: list[str], *, hard_timeout: float | None, memory_gib: float | None,
               address_space_gib: float | None = None, log: Path | None = None,
               env: dict[str, str] | None = None) -> Outcome:
-    """Run ``cmd`` in a new session and wait for it, sampling the tree's resident memory.
+    """Run ``cmd`` through :data:`LAUNCHER` in a new session and wait for it, sampling the
+    resident memory of its process tree (the launcher's ~10 MB left out).
 
-    ``address_space_gib``: ``RLIMIT_AS`` of the child (inherited by what it starts).
+    ``address_space_gib``: ``RLIMIT_AS`` of the run (inherited by what it starts).
     ``memory_gib``: the tree is killed when its sampled resident memory passes this.
     ``hard_timeout``: SIGTERM to the tree after that many seconds, SIGKILL after a grace.
+    A run killed with its launcher has no ``ru_maxrss`` (``nan``); its sampled peak remains.
     """
-    def limit() -> None:  # in the child, before exec
-        if address_space_gib is not None:
-            cap = int(address_space_gib * 2**30)
-            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    import tempfile
 
     load = os.getloadavg()
+    cap = 0 if address_space_gib is None else int(address_space_gib * 2**30)
     out = open(log, "w") if log is not None else subprocess.DEVNULL  # closed in the finally below
-    try:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=limit if address_space_gib is not None else None,
-                                env={**os.environ, **(env or {})})
-        peak, killed, term_at = 0, None, None
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid == proc.pid:
-                break
-            now = tree_rss(proc.pid)
-            peak = max(peak, now)
-            elapsed = time.perf_counter() - t0
-            if killed is None and memory_gib is not None and now > memory_gib * 2**30:
-                killed = "memory"
-                _signal_group(proc.pid, signal.SIGKILL)
-            elif killed is None and hard_timeout is not None and elapsed > hard_timeout:
-                killed, term_at = "time", elapsed
-                _signal_group(proc.pid, signal.SIGTERM)
-            elif term_at is not None and elapsed > term_at + GRACE_SECONDS:
-                _signal_group(proc.pid, signal.SIGKILL)
-                term_at = math.inf
-            time.sleep(SAMPLE_SECONDS)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        _signal_group(proc.pid, signal.SIGKILL)  # anything the child left behind in its session
-    finally:
-        if log is not None:
-            out.close()
-    return Outcome(wall=wall, cpu=usage.ru_utime + usage.ru_stime, peak_rss_mib=usage.ru_maxrss / 1024.0,
+    with tempfile.TemporaryDirectory(prefix="optmodels-scale-") as tmp:
+        report = Path(tmp) / "rusage.json"
+        try:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", LAUNCHER, str(report), str(cap), *cmd],
+                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                    env={**os.environ, **(env or {})})
+            peak, killed, term_at = 0, None, None
+            while True:
+                pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
+                if pid == proc.pid:
+                    break
+                now = tree_rss(proc.pid) - _rss_bytes(proc.pid)
+                peak = max(peak, now)
+                elapsed = time.perf_counter() - t0
+                if killed is None and memory_gib is not None and now > memory_gib * 2**30:
+                    killed = "memory"
+                    _signal_group(proc.pid, signal.SIGKILL)
+                elif killed is None and hard_timeout is not None and elapsed > hard_timeout:
+                    killed, term_at = "time", elapsed
+                    _signal_group(proc.pid, signal.SIGTERM)
+                elif term_at is not None and elapsed > term_at + GRACE_SECONDS:
+                    _signal_group(proc.pid, signal.SIGKILL)
+                    term_at = math.inf
+                time.sleep(SAMPLE_SECONDS)
+            wall = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            _signal_group(proc.pid, signal.SIGKILL)  # anything the run left behind in its session
+        finally:
+            if log is not None:
+                out.close()
+        usage = {}
+        with contextlib.suppress(OSError, ValueError):
+            usage = json.loads(report.read_text())
+    return Outcome(wall=wall, cpu=usage.get("cpu", math.nan), peak_rss_mib=usage.get("maxrss_kib", math.nan) / 1024.0,
                    peak_rss_tree_mib=peak / 2**20, exit=proc.returncode, killed=killed, load=load)
 
 
@@ -387,6 +419,7 @@ class Settings:
     out: Path
     cache: Path
     peers: tuple[str, ...] = ("spopt",)
+    suite: bool = True  # False: spopt's runs only (its ladder reads the suite's rows, if any)
     rerun: bool = False
     time_limit: float | None = None  # overrides every case's suite time limit
     spopt_budget: float = SPOPT_BUDGET
@@ -612,7 +645,7 @@ def run_profile(cases: list[ScaleCase], settings: Settings, *, ran: list[str] | 
     models = {m: i for i, m in enumerate(dict.fromkeys(c.model for c in known))}
     # each model's cases smallest first: spopt's ladder must meet a size before any larger one
     for case in sorted(cases, key=lambda c: (models[c.model], c.cells, c.demand)):
-        runners = ["suite"] + (["spopt+cbc"] if "spopt" in settings.peers and case.spopt else [])
+        runners = (["suite"] if settings.suite else []) + (["spopt+cbc"] if "spopt" in settings.peers and case.spopt else [])
         for runner in runners:
             if (case.name, runner) in done and not settings.rerun:
                 continue
