@@ -213,20 +213,26 @@ def run_spopt(instance: Path, model: str | None, budget: float) -> dict[str, Any
     except MemoryError:
         return {**rec, "status": "memory", "stop": "memory",
                 "note": "MemoryError under the memory cap (dense cost matrix or PuLP model)"}
+    except pulp.PulpSolverError as exc:  # CBC ended without a solution file (a crash, a signal)
+        return {**rec, "status": "solver_error", "stop": "error", "note": f"PuLP: {exc}"}
     status = pulp.LpStatus[peer.problem.status]
+    # CBC stopped by its time limit with an incumbent: status Optimal, solution "integer feasible"
+    proven = peer.problem.sol_status == pulp.LpSolutionOptimal
     elapsed = time.perf_counter() - t0
     rec["rows"] = len(peer.problem.constraints)
     rec["columns"] = len(peer.problem.variables())
     y = np.array([(v.value() or 0.0) > 0.5 for v in peer.fac_vars])
     rec["open_sites"] = tables.site_ids[y].tolist()
-    rec["objective"] = float(pulp.value(peer.problem.objective))
+    value = pulp.value(peer.problem.objective)
+    rec["objective"] = None if value is None else float(value)
     if model == "lscp_b":
         rec["p_used"] = int(round(peer.lscp_obj_value))
-    if status == "Optimal" and elapsed < budget:
+    if status == "Optimal" and proven and elapsed < budget:
         rec.update(status="optimal", stop=None)
     elif status == "Optimal":
         rec.update(status="time", stop="time",
-                   note="CBC says Optimal but the budget was reached: not a proof")
+                   note="CBC stopped at its time limit with an incumbent: not a proof" if not proven else
+                   "CBC says Optimal but the budget was reached: not a proof")
     else:
         rec.update(status=status.lower(), stop="time" if elapsed >= budget else "status")
     return rec
