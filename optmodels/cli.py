@@ -83,6 +83,7 @@ def interrupted_exit() -> int:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     from optmodels import io
+    from optmodels.contract import verdict_code
     from optmodels.report import header
     from solvers import Termination, interruptible
 
@@ -108,9 +109,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         solution = fam.solve(instance, options, objective=objective.name, **choices)
 
     title = f"{fam.name}: {getattr(instance, 'name', None) or Path(args.file).name} ({fam.describe(instance)})"
-    print(header(solution.result, title=title, objective_name=objective.name, sense=objective.sense))
-    if solution.family_verdict:
-        print(f"  verdict     {solution.family_verdict}")
+    print(header(solution.result, title=title, objective_name=objective.name, sense=objective.sense,
+                 verdict=verdict_code(solution), label=objective.axis, message=solution.family_verdict))
     for note in solution.notes:
         print(f"  {note}")
     text = solution.summary()

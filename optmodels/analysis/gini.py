@@ -31,7 +31,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-#: The seed's reading of a Gini value (He et al. 2012, as quoted by seed 003).
+#: The seed's reading of a Gini value (He et al. 2012, as quoted by seed 003): the income-
+#: inequality bands used there for the distribution of equipment per capita. A verbal label,
+#: not a threshold of the model (the model's own band is the instance's ``gini.lo``/``gini.hi``).
 BANDS: tuple[tuple[float, str], ...] = (
     (0.3, "best (< 0.3)"),
     (0.4, "normal (0.3-0.4)"),
@@ -135,3 +137,16 @@ def gini_band(value: float) -> str:
         if value < upper:
             return label
     return BANDS[-1][1]
+
+
+def bands_note() -> str:
+    """One line that says where the verbal bands come from (printed wherever a band is)."""
+    parts = []
+    lower = 0.0
+    for upper, label in BANDS:
+        name = label.split(" (")[0]
+        parts.append(f"{name} < {upper:g}" if lower == 0.0 else
+                     (f"{name} {lower:g}-{upper:g}" if np.isfinite(upper) else f"{name} > {lower:g}"))
+        lower = upper
+    return ("Gini bands (He et al. 2012, as quoted by the seed; a reading of inequality, not the "
+            "model's band): " + ", ".join(parts))

@@ -433,7 +433,7 @@ def as_solution(instance: EquipmentInstance, sol: EquipmentSolution, strategy: s
     ev = sol.evaluation
     return Solution(
         family="equipment",
-        objective=sol.objective,
+        objective_name=sol.objective,
         sense="min",
         result=sol.result,
         instance=instance,

@@ -190,7 +190,7 @@ def solve_pricing(
     used_step = (instance.lattice_step if step is None else step) if instance.elastic else None
     extra: dict[str, Any] = {"model": instance.model, "elastic": instance.elastic, "method": how,
                              "lattice_step": used_step, "epsilon": instance.epsilon}
-    common = dict(family="pricing", objective=objective, sense=sense, instance=instance, report=REPORTER)
+    common = dict(family="pricing", objective_name=objective, sense=sense, instance=instance, report=REPORTER)
 
     result, raw = _run(instance, objective, options, step, how)
     if raw is not None:

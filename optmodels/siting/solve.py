@@ -119,7 +119,7 @@ def _solution(instance, objective, result, decision, notes, *, verdict=None, for
         extra["verdict_code"] = verdict_code
     return Solution(
         family="siting",
-        objective=objective,
+        objective_name=objective,
         sense=OBJECTIVES[objective].sense,
         result=result,
         instance=instance,

@@ -210,7 +210,7 @@ def solve_scenario(fam: Any, plan: Plan, scenario: Scenario, key: str, session: 
             "status": verdict_code(solution),
             "message": "" if solution.has_solution else solution.verdict,
             "termination": _plain(result.termination),
-            "objective_name": solution.objective,
+            "objective_name": solution.objective_name,
             "objective": _plain(result.objective) if solution.has_solution else None,
             "bound": _plain(result.bound),
             "gap": _plain(result.gap),
@@ -637,12 +637,15 @@ def sweep(
             with _locked(folder):
                 frame = _run(plan, keyed, varies, mode, share, folder, parquet=problem is None, notes=notes,
                              workers=workers, scheduler=client, chunk=chunk, progress=progress)
+                spec = json.loads((folder / "sweep.json").read_text())
                 if plots and not frame.attrs["interrupted"] and not frame.empty:
                     from optmodels.sweep.plots import draw
 
                     target = Path(plots) if isinstance(plots, (str, Path)) and not isinstance(plots, bool) else folder
-                    frame.attrs["plots"] = draw(frame, target, spec=json.loads((folder / "sweep.json").read_text()),
-                                                metric=metric)
+                    frame.attrs["plots"] = draw(frame, target, spec=spec, metric=metric)
+                # what was swept, for SweepResult's plots (the per-scenario list stays in sweep.json:
+                # pandas copies attrs with every derived frame)
+                frame.attrs["spec"] = {k: v for k, v in spec.items() if k != "scenarios"}
         finally:
             if own_tmp:
                 shutil.rmtree(folder, ignore_errors=True)

@@ -419,11 +419,15 @@ def parse_percent(text: str) -> float:
 
 
 def as_varies(vary: Mapping[str, Any] | Iterable[Vary] | None) -> list[Vary]:
-    """The Python API's ``vary={path: values}``: values as text (CLI syntax) or a list."""
+    """The Python API's ``vary={path: values}``: values as text (CLI syntax) or a list; or a
+    list of :class:`Vary` or of the command line's ``"PATH=VALUES"`` texts (``"PATH"`` alone for
+    a one-at-a-time study)."""
     if vary is None:
         return []
+    if isinstance(vary, str):
+        vary = [vary]
     if not isinstance(vary, Mapping):
-        return list(vary)
+        return [parse_vary(v, values_optional=True) if isinstance(v, str) else v for v in vary]
     out = []
     for path, values in vary.items():
         if isinstance(values, Vary):

@@ -107,7 +107,7 @@ def _drain(lines: queue.Queue) -> list[str]:
 def _reported_incumbent(stopped: Stopped) -> None:
     """The run printed its best answer so far, marked interrupted."""
     assert "termination interrupted   solution feasible" in stopped.out, stopped.out + stopped.err
-    assert "status      interrupted: best solution found so far" in stopped.out
+    assert "verdict     feasible: best solution found so far, not proven optimal (interrupted" in stopped.out
 
 
 # -- equipment: every stage of the lazy (and tight) strategy ----------------------------------

@@ -37,6 +37,7 @@ from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import MODEL_SPECS
 from solvers import SolveOptions, SolveResult, Termination, interruptible
 from solvers import solve as solve_model
+from solvers.interrupt import requested
 
 #: the LSCP is solved whole up to this many distinct groups (one MILP from the greedy plan: on a
 #: million cells, 67,000 groups, fewer seconds than rounds of restricted models), by row
@@ -44,6 +45,11 @@ from solvers import solve as solve_model
 ROW_GENERATION_FROM = 200_000
 #: groups in the LSCP's first restricted model, and at most as many added per round
 FIRST_ROWS = 4000
+#: an MCLP with more groups than this gets shakes, an LP bound by row generation and a MILP over
+#: the LP's sites before the whole MILP (whose root LP alone took over 600 s at 65,000 groups)
+LARGE_MCLP = 20_000
+#: CPU seconds of shakes for a large MCLP (at most a tenth of the time limit)
+SHAKE_SECONDS = 60.0
 
 
 def applies(instance: SitingInstance, objective: str) -> bool:
@@ -164,7 +170,7 @@ def _lscp(instance, groups, free, fixed_count, options, t0, notes, *, objective:
     A0, _, _ = groups.restrict(keep, drop_groups=fixed_count >= 1)
     cost0 = coef_all[free]
     if A0.shape[0] == 0:  # the fixed sites cover everyone
-        return _outcome(instance, free, np.zeros(len(free), bool), _trivial(constant, options), 0.0, "min",
+        return _outcome(instance, free, np.zeros(len(free), bool), _trivial(options), constant, "min",
                         [*notes, "the sites that stay open cover every demand point"], None)
     useful = ~reduce.dominated_sites(A0, cost0)
     A, _, _ = merge_rows(A0[:, useful].tocsr(), np.zeros(A0.shape[0]), np.ones(A0.shape[0], bool))
@@ -207,8 +213,8 @@ def _lscp(instance, groups, free, fixed_count, options, t0, notes, *, objective:
     return _outcome(instance, free, chosen_free, result, constant, "min", notes, mdl)
 
 
-def _trivial(value: float, options: SolveOptions) -> SolveResult:
-    """The result of a model with nothing left to decide (its optimum is ``value``)."""
+def _trivial(options: SolveOptions) -> SolveResult:
+    """The result of a model with nothing left to decide (its optimum is 0 before the constant)."""
     from solvers import SolutionStatus, Timings
 
     return SolveResult(termination=Termination.OPTIMAL, solution_status=SolutionStatus.OPTIMAL, objective=0.0,
@@ -254,17 +260,92 @@ def _mclp(instance, groups, free, fixed_count, options, t0, notes):
     notes.append(f"MCLP: {int((~useful).sum()):,} of {len(free):,} free sites dominated (closed); "
                  f"{A.shape[0]:,} groups the fixed sites leave uncovered" + (f", {q} sites to open" if q is not None else ""))
     plan = np.zeros(A.shape[1], bool)
+    extra: list[str] = []
+    lp_bound = None
     if q is not None and budget is None:
         plan = search.swap_search(A, W, search.greedy_cover(A, W, q))
-        notes.append(f"plan: greedy and swaps cover {constant + float(W[_cover(A, plan) > 0].sum()):,.6g}")
+        swap_value = float(W[_cover(A, plan) > 0].sum())
+        if A.shape[0] > LARGE_MCLP:
+            left = options.time_left(t0).time_limit
+            plan = search.shake_search(A, W, plan, seconds=min(SHAKE_SECONDS, 0.1 * left) if left else SHAKE_SECONDS,
+                                       stop=requested)
+        value = float(W[_cover(A, plan) > 0].sum())
+        notes.append(f"plan: greedy and swaps cover {constant + swap_value:,.6g}"
+                     + (f", shakes {constant + value:,.6g}" if value != swap_value else ""))
+        if A.shape[0] > LARGE_MCLP:
+            lp_bound, support, extra = _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant)
+            restricted = _restricted_mclp(A, W, q, cost, budget, plan, support, options, t0)
+            if restricted is not None and float(W[_cover(A, restricted) > 0].sum()) > value:
+                plan = restricted
+                extra.append(f"the MILP over the LP's {int(support.sum()):,} sites found a plan covering "
+                             f"{constant + float(W[_cover(A, plan) > 0].sum()):,.6g}")
+    notes.extend(extra)
     mdl = formulation.build_mclp(A, W, q, cost, budget)
     _start(mdl, plan, A)
     result = _solve_checked(mdl, options.time_left(t0), _z_value, warm=q is not None and budget is None)
+    if lp_bound is not None:
+        result = _with_bound(result, lp_bound, plan, W, A, "max")
     chosen_free = None
     if result.has_solution:
         chosen_free = np.zeros(len(free), bool)
         chosen_free[np.flatnonzero(useful)[formulation.chosen(mdl)]] = True
     return _outcome(instance, free, chosen_free, result, constant, "max", notes, mdl)
+
+
+def _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant: float = 0.0):
+    """The MCLP's LP bound by row generation: a group left out of the LP counts as covered (a
+    relaxation), so every round's LP value bounds the optimum from above; rows are added where
+    the LP's ``y`` covers a left-out group less than once, until none is. It starts with the
+    groups the plan covers at most once -- the others are covered with room to spare in plans
+    near it. Returns ``(bound, sites the last LP uses, notes)``."""
+    rows = np.flatnonzero(_cover(A, plan) <= 1)
+    bound, support, rounds = None, plan.copy(), 0
+    while requested() is False:
+        rounds += 1
+        mdl = formulation.build_mclp(A[rows].tocsr(), W[rows], q, cost, budget, relax=True)
+        opts = options.time_left(t0, share=0.5)
+        opts = replace(opts, solver_options={**opts.solver_options, "solver": "ipm"})
+        lp = solve_model(mdl, opts)
+        if lp.termination is not Termination.OPTIMAL:
+            break
+        y = np.array([v.value or 0.0 for v in mdl.y.values()])
+        outside = np.setdiff1d(np.arange(A.shape[0]), rows)
+        short = outside[_cover(A[outside], y) < 1 - 1e-7]
+        if short.size == 0:
+            bound = float(lp.objective) + float(W.sum() - W[rows].sum())
+            support = y > 1e-7
+            break
+        rows = np.union1d(rows, short)
+    notes = ([f"LP bound {constant + bound:,.8g} by row generation ({rounds} round(s), {len(rows):,} of "
+              f"{A.shape[0]:,} groups in the last LP)"]
+             if bound is not None else ["no LP bound within the time (rows still being added)"])
+    return bound, support | plan, notes
+
+
+def _restricted_mclp(A, W, q, cost, budget, plan, support, options, t0):
+    """A plan from the MILP over the sites the LP uses (and the plan's): a restriction, so only a
+    plan -- its bound says nothing of the whole problem."""
+    if support.sum() >= A.shape[1] or requested():
+        return None
+    cols = np.flatnonzero(support)
+    sub, weight, _ = merge_rows(A[:, cols].tocsr(), W, np.ones(A.shape[0], bool))
+    mdl = formulation.build_mclp(sub, weight, q, cost[cols], budget)
+    _start(mdl, plan[cols], sub)
+    result = _solve_checked(mdl, options.time_left(t0, share=0.5), _z_value, warm=True)
+    if not result.has_solution:
+        return None
+    y = np.zeros(A.shape[1], bool)
+    y[cols[formulation.chosen(mdl)]] = True
+    return y
+
+
+def _with_bound(result: SolveResult, bound: float, plan: np.ndarray, W: np.ndarray, A, sense: str) -> SolveResult:
+    """``result`` with the better of its bound and ``bound`` (a maximisation's upper bound)."""
+    if result.bound is None or not math.isfinite(result.bound) or result.bound > bound:
+        obj = result.objective
+        gap = None if obj is None else abs(bound - obj) / max(abs(obj), 1e-12)
+        return replace(result, bound=bound, gap=gap)
+    return result
 
 
 def _backup(instance, groups, free, fixed_count, options, t0, notes):

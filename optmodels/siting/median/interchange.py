@@ -69,16 +69,26 @@ def _nearest_two(C: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def greedy(C: np.ndarray, w: np.ndarray, p: int, fixed: np.ndarray) -> np.ndarray:
-    """Open the fixed sites, then add the site with the largest weighted saving until ``p``."""
+    """Open the fixed sites, then add the site with the largest weighted saving until ``p``.
+
+    A stop signal midway still yields a plan: the sites chosen so far and, to make up ``p``, the
+    first closed ones -- every ``p`` sites are a plan of the p-median, and a run stopped in its
+    first second has that to report rather than nothing.
+    """
     n, m = C.shape
     open_mask = fixed.copy()
     d1 = C[:, open_mask].min(axis=1) if open_mask.any() else np.full(n, np.inf)
-    while open_mask.sum() < p:
-        # total cost after adding j (C is finite, so an empty plan's inf d1 is harmless)
-        score = np.where(open_mask, np.inf, w @ np.minimum(C, d1[:, None]))
-        j = int(np.argmin(score))
-        open_mask[j] = True
-        d1 = np.minimum(d1, C[:, j])
+    with until_interrupted():
+        while open_mask.sum() < p:
+            check()
+            # total cost after adding j (C is finite, so an empty plan's inf d1 is harmless)
+            score = np.where(open_mask, np.inf, w @ np.minimum(C, d1[:, None]))
+            j = int(np.argmin(score))
+            open_mask[j] = True
+            d1 = np.minimum(d1, C[:, j])
+    short = p - int(open_mask.sum())
+    if short > 0:
+        open_mask[np.flatnonzero(~open_mask)[:short]] = True
     return open_mask
 
 

@@ -293,8 +293,13 @@ def test_ctrl_c_answered_by_highs_stops_the_sweep_and_writes_no_row_for_the_stop
     Before: that scenario's row was written with the stopped solve, which a rerun then skipped,
     and the sweep went on to the next scenario as if nothing had been pressed. Simulated
     deterministically: the Ctrl-C flag of the running block is raised as budget 17 starts."""
+    import signal
+
     from solvers import interrupt
 
+    # Python's own Ctrl-C handler, whatever an earlier test or library left installed: the block
+    # takes over SIGINT only where Python handles it (never where it is ignored)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     real = registry.family
 
     def family(name):
@@ -315,6 +320,7 @@ def test_ctrl_c_answered_by_highs_stops_the_sweep_and_writes_no_row_for_the_stop
     assert len(list(out.glob("rows/*.json"))) == 1
     monkeypatch.undo()
     again = sweep(tiny, {"budget": "16.5,17,20"}, out=out)
+    signal.signal(signal.SIGINT, previous)
     assert again.attrs["skipped"] == 1
     assert again.attrs["solved"] == 2
     assert set(again["status"]) == {"optimal"}

@@ -63,11 +63,21 @@ def test_lscp_equals_enumeration(seed, rounds):
     assert any("coverage" in n for n in sol.notes)
 
 
+@pytest.fixture(params=[False, True], ids=["small", "large-path"])
+def mclp_path(request, monkeypatch):
+    if request.param:  # shakes, the LP bound by row generation and the MILP over the LP's sites
+        monkeypatch.setattr(coverage, "LARGE_MCLP", 0)
+        monkeypatch.setattr(coverage, "SHAKE_SECONDS", 0.05)
+    return request.param
+
+
 @pytest.mark.parametrize("seed", range(10))
-@pytest.mark.parametrize("p", [2, 3, 5])
-def test_mclp_with_p_equals_enumeration(seed, p):
+@pytest.mark.parametrize("p", [1, 2, 3, 5, 9])  # 1: only the existing site; 9: every site
+def test_mclp_with_p_equals_enumeration(seed, p, mclp_path):
     inst = _instance(seed, "mclp", p=p)
     sol = solve_siting(inst)
+    if mclp_path:
+        assert any(n.startswith("LP bound") for n in sol.notes)
     assert sol.verdict == "optimal"
     assert sol.evaluation.feasible
     best, _ = brute_force(inst)
@@ -147,3 +157,22 @@ def test_dominated_sites_are_exactly_the_covered_subsets(seed):
     for j in np.flatnonzero(got & dense.any(axis=0)):
         rj = set(np.flatnonzero(dense[:, j]))
         assert any(rj <= set(np.flatnonzero(dense[:, k])) and cost[k] <= cost[j] for k in np.flatnonzero(~got))
+
+
+def test_lscp_when_the_existing_sites_cover_everyone_closes_what_it_can():
+    """Every point within reach of a site that stays open: nothing is left to decide but which
+    closable site to close; the answer is the constant (the savings), as enumeration says."""
+    from optmodels.io import validate
+
+    doc = {"family": "siting", "model": "lscp", "parameters": {"radius": 50.0},
+           "demand": [{"id": f"d{i}", "x": float(i), "y": 0.0, "population": 1.0} for i in range(6)],
+           "sites": [{"id": "h0", "x": 2.0, "y": 0.0, "existing": True},
+                     {"id": "h1", "x": 3.0, "y": 0.0, "existing": True, "closable": True, "closing_saving": 4.0},
+                     {"id": "c2", "x": 9.0, "y": 0.0, "fixed_cost": 2.0}]}
+    inst = validate(SitingInstance, doc, file=None)
+    sol = solve_siting(inst)
+    best, _ = brute_force(inst)
+    assert sol.verdict == "optimal"
+    assert sol.result.objective == pytest.approx(best)
+    assert sol.result.objective == pytest.approx(-4.0)
+    assert sol.result.bound == pytest.approx(-4.0)  # the constant is in the bound too
