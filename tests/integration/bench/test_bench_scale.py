@@ -1,9 +1,9 @@
 """The ``scale`` benchmark profile's machinery, on tiny cases (benchmarks/scale.py).
 
 - end to end through ``python -m benchmarks --profile scale``: a tiny province MCLP, the suite
-  and spopt each in its own process, every documented column written, the objective reproduced
-  by the independent KD-tree check, the instance in the cache (not in the results), and a second
-  invocation resuming (nothing run again);
+  in its own process, every documented column written, the objective reproduced by the
+  independent KD-tree check, the instance in the cache (not in the results), and a second
+  invocation resuming (nothing run again); spopt beside it and the figures in a slow test;
 - the per-run process: its peak RSS is its own (a small run after a large one reports a small
   peak), a hard timeout ends a run that ignores SIGTERM, a memory cap ends a growing one;
 - spopt's ladder: a run that does not finish stops the model's larger sizes (time, with a tiny
@@ -33,14 +33,30 @@ def _rows(out: Path) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def profile_run(tmp_path_factory):
+    """The profile end to end with the suite alone and no figures: spopt's imports and a CBC run
+    in their own processes, and the figures, take a loaded machine half a minute more -- they are
+    the slow test below."""
     mp = pytest.MonkeyPatch()
     mp.setattr(scale, "SCALE_CASES", (TINY,))
     root = tmp_path_factory.mktemp("scale")
     out, cache = root / "out", root / "cache"
-    argv = ["--profile", "scale", "--out", str(out), "--cache", str(cache)]
+    argv = ["--profile", "scale", "--out", str(out), "--cache", str(cache), "--peers", "none", "--no-plots"]
     code = main(argv)
     yield code, out, cache, argv
     mp.undo()
+
+
+def _assert_measured_and_checked(r: dict[str, str]) -> None:
+    assert r["status"] == "optimal"
+    assert r["check"] == "ok", r["check_note"]
+    assert float(r["check_objective"]) == pytest.approx(float(r["objective"]), rel=1e-9)
+    assert r["check_definition"] == "coverage"
+    # measured in the run's own process: a real peak, CPU time, the load when it started
+    assert 50 < float(r["peak_rss_mib"]) < 4096
+    assert float(r["peak_rss_tree_mib"]) > 0
+    assert float(r["cpu"]) > 0
+    assert float(r["wall"]) > 0
+    assert r["load_1m"] != ""
 
 
 def test_scale_profile_end_to_end_with_the_independent_check(profile_run):
@@ -48,22 +64,9 @@ def test_scale_profile_end_to_end_with_the_independent_check(profile_run):
     assert code == 0
     with open(out / "runs.csv", newline="") as fh:
         assert next(csv.reader(fh)) == scale.SCALE_COLUMNS
-    rows = {r["runner"]: r for r in _rows(out)}
-    assert set(rows) == {"suite", "spopt+cbc"}
-    suite, peer = rows["suite"], rows["spopt+cbc"]
-    for r in (suite, peer):
-        assert r["status"] == "optimal"
-        assert r["check"] == "ok", r["check_note"]
-        assert float(r["check_objective"]) == pytest.approx(float(r["objective"]), rel=1e-9)
-        assert r["check_definition"] == "coverage"
-        # measured in the run's own process: a real peak, CPU time, the load when it started
-        assert 50 < float(r["peak_rss_mib"]) < 4096
-        assert float(r["peak_rss_tree_mib"]) > 0
-        assert float(r["cpu"]) > 0
-        assert float(r["wall"]) > 0
-        assert r["load_1m"] != ""
-    # the same model: spopt reaches the suite's optimum
-    assert float(peer["objective"]) == pytest.approx(float(suite["objective"]), rel=1e-9)
+    (suite,) = _rows(out)
+    assert suite["runner"] == "suite"
+    _assert_measured_and_checked(suite)
     # the suite's phases are the HiGHS runs of its strategy and the rest of the solve
     assert int(suite["highs_runs"]) >= 1
     assert 0 < float(suite["highs_reported"]) <= float(suite["solve_wall"])
@@ -74,13 +77,30 @@ def test_scale_profile_end_to_end_with_the_independent_check(profile_run):
     assert (cache / TINY.file_name()).is_file()
     assert not list(out.glob("*.parquet"))
     assert not list(out.glob("*.yaml"))
-    assert sorted(p.name for p in out.iterdir()) == ["commands.json", "runs.csv", "runs.json", "scale_rss.png",
-                                                     "scale_time.png", "summary.md"]
-    assert len(json.loads((out / "runs.json").read_text())) == 2
+    assert sorted(p.name for p in out.iterdir()) == ["commands.json", "runs.csv", "runs.json", "summary.md"]
+    assert len(json.loads((out / "runs.json").read_text())) == 1
     summary = (out / "summary.md").read_text()
     assert "python -m benchmarks --profile scale --out" in summary
     assert TINY.name in summary
     assert "load average" in summary
+
+
+@pytest.mark.slow
+def test_scale_profile_side_by_side_with_spopt_and_figures(tmp_path, monkeypatch):
+    """spopt + CBC on the same file, in its own process, reaches the suite's optimum, and the
+    figures are drawn."""
+    monkeypatch.setattr(scale, "SCALE_CASES", (TINY,))
+    out = tmp_path / "out"
+    assert main(["--profile", "scale", "--out", str(out), "--cache", str(tmp_path / "cache")]) == 0
+    rows = {r["runner"]: r for r in _rows(out)}
+    assert set(rows) == {"suite", "spopt+cbc"}
+    for r in rows.values():
+        _assert_measured_and_checked(r)
+    # the same model: spopt reaches the suite's optimum
+    assert float(rows["spopt+cbc"]["objective"]) == pytest.approx(float(rows["suite"]["objective"]), rel=1e-9)
+    assert sorted(p.name for p in out.iterdir()) == ["commands.json", "runs.csv", "runs.json", "scale_rss.png",
+                                                     "scale_time.png", "summary.md"]
+    assert len(json.loads((out / "runs.json").read_text())) == 2
 
 
 def test_scale_profile_resumes_without_running_again(profile_run, monkeypatch):
@@ -88,7 +108,7 @@ def test_scale_profile_resumes_without_running_again(profile_run, monkeypatch):
     before = _rows(out)
     monkeypatch.setattr(scale, "SCALE_CASES", (TINY,))
     monkeypatch.setattr(scale, "run_case", lambda *a, **k: pytest.fail("a recorded run ran again"))
-    assert main([*argv, "--no-plots"]) == 0
+    assert main(argv) == 0
     assert _rows(out) == before
     assert len(json.loads((out / "commands.json").read_text())) == 1  # nothing ran: no invocation recorded
 
