@@ -1,4 +1,4 @@
-"""``python -m benchmarks --profile quick|standard|full [--family F] [--repeat R] [--out DIR]``.
+"""``python -m benchmarks --profile quick|standard|full|scale [--family F] [--repeat R] [--out DIR]``.
 
 Writes ``runs.csv`` / ``runs.json`` (one row per run, see ``benchmarks/README.md`` for the
 columns), ``summary.csv`` / ``summary.md`` (medians over repeats), ``peers.csv`` (peer /
@@ -9,6 +9,10 @@ run keeps what it measured.
 A run that raises is a row with status ``error`` (its exception in ``note``), the other runs go
 on, and the command exits 70 saying how many raised; 1 when a run disagrees with its known
 optimum; 2 on bad arguments.
+
+``--profile scale`` is the siting family at population-grid scale (:mod:`benchmarks.scale`): each
+run in its own process, peak memory and an independent objective check per run, spopt's ladder,
+resumable (``runs.csv`` in ``--out`` is its ledger); it exits 1 when a check fails.
 """
 
 from __future__ import annotations
@@ -31,8 +35,9 @@ PARALLEL_CAVEAT = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", choices=PROFILES, default="quick",
-                        help="quick: seconds (CI); standard: minutes; full: everything")
+    parser.add_argument("--profile", choices=(*PROFILES, "scale"), default="quick",
+                        help="quick: seconds (CI); standard: minutes; full: everything; scale: siting "
+                             "up to a million demand points, a process per run (hours; see --cache)")
     parser.add_argument("--family", choices=FAMILIES, help="only this family")
     parser.add_argument("--case", action="append", metavar="TEXT",
                         help="only cases whose name contains TEXT (repeatable)")
@@ -48,6 +53,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override every selected case's time limit (the CSV records it)")
     parser.add_argument("--no-plots", action="store_true", help="skip the figures")
     parser.add_argument("--list", action="store_true", help="list the selected cases and exit")
+    scale = parser.add_argument_group("--profile scale")
+    scale.add_argument("--cache", metavar="DIR", default=None,
+                       help="where the instance files are generated and kept (default: "
+                            "$OPTMODELS_BENCH_CACHE or ~/.cache/optmodels/bench-scale)")
+    scale.add_argument("--rerun", action="store_true",
+                       help="run the selected cases again (default: skip those runs.csv in --out holds)")
+    scale.add_argument("--spopt-budget", type=float, metavar="SECONDS", default=None,
+                       help="spopt's time per case, end to end (default 600)")
+    scale.add_argument("--spopt-memory", type=float, metavar="GIB", default=None,
+                       help="spopt's memory cap: address space per process and resident memory of its "
+                            "process tree (default 12)")
+    scale.add_argument("--suite-memory", type=float, metavar="GIB", default=None,
+                       help="the suite's safety cap on its process tree's resident memory (default 20)")
     parser.add_argument("--merge", nargs="+", metavar="RUNS_CSV",
                         help="run nothing: one table and one set of figures in --out from these "
                              "runs.csv files (later files win on the same case, runner and repeat)")
@@ -87,6 +105,14 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
         args = parser.parse_args(argv)
     if args.repeat < 1 or args.workers < 1:
         print("error: --repeat and --workers must be >= 1", file=sys.stderr)
+        return 2
+    if args.profile == "scale":
+        return _scale(args, argv)
+    given = [flag for flag, value in (("--cache", args.cache), ("--rerun", args.rerun or None),
+                                      ("--spopt-budget", args.spopt_budget), ("--spopt-memory", args.spopt_memory),
+                                      ("--suite-memory", args.suite_memory)) if value is not None]
+    if given:
+        print(f"error: {', '.join(given)}: only for --profile scale", file=sys.stderr)
         return 2
     cases = select(args.profile, args.family, args.case)
     if args.time_limit is not None:
@@ -174,6 +200,31 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
         + f"HiGHS {frame.highs_version.iloc[0] if len(frame) else ''}"
     )
     return _reports(frame, out, header, plots=not args.no_plots, raw="runs.csv, runs.json")
+
+
+def _scale(args: argparse.Namespace, argv: list[str] | None) -> int:
+    """``--profile scale``: the defaults filled in, the flags that do not apply refused."""
+    from benchmarks import scale
+
+    if args.merge:
+        print("error: --merge: the scale profile keeps one runs.csv per --out (re-run into it instead)", file=sys.stderr)
+        return 2
+    if args.family not in (None, "siting"):
+        print(f"error: --family {args.family}: the scale profile is the siting family's", file=sys.stderr)
+        return 2
+    for name, value in (("--spopt-budget", args.spopt_budget), ("--spopt-memory", args.spopt_memory),
+                        ("--suite-memory", args.suite_memory), ("--time-limit", args.time_limit)):
+        if value is not None and not value > 0:
+            print(f"error: {name} must be > 0, found {value:g}", file=sys.stderr)
+            return 2
+    args.cache = args.cache or str(scale.default_cache())
+    args.spopt_budget = args.spopt_budget or scale.SPOPT_BUDGET
+    args.spopt_memory = args.spopt_memory or scale.SPOPT_MEMORY_GIB
+    args.suite_memory = args.suite_memory or scale.SUITE_MEMORY_GIB
+    if args.peers == "highspy,spopt":  # the other profiles' default: the scale profile's peer is spopt
+        args.peers = "spopt"
+    words = sys.argv[1:] if argv is None else argv
+    return scale.main(args, command=" ".join(["python -m benchmarks", *words]))
 
 
 def _reports(frame, out: Path, header: str, *, plots: bool, raw: str = "runs.csv") -> int:
