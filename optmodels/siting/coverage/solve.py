@@ -409,14 +409,23 @@ def _with_bound(result: SolveResult, bound: float, plan: np.ndarray, W: np.ndarr
 
 
 def _backup(instance, groups, free, fixed_count, options, t0, notes):
-    start = None
+    start, unproven = None, None
     if instance.parameters.p is None:  # stage 1: the fewest sites covering everyone
         stage1 = _lscp(instance, groups, free, fixed_count, options, t0, [], objective="n_facilities")
-        if stage1.open_sites is None or not stage1.result.is_optimal:
+        if stage1.open_sites is None:
             verdict = f"LSCP-B stage 1 (fewest facilities covering everyone): {stage1.result.verdict}"
-            return replace(stage1, open_sites=None, notes=[*notes, verdict])
+            return replace(stage1, notes=[*notes, verdict])
         p = int(stage1.open_sites.sum())
-        notes.append(f"stage 1: LSCP, {p} facilities cover every demand point (p for stage 2)")
+        if stage1.result.is_optimal:
+            notes.append(f"stage 1: LSCP, {p} facilities cover every demand point (p for stage 2)")
+        else:
+            # stopped with a cover in hand: stage 2 keeps its p, so the plan is feasible, and the
+            # answer is not proven lexicographically optimal (fewer sites might cover everyone)
+            unproven = stage1.result
+            bound = stage1.result.bound
+            notes.append(f"stage 1 stopped ({stage1.result.termination.value}) with a cover of {p} facilities"
+                         + (f", at least {math.ceil(bound - 1e-6)} needed" if bound is not None and math.isfinite(bound) else "")
+                         + f": stage 2 keeps p = {p}")
         instance = instance.with_changes(p=p)
         start = stage1.open_sites[free]  # a cover with exactly p sites: a feasible start
     constant = float(groups.weight[fixed_count >= 2].sum())
@@ -430,9 +439,24 @@ def _backup(instance, groups, free, fixed_count, options, t0, notes):
     A = A[:, :m_free].tocsr()
     q = _q(instance, free)
     plan = search.cover_then_fill(A, k == 0, site_costs(instance, "n_facilities")[0][free], W, q, start)
-    mdl = formulation.build_backup(A, W, k.astype(float), q)
+    feasible = int(plan.sum()) == q and bool((_cover(A, plan)[k == 0] >= 1).all())
+    mdl, result = formulation.build_backup(A, W, k.astype(float), q), None
     _start(mdl, plan, A, k)
-    result = _solve_checked(mdl, options.time_left(t0), _u_value, warm=True)
-    y = formulation.chosen(mdl) if result.has_solution else None
+    try:
+        stage("siting.backup.milp", checked=False)
+        result = _solve_checked(mdl, options.time_left(t0), _u_value, warm=True)
+    except KeyboardInterrupt:
+        if not requested() or not feasible:
+            raise
     notes.append(f"backup coverage on the {A.shape[0]:,} groups the fixed sites do not cover twice, q = {q}")
+    if (result is None or not result.has_solution) and feasible:
+        result = _plan_result(result, options, float(W[_cover(A, plan) + k >= 2].sum()), "max")
+        notes.append("no point from HiGHS before the stop: the search's plan is the answer")
+        y = plan
+    else:
+        y = formulation.chosen(mdl) if result.has_solution else None
+    if unproven is not None and result.has_solution and result.termination is Termination.OPTIMAL:
+        # stage 2 is optimal for stage 1's p, not the lexicographic answer: say why it stopped
+        result = replace(result, termination=unproven.termination, solution_status=SolutionStatus.FEASIBLE,
+                         bound=None, gap=math.inf)
     return _outcome(instance, free, y, result, constant, "max", notes, mdl)

@@ -206,3 +206,38 @@ def test_a_stop_before_highs_has_a_point_reports_the_searchs_plan(seed, model, m
         else:
             assert sol.result.objective <= best + 1e-6
         assert any("no point from HiGHS" in n for n in sol.notes)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_backup_coverage_stopped_in_stage_1_keeps_its_cover(seed, monkeypatch):
+    """LSCP-B without p: a stage 1 stopped with a cover in hand (the greedy's) gives stage 2 its p;
+    the plan is feasible and checked, but never called optimal (fewer sites might cover all)."""
+    from dataclasses import replace
+
+    from optmodels.contract import verdict_code
+    from solvers import SolutionStatus, Termination
+
+    inst = _feasible(seed, "lscp_b", radius=4.0)
+    real, calls = coverage.solve_model, []
+
+    def first_stopped(mdl, options, **kwargs):
+        calls.append(mdl)
+        if len(calls) == 1:  # stage 1's first round: stopped by the time limit before any point
+            return replace(coverage._trivial(options), termination=Termination.TIME_LIMIT,
+                           solution_status=SolutionStatus.NONE, objective=None, bound=None, gap=None)
+        return real(mdl, options, **kwargs)
+
+    monkeypatch.setattr(coverage, "solve_model", first_stopped)
+    sol = solve_siting(inst)
+    assert verdict_code(sol) == "feasible", sol.verdict
+    assert sol.result.termination is Termination.TIME_LIMIT
+    assert sol.evaluation.feasible
+    assert any("stage 1 stopped (time_limit)" in n for n in sol.notes)
+    best_p = int(solve_siting(inst, formulation="assignment").decision.open.sum())
+    assert int(sol.decision.open.sum()) >= best_p
+
+    _no_point_from_highs(monkeypatch, Termination.INTERRUPTED)  # and stage 2 stopped too
+    sol = solve_siting(inst)
+    assert verdict_code(sol) == "feasible", sol.verdict
+    assert sol.evaluation.feasible
+    assert any("no point from HiGHS" in n for n in sol.notes)
