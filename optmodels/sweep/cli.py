@@ -69,6 +69,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--report", action="store_true",
                    help="also write report.html (summary, sortable table, plots) into the --out folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--json", action="store_true",
+                   help="print the sweep's document on stdout and nothing else there (counts and one record "
+                        "per scenario, as the table's rows); the summary goes to stderr")
     add_solve_options(p)  # the same solver flags as solve and pareto, applied to every scenario
     p.set_defaults(func=run)
     return p
@@ -98,24 +101,37 @@ def run(args: argparse.Namespace) -> int:
 
         check_report_flag(args.out)  # needs --out and the report extra: before the scenarios
     options = solve_options(args)
-    frame = sweep(
+    from optmodels.io import stdout_to_stderr
+
+    as_json = bool(getattr(args, "json", False))
+    # the human summary: on stdout, or on stderr beside --json's document (none with -q --json)
+    out = sys.stdout if not as_json else None if getattr(args, "quiet", False) else sys.stderr
+
+    def say(text: str) -> None:
+        if out is not None:
+            print(text, file=out)
+
+    with stdout_to_stderr(as_json):
+        frame = sweep(
         args.file, varies, mode=args.mode, one_at_a_time=args.one_at_a_time, objective=args.objective,
         options=options, choices=_choices(args.choice), out=args.out, workers=args.workers,
         scheduler=args.scheduler, chunk=args.chunk, warm=not args.no_warm,
         progress=not args.no_progress,  # a bar on a terminal, a plain line every 30 s in a log
         plots=bool(args.out) and not args.no_plots, metric=args.metric,
         max_scenarios=args.max_scenarios or MAX_SCENARIOS,
-    )
+        )
     attrs = frame.attrs
     counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
-    print(f"{args.file}: {len(frame)} scenarios ({attrs['solved']} solved now, {attrs['skipped']} found "
-          f"finished); " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    say(f"{args.file}: {len(frame)} scenarios ({attrs['solved']} solved now, {attrs['skipped']} found "
+        f"finished); " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     shown = _preview(frame, args.metric)
     if shown is not None:
-        print(shown)
+        say(shown)
     if args.out:
         files = [*attrs["files"], *attrs.get("plots", [])]
-        print(f"wrote {args.out}/: " + ", ".join(files))
+        say(f"wrote {args.out}/: " + ", ".join(files))
+    if as_json:
+        _print_json(args, frame, counts)
     if attrs["interrupted"]:
         print(f"optmodels: sweep interrupted; {len(frame)} rows kept"
               + (f" in {args.out}; rerun the same command to resume" if args.out else ""), file=sys.stderr)
@@ -123,10 +139,10 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         from optmodels.htmlreport import write_report
 
-        print(f"wrote {write_report(args.out)}")
+        say(f"wrote {write_report(args.out)}")
     failed = int((~frame["status"].isin(SOLVED)).sum()) if not frame.empty else 0
     if failed:
-        print(f"{failed} scenario(s) without a solution (see the status and message columns)")
+        say(f"{failed} scenario(s) without a solution (see the status and message columns)")
     if attrs["errors"]:
         # a solve that raised is no outcome of its scenario: the table has a hole, say so
         first = frame.loc[frame["status"] == ERROR, "message"].iloc[0]
@@ -135,6 +151,27 @@ def run(args: argparse.Namespace) -> int:
               + ("; rerun the same command to solve them again" if args.out else ""), file=sys.stderr)
         return EXIT_INTERNAL
     return EXIT_OK
+
+
+def _print_json(args: argparse.Namespace, frame: Any, counts: dict) -> None:
+    """The sweep's document on stdout: what was run, the counts, and every row of the table (the
+    same columns as sweep.csv; a missing number is null)."""
+    from optmodels.io import json_safe, json_text
+
+    attrs = frame.attrs
+    doc = {
+        "file": args.file,
+        "out": args.out,
+        "scenarios": len(frame),
+        "solved_now": attrs["solved"],
+        "found_finished": attrs["skipped"],
+        "interrupted": bool(attrs["interrupted"]),
+        "errors": int(attrs["errors"]),
+        "status_counts": {str(k): int(v) for k, v in counts.items()},
+        "rows": json_safe(frame.astype(object).where(frame.notna(), None).to_dict("records")),
+    }
+    sys.stdout.write(json_text(doc))
+    sys.stdout.flush()
 
 
 def _preview(frame: Any, metric: str | None, limit: int = 40) -> str | None:

@@ -129,6 +129,22 @@ def test_pareto_json_is_the_front_document_alone_on_stdout_even_with_the_solver_
     assert re.search(r": objectives \w+ \((min|max)\)", run.stderr)  # the human summary, on stderr
 
 
+def test_sweep_json_is_the_table_alone_on_stdout(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "sweep"
+    run = _cli("sweep", TINY, "--vary", "budget=13:15:1", "--workers", "1", "--no-plots", "--json", "-v",
+               "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    document = json.loads(run.stdout)  # the solver log (-v) and the summary went to stderr
+    assert document["scenarios"] == 3
+    assert document["status_counts"] == {"optimal": 3}
+    table = pd.read_csv(out / "sweep.csv")
+    assert [r["budget"] for r in document["rows"]] == pytest.approx(table["budget"].tolist())
+    assert [r["objective"] for r in document["rows"]] == pytest.approx(table["objective"].tolist(), rel=1e-9)
+    assert "3 scenarios" in run.stderr
+
+
 def test_quiet_and_verbose_together_are_a_usage_error(capsys):
     assert main(["-q", "solve", TINY, "-v"]) == 2
     assert "-q and -v" in capsys.readouterr().err
