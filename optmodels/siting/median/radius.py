@@ -71,6 +71,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from optmodels.siting.data.instance import SitingInstance
@@ -293,6 +294,7 @@ def solve_p_median(
     depth: np.ndarray | None = None,
     max_rounds: int = 50,
     reduce: bool | None = None,
+    sparse: bool | None = None,
 ) -> RadiusSolution:
     """Solve the uncapacitated p-median by row generation on the radius formulation.
 
@@ -304,9 +306,22 @@ def solve_p_median(
     start from a local-search plan and leave out what the Lagrangian bound proves no optimal plan
     uses (:func:`presolve`; the time it takes is counted in ``build``); ``None`` (default) does so
     where :func:`worth_presolving` says it pays.
+
+    ``sparse``: solve over candidate lists (:mod:`optmodels.siting.median.scale`: the k nearest
+    sites of each point, Lagrangian bound, Benders cuts), never building the dense matrix;
+    ``None`` (default) does so when the instance is too large for the dense matrix
+    (``instance.is_large``) and has no budget (a budget couples the sites; that case keeps the
+    dense path, which refuses an instance it cannot hold with the memory it would need). Small
+    instances keep the dense path unless ``sparse=True`` (the tests force it there).
     """
     from optmodels.siting.evaluate import evaluate
 
+    if sparse is None:
+        sparse = instance.is_large and instance.parameters.budget is None
+    if sparse:
+        from optmodels.siting.median.scale import solve_at_scale
+
+        return solve_at_scale(instance, options)
     options = options or SolveOptions()
     t0 = time.perf_counter()
     if reduce is None:
@@ -472,3 +487,131 @@ def _left(options: SolveOptions, t0: float) -> SolveOptions:
 
 def _combined(result: SolveResult, parts: list[Timings]) -> SolveResult:
     return dataclasses.replace(result, timings=Timings.combined(parts))
+
+
+# --------------------------------------------------------------------------------------------
+# At scale: the radius model over candidate lists, built as arrays
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ListRadii:
+    """The radius model of candidate lists (:mod:`optmodels.siting.median.candidates`) after a
+    reduction, as HiGHS arrays (no Pyomo: at 10^5 points the model has 10^5-10^6 rows).
+
+    Columns: ``y`` of the free sites (``col`` maps a site to its column, ``-1`` for fixed-open
+    sites, which are constants), then one ``z`` per radius that has a next level. Point ``i``'s
+    radii are its distinct listed distances up to its reach; its *tail* (``T_i``) is the next
+    level after the last one when the reduction lets ``i`` be served by it, and then the last
+    ``z`` pays ``T_i - D_last`` -- exactly, or as a lower bound where the tail is inexact
+    (``cut_short`` marks those points: a plan that uses such a ``z`` sends its points to longer
+    lists). Otherwise the chain closes at the last radius: some listed site within reach is open.
+    """
+
+    lp: highspy.HighsLp
+    col: np.ndarray
+    client: np.ndarray  # point of each radius (= row)
+    dist: np.ndarray  # D of each radius
+    zcol: np.ndarray  # column of each radius's z (-1: none)
+    cut_short: np.ndarray  # per point: its last z stands for an inexact tail
+    constant: float
+
+    @property
+    def rows(self) -> int:
+        return len(self.client)
+
+    @classmethod
+    def of(cls, cand, w: np.ndarray, p: int, reduction: Reduction | None = None,
+           budget: tuple[np.ndarray, float] | None = None) -> ListRadii:
+        n, m = cand.n, cand.m
+        closed = np.zeros(m, bool) if reduction is None else reduction.closed
+        reach = np.full(n, np.inf) if reduction is None else reduction.reach
+        pt, site, d = cand.point, cand.site, cand.cost
+        keep = ~closed[site] & (d <= reach[pt])
+        pt, site, d = pt[keep], site[keep], d[keep]
+        tail_ok = np.isfinite(cand.tail) & (reach >= cand.tail)
+        new = np.ones(len(d), dtype=bool)
+        new[1:] = (pt[1:] != pt[:-1]) | (d[1:] != d[:-1])
+        rid = np.cumsum(new) - 1  # the radius (row) of each pair
+        client, dist = pt[new], d[new]
+        R = len(client)
+        first = np.r_[True, client[1:] != client[:-1]] if R else np.zeros(0, bool)
+        last = np.r_[client[1:] != client[:-1], True] if R else np.zeros(0, bool)
+        nxt = np.r_[dist[1:], 0.0] if R else np.zeros(0)
+        nxt = np.where(last, cand.tail[client], nxt)
+        has_z = ~last | tail_ok[client]
+        free = np.flatnonzero(~cand.fixed)
+        col = np.full(m, -1, dtype=np.int64)
+        col[free] = np.arange(len(free))
+        ny = len(free)
+        zcol = np.full(R, -1, dtype=np.int64)
+        zcol[has_z] = ny + np.arange(int(has_z.sum()))
+        nz = int(has_z.sum())
+        # rows: sites of the radius (+1 each), own z (+1), previous z (-1)
+        prev = np.flatnonzero(~first)
+        r_idx = np.concatenate([rid, np.flatnonzero(has_z), prev, np.full(ny, R)])
+        c_idx = np.concatenate([col[site], zcol[has_z], zcol[prev - 1], np.arange(ny)])
+        vals = np.concatenate([np.ones(len(rid)), np.ones(nz), -np.ones(len(prev)), np.ones(ny)])
+        lower = np.r_[np.where(first, 1.0, 0.0), float(p - int(cand.fixed.sum()))]
+        upper = np.r_[np.full(R, highspy.kHighsInf), float(p - int(cand.fixed.sum()))]
+        if budget is not None:
+            r_idx = np.concatenate([r_idx, np.full(ny, R + 1)])
+            c_idx = np.concatenate([c_idx, np.arange(ny)])
+            vals = np.concatenate([vals, budget[0][free]])
+            lower, upper = np.r_[lower, -highspy.kHighsInf], np.r_[upper, budget[1]]
+        step = np.maximum(nxt - dist, 0.0)[has_z]
+        cost = np.r_[np.zeros(ny), w[client[has_z]] * step]
+        alone = np.bincount(client, minlength=n) == 0  # served by the tail only
+        alone &= np.isfinite(cand.tail)
+        constant = float((w[client[first]] * dist[first]).sum() + (w[alone] * cand.tail[alone]).sum())
+        ncol = ny + nz
+        A = sp.csc_matrix((vals, (r_idx, c_idx)), shape=(len(lower), ncol))
+        col_lower, col_upper = np.zeros(ncol), np.r_[np.ones(ny), np.full(nz, highspy.kHighsInf)]
+        if reduction is not None:
+            col_upper[col[free[closed[free]]]] = 0.0
+            col_lower[col[free[reduction.opened[free]]]] = 1.0
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = ncol, len(lower)
+        lp.col_cost_, lp.offset_ = cost, constant
+        lp.col_lower_, lp.col_upper_ = col_lower, col_upper
+        lp.row_lower_, lp.row_upper_ = lower, upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = ncol, len(lower)
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * ny + [highspy.HighsVarType.kContinuous] * nz
+        cut_short = np.zeros(n, dtype=bool)
+        cut_short[client[last & tail_ok[client] & ~cand.exact[client]]] = True
+        return cls(lp=lp, col=col, client=client, dist=dist, zcol=zcol, cut_short=cut_short, constant=constant)
+
+    def start(self, plan: np.ndarray) -> np.ndarray:
+        """The complete point of a plan: its ``y`` and every ``z`` (1 while no site of the
+        radius or an earlier one of the same point is open)."""
+        x = np.zeros(self.lp.num_col_)
+        free = self.col >= 0
+        x[self.col[free]] = plan[free]
+        A = self.lp.a_matrix_
+        csc = sp.csc_matrix((A.value_, A.index_, A.start_), shape=(self.lp.num_row_, self.lp.num_col_))
+        ny = int(free.sum())
+        opened = (csc[: self.rows, :ny] @ x[:ny] > 0.5).astype(np.int64)
+        first = np.r_[True, self.client[1:] != self.client[:-1]] if self.rows else np.zeros(0, bool)
+        # covered so far along each point's chain: open sites counted from the point's first radius
+        run = np.cumsum(opened)
+        before = (run - opened)[first][np.cumsum(first) - 1]
+        covered = run - before > 0
+        has_z = self.zcol >= 0
+        x[self.zcol[has_z]] = np.where(covered[has_z], 0.0, 1.0)
+        return x
+
+    def plan(self, values: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+        """The open sites of a solution's column values (fixed-open ones included)."""
+        out = fixed.copy()
+        free = self.col >= 0
+        out[free] = values[self.col[free]] > 0.5
+        return out
+
+    def tails_in_use(self, values: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+        """The points whose inexact tail the solution uses (their last ``z`` > 0)."""
+        last = np.r_[self.client[1:] != self.client[:-1], True] if self.rows else np.zeros(0, bool)
+        rows = np.flatnonzero(last & self.cut_short[self.client] & (self.zcol >= 0))
+        used = values[self.zcol[rows]] > tol
+        return self.client[rows[used]]
