@@ -5,6 +5,10 @@ columns), ``summary.csv`` / ``summary.md`` (medians over repeats), ``peers.csv``
 suite end-to-end ratios) and the figures ``scaling_<family>.png``, ``phases.png``,
 ``overhead.png``. Rows are appended to ``runs.csv`` as each case finishes, so an interrupted
 run keeps what it measured.
+
+A run that raises is a row with status ``error`` (its exception in ``note``), the other runs go
+on, and the command exits 70 saying how many raised; 1 when a run disagrees with its known
+optimum; 2 on bad arguments.
 """
 
 from __future__ import annotations
@@ -56,7 +60,18 @@ def _task(case, repeat, peers):
     if not getattr(_task, "_warm", False):
         runner.warm_up()
         _task._warm = True
-    return runner.run_case(case, repeat, peers)
+    return _run_case(case, repeat, peers)
+
+
+def _run_case(case, repeat, peers):
+    """The rows of one run; a run that raises is one ``error`` row, so the other cases still run
+    and the exit code says it (the whole benchmark used to stop on the first exception)."""
+    from benchmarks import runner
+
+    try:
+        return runner.run_case(case, repeat, peers)
+    except Exception as exc:  # noqa: BLE001 - one case's failure is a row; the benchmark goes on
+        return [runner.error_row(case, repeat, exc)]
 
 
 def _jsonable(v):
@@ -141,7 +156,7 @@ def main(argv: list[str] | None = None, args: argparse.Namespace | None = None) 
             runner.warm_up()
             for c, r in tasks:
                 bar.set_postfix_str(c.name)
-                record(runner.run_case(c, r, peers))
+                record(_run_case(c, r, peers))
                 bar.update()
         bar.close()
     elapsed = time.perf_counter() - t0
@@ -183,8 +198,12 @@ def _reports(frame, out: Path, header: str, *, plots: bool, raw: str = "runs.csv
     if len(bad):
         print(f"error: {len(bad)} run(s) disagree with the known optimum: "
               f"{', '.join(sorted(set(bad.case)))}", file=sys.stderr)
-        return 1
-    return 0
+    raised = frame[frame.status == "error"]
+    if len(raised):
+        print(f"error: {len(raised)} of {len(frame)} run(s) raised an error (status error, the note "
+              f"column holds the exception): {', '.join(sorted(set(raised.case)))}", file=sys.stderr)
+        return 70
+    return 1 if len(bad) else 0
 
 
 def merge(paths: list[str], out: Path, *, plots: bool = True) -> int:

@@ -36,6 +36,7 @@ Peers run the same instance:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import platform
 import time
@@ -308,6 +309,15 @@ def run_case(case: Case, repeat: int = 0, peers: tuple[str, ...] = ("highspy",),
     return rows
 
 
+def error_row(case: Case, repeat: int, exc: BaseException) -> dict[str, Any]:
+    """The row of a run that raised: status ``error``, the exception in ``note``."""
+    row = _base(case, "suite", repeat)
+    row.update(status="error", check="-", note=f"{type(exc).__name__}: {exc}")
+    with contextlib.suppress(Exception):  # the environment is a courtesy on an error row
+        row.update(environment())
+    return row
+
+
 def warm_up() -> None:
     """One tiny MILP so HiGHS's thread pool and Pyomo's lazy imports are not billed to case 1."""
     import pyomo.environ as pyo
@@ -321,4 +331,4 @@ def warm_up() -> None:
     solve(m)
 
 
-__all__ = ["COLUMNS", "run_case", "warm_up", "environment"]
+__all__ = ["COLUMNS", "run_case", "error_row", "warm_up", "environment"]

@@ -48,7 +48,7 @@ def _one(path: str) -> int:
     fam = registry.family_of(path)
     instance = fam.load(path)
     solution = fam.solve(instance, fam.tuned(instance, None))
-    print(header(solution.result, title=path, objective_name=solution.objective, sense=solution.sense))
+    print(header(solution.result, title=path, objective_name=solution.objective_name, sense=solution.sense))
     for note in solution.notes:
         print(note)
     print(solution.summary())

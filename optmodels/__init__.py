@@ -25,7 +25,7 @@ from typing import Any
 from optmodels.errors import InstanceError, OptmodelsError, UsageError
 
 __version__ = "0.1.0"
-__all__ = ["InstanceError", "OptmodelsError", "UsageError", "family", "load", "solve"]
+__all__ = ["InstanceError", "OptmodelsError", "UsageError", "family", "load", "pareto", "solve", "sweep"]
 
 
 def load(path: str | Path) -> Any:
@@ -141,6 +141,100 @@ def _options(options: Any, *, time_limit: Any, mip_gap: Any, threads: Any) -> An
         except (TypeError, ValueError) as exc:
             raise bad_choice(keyword, value, str(exc)) from None
     return options
+
+
+def pareto(
+    source: str | Path | Any,
+    method: str = "epsilon",
+    objectives: Any = None,
+    *,
+    options: Any = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    points: int = 21,
+    workers: int | None = 1,
+    pop_size: int = 100,
+    generations: int = 200,
+    seed: int = 0,
+    seed_milp: int = 5,
+    progress: bool | str = "auto",
+    **settings: Any,
+) -> Any:
+    """The Pareto front of an instance file (or a loaded instance), as ``optmodels pareto``.
+
+    Parameters
+    ----------
+    method
+        ``"weighted"`` (supported points; the dichotomic scheme with two objectives),
+        ``"epsilon"`` (AUGMECON2: every non-dominated point when the objectives are integer)
+        or ``"nsga2"`` (an approximation; it says on stderr when an exact method is cheaper).
+    objectives
+        names from the family's objectives table, e.g. ``["cost", "equity"]`` (``None``: the
+        family's default pair).
+    options, time_limit, mip_gap, threads
+        each MILP solve's settings, as for :func:`solve` (the family tunes them).
+    points
+        weight vectors (3+ objectives) or grid points per objective (sampled epsilon).
+    workers
+        processes for independent solves (1: in this process; ``None``: one per CPU).
+    pop_size, generations, seed, seed_milp
+        NSGA-II's population, generations, random seed and number of weighted-sum MILP seeds.
+    progress
+        a progress bar: ``"auto"`` shows it in a notebook or on a terminal, not otherwise.
+    settings
+        ``sampled=True``, ``nadir=[...]`` (epsilon), ``repair=False`` (NSGA-II).
+
+    Returns
+    -------
+    solvers.pareto.ParetoResult
+        ``.table`` is the front as a DataFrame: a column per objective, named by the family's
+        objective names (never the model's variable names), each point's decision in the
+        family's words, the knee and TOPSIS rank; ``.points`` the same values as an array;
+        ``.plot()`` the front with the knee and TOPSIS choice marked; in a notebook it shows
+        itself.
+    """
+    from optmodels import pareto_cli
+
+    fam, instance, file = _family_and_instance(source)
+    label = f"{file if file is not None else getattr(instance, 'name', None) or fam.name} ({fam.name})"
+    return pareto_cli.front(
+        fam, instance, label, method=method, objectives=objectives,
+        options=_options(options, time_limit=time_limit, mip_gap=mip_gap, threads=threads), points=points,
+        workers=workers, pop_size=pop_size, generations=generations, seed=seed, seed_milp=seed_milp,
+        progress=show_progress(progress), **settings,
+    )
+
+
+def show_progress(progress: bool | str) -> bool:
+    """``"auto"``: a bar in a Jupyter kernel (tqdm.auto draws its notebook widget there) or when
+    stderr is a terminal, none otherwise (a script's log gets no carriage returns); the
+    environment variable ``OPTMODELS_PROGRESS`` forces it on. ``True``/``False`` decide."""
+    import sys
+
+    if progress != "auto":
+        return bool(progress)
+    if os.environ.get("OPTMODELS_PROGRESS"):
+        return True
+    if "ipykernel" in sys.modules:
+        try:
+            from IPython import get_ipython
+
+            if get_ipython() is not None and "IPKernelApp" in get_ipython().config:
+                return True
+        except ImportError:
+            pass
+    return sys.stderr.isatty()
+
+
+def __getattr__(name: str) -> Any:
+    # ``optmodels.sweep`` is the subpackage, made callable (optmodels/sweep/__init__.py): a
+    # function of that name here would be replaced by the package at its first import.
+    if name == "sweep":
+        import importlib
+
+        return importlib.import_module("optmodels.sweep")
+    raise AttributeError(f"module 'optmodels' has no attribute {name!r}")
 
 
 def family(name: str) -> Any:

@@ -148,8 +148,58 @@ class Reporter(Protocol):
     def tables(self, solution: Solution) -> dict[str, pd.DataFrame]:
         """Tidy tables by file stem (``plan`` -> ``plan.csv``)."""
 
+    def plot(self, solution: Solution) -> Any:
+        """The family's figure of a solution as a matplotlib ``Figure``; writes nothing."""
+
     def figures(self, solution: Solution, folder: Path) -> list[str]:
-        """Draw the family's plots into ``folder``; returns the file names written."""
+        """Save the family's plots (drawn by the same functions as :meth:`plot`) into
+        ``folder``; returns the file names written."""
+
+    # Optional, read with getattr by the notebook display (optmodels.report.solution_html):
+    # ``main_table`` (the table whose head is shown), ``objectives`` (the family's objectives
+    # table, for the unit) and ``highlights(solution) -> {label: text}`` (the key figures).
+
+
+class ObjectiveValue(float):
+    """A Solution's objective value: a plain ``float`` that also knows the objective's name.
+
+    ``Solution.objective`` used to be the name. Comparing this number with a string -- the old
+    use, ``sol.objective == "cost"`` -- still answers by the name, with a ``DeprecationWarning``
+    pointing at ``objective_name``; every other use (arithmetic, formatting, ``pytest.approx``,
+    JSON) sees the number.
+    """
+
+    name: str
+
+    def __new__(cls, value: float, name: str) -> ObjectiveValue:
+        self = super().__new__(cls, value)
+        self.name = name
+        return self
+
+    def _old_use(self) -> None:
+        import warnings
+
+        warnings.warn(
+            "Solution.objective is the objective's value now; its name is Solution.objective_name",
+            DeprecationWarning, stacklevel=3,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            self._old_use()
+            return self.name == other
+        return float.__eq__(self, other)  # type: ignore[no-any-return]
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, str):
+            self._old_use()
+            return self.name != other
+        return float.__ne__(self, other)  # type: ignore[no-any-return]
+
+    __hash__ = float.__hash__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ObjectiveValue, (float(self), self.name))
 
 
 @dataclass(frozen=True)
@@ -163,10 +213,21 @@ class Solution:
     each. ``verdict`` is the family's own verdict when it says more than the solver's (pricing:
     "no fee makes expected profit non-negative"); otherwise the solver's. ``model`` is the Pyomo
     model whose solve gave ``result`` (the last stage's), for re-solves and the benchmarks' peers.
+
+    ``objective`` is the objective's *value* (a number, ``None`` without a solution) and
+    ``objective_name`` its name, as in ``result.json`` and a sweep's table (``objective``,
+    ``objective_name``). Until 0.2 ``objective`` was the name: the value it returns now is an
+    :class:`ObjectiveValue`, a ``float`` that still compares equal to the objective's name with a
+    ``DeprecationWarning``, so ``if sol.objective == "cost"`` keeps working while it is migrated.
+    ``objective_value`` stays as an alias of the number.
+
+    In a notebook a Solution shows itself (``_repr_html_``: verdict, objective with its unit, gap,
+    the family's key figures, the head of its main table), and ``plot()`` returns the family's
+    figure without writing a file.
     """
 
     family: str
-    objective: str
+    objective_name: str
     sense: Sense
     result: SolveResult
     instance: Any = field(repr=False, compare=False)
@@ -183,8 +244,16 @@ class Solution:
         return self.result.has_solution and self.decision is not None
 
     @property
+    def objective(self) -> ObjectiveValue | None:
+        """The objective's value in its own sense (``result.objective``; ``None`` when the solve
+        holds none). Its name is :attr:`objective_name`."""
+        value = self.result.objective
+        return None if value is None else ObjectiveValue(value, self.objective_name)
+
+    @property
     def objective_value(self) -> float | None:
-        return self.result.objective
+        """Alias of :attr:`objective` (the number)."""
+        return self.objective
 
     @property
     def verdict(self) -> str:
@@ -201,10 +270,35 @@ class Solution:
     def summary(self) -> str:
         return self.report.summary(self) if self.has_solution else ""
 
+    def plot(self) -> Any:
+        """The family's figure of this solution (equipment: Lorenz curves and sets by region;
+        pricing: the profit surface; siting: the map with open sites and coverage) as a
+        matplotlib ``Figure``; nothing is written (``fig.savefig(...)`` does that).
+
+        Raises ``ValueError`` when there is no solution to draw."""
+        if not self.has_solution:
+            raise ValueError(f"no solution to plot: {self.verdict}")
+        return self.report.plot(self)
+
+    def _repr_html_(self) -> str:
+        from optmodels.report import solution_html
+
+        return solution_html(self)
+
+    def __repr__(self) -> str:
+        # The dataclass repr printed the whole SolveResult (every variable's table): 1,700
+        # characters for a tiny instance. The record is one attribute away (``.result``).
+        value = "None" if self.objective is None else f"{float(self.objective):.10g}"
+        gap = self.result.gap
+        return (f"Solution(family={self.family!r}, verdict={verdict_code(self)!r}, "
+                f"objective_name={self.objective_name!r}, objective={value}, "
+                f"gap={'None' if gap is None else f'{gap:.3g}'})")
+
     def payload(self) -> dict[str, Any]:
         """``result.json``: one top-level ``verdict`` users can rely on, then the solve record.
 
-        ``verdict`` is one of ``optimal`` (proven), ``feasible`` (a solution without proof:
+        ``verdict`` is one of ``optimal`` (proven within the relative gap ``mip_rel_gap``, HiGHS's default
+        1e-4: see :func:`optmodels.report.verdict_words`), ``feasible`` (a solution without proof:
         time limit, gap, interruption), ``infeasible``, ``unbounded``, ``no_solution`` (stopped
         without one) or the family's own (``no_viable_fee``); ``message`` says it in words.
         """
@@ -220,7 +314,7 @@ class Solution:
             "message": self.verdict,
             "family": self.family,
             "instance": getattr(self.instance, "name", None),
-            "objective_name": self.objective,
+            "objective_name": self.objective_name,
             "sense": self.sense,
             **record,
             "notes": list(self.notes),

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import secrets
 import shutil
 import stat
 import tempfile
@@ -508,11 +509,8 @@ def atomic_output_dir(out: str | Path) -> Iterator[Path]:
     existed = out.is_dir()
     if not existed:
         out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(
-        prefix=f".{_base_name(out)}.pid{os.getpid()}.",
-        suffix=_PARTIAL_SUFFIX,
-        dir=out if existed else out.parent,
-    ))
+    tmp = new_temp_path(out if existed else out.parent, f".{_base_name(out)}.pid{os.getpid()}.",
+                        _PARTIAL_SUFFIX, folder=True)
     try:
         yield tmp
         written = sorted(item.name for item in tmp.iterdir())
@@ -578,9 +576,9 @@ def _read_manifest(out: Path) -> list[str]:
 
 def _write_manifest(folder: Path, names: list[str]) -> None:
     payload = {"written_by": "optmodels", "files": [n for n in names if n != MANIFEST]}
-    fd, tmp = tempfile.mkstemp(prefix=f"{MANIFEST}.", dir=folder)
+    tmp = new_temp_path(folder, f"{MANIFEST}.", "")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, indent=1)
             fh.write("\n")
         os.replace(tmp, folder / MANIFEST)
@@ -718,9 +716,9 @@ def dump_instance(data: Mapping[str, Any], path: str | Path, *, tables: str = "p
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
     """``write(tmp)`` into a temporary file beside ``path``, then one rename onto ``path``: a
     reader (or a rerun after a kill) sees the old file or the whole new one, never a part. A
-    failed write leaves no temporary file behind."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    failed write leaves no temporary file behind. The file gets the permissions any new file
+    gets (``0o666`` less the umask; see :func:`new_temp_path`)."""
+    tmp = new_temp_path(path.parent, f".{path.name}.", ".tmp")
     try:
         write(Path(tmp))
         os.replace(tmp, path)
@@ -728,6 +726,33 @@ def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def new_temp_path(parent: str | Path, prefix: str, suffix: str, *, folder: bool = False) -> Path:
+    """Create a new empty file (or, with ``folder=True``, a folder) named ``prefix + random +
+    suffix`` in ``parent``, and return its path.
+
+    A stand-in for :func:`tempfile.mkstemp` / :func:`tempfile.mkdtemp` for what becomes a result
+    the user keeps: those create ``0600`` files and ``0700`` folders whatever the umask (they are
+    meant to be private), so every result renamed into place from them was unreadable to the
+    user's group. Here the file is created with mode ``0o666`` and the folder with ``0o777``,
+    both less the process umask, exactly as ``open(path, "w")`` and ``mkdir`` would make them.
+    The random part is lowercase hex (the stale-partial pattern of :func:`atomic_output_dir`
+    relies on it); ``O_EXCL`` / ``mkdir`` make the creation atomic, a name taken is retried.
+    """
+    parent = Path(parent)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        path = parent / f"{prefix}{secrets.token_hex(6)}{suffix}"
+        try:
+            if folder:
+                os.mkdir(path, 0o777)
+            else:
+                os.close(os.open(path, flags, 0o666))
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free temporary name {prefix}*{suffix} in {parent}")
 
 
 def _to_toml(data: Mapping[str, Any]) -> str:

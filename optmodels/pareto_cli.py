@@ -20,13 +20,19 @@ User models
 
 Output: a summary on stdout (progress bars on stderr); with ``--out DIR``: ``front.csv``,
 ``pareto.json`` and ``front.png``. Ctrl-C keeps the points found so far (the front is marked
-incomplete). Exit 0 with at least one point, 1 with none, 2 on bad input.
+incomplete): one Ctrl-C ends every solve of the front (:func:`solvers.interrupt.interruptible`).
+Exit 0 with at least one point, 1 with none, 2 on bad input (an unreachable or malformed
+``--scheduler`` too), 70 when a solve raised (the front stops there; the message names the
+exception), 130 interrupted by Ctrl-C, 143 by SIGTERM -- an interrupted front is written as
+far as it got, as ``optmodels solve`` writes its incumbent.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import math
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -252,20 +258,26 @@ def user_source(args: argparse.Namespace) -> Source:
 def family_source(args: argparse.Namespace) -> Source:
     """A family instance as a front's source, through the family's contract (objectives table,
     ``fronts`` and ``problem``)."""
-    import functools
-
     from optmodels import registry
 
     fam, instance = registry.load_instance(args.file)
+    return instance_source(fam, instance, f"{args.file} ({fam.name})", args.objectives)
+
+
+def instance_source(fam: Any, instance: Any, label: str, objectives: str | None) -> Source:
+    """A validated instance of family ``fam`` as a front's source (the CLI's and
+    :func:`front`'s); ``objectives`` as ``--objectives`` gives them (``None``: the default)."""
+    import functools
+
     if fam.fronts is None or fam.problem is None:
         raise UsageError(f"the {fam.name} family has no multi-objective support")
     fronts = fam.fronts
     names = fronts.objectives or tuple(fam.objectives)
     available = {n: fam.objectives[n].sense for n in names}
-    selected = _select(available, args.objectives, list(fronts.default_objectives(instance)))
+    selected = _select(available, objectives, list(fronts.default_objectives(instance)))
     chosen = list(selected)
     return Source(
-        label=f"{args.file} ({fam.name})",
+        label=label,
         objectives=selected,
         build_model=lambda: fronts.build_model(instance, chosen),
         build_problem=lambda: fam.problem(instance, chosen),
@@ -285,7 +297,6 @@ def family_source(args: argparse.Namespace) -> Source:
 def compute_front(source: Source, args: argparse.Namespace, options) -> Any:
     """Run the chosen method on the source; returns the ParetoResult."""
     from solvers.epsilon import epsilon_front
-    from solvers.moea import nsga2_front
     from solvers.weighted_sum import weighted_sum_front
 
     progress = not args.no_progress
@@ -300,15 +311,35 @@ def compute_front(source: Source, args: argparse.Namespace, options) -> Any:
                              nadir=_floats(args.nadir, "--nadir", p), options=options,
                              workers=args.workers, scheduler=args.scheduler, blocks=args.blocks,
                              summary=source.summary, progress=progress)
-    # NSGA-II
+    return _nsga2(source, args, options, progress)
+
+
+def _nsga2(source: Source, args: argparse.Namespace, options: Any, progress: bool) -> Any:
+    """NSGA-II with its MILP seeds. Its ``timings`` say where the run's time went: ``problem``
+    (building the family's pymoo Problem), ``seeds`` (the weighted-sum MILPs), ``nsga2`` (the
+    algorithm alone) and ``total`` (all three: the front's wall time). ``total`` used to be the
+    algorithm's alone, so a 30 s run printed "time 1.10 s"."""
+    import dataclasses
+
+    t0 = time.perf_counter()
     problem = source.build_problem()
+    t_problem = time.perf_counter() - t0
     initial = None
     ideal = nadir = None
+    from solvers.interrupt import requested
+    from solvers.moea import nsga2_front
+    from solvers.weighted_sum import weighted_sum_front
+
+    advice = space_advice(problem, args.pop_size * args.generations)
+    if advice:
+        _note(advice)
     if args.seed_milp > 0:
         # a handful of seed solves: in-process (a pool's start-up would cost more than they do)
         seeds = weighted_sum_front(source.build_model(), source.objectives, points=args.seed_milp,
                                    scheme="grid", options=options, workers=1, scheduler=args.scheduler,
                                    summary=source.summary, decision=source.decision)
+        if requested():
+            return seeds  # stopped by a signal while seeding: the seeds' front is what there is
         ideal, nadir = seeds.ideal, seeds.nadir
         if source.to_x is not None:
             initial = [source.to_x(d) for d in seeds.decisions]
@@ -317,10 +348,74 @@ def compute_front(source: Source, args: argparse.Namespace, options) -> Any:
         else:
             print("optmodels: note: this family gives no decision_vector(); NSGA-II starts "
                   "without MILP seeds", file=sys.stderr)
-    return nsga2_front(problem, pop_size=args.pop_size, generations=args.generations,
-                       seed=args.seed, initial=initial, repair=None if args.no_repair else "problem",
-                       summary=getattr(problem, "summary", None) or source.summary,
-                       ideal=ideal, nadir=nadir, progress=progress)
+    t_seeds = time.perf_counter() - t0 - t_problem
+    if args.seed_milp > 0 and not advice:
+        advice = seeds_advice(len(seeds), args.seed_milp, t_seeds)
+        if advice:
+            _note(advice)
+    result = nsga2_front(problem, pop_size=args.pop_size, generations=args.generations,
+                         seed=args.seed, initial=initial, repair=None if args.no_repair else "problem",
+                         summary=getattr(problem, "summary", None) or source.summary,
+                         ideal=ideal, nadir=nadir, progress=progress)
+    timings = {**result.timings, "problem": t_problem, "seeds": t_seeds,
+               "nsga2": result.timings.get("total", math.nan), "total": time.perf_counter() - t0}
+    return dataclasses.replace(result, timings=timings)
+
+
+def objectives_text(source: Source) -> str:
+    """``cost (min): <what it measures, unit>; ...`` -- the family's label beside each name, so
+    that a stand-in (equipment's ``utilisation`` is idle capacity, in exams) is never read as
+    what its name suggests."""
+    labels = source.labels or {}
+    return "; ".join(f"{n} ({s})" + (f": {labels[n]}" if labels.get(n) and labels[n] != n else "")
+                     for n, s in source.objectives.items())
+
+
+def _note(text: str) -> None:
+    print(f"optmodels: note: {text}", file=sys.stderr, flush=True)
+
+
+def space_advice(problem: Any, evaluations: int) -> str | None:
+    """Why an exact method is cheaper than NSGA-II on ``problem``, or ``None``.
+
+    The test, cheap and exact: NSGA-II will evaluate ``evaluations`` decisions (population x
+    generations; duplicates are eliminated, so it never needs more). When the problem's decisions
+    are integers with finite bounds and there are no more distinct decisions than that, NSGA-II
+    does at least the work of enumerating them all, and still proves nothing, while an exact
+    method (epsilon, or weighted for the supported points) returns the proven front; on
+    ``tiny_cost.toml`` (12 binaries: 4,096 decisions against 20,000 evaluations) NSGA-II took
+    109 s for the two points the weighted sum finds in 8 s.
+    """
+    from solvers.moea import variable_kind
+
+    kind = variable_kind(problem)
+    if kind == "float":
+        return None
+    if kind == "bool":
+        count = 2 ** int(problem.n_var) if problem.n_var < 64 else math.inf
+        what = f"{problem.n_var} binaries"
+    else:
+        xl, xu = np.broadcast_to(problem.xl, problem.n_var), np.broadcast_to(problem.xu, problem.n_var)
+        if not (np.all(np.isfinite(xl)) and np.all(np.isfinite(xu))):
+            return None
+        count = math.prod(int(hi - lo + 1) for lo, hi in zip(xl, xu, strict=True))
+        what = f"{problem.n_var} integer variables"
+    if count > evaluations:
+        return None
+    return (f"this decision space has {count:,} decisions ({what}), no more than the {evaluations:,} "
+            "evaluations NSGA-II will make: an exact method is cheaper and proves its front -- "
+            "--method epsilon (every non-dominated point) or --method weighted (the supported ones)")
+
+
+def seeds_advice(found: int, weights: int, seconds: float) -> str | None:
+    """The MILP seeds are a small weighted-sum front: when ``weights`` of them found at most two
+    distinct points, the front is likely tiny and the exact methods find it for a few solves
+    more (a hint, not a proof: a weighted sum misses unsupported points)."""
+    if found > 2:
+        return None
+    return (f"the {weights} weighted-sum MILP seeds ({seconds:.2g} s) found only {found} distinct point(s): "
+            "the front looks tiny, and --method weighted or --method epsilon would find it exactly for a "
+            "few more solves")
 
 
 def read_reference_front(path: str, objectives: list[str]) -> np.ndarray:
@@ -339,14 +434,28 @@ def read_reference_front(path: str, objectives: list[str]) -> np.ndarray:
     return numeric.iloc[:, -len(objectives):].to_numpy(dtype=float)
 
 
+def _how_it_ended(result: Any) -> str:
+    """The front line's verdict: exact, or why the run ended before its end (the notes say more).
+
+    NSGA-II stopping by itself is pymoo's own end (no decision left to breed), not a front cut
+    short: it is said as such, not as "INCOMPLETE".
+    """
+    settings = result.settings or {}
+    text = " (exact: every non-dominated point)" if result.exact else ""
+    if settings.get("stopped_early"):
+        return (text + f" -- stopped early after {settings.get('generations_run')} of "
+                f"{settings.get('generations')} generations: no new decision to breed")
+    if result.complete:
+        return text
+    if settings.get("interrupted"):
+        return text + " -- INCOMPLETE: interrupted, the points found so far"
+    return text + " -- INCOMPLETE"
+
+
 def summary_text(result: Any, reference: np.ndarray | None, topsis_weights: list[float] | None) -> str:
     from optmodels.report import table_text
 
-    lines = [
-        f"Pareto front by {result.method}: {len(result)} non-dominated points"
-        + (" (exact: every non-dominated point)" if result.exact else "")
-        + ("" if result.complete else " -- INCOMPLETE"),
-    ]
+    lines = [f"Pareto front by {result.method}: {len(result)} non-dominated points" + _how_it_ended(result)]
     lines += [f"  note: {n}" for n in result.notes]
     if result.hypervolume is not None:
         lines.append(
@@ -359,7 +468,13 @@ def summary_text(result: Any, reference: np.ndarray | None, topsis_weights: list
         scores = result.reference_scores(reference)
         lines.append(f"  vs reference front ({len(reference)} points): IGD+ "
                      f"{scores['igd_plus']:.4g}, hypervolume ratio {scores['hypervolume_ratio']:.4f}")
-    lines.append(f"  solves/evaluations {result.solves}, time {result.timings.get('total', 0):.2f} s")
+    t = result.timings
+    parts = ", ".join(f"{label} {t[key]:.2f} s" for key, label in
+                      (("problem", "problem"), ("seeds", "MILP seeds"), ("nsga2", "NSGA-II"),
+                       ("payoff_table", "payoff table"), ("weights", "weights"), ("grid", "grid"))
+                      if isinstance(t.get(key), (int, float)) and math.isfinite(t[key]))
+    lines.append(f"  solves/evaluations {result.solves}, time {t.get('total', 0):.2f} s wall"
+                 + (f" ({parts})" if parts else ""))
     if len(result):
         frame = result.frame(topsis_weights=topsis_weights)
         knee = int(np.flatnonzero(frame["knee"].to_numpy())[0])
@@ -379,6 +494,8 @@ def run(args: argparse.Namespace) -> int:
 
     from optmodels.argtypes import solve_options
     from optmodels.io import atomic_output_dir
+    from solvers.executor import SchedulerError
+    from solvers.interrupt import interruptible
     from solvers.pareto import plot_front, write_front_csv, write_pareto_json
 
     if (args.file is None) == (args.model is None):
@@ -415,12 +532,14 @@ def run(args: argparse.Namespace) -> int:
                 options = dataclasses.replace(options, solver_options={**options.solver_options, **extra})
             except ValueError as exc:  # SolveOptions' own bounds (e.g. threads)
                 raise UsageError(f"--solver-option: {exc}") from None
-        result = compute_front(source, args, options)
+        with interruptible() as scope:  # one Ctrl-C (or SIGTERM) ends every solve of the front
+            result = compute_front(source, args, options)
+    except SchedulerError as exc:  # before any task ran: the address is the user's to fix
+        raise UsageError(f"--scheduler {exc}") from None
     except RuntimeError as exc:  # the payoff table found no optimum: infeasible or unbounded
         print(f"optmodels: no front: {exc}", file=sys.stderr)
         return 1
-    print(f"{source.label}: objectives "
-          + ", ".join(f"{n} ({s})" for n, s in source.objectives.items()))
+    print(f"{source.label}: objectives " + objectives_text(source))
     print(summary_text(result, reference, topsis_weights))
     if args.out:
         from optmodels.report import use_agg
@@ -437,7 +556,75 @@ def run(args: argparse.Namespace) -> int:
             from optmodels.htmlreport import write_report
 
             print(f"wrote {write_report(args.out)}")
+    code = 0
     if not len(result):
         print("optmodels: no feasible point found", file=sys.stderr)
-        return 1
-    return 0
+        code = 1
+    if scope.signal == signal.SIGTERM:
+        print("optmodels: terminated (SIGTERM); the front above holds the points found so far",
+              file=sys.stderr)
+        return 128 + signal.SIGTERM  # 143: what a batch scheduler reads as "stopped by SIGTERM"
+    if scope.requested or result.settings.get("interrupted"):
+        # the README's contract: a run cut short by Ctrl-C exits 130, as `solve` does after
+        # writing its incumbent -- the partial front is written all the same
+        print("optmodels: interrupted; the front above holds the points found so far", file=sys.stderr)
+        return 130
+    return code
+
+
+# --------------------------------------------------------------------------------------------
+# From Python: optmodels.pareto(...)
+# --------------------------------------------------------------------------------------------
+
+
+def front(
+    fam: Any,
+    instance: Any,
+    label: str,
+    *,
+    method: str = "epsilon",
+    objectives: Any = None,
+    options: Any = None,
+    points: int = 21,
+    sampled: bool = False,
+    nadir: Any = None,
+    workers: int | None = 1,
+    pop_size: int = 100,
+    generations: int = 200,
+    seed: int = 0,
+    seed_milp: int = 5,
+    repair: bool = True,
+    progress: bool = False,
+) -> Any:
+    """The front of a validated instance, computed exactly as ``optmodels pareto`` computes it
+    (the same sources, methods, family tuning and NSGA-II advice); ``optmodels.pareto`` is the
+    public face. Returns the :class:`solvers.pareto.ParetoResult` with the family's axis labels."""
+    import dataclasses
+
+    from solvers import SolveOptions
+
+    method = {"weighted_sum": "weighted"}.get(method, method)
+    if method not in METHODS:
+        from optmodels.errors import bad_choice
+
+        raise bad_choice("method", method, f"expected one of {', '.join(METHODS)}")
+    if objectives is not None and not isinstance(objectives, str):
+        objectives = ",".join(map(str, objectives))
+    source = instance_source(fam, instance, label, objectives)
+    if nadir is not None and not isinstance(nadir, str):
+        nadir = ",".join(map(str, nadir))
+    args = argparse.Namespace(
+        method=method, points=points, sampled=sampled, nadir=nadir,
+        workers=default_workers() if workers is None else workers, scheduler=None, blocks=None,
+        pop_size=pop_size, generations=generations, seed=seed, seed_milp=seed_milp,
+        no_repair=not repair, no_progress=not progress,
+    )
+    options = source.tune(options or SolveOptions()) if source.tune is not None else (options or SolveOptions())
+    t0 = time.perf_counter()
+    try:
+        result = compute_front(source, args, options)
+    except RuntimeError as exc:  # the payoff table found no optimum: infeasible or unbounded
+        raise UsageError(f"no front: {exc}") from exc
+    timings = dict(result.timings)
+    timings.setdefault("total", time.perf_counter() - t0)
+    return dataclasses.replace(result, labels=source.labels or {}, timings=timings)

@@ -1,7 +1,7 @@
 """How models are solved: HiGHS hand-offs, options, results (and, later, multi-objective
 front-ends). Knows Pyomo, highspy and pymoo -- never a model family."""
 
-from solvers.building import gc_paused
+from solvers.building import gc_paused, pyomo_lock
 from solvers.highs import StandardFormModel, solve
 from solvers.interrupt import InterruptScope, highs_version, interruptible, new_highs
 from solvers.options import SolveOptions
@@ -30,5 +30,6 @@ __all__ = [
     "highs_version",
     "interruptible",
     "new_highs",
+    "pyomo_lock",
     "solve",
 ]

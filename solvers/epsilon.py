@@ -97,6 +97,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from solvers.highs import StandardFormModel
+from solvers.interrupt import stage
 from solvers.options import SolveOptions
 from solvers.pareto import ParetoResult, merge, summarise_values
 from solvers.result import Termination
@@ -301,7 +302,8 @@ def payoff_table(
 
     Row k: optimise objective k, then every other objective in order with the earlier ones held
     at their optimum (to a relative tolerance of 1e-7 unless integer-valued). Raises
-    ``RuntimeError`` when an objective has no optimum (infeasible or unbounded model).
+    ``RuntimeError`` when an objective has no optimum (infeasible or unbounded model), and
+    ``KeyboardInterrupt`` when Ctrl-C stopped a solve (not a verdict on the model).
     """
     p = mo.p
     table = np.zeros((p, p))
@@ -313,6 +315,10 @@ def payoff_table(
             w = np.zeros(p)
             w[j] = 1.0
             result, x_j, f = mo.maximise(w, options)
+            if result.termination is Termination.INTERRUPTED:
+                for row in mo.rows:
+                    mo.compiled.set_constraint_bounds(row, None, None)
+                raise KeyboardInterrupt  # stopped by a signal: no table, so no front to report
             if x_j is None or result.termination not in (Termination.OPTIMAL,):
                 for row in mo.rows:
                     mo.compiled.set_constraint_bounds(row, None, None)
@@ -669,6 +675,7 @@ def epsilon_front(
         )
     if exact and options.mip_rel_gap is None:
         options = replace(options, mip_rel_gap=0.0)
+    stage("epsilon.payoff")
     table, payoff_x = payoff_table(mo, options)
     ideal, nadir_est = ideal_nadir_from_payoff(table, mo.senses)
     notes = []
@@ -704,6 +711,7 @@ def epsilon_front(
     bounds = np.linspace(0, n_outer, n_blocks + 1).round().astype(int)
     block_ranges = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=False) if b > a]
 
+    stage("epsilon.grid", checked=False)  # after a stop the grid's first solve ends it, keeping the payoff rows
     if len(block_ranges) == 1 and scheduler is None:
         bar = _bar(progress, grid.cells, "grid points")
         outcomes = [
@@ -737,12 +745,18 @@ def epsilon_front(
         summaries.append(text)
     solves = payoff_solves + sum(o.solves for o in outcomes)
     unproven = sum(o.unproven for o in outcomes)
+    # "every point is found" holds only for a grid run to its end with every solve proven
+    ran_out = ("it was interrupted" if interrupted
+               else f"{unproven} grid solve(s) ended without proven optimality" if unproven else "")
     if exact and proven:
         notes.insert(0, "exact mode: grid step 1 on integer-valued objectives, each starting at a "
-                     "proven bound on the front; every non-dominated point is found")
+                     "proven bound on the front; " + (f"a complete run finds every non-dominated point, "
+                                                     f"but {ran_out}: points may be missing" if ran_out
+                                                     else "every non-dominated point is found"))
     elif exact:
-        notes.insert(0, "grid step 1 on integer-valued objectives: every non-dominated point "
-                     "within the grid's bounds is found")
+        notes.insert(0, "grid step 1 on integer-valued objectives: " + (
+            f"a complete run finds every non-dominated point within the grid's bounds, but {ran_out}: "
+            "points may be missing" if ran_out else "every non-dominated point within the grid's bounds is found"))
     else:
         notes.append(f"sampled grid: {points} points per constrained objective (not exhaustive)")
     if unproven:
@@ -776,7 +790,7 @@ def epsilon_front(
                   "payoff_nadir": nadir_est.tolist(), "bound_solves": lower_solves,
                   "bypassed": sum(o.bypassed for o in outcomes),
                   "infeasible_grid_points": sum(o.infeasible for o in outcomes),
-                  "second_stage": lexicographic,
+                  "second_stage": lexicographic, "interrupted": bool(interrupted),
                   "workers": workers, "scheduler": scheduler, "blocks": len(block_ranges)},
     )
 

@@ -17,6 +17,11 @@ DataFrame per variable component.
 
 Every ``Highs`` is made quietly and every run can be stopped by Ctrl-C
 (:mod:`solvers.interrupt`).
+
+Threads: the Pyomo phases (compile, loading a solution back, coefficient extraction, the whole
+QP solve) hold :data:`solvers.building.pyomo_lock`; ``Highs.run`` on a compiled model does not,
+so runs of several threads proceed in parallel (highspy releases the GIL while HiGHS runs).
+Why the line falls there: :mod:`solvers.building`.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -34,6 +40,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from solvers.building import pyomo_lock
 from solvers.interrupt import NOT_STARTED, StopOnSigint, highs_version, new_highs
 from solvers.options import SolveOptions
 from solvers.result import (
@@ -103,27 +110,31 @@ _IIS_FEASIBLE, _IIS_TIME_LIMIT, _IIS_REDUCIBLE, _IIS_IRREDUCIBLE = -1, 1, 2, 3
 IIS_SECONDS = 30.0
 
 
-#: the ``threads`` of the last run in this process that asked for a count (None: none yet)
-_POOL_THREADS: list[int | None] = [None]
+#: ``pool.threads``: the ``threads`` of the last run in this thread that asked for a count
+#: (absent: none yet). Per thread, as HiGHS's pools are.
+_POOL = threading.local()
 
 
 def _fit_thread_pool(threads: Any) -> None:
-    """Restart HiGHS's worker pool when a run asks for a different thread count.
+    """Restart the calling thread's HiGHS worker pool when a run asks for a different count.
 
-    HiGHS keeps one worker pool per process, sized at the first run; a later run whose
-    ``threads`` differs then stops before solving (model status ``kNotset``, and no message
-    through the API) -- so one process could not solve a model with ``threads=1`` after another
-    with the default. ``resetGlobalScheduler`` drops the pool; the next run starts one of the
-    size it asks for. Runs in one process are sequential here (sweeps use processes), so no
-    solve is in flight when the pool is dropped. A run that leaves ``threads`` to HiGHS uses
-    whatever pool exists, so it never needs this.
+    HiGHS keeps one worker pool per thread that calls ``run`` (a thread-local executor since
+    HiGHS 1.3), sized at that thread's first run; a later run in the same thread whose
+    ``threads`` differs stops before solving (model status ``kNotset``, and no message through
+    the API) -- so one thread could not solve a model with ``threads=1`` after another with the
+    default. ``resetGlobalScheduler`` drops the calling thread's pool only; the next run starts
+    one of the size it asks for. So the count last asked for is remembered per thread too: a
+    process-wide record let a thread skip the restart because *another* thread had asked for
+    its count (then: ``unknown``, no solve), and dropping a pool never touches a run in flight
+    in another thread. A run that leaves ``threads`` to HiGHS uses whatever pool its thread
+    has, so it never needs this.
     """
     if threads is None:
         return
     threads = int(threads)
-    if _POOL_THREADS[0] != threads:
+    if getattr(_POOL, "threads", None) != threads:
         highspy.Highs.resetGlobalScheduler(True)
-        _POOL_THREADS[0] = threads
+        _POOL.threads = threads
 
 
 class _RootBound:
@@ -253,21 +264,21 @@ class StandardFormModel:
     def __init__(self, model: pyo.Block) -> None:
         t0 = time.perf_counter()
         self.model = model
-        self.objective = _objective(model)
-        info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
-        self.columns: list[Any] = list(info.columns)
-        self.rows: list[tuple[Any, int]] = list(info.rows)
-        ncol, nrow = len(self.columns), len(self.rows)
-
-        self.is_max = self.objective.sense == pyo.maximize
+        with pyomo_lock:  # the compiler's first use fills class attributes: see solvers.building
+            self.objective = _objective(model)
+            info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+            self.columns: list[Any] = list(info.columns)
+            self.rows: list[tuple[Any, int]] = list(info.rows)
+            ncol = len(self.columns)
+            self.is_max = self.objective.sense == pyo.maximize
+            # One pass over the columns (each bounds lookup resolves the domain: do it once).
+            bounds = np.array([v.bounds for v in self.columns], dtype=float).reshape(ncol, 2)
+            self.integer = np.fromiter((v.is_integer() for v in self.columns), bool, ncol)
+        nrow = len(self.rows)
         cost = np.asarray(info.c.toarray()).ravel() if ncol else np.zeros(0)
         offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-
-        # One pass over the columns (each bounds lookup resolves the domain: do it once).
-        bounds = np.array([v.bounds for v in self.columns], dtype=float).reshape(ncol, 2)
         lower = np.where(np.isnan(bounds[:, 0]), -_INF, bounds[:, 0])
         upper = np.where(np.isnan(bounds[:, 1]), _INF, bounds[:, 1])
-        self.integer = np.fromiter((v.is_integer() for v in self.columns), bool, ncol)
 
         rhs = np.asarray(info.rhs, dtype=float)
         sense = np.fromiter((s for _, s in self.rows), np.int8, nrow)
@@ -399,7 +410,8 @@ class StandardFormModel:
         if id(con) not in cache:
             from pyomo.repn import generate_standard_repn
 
-            cache[id(con)] = float(generate_standard_repn(con.body, compute_values=True).constant)
+            with pyomo_lock:  # generate_standard_repn sets a module global per call
+                cache[id(con)] = float(generate_standard_repn(con.body, compute_values=True).constant)
         return cache[id(con)]
 
     def set_variable_bounds(self, var: Any, lower: float | None, upper: float | None) -> None:
@@ -423,7 +435,8 @@ class StandardFormModel:
         """
         from pyomo.repn import generate_standard_repn
 
-        repn = generate_standard_repn(expr, compute_values=True, quadratic=False)
+        with pyomo_lock:  # generate_standard_repn sets a module global per call
+            repn = generate_standard_repn(expr, compute_values=True, quadratic=False)
         if repn.nonlinear_expr is not None:
             raise ValueError("expected a linear expression")
         coefs = np.zeros(len(self.columns))
@@ -559,10 +572,11 @@ class StandardFormModel:
             objective = float(info.objective_function_value)
             if status_name == "kModelEmpty":
                 objective = float(h.getLp().offset_)
-            if load and self.columns:
-                for var, val in zip(self.columns, values, strict=True):
-                    var.set_value(float(val), skip_validation=True)
-            frames = variable_frames(self.columns, values) if self.columns else {}
+            with pyomo_lock:
+                if load and self.columns:
+                    for var, val in zip(self.columns, values, strict=True):
+                        var.set_value(float(val), skip_validation=True)
+                frames = variable_frames(self.columns, values) if self.columns else {}
         if self.is_mip:
             bound = float(info.mip_dual_bound)
             gap = float(info.mip_gap) if has_point else math.inf
@@ -738,6 +752,7 @@ class StandardFormModel:
 
 
 def _solve_qp(model: pyo.Block, options: SolveOptions, build_seconds: float) -> SolveResult:
+    """The QP path; its caller holds :data:`~solvers.building.pyomo_lock` throughout."""
     from pyomo.contrib.solver.common.factory import SolverFactory
 
     cpu0 = time.process_time()
@@ -858,7 +873,10 @@ def solve(
     if backend == "auto":
         backend = "contrib_highs" if is_quadratic(model) else "standard_form"
     if backend == "contrib_highs":
-        return _solve_qp(model, options, build_seconds)
+        # The whole solve, HiGHS's run included: Pyomo's interface redirects descriptors 1 and 2
+        # for the process while it runs (see solvers.building).
+        with pyomo_lock:
+            return _solve_qp(model, options, build_seconds)
     if backend != "standard_form":
         raise ValueError(f"unknown backend {backend!r}; expected auto, standard_form or contrib_highs")
     compiled = StandardFormModel(model)

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-#: Most threads a solve may ask HiGHS for. HiGHS starts one worker per thread at its first run
-#: in a process: 1024 threads take 14 s to start on 2 cores, 100000 abort the process (SIGABRT)
+#: Most threads a solve may ask HiGHS for. HiGHS starts one worker per thread asked for at the
+#: first run in a calling thread: 1024 threads take 14 s to start on 2 cores, 100000 abort the process (SIGABRT)
 #: after a minute. HiGHS's parallelism (concurrent LP, MIP tasks) gains nothing from more than a
 #: few dozen, so a count above this is a mistake, refused before anything runs.
 MAX_THREADS = 256
@@ -28,9 +28,10 @@ class SolveOptions:
         (``None``: HiGHS's default, 1e-4).
     threads
         Threads for HiGHS, 1 to :data:`MAX_THREADS` (``None``: HiGHS decides). HiGHS keeps one
-        thread pool per process; a run asking for a different count than the last restarts it
-        (``solvers.highs``), so counts may change between solves in one process. A ``threads``
-        entry in ``solver_options`` is held to the same bound.
+        worker pool per thread that runs it; a run asking for a different count than the last
+        in its thread restarts that pool (``solvers.highs``), so counts may change between
+        solves, in one thread or several. A ``threads`` entry in ``solver_options`` is held to
+        the same bound.
     seed
         HiGHS ``random_seed``; fixed by default so that repeated runs are reproducible.
     tee

@@ -305,6 +305,15 @@ class ParetoResult:
         Normalised hypervolume and its reference point in the objectives' own units.
     payoff
         The lexicographic payoff table (row k: the objectives at the optimum of objective k).
+    labels
+        Optional axis text per objective (what it measures, in which unit), for plots and the
+        notebook display; the names are used where it is silent.
+
+    In a notebook a front shows itself (``_repr_html_``: method, size, exactness, hypervolume,
+    time, knee and TOPSIS choices, the head of :attr:`table`) and ``plot()`` returns the front as a
+    matplotlib Figure with the knee and the TOPSIS choice marked. ``points`` stays an array (as
+    pymoo's ``res.F``): every front tool works on it; :attr:`table` is the same points as a
+    DataFrame named by the objectives, with each point's decision.
     """
 
     method: str
@@ -325,6 +334,7 @@ class ParetoResult:
     payoff: np.ndarray | None = None
     notes: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "senses", check_senses(self.senses))
@@ -335,6 +345,7 @@ class ParetoResult:
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "timings", dict(self.timings))
         object.__setattr__(self, "settings", dict(self.settings))
+        object.__setattr__(self, "labels", dict(self.labels))
         if self.hypervolume is None and self.ideal is not None and self.nadir is not None:
             object.__setattr__(self, "hypervolume", self._hv(self.ideal, self.nadir))
             object.__setattr__(
@@ -394,6 +405,59 @@ class ParetoResult:
             df["topsis_closeness"] = closeness
             df["topsis_rank"] = rank
         return df
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The points as a DataFrame: one column per objective (by name), the ``decision`` in
+        the family's words, ``knee`` and the TOPSIS closeness and rank (:meth:`frame`)."""
+        return self.frame()
+
+    def plot(self, *, reference_front: np.ndarray | None = None):
+        """The front as a matplotlib Figure, knee and TOPSIS choice marked; nothing is written."""
+        if not len(self.points):
+            raise ValueError("the front has no point to plot")
+        return plot_front(self, reference_front=reference_front, labels=self.labels or None)
+
+    def __repr__(self) -> str:
+        hv = "None" if self.hypervolume is None else f"{self.hypervolume:.4g}"
+        return (f"ParetoResult(method={self.method!r}, objectives={list(self.objectives)}, "
+                f"points={len(self.points)}, exact={self.exact}, complete={self.complete}, "
+                f"hypervolume={hv})")
+
+    def _repr_html_(self, rows: int = 10) -> str:
+        from html import escape
+
+        head = (f"<b>Pareto front</b> by {escape(self.method)}: {len(self.points)} non-dominated points"
+                + (" (exact: every non-dominated point)" if self.exact else "")
+                + ("" if self.complete else " <b style='color:#cf222e'>incomplete</b>"))
+        objectives = "<br>".join(
+            f"{escape(n)} ({s})" + (f" &mdash; {escape(self.labels[n])}" if self.labels.get(n, n) != n else "")
+            for n, s in zip(self.objectives, self.senses, strict=True)
+        )
+        cells = [("objectives", objectives)]
+        if self.hypervolume is not None:
+            cells.append(("hypervolume", f"{self.hypervolume:.6g} (normalised; reference point 1.1 per axis)"))
+        cells.append(("solves / evaluations", f"{self.solves}"))
+        if "total" in self.timings:
+            cells.append(("time", f"{self.timings['total']:.3g} s"))
+        body = "".join(f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}</td></tr>"
+                       for k, v in cells)
+        parts = ["<div class='optmodels-front'>", f"<p>{head}</p>", f"<table>{body}</table>"]
+        if len(self.points):
+            table = self.table
+            knee = int(np.flatnonzero(table["knee"].to_numpy())[0])
+            best = int(np.argmin(table["topsis_rank"].to_numpy()))
+            for label, i in (("knee point", knee), ("TOPSIS best", best)):
+                values = ", ".join(f"{escape(n)} = {v:.6g}" for n, v in zip(self.objectives, self.points[i], strict=True))
+                parts.append(f"<p>{label}: {values}</p>")
+            shown = f"first {rows} of {len(table)}" if len(table) > rows else f"{len(table)}"
+            parts.append(f"<p><code>.table</code> ({shown} points)</p>")
+            parts.append(table.head(rows).to_html(index=False, float_format=lambda v: f"{v:.6g}", border=0))
+        if self.notes:
+            parts.append("<details><summary>notes</summary><ul>"
+                         + "".join(f"<li>{escape(n)}</li>" for n in self.notes) + "</ul></details>")
+        parts.append("</div>")
+        return "\n".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         """What ``pareto.json`` holds."""
@@ -566,6 +630,37 @@ def write_pareto_json(result: ParetoResult, path: str | Path, **extra: Any) -> d
     return payload
 
 
+def notebook_display() -> None:
+    """In a Jupyter kernel, make sure a plain matplotlib ``Figure`` displays as an image.
+
+    The suite's plots are ``Figure`` objects outside pyplot (no backend switch, shown once when
+    returned). The inline backend registers the display of figures when it loads, which
+    otherwise happens with the first *pyplot* figure: load it, and where its integration is
+    deferred to the end of the cell (IPython 9 beside matplotlib < 3.9), register the display as
+    it would. Nothing happens outside a kernel or without matplotlib-inline.
+    """
+    import sys
+
+    if "ipykernel" not in sys.modules:
+        return
+    try:
+        import matplotlib_inline.backend_inline  # noqa: F401
+        from IPython import get_ipython
+        from IPython.core.pylabtools import select_figure_formats
+        from matplotlib.figure import Figure
+        from matplotlib_inline.config import InlineBackend
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    try:
+        shell.display_formatter.formatters["image/png"].lookup_by_type(Figure)
+    except KeyError:
+        config = InlineBackend.instance(parent=shell)
+        select_figure_formats(shell, config.figure_formats, **config.print_figure_kwargs)
+
+
 def plot_front(
     result: ParetoResult,
     path: str | Path | None = None,
@@ -575,7 +670,8 @@ def plot_front(
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
 ):
-    """Plot the front with the chosen points marked; returns the matplotlib figure.
+    """Plot the front with the chosen points marked; returns the matplotlib figure (a plain
+    ``Figure``, outside pyplot: nothing to close), saved to ``path`` when one is given.
 
     ``labels`` maps objective names to axis text (what is measured, in which unit); names are
     used where it is silent.
@@ -584,7 +680,9 @@ def plot_front(
     parallel-coordinates panel (normalised, 0 = ideal). More: parallel coordinates only.
     ``reference_front`` (e.g. the exact front) is drawn in grey underneath.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    notebook_display()
 
     if marked is None and len(result.points):
         closeness, ranking = result.topsis()
@@ -597,7 +695,8 @@ def plot_front(
     title = title or f"Pareto front: {result.method}" + ("" if result.complete else " (incomplete)")
     colours = ["tab:red", "tab:green", "tab:purple", "tab:orange"]
     if p == 2:
-        fig, ax = plt.subplots(figsize=(6, 4.5))
+        fig = Figure(figsize=(6, 4.5))
+        ax = fig.subplots()
         if reference_front is not None and len(reference_front):
             R = np.asarray(reference_front)
             ax.scatter(R[:, 0], R[:, 1], s=14, c="0.75", label=f"reference ({len(R)} points)")
@@ -617,7 +716,7 @@ def plot_front(
         ideal, nadir = result._norm()
         Pn = normalise(P, result.senses, ideal, nadir)
         if p == 3:
-            fig = plt.figure(figsize=(11, 4.5))
+            fig = Figure(figsize=(11, 4.5))
             ax3 = fig.add_subplot(1, 2, 1, projection="3d")
             ax3.scatter(P[:, 0], P[:, 1], P[:, 2], s=10, c="tab:blue", label=label)
             for (name, i), col in zip(marked.items(), colours, strict=False):
@@ -628,7 +727,8 @@ def plot_front(
             ax3.legend(fontsize=7)
             ax = fig.add_subplot(1, 2, 2)
         else:
-            fig, ax = plt.subplots(figsize=(7, 4.5))
+            fig = Figure(figsize=(7, 4.5))
+            ax = fig.subplots()
         xs = np.arange(p)
         for row in Pn:
             ax.plot(xs, row, c="tab:blue", alpha=0.15, lw=0.7)
@@ -641,5 +741,4 @@ def plot_front(
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=130)
-        plt.close(fig)
     return fig

@@ -55,6 +55,7 @@ from solvers.epsilon import (
     ideal_nadir_from_payoff,
     payoff_table,
 )
+from solvers.interrupt import stage
 from solvers.options import SolveOptions
 from solvers.pareto import ParetoResult, merge
 from solvers.result import Termination
@@ -231,6 +232,7 @@ def weighted_sum_front(
     if scheme == "dichotomic" and options.mip_rel_gap is None:
         # a weighted optimum stopped at a gap could miss a point just above a segment
         options = dataclasses.replace(options, mip_rel_gap=0.0)
+    stage("weighted.payoff")
     table, payoff_x = payoff_table(mo, options)
     payoff_solves = mo.solves
     ideal, nadir = ideal_nadir_from_payoff(table, mo.senses)
@@ -246,6 +248,7 @@ def weighted_sum_front(
     t_payoff = time.perf_counter() - t0
 
     edges = None
+    stage("weighted.weights", checked=False)  # after a stop the first weighted solve ends it, keeping the payoff rows
     if scheme == "dichotomic":
         bar = None
         if progress:
@@ -316,7 +319,7 @@ def weighted_sum_front(
         nadir=nadir,
         payoff=table,
         notes=tuple(notes),
-        settings={"scheme": scheme,
+        settings={"scheme": scheme, "interrupted": bool(interrupted),
                   "weights": outs[0]["solves"] if scheme == "dichotomic" else len(W),
                   "hull_edges": edges, "weight_floor": WEIGHT_FLOOR, "workers": workers,
                   "scheduler": scheduler, "normalisation": "payoff table ideal and nadir",

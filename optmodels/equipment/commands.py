@@ -42,28 +42,75 @@ def _numeric(frame: pd.DataFrame, column: str, path: str) -> np.ndarray:
 
 
 def _cmd_gini(args: argparse.Namespace) -> int:
-    import numpy as np
+    """The Gini of one allocation per group of rows.
 
-    from optmodels.analysis.gini import gini_band, gini_lorenz_fit, gini_pairwise, gini_trapezoid
+    A table of several years (``regions.csv`` of ``solve --out``: 16 regions x 5 years) holds
+    one allocation per year; one Gini over all its rows would compare a region in one year with
+    another region in another year, which measures nothing. So the rows are grouped by ``--by``
+    (default: the ``year`` column when the table has one) and each group gets its Gini; one Gini
+    over every row is computed only when asked (``--pool``), and a table whose ``region`` column
+    repeats without a grouping is refused. The output says which it did.
+    """
+    from optmodels.analysis.gini import bands_note
 
     frame = _read_csv(args.table, [args.amount, args.population])
+    by = args.by
+    if by is not None and by not in frame.columns:
+        raise InstanceError(file=args.table, field=by, expected=f"a column to group by (--by {by})",
+                            found=list(frame.columns))
+    if by is None and not args.pool and "year" in frame.columns:
+        by = "year"
+    if args.pool:
+        by = None
+    elif by is None and "region" in frame.columns and frame["region"].duplicated().any():
+        repeated = frame.loc[frame["region"].duplicated(), "region"].iloc[0]
+        raise UsageError(
+            f"analyse gini: {args.table} lists region {repeated!r} more than once and has no year column: "
+            "one Gini over all rows would pool several allocations; give --by COLUMN (one Gini per "
+            "value) or --pool (one Gini over every row, on purpose)"
+        )
     amount = _numeric(frame, args.amount, args.table)
     pop = _numeric(frame, args.population, args.table)
+    _check_gini_rows(args, amount, pop)
+    if by is None:
+        groups = [(None, slice(None))]
+        what = (f"pooled over all {len(pop)} rows (--pool)" if args.pool and "year" in frame.columns
+                else f"over {len(pop)} rows" + (" (--pool)" if args.pool else ""))
+        print(f"population-weighted Gini of {args.amount} per capita {what}:")
+    else:
+        keys = list(dict.fromkeys(frame[by]))
+        groups = [(key, (frame[by] == key).to_numpy()) for key in keys]
+        print(f"population-weighted Gini of {args.amount} per capita, one per {by} "
+              f"({len(keys)} groups of rows; --pool for one over all {len(pop)} rows):")
+    for key, rows in groups:
+        if key is not None:
+            print(f"{by} {key} ({int(rows.sum())} rows):")
+        _print_gini(amount[rows], pop[rows], args.degree)
+    print(bands_note())
+    return 0
+
+
+def _check_gini_rows(args: argparse.Namespace, amount: np.ndarray, pop: np.ndarray) -> None:
+    import numpy as np
+
     if (pop <= 0).any():
         r = int(np.argmax(pop <= 0))
         raise InstanceError(file=args.table, field=f"{args.population} row {r + 1}", expected="> 0", found=pop[r])
     if (amount < 0).any():
         r = int(np.argmax(amount < 0))
         raise InstanceError(file=args.table, field=f"{args.amount} row {r + 1}", expected=">= 0", found=amount[r])
+
+
+def _print_gini(amount: np.ndarray, pop: np.ndarray, degree: int) -> None:
+    from optmodels.analysis.gini import gini_band, gini_lorenz_fit, gini_pairwise, gini_trapezoid
+
     values = {
         "pairwise": gini_pairwise(amount, pop),
         "trapezoid": gini_trapezoid(amount, pop),
-        f"Lorenz polynomial fit (degree {args.degree})": gini_lorenz_fit(amount, pop, args.degree),
+        f"Lorenz polynomial fit (degree {degree})": gini_lorenz_fit(amount, pop, degree),
     }
-    print(f"population-weighted Gini of {args.amount} per capita over {len(pop)} rows:")
     for name, value in values.items():
         print(f"  {name:<34} {value:.4f}  {gini_band(value)}")
-    return 0
 
 
 #: Largest offered load ``lambda/mu`` `analyse queue` accepts (and half the largest --servers):
@@ -144,10 +191,15 @@ COMMANDS = (
         "Gini of an allocation (pairwise, trapezoid, Lorenz fit) with the seed's bands",
         _cmd_gini,
         flags=(
-            Flag(("table",), help="CSV with one row per region"),
+            Flag(("table",), help="CSV with one row per region (and year: regions.csv of solve --out), "
+                                   "e.g. instances/equipment/table.csv"),
             Flag(("--amount",), default="sets", help="column with the amount (default: sets)"),
             Flag(("--population",), default="population", help="column with the population"),
             Flag(("--degree",), type=positive_int, default=3, help="degree of the Lorenz polynomial fit"),
+            Flag(("--by",), metavar="COLUMN",
+                 help="one Gini per value of this column (default: year, when the table has it)"),
+            Flag(("--pool",), action="store_true",
+                 help="one Gini over every row, even of several years (pools their allocations)"),
         ),
         group_help="the seed's analysis tools: Gini, M/M/c queues, Delphi weights",
     ),

@@ -57,7 +57,7 @@ ObjectiveName = Literal["cost", "utilisation", "equity"]
 #: reports show).
 OBJECTIVES = objective_table(
     Objective("cost", "min", "cost over the horizon (purchases + running + waiting)"),
-    Objective("utilisation", "min", "idle capacity (stand-in for max utilisation Z)", "exams"),
+    Objective("utilisation", "min", "idle capacity (capacity - demand; minimised in place of maximising utilisation Z)", "exams"),
     Objective("equity", "min", "mean yearly Gini"),
 )
 

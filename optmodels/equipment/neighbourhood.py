@@ -32,6 +32,7 @@ The search: solve the width-w neighbourhood from the incumbent; a cheaper plan i
 its own neighbourhood searched next; a neighbourhood proven to hold nothing better is widened
 (w + 1); a neighbourhood that runs out of its time without a better plan ends the search, as does
 the time given. All sub-MILPs share one compiled model: only the bounds of the z columns change.
+A stop signal ends either search at once with the best plan so far (:mod:`solvers.interrupt`).
 
 Region blocks
 -------------
@@ -73,6 +74,7 @@ from optmodels.equipment.evaluate import evaluate
 from optmodels.equipment.formulation import order_signs, plan_from_model, start_from_plan
 from optmodels.equipment.instance import EquipmentData, EquipmentInstance
 from solvers import SolveOptions, Termination, Timings
+from solvers.interrupt import check, until_interrupted
 
 __all__ = ["NeighbourhoodResult", "block_size", "blocks", "near_pairs", "search"]
 
@@ -155,25 +157,27 @@ def search(
     best.width = width
     columns = _z_columns(model, compiled) if hasattr(model, "z") else (np.zeros(0, int),) * 3
     base = options or SolveOptions()
-    while len(columns[2]):
-        left = seconds - (time.perf_counter() - t0)
-        if left < 0.5:
-            break
-        free = restrict(compiled, columns, best_sets, d, width)
-        if free == len(columns[2]):
-            break  # the neighbourhood is the full model: not a restriction any more
-        limit = left if step_seconds is None else min(left, step_seconds)
-        result, better = _step(instance, objective, model, compiled, best, limit, base)
-        if better:
-            best_sets = evaluate(instance, best.plan).region_sets
-            continue
-        if result.termination is Termination.OPTIMAL:
-            if max_width is not None and width >= max_width:
+    with until_interrupted():  # a stop signal: the best plan so far is the answer
+        while len(columns[2]):
+            check()
+            left = seconds - (time.perf_counter() - t0)
+            if left < 0.5:
                 break
-            width += 1  # nothing better here: look further
-            best.width = width
-        else:
-            break  # out of this step's time without a better plan
+            free = restrict(compiled, columns, best_sets, d, width)
+            if free == len(columns[2]):
+                break  # the neighbourhood is the full model: not a restriction any more
+            limit = left if step_seconds is None else min(left, step_seconds)
+            result, better = _step(instance, objective, model, compiled, best, limit, base)
+            if better:
+                best_sets = evaluate(instance, best.plan).region_sets
+                continue
+            if result.termination is Termination.OPTIMAL:
+                if max_width is not None and width >= max_width:
+                    break
+                width += 1  # nothing better here: look further
+                best.width = width
+            else:
+                break  # out of this step's time without a better plan
     if len(columns[2]):
         restrict(compiled, columns, best_sets, d, None)
     start_from_plan(model, best.plan)
@@ -257,29 +261,31 @@ def blocks(
     rng = np.random.default_rng(seed)
     idle = 0  # blocks in a row without a better plan
     done = False
-    while not done:
-        order = rng.permutation(m)
-        for first in range(0, m, size):
-            block = order[first:first + size]
-            if len(block) < size:  # the round's remainder joins regions drawn from the rest
-                block = np.concatenate([block, order[:size - len(block)]])
-            left = seconds - (time.perf_counter() - t0)
-            if left < 0.5:
-                done = True
-                break
-            free = np.isin(x_region, block)
-            compiled.set_columns_bounds(x_cols, np.where(free, x_lb, best.plan[x_k, x_j]),
-                                        np.where(free, x_ub, best.plan[x_k, x_j]))
-            signs = (order_signs(d, evaluate(instance, best.plan).region_sets) > 0).astype(float)
-            keep = np.isin(z_a, block) | np.isin(z_b, block)
-            sign = signs[z_rows, z_years]
-            compiled.set_columns_bounds(z_cols, np.where(keep, 0.0, sign), np.where(keep, 1.0, sign))
-            limit = left if step_seconds is None else min(left, step_seconds)
-            _, better = _step(instance, objective, model, compiled, best, limit, base)
-            idle = 0 if better else idle + 1
-            if idle >= -(-m // size):  # a round's worth of blocks in a row without a better plan
-                done = True
-                break
+    with until_interrupted():  # a stop signal: the best plan so far is the answer
+        while not done:
+            order = rng.permutation(m)
+            for first in range(0, m, size):
+                check()
+                block = order[first:first + size]
+                if len(block) < size:  # the round's remainder joins regions drawn from the rest
+                    block = np.concatenate([block, order[:size - len(block)]])
+                left = seconds - (time.perf_counter() - t0)
+                if left < 0.5:
+                    done = True
+                    break
+                free = np.isin(x_region, block)
+                compiled.set_columns_bounds(x_cols, np.where(free, x_lb, best.plan[x_k, x_j]),
+                                            np.where(free, x_ub, best.plan[x_k, x_j]))
+                signs = (order_signs(d, evaluate(instance, best.plan).region_sets) > 0).astype(float)
+                keep = np.isin(z_a, block) | np.isin(z_b, block)
+                sign = signs[z_rows, z_years]
+                compiled.set_columns_bounds(z_cols, np.where(keep, 0.0, sign), np.where(keep, 1.0, sign))
+                limit = left if step_seconds is None else min(left, step_seconds)
+                _, better = _step(instance, objective, model, compiled, best, limit, base)
+                idle = 0 if better else idle + 1
+                if idle >= -(-m // size):  # a round's worth of blocks in a row without a better plan
+                    done = True
+                    break
     compiled.set_columns_bounds(x_cols, x_lb, x_ub)
     compiled.set_columns_bounds(z_cols, np.zeros(len(z_cols)), np.ones(len(z_cols)))
     start_from_plan(model, best.plan)

@@ -42,11 +42,14 @@ def problem(instance: EquipmentInstance, objectives: list[str]) -> EquipmentProb
 
 
 def decision_summary(model_or_x: Any) -> str:
+    """``4 sets: N1@2026 N2@2026 ...`` -- hospital ids and years, the same words as the NSGA-II
+    problem's summary, so every method's front names a plan alike (it printed index pairs
+    ``h0@y0`` for the MILP methods)."""
     if isinstance(model_or_x, pyo.Block):
         d = model_or_x.data
         x = plan_from_model(model_or_x)
-        adds = [f"h{k}@y{j}" for k, j in zip(*np.nonzero(np.round(x) > 0), strict=False)]
-        return f"adds {int(np.round(x).sum())} of {d.n_hospitals * d.n_years}: " + " ".join(adds)
+        adds = [f"{d.hospitals[k]}@{d.years[j]}" for k, j in zip(*np.nonzero(np.round(x) > 0), strict=False)]
+        return f"{len(adds)} sets: " + (" ".join(adds) if adds else "none")
     return "adds: " + " ".join(map(str, np.flatnonzero(np.asarray(model_or_x, dtype=float) > 0.5)))
 
 

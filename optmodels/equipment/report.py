@@ -7,24 +7,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optmodels.analysis.gini import gini_band, lorenz_curve
+from optmodels.analysis.gini import bands_note, gini_band, lorenz_curve
 from optmodels.analysis.queueing import mmc
 from optmodels.equipment.delphi import composite, delphi_weights
 from optmodels.equipment.evaluate import Evaluation
-from optmodels.equipment.instance import EquipmentInstance
-from optmodels.report import fmt, save_figure, table_text
+from optmodels.equipment.instance import OBJECTIVES, EquipmentInstance
+from optmodels.report import fmt, new_figure, save_figure, table_text
 
 
 def plan_table(instance: EquipmentInstance, ev: Evaluation) -> pd.DataFrame:
-    """One row per set added: region, year, hospital, price (the paper's x_ijk = 1)."""
+    """One row per (region, year, hospital) with additions: the ``count`` of sets added there
+    (the model's x_ijk summed over the sets), their unit ``price`` and their ``cost``.
+
+    The plan's decision is one binary per hospital and year, so ``count`` is 1 today; the column
+    states the quantity rather than leaving it to the number of rows (plan.csv used to have one
+    row per set and no count).
+    """
     d = instance.data
     k, j = np.nonzero(ev.x > 0.5)
+    counts = np.rint(ev.x[k, j]).astype(int)
     return pd.DataFrame(
         {
             "region": [d.regions[d.region_of[a]] for a in k],
             "year": [d.years[b] for b in j],
             "hospital": [d.hospitals[a] for a in k],
+            "count": counts,
             "price": d.price[k, j],
+            "cost": counts * d.price[k, j],
         }
     ).sort_values(["year", "region", "hospital"], ignore_index=True)
 
@@ -141,6 +150,7 @@ def summary(instance: EquipmentInstance, ev: Evaluation) -> str:
     else:
         mean_mark = "(the band applies to each year)"
     lines.append(f"  mean: {ev.mean_gini:.4f}  {mean_mark}")
+    lines.append(f"  ({bands_note()})")
     lines.append(
         f"Budget: used {ev.purchases.sum():.6g} of {d.budget:.6g} "
         f"({ev.purchases.sum() / d.budget:.1%})" if d.budget > 0 else "Budget: 0"
@@ -174,15 +184,9 @@ def summary(instance: EquipmentInstance, ev: Evaluation) -> str:
     return "\n".join(lines)
 
 
-def lorenz_plot(instance: EquipmentInstance, ev: Evaluation, path: Path) -> None:
-    """Lorenz curves of equipment per capita, one per year, with the equality line."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
+def draw_lorenz(ax, instance: EquipmentInstance, ev: Evaluation) -> None:
+    """Lorenz curves of equipment per capita on ``ax``, one per year, with the equality line."""
     d = instance.data
-    fig, ax = plt.subplots(figsize=(5.5, 5.5))
     ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="equality")
     for j, y in enumerate(d.years):
         x, v = lorenz_curve(ev.region_sets[:, j], d.pop[:, j])
@@ -193,7 +197,40 @@ def lorenz_plot(instance: EquipmentInstance, ev: Evaluation, path: Path) -> None
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8)
-    save_figure(fig, path)
+
+
+def draw_sets_by_region(ax, instance: EquipmentInstance, ev: Evaluation) -> None:
+    """Sets per million inhabitants by region in the last planning year, split into the sets
+    installed today and those the plan adds (bars), regions in per-capita order."""
+    d = instance.data
+    last = d.n_years - 1
+    added = np.zeros(d.n_regions)
+    np.add.at(added, d.region_of, ev.x.sum(axis=1))
+    per_million = 1e6 / d.pop[:, last]
+    total = ev.region_sets[:, last] * per_million
+    new = added * per_million
+    order = np.argsort(total, kind="stable")
+    names = [d.regions[i] for i in order]
+    ax.barh(names, total[order] - new[order], color="0.7", label="installed today")
+    ax.barh(names, new[order], left=total[order] - new[order], color="tab:blue",
+            label=f"added {d.years[0]}-{d.years[-1]}")
+    ax.set_xlabel(f"sets per million inhabitants, {d.years[last]}")
+    ax.set_title(f"Sets by region ({int(ev.x.sum())} added)")
+    ax.tick_params(axis="y", labelsize=7 if d.n_regions > 12 else 9)
+    ax.legend(fontsize=8, loc="lower right")
+
+
+def plan_figure(instance: EquipmentInstance, ev: Evaluation):
+    """The equipment figure: Lorenz curves per year beside the sets per capita by region.
+
+    Returns a matplotlib Figure and writes nothing (``Solution.plot()``); ``lorenz.png`` of
+    ``solve --out`` is this figure saved (:meth:`EquipmentReporter.figures`).
+    """
+    fig = new_figure(figsize=(11, 5.2), layout="constrained")
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
+    draw_lorenz(left, instance, ev)
+    draw_sets_by_region(right, instance, ev)
+    return fig
 
 
 class EquipmentReporter:
@@ -204,7 +241,7 @@ class EquipmentReporter:
         check = "holds" if ev.feasible else f"VIOLATED {ev.violations}"
         return (
             f"  check       numpy evaluator: every constraint {check}; objective recomputed "
-            f"{ev.objective(solution.objective):.10g}\n\n" + summary(solution.instance, ev)
+            f"{ev.objective(solution.objective_name):.10g}\n\n" + summary(solution.instance, ev)
         )
 
     def metrics(self, solution) -> dict:
@@ -226,8 +263,27 @@ class EquipmentReporter:
             "years": year_table(instance, ev),
         }
 
+    #: the table a notebook shows the head of, and the family's objectives (name, sense, unit)
+    main_table = "plan"
+    objectives = OBJECTIVES
+
+    def highlights(self, solution) -> dict[str, str]:
+        """The few figures a notebook shows beside the objective."""
+        m, d = solution.metrics, solution.instance.data
+        lo = "-" if d.gini_lo is None else f"{d.gini_lo:g}"
+        return {
+            "sets added": f"{m['sets_added']}",
+            "budget used": f"{m['budget_used']:.6g} of {m['budget']:.6g}",
+            "Gini (mean of years)": f"{m['gini_mean']:.4f}, band [{lo}, {d.gini_hi:g}] ({d.gini_mode})",
+            "utilisation Z": f"{m['utilisation_Z']:.4f} (idle capacity {m['idle_capacity']:.6g} exams)",
+            "mean wait": f"{m['mean_wait_minutes']:.3g} min",
+        }
+
+    def plot(self, solution):
+        return plan_figure(solution.instance, solution.evaluation)
+
     def figures(self, solution, folder: Path) -> list[str]:
-        lorenz_plot(solution.instance, solution.evaluation, folder / "lorenz.png")
+        save_figure(self.plot(solution), folder / "lorenz.png")
         return ["lorenz.png"]
 
 

@@ -36,6 +36,12 @@ cost), so the searches run on the tightened model too. This is exact, not a heur
 certifies optimality only when the band is slack, step 5 otherwise, and its bound is valid
 because the reported plan's cost is never above the cap the box was computed under.
 ``strategy="full"`` solves the full model directly.
+
+A stop signal (Ctrl-C, or SIGTERM from the command line) in an interruptible block ends the
+strategy where it is (:mod:`solvers.interrupt`): the running HiGHS run stops, a search returns the
+best plan it has, no later stage starts (no further build, no tightening LP), and the best plan so
+far is returned with termination ``interrupted`` and its gap to the band-free bound. Each stage
+starts with :func:`solvers.interrupt.stage` (its name on stderr with ``OPTMODELS_STAGES=1``).
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -65,6 +71,7 @@ from solvers import (
     Timings,
     solve,
 )
+from solvers.interrupt import requested, stage
 
 #: share of the time left after step 2 that the neighbourhood search may use (0: off)
 NEIGHBOURHOOD_SHARE = 0.5
@@ -132,6 +139,7 @@ def solve_instance(
         raise bad_choice("strategy", strategy, f"expected one of {', '.join(STRATEGIES)}", flag="--gini-strategy")
     if strategy == "full":
         plan = feasible_plan(instance)
+        stage("equipment.full")
         model, result = _run(instance, objective, options, "full", start=plan)
         note = "full model solved directly" + (", started from the greedy plan" if plan is not None else "")
         if not result.has_solution and plan is not None and _stopped_early(result):
@@ -140,6 +148,7 @@ def solve_instance(
         return _finish(instance, objective, model, result, note)
 
     t0 = time.perf_counter()
+    stage("equipment.relaxation")
     model, first = _run(instance, objective, options, relaxation(objective))
     return after_relaxation(instance, objective, options, model, first, t0, strategy=strategy)
 
@@ -147,6 +156,19 @@ def solve_instance(
 def relaxation(objective: str) -> str:
     """The Gini variant of the lazy strategy's first model (step 1)."""
     return "upper" if objective == "equity" else "none"
+
+
+@dataclass
+class _Progress:
+    """Where the lazy strategy's steps 2-5 are: the best plan so far (``start``, evaluator-feasible,
+    or ``None``), the timings of the runs done, and the note's parts; what an interrupted
+    strategy reports from."""
+
+    why: str
+    start: object = None
+    stages: list = field(default_factory=list)
+    step: str = "the restriction"
+    searched: str = ""
 
 
 def after_relaxation(
@@ -169,7 +191,9 @@ def after_relaxation(
             plan = feasible_plan(instance)
             if plan is not None:
                 first = _incumbent(instance, objective, model, plan, first, [first.bound])
-                note = ("lazy: the time limit came before the model without the band found a plan; "
+                when = ("a stop signal" if first.termination is Termination.INTERRUPTED
+                        else "the time limit")
+                note = (f"lazy: {when} came before the model without the band found a plan; "
                         "the greedy plan (feasible, checked by the evaluator) is returned")
         return _finish(instance, objective, model, first, note, band_free=band_free)
     plan = plan_from_model(model)
@@ -180,11 +204,11 @@ def after_relaxation(
         return _finish(instance, objective, model, first, note, band_free=band_free)
 
     why = "the relaxed plan left the Gini band" if not ev.feasible else "the relaxed model stopped at its limit"
-    greedy = feasible_plan(instance)
+    progress = _Progress(why=why, start=plan if ev.feasible else None, stages=[first.timings])
+    greedy = feasible_plan(instance)  # the incumbent of last resort: cheap, and always worth having
     if ev.feasible and (greedy is None or ev.objective(objective) < _value(instance, greedy, objective)):
         greedy = plan  # a time-limited relaxation may still hold a plan inside the band
-    start = greedy
-    stages = [first.timings]
+    progress.start = greedy
     if _out_of_time(options, t0):
         # No time for the other stages: the greedy plan, bounded by the relaxation.
         note = f"lazy: {why} and the time limit came; the better of the greedy and relaxed plans returned"
@@ -193,88 +217,143 @@ def after_relaxation(
                 first, solution_status=SolutionStatus.NONE, termination=Termination.TIME_LIMIT), note, band_free=band_free)
         result = _incumbent(instance, objective, model, greedy, first, [first.bound])
         return _finish(instance, objective, model, dataclasses.replace(result, termination=Termination.TIME_LIMIT), note, band_free=band_free)
+    try:
+        model, full, note = _bracket(instance, objective, options, t0, first, ev, strategy, progress)
+    except KeyboardInterrupt:
+        if not requested():
+            raise  # a library caller's Ctrl-C outside an interruptible block: as ever
+        model, full, note = _interrupted(instance, objective, model, first, strategy, progress)
+    if first.bound is not None:
+        note += f"; band-free bound {first.bound:.10g}"
+    full = _with_bound(full, first.bound)
+    full = dataclasses.replace(full, timings=Timings.combined(progress.stages), options=options)
+    return _finish(instance, objective, model, full, note, band_free=band_free)
+
+
+def _bracket(instance, objective, options, t0, first, ev, strategy, progress: _Progress):
+    """Steps 2-5 after the relaxation's result ``first`` and its plan's evaluation ``ev``:
+    ``(model, result, note)``.
+
+    ``progress.start`` always holds the best plan so far, so that a stop signal at any point
+    (``KeyboardInterrupt``, raised by :func:`solvers.interrupt.stage` where a stage would start or
+    by the handler in Python code) leaves the caller a plan to report.
+    """
+    why = progress.why
+    stage("equipment.restriction")
     signs = order_signs(instance.data, ev.region_sets)
     rmodel, restricted = _run(instance, objective, options.time_left(t0, 1 / 3), "ordered", signs=signs)
-    stages.append(restricted.timings)
+    progress.stages.append(restricted.timings)
+    start = progress.start
     if restricted.has_solution:
         candidate = plan_from_model(rmodel)
         if evaluate(instance, candidate).feasible and (
             start is None or _value(instance, candidate, objective) <= _value(instance, start, objective)
         ):
-            start = candidate
+            progress.start = start = candidate
     started = "started from the better of the restricted and the greedy plans" if start is not None else "no plan to start from"
     if _out_of_time(options, t0) and start is not None:
-        model = rmodel
-        full = _incumbent(instance, objective, model, start, restricted, [first.bound])
+        full = _incumbent(instance, objective, rmodel, start, restricted, [first.bound])
         full = dataclasses.replace(full, termination=Termination.TIME_LIMIT)
-        note = f"lazy: {why}; the time limit came before the full model"
-    else:
-        bounds, tightened_at = None, math.inf
-        if strategy == "tight" and start is not None and objective in ("cost", "utilisation"):
-            tightened_at = _value(instance, start, objective)
-            bounds = region_bounds(instance, tightened_at, objective=objective)
+        return rmodel, full, f"lazy: {why}; the time limit came before the full model"
+    bounds, tightened_at = None, math.inf
+    if strategy == "tight" and start is not None and objective in ("cost", "utilisation"):
+        stage("equipment.tighten")
+        progress.step = "the tightening LPs"
+        tightened_at = _value(instance, start, objective)
+        bounds = region_bounds(instance, tightened_at, objective=objective)
+    stage("equipment.build")
+    progress.step = "the full model's build"
+    tb = time.perf_counter()
+    model = build(instance, objective=objective, gini="full", bounds=bounds)
+    compiled = StandardFormModel(model)
+    built = time.perf_counter() - tb - compiled.compile_seconds
+    if start is not None and NEIGHBOURHOOD_SHARE > 0 and hasattr(model, "z"):
+        start = _search(instance, objective, options, t0, model, compiled, start, progress)
+    cap = None if start is None else _value(instance, start, objective)
+    if (cap is not None and hasattr(model, "z") and objective in ("cost", "utilisation")
+            and not _out_of_time(options, t0) and (bounds is None or cap < tightened_at)):
+        # The searches usually end far below the first start: the box under their plan's
+        # cost is much narrower (fewer free signs, smaller big-M, a root bound that moves).
+        stage("equipment.tighten")
+        progress.step = "the tightening LPs"
         tb = time.perf_counter()
-        model = build(instance, objective=objective, gini="full", bounds=bounds)
-        compiled = StandardFormModel(model)
-        built = time.perf_counter() - tb - compiled.compile_seconds
-        searched = ""
-        if start is not None and NEIGHBOURHOOD_SHARE > 0 and hasattr(model, "z"):
-            budget = (math.inf if options.time_limit is None
-                      else options.time_left(t0, NEIGHBOURHOOD_SHARE).time_limit)
-            t_nb = time.perf_counter()
-            nb = neighbourhood.search(
-                instance, objective, model, compiled, start, options=options, seconds=budget / 2,
-                max_width=None if options.time_limit is not None else NEIGHBOURHOOD_MAX_WIDTH,
-                step_seconds=SEARCH_STEP_SECONDS if options.time_limit is None else max(budget / 6, 2.0),
-            )
-            stages.extend(nb.timings)
-            if nb.improved:
-                start = nb.plan
-            searched = (f"; neighbourhood search: {nb.solves} sub-MILPs, {nb.accepted} better plans "
-                        f"({nb.start_value:.10g} -> {nb.value:.10g}), widths up to {nb.width}")
-            blk = neighbourhood.blocks(
-                instance, objective, model, compiled, start, options=options,
-                seconds=budget - (time.perf_counter() - t_nb),
-                step_seconds=SEARCH_STEP_SECONDS if options.time_limit is None else max(budget / BLOCK_STEPS, 2.0),
-                seed=options.seed or 0,
-            )
-            stages.extend(blk.timings)
-            if blk.improved:
-                start = blk.plan
-            searched += (f"; region blocks: {blk.solves} sub-MILPs, {blk.accepted} better plans "
-                         f"({blk.start_value:.10g} -> {blk.value:.10g})")
-        cap = None if start is None else _value(instance, start, objective)
-        if (cap is not None and hasattr(model, "z") and objective in ("cost", "utilisation")
-                and not _out_of_time(options, t0) and (bounds is None or cap < tightened_at)):
-            # The searches usually end far below the first start: the box under their plan's
-            # cost is much narrower (fewer free signs, smaller big-M, a root bound that moves).
-            tb = time.perf_counter()
-            box = region_bounds(instance, cap, objective=objective,
-                                seconds=None if options.time_limit is None
-                                else options.time_left(t0, TIGHTEN_SHARE).time_limit)
-            if box is not None and box.lps:
-                bounds, tightened_at = box, cap
-                model = build(instance, objective=objective, gini="full", bounds=bounds)
-                compiled = StandardFormModel(model)
-                built += time.perf_counter() - tb - compiled.compile_seconds
-        if start is not None:
-            start_from_plan(model, start)
-        full = compiled.run(options.time_left(t0), build_seconds=built, warm_start=start is not None)
-        stages.append(full.timings)
-        if not full.has_solution and start is not None:
-            # HiGHS stopped before accepting the start: the start is still a valid incumbent.
-            full = _incumbent(instance, objective, model, start, full, [full.bound, first.bound])
-        tightened = (f"; region totals tightened by {bounds.lps} LPs under the cost {tightened_at:.10g}"
-                     if bounds is not None else "")
-        note = (
-            f"{strategy}: {why}; the full model was solved, "
-            f"{started} (the Gini order of the relaxed plan fixed){searched}{tightened}"
-        )
-    if first.bound is not None:
-        note += f"; band-free bound {first.bound:.10g}"
-    full = _with_bound(full, first.bound)
-    full = dataclasses.replace(full, timings=Timings.combined(stages), options=options)
-    return _finish(instance, objective, model, full, note, band_free=band_free)
+        box = region_bounds(instance, cap, objective=objective,
+                            seconds=None if options.time_limit is None
+                            else options.time_left(t0, TIGHTEN_SHARE).time_limit)
+        if box is not None and box.lps:
+            stage("equipment.rebuild")
+            progress.step = "the full model's rebuild"
+            bounds, tightened_at = box, cap
+            model = build(instance, objective=objective, gini="full", bounds=bounds)
+            compiled = StandardFormModel(model)
+            built += time.perf_counter() - tb - compiled.compile_seconds
+    stage("equipment.full")
+    progress.step = "the full model"
+    if start is not None:
+        start_from_plan(model, start)
+    full = compiled.run(options.time_left(t0), build_seconds=built, warm_start=start is not None)
+    progress.stages.append(full.timings)
+    if not full.has_solution and start is not None:
+        # HiGHS stopped before accepting the start: the start is still a valid incumbent.
+        full = _incumbent(instance, objective, model, start, full, [full.bound, first.bound])
+    tightened = (f"; region totals tightened by {bounds.lps} LPs under the cost {tightened_at:.10g}"
+                 if bounds is not None else "")
+    solved = "stopped by a signal" if full.termination is Termination.INTERRUPTED else "solved"
+    note = (
+        f"{strategy}: {why}; the full model was {solved}, "
+        f"{started} (the Gini order of the relaxed plan fixed){progress.searched}{tightened}"
+    )
+    return model, full, note
+
+
+def _search(instance, objective, options, t0, model, compiled, start, progress: _Progress):
+    """Step 3, the two neighbourhood searches from ``start``; returns the best plan (also kept in
+    ``progress``)."""
+    budget = (math.inf if options.time_limit is None
+              else options.time_left(t0, NEIGHBOURHOOD_SHARE).time_limit)
+    t_nb = time.perf_counter()
+    stage("equipment.orderings")
+    progress.step = "the ordering search"
+    nb = neighbourhood.search(
+        instance, objective, model, compiled, start, options=options, seconds=budget / 2,
+        max_width=None if options.time_limit is not None else NEIGHBOURHOOD_MAX_WIDTH,
+        step_seconds=SEARCH_STEP_SECONDS if options.time_limit is None else max(budget / 6, 2.0),
+    )
+    progress.stages.extend(nb.timings)
+    if nb.improved:
+        progress.start = start = nb.plan
+    progress.searched = (f"; neighbourhood search: {nb.solves} sub-MILPs, {nb.accepted} better plans "
+                         f"({nb.start_value:.10g} -> {nb.value:.10g}), widths up to {nb.width}")
+    stage("equipment.blocks")
+    progress.step = "the block search"
+    blk = neighbourhood.blocks(
+        instance, objective, model, compiled, start, options=options,
+        seconds=budget - (time.perf_counter() - t_nb),
+        step_seconds=SEARCH_STEP_SECONDS if options.time_limit is None else max(budget / BLOCK_STEPS, 2.0),
+        seed=options.seed or 0,
+    )
+    progress.stages.extend(blk.timings)
+    if blk.improved:
+        progress.start = start = blk.plan
+    progress.searched += (f"; region blocks: {blk.solves} sub-MILPs, {blk.accepted} better plans "
+                          f"({blk.start_value:.10g} -> {blk.value:.10g})")
+    return start
+
+
+def _interrupted(instance, objective, model, first, strategy, progress: _Progress):
+    """``(model, result, note)`` when a stop signal ended steps 2-5 in ``progress.step``: the best
+    plan so far in the relaxation's ``model`` (always fully built), termination ``interrupted``."""
+    note = (f"{strategy}: {progress.why}; stopped by a signal during {progress.step}"
+            f"{progress.searched}; the best plan found so far is returned")
+    if progress.start is None:
+        result = dataclasses.replace(first, termination=Termination.INTERRUPTED,
+                                     solution_status=SolutionStatus.NONE, objective=None, gap=math.inf,
+                                     variables={}, message=f"stopped by a signal during {progress.step}")
+        return model, result, note + " (none was found)"
+    result = _incumbent(instance, objective, model, progress.start, first, [first.bound])
+    result = dataclasses.replace(result, termination=Termination.INTERRUPTED,
+                                 message=f"stopped by a signal during {progress.step}")
+    return model, result, note
 
 
 def _out_of_time(options: SolveOptions, t0: float) -> bool:
@@ -354,7 +433,7 @@ def as_solution(instance: EquipmentInstance, sol: EquipmentSolution, strategy: s
     ev = sol.evaluation
     return Solution(
         family="equipment",
-        objective=sol.objective,
+        objective_name=sol.objective,
         sense="min",
         result=sol.result,
         instance=instance,

@@ -23,7 +23,9 @@ them) and every bound it proves stays valid for the original model as long as th
 cost is reported beside it -- which :func:`optmodels.equipment.solve.solve_instance` does.
 
 Each of the bounds is valid on its own, so a time limit (``seconds``) simply stops early: the
-bounds not computed stay infinite and the model keeps its data-derived range there.
+bounds not computed stay infinite and the model keeps its data-derived range there. A stop signal
+in an interruptible block (:mod:`solvers.interrupt`) stops the running LP and raises
+``KeyboardInterrupt`` before the next: a box is only worth its LPs if the full model follows.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import pyomo.environ as pyo
 from optmodels.equipment.formulation import build
 from optmodels.equipment.instance import EquipmentInstance
 from solvers import StandardFormModel
+from solvers.interrupt import StopOnSigint, check
 
 __all__ = ["RegionBounds", "region_bounds"]
 
@@ -79,6 +82,7 @@ def region_bounds(instance: EquipmentInstance, upper: float, *, objective: str =
         h.changeObjectiveSense(sense)
         h.changeObjectiveOffset(0.0)
         h.run()
+        check()  # stopped by a signal: no bound from this LP, and no further LP
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         return float(h.getInfo().objective_function_value)
@@ -91,23 +95,24 @@ def region_bounds(instance: EquipmentInstance, upper: float, *, objective: str =
     def out_of_time() -> bool:
         return seconds is not None and time.perf_counter() - t0 >= seconds
 
-    for j in range(n):
-        if out_of_time():
-            break
-        total = {cols[i, j]: 1.0 for i in range(m)}
-        lo = extreme(total, highspy.ObjSense.kMinimize)
-        hi = extreme(total, highspy.ObjSense.kMaximize)
-        lps += 2
-        if lo is None or hi is None:
-            return None
-        T_lo[j], T_hi[j] = math.ceil(lo - 1e-6), math.floor(hi + 1e-6)
-        for i in range(m):
+    with StopOnSigint(h):  # a signal stops the LP running (HiGHS would defer it to the LP's end)
+        for j in range(n):
             if out_of_time():
                 break
-            lo = extreme({cols[i, j]: 1.0}, highspy.ObjSense.kMinimize)
-            hi = extreme({cols[i, j]: 1.0}, highspy.ObjSense.kMaximize)
+            total = {cols[i, j]: 1.0 for i in range(m)}
+            lo = extreme(total, highspy.ObjSense.kMinimize)
+            hi = extreme(total, highspy.ObjSense.kMaximize)
             lps += 2
             if lo is None or hi is None:
                 return None
-            s_lo[i, j], s_hi[i, j] = math.ceil(lo - 1e-6), math.floor(hi + 1e-6)
+            T_lo[j], T_hi[j] = math.ceil(lo - 1e-6), math.floor(hi + 1e-6)
+            for i in range(m):
+                if out_of_time():
+                    break
+                lo = extreme({cols[i, j]: 1.0}, highspy.ObjSense.kMinimize)
+                hi = extreme({cols[i, j]: 1.0}, highspy.ObjSense.kMaximize)
+                lps += 2
+                if lo is None or hi is None:
+                    return None
+                s_lo[i, j], s_hi[i, j] = math.ceil(lo - 1e-6), math.floor(hi + 1e-6)
     return RegionBounds(s_lo=s_lo, s_hi=s_hi, T_lo=T_lo, T_hi=T_hi, lps=lps)

@@ -68,6 +68,9 @@ class WarmEquipment:
         if self.strategy != "lazy" or objective == "equity":
             sol = solve_instance(instance, objective, options, strategy=self.strategy)
             return as_solution(instance, sol, self.strategy)
+        from solvers.interrupt import stage
+
+        stage("equipment.relaxation")
         t0 = time.perf_counter()
         key = structure_key(instance, objective)
         warm = self._live is not None and self._live[0] == key

@@ -33,6 +33,7 @@ import numpy as np
 
 from optmodels.pricing.evaluate import fee_lattice, participation_means, side_probability
 from optmodels.pricing.instance import OBJECTIVES, PricingInstance
+from solvers.interrupt import check, until_interrupted
 
 #: Pairs per block of the enumeration (about 20 float arrays of this size live at once).
 BLOCK_PAIRS = 1 << 17
@@ -106,8 +107,8 @@ class LatticeBest:
     """The outcome of :func:`enumerate_lattice`.
 
     ``fees`` is ``None`` when no pair was feasible among those enumerated; ``complete`` says
-    whether every pair was enumerated (``False``: stopped at the deadline, so the best found is
-    not proven optimal and an empty result proves nothing).
+    whether every pair was enumerated (``False``: stopped at the deadline or by a stop signal,
+    so the best found is not proven optimal and an empty result proves nothing).
     """
 
     fees: dict[str, float] | None
@@ -115,6 +116,7 @@ class LatticeBest:
     pairs: int
     enumerated: int
     complete: bool
+    interrupted: bool = False  # a stop signal ended the enumeration (else the deadline, if not complete)
 
     @property
     def feasible(self) -> bool:
@@ -132,8 +134,9 @@ def enumerate_lattice(
     """The best lattice point for ``objective`` (with ``U >= 0`` unless ``viability=False``).
 
     ``deadline`` is a ``time.perf_counter()`` value after which no further block is started.
-    Ties go to the first pair in (f, e) order. The value is the closed-form one; callers re-check
-    the fees with the evaluator.
+    A stop signal in an interruptible block (:mod:`solvers.interrupt`) ends the enumeration with
+    the best pair of the blocks done (``interrupted``). Ties go to the first pair in (f, e) order.
+    The value is the closed-form one; callers re-check the fees with the evaluator.
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; expected one of {', '.join(OBJECTIVES)}")
@@ -146,46 +149,53 @@ def enumerate_lattice(
     best: tuple[float, float, int, int, float] | None = None  # (score, value, i, j, t)
     done = 0
     complete = True
-    for start in range(0, len(f_axis), rows):
-        if deadline is not None and start > 0 and time.perf_counter() > deadline:
-            complete = False
-            break
-        f = f_axis[start:start + rows]
-        lt = lattice_terms(instance, f, e_axis)
-        base = lt.U0 + lt.g_coef[None, :] * g
-        tc = lt.t_coef[:, None]
-        if has_t and objective == "patient_burden":
-            if viability:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    need = np.where(tc > 0, -base / np.where(tc > 0, tc, 1.0), np.where(base >= 0, -np.inf, np.inf))
-                t = np.maximum(lower["t"], need)
-                t = np.where(t <= upper["t"], t, upper["t"])  # pairs that need more stay unviable below
+    interrupted = True  # until the loop ends by itself
+    with until_interrupted():  # a stop signal: the best pair of the blocks done
+        for start in range(0, len(f_axis), rows):
+            check()
+            if deadline is not None and start > 0 and time.perf_counter() > deadline:
+                complete = False
+                break
+            f = f_axis[start:start + rows]
+            lt = lattice_terms(instance, f, e_axis)
+            base = lt.U0 + lt.g_coef[None, :] * g
+            tc = lt.t_coef[:, None]
+            if has_t and objective == "patient_burden":
+                if viability:
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        need = np.where(tc > 0, -base / np.where(tc > 0, tc, 1.0), np.where(base >= 0, -np.inf, np.inf))
+                    t = np.maximum(lower["t"], need)
+                    t = np.where(t <= upper["t"], t, upper["t"])  # pairs that need more stay unviable below
+                else:
+                    t = np.full(base.shape, lower["t"])
             else:
-                t = np.full(base.shape, lower["t"])
-        else:
-            t = np.full(base.shape, upper["t"] if has_t else 0.0)
-        U = base + tc * t
-        if objective == "profit":
-            value = U
-        elif objective == "patient_burden":
-            value = f[:, None] + (t if has_t else 0.0)
-        else:
-            value = lt.m[:, None] + lt.n[None, :]
-        value = np.broadcast_to(value, U.shape)
-        ok = U >= -1e-9 if viability else np.ones(U.shape, dtype=bool)  # the evaluator's tolerance
-        score = np.where(ok, sense * value, -np.inf)
-        k = int(np.argmax(score))
-        i, j = divmod(k, score.shape[1])
-        if np.isfinite(score[i, j]) and (best is None or score[i, j] > best[0]):
-            best = (float(score[i, j]), float(value[i, j]), start + i, j, float(t[i, j]))
-        done += score.size
+                t = np.full(base.shape, upper["t"] if has_t else 0.0)
+            U = base + tc * t
+            if objective == "profit":
+                value = U
+            elif objective == "patient_burden":
+                value = f[:, None] + (t if has_t else 0.0)
+            else:
+                value = lt.m[:, None] + lt.n[None, :]
+            value = np.broadcast_to(value, U.shape)
+            ok = U >= -1e-9 if viability else np.ones(U.shape, dtype=bool)  # the evaluator's tolerance
+            score = np.where(ok, sense * value, -np.inf)
+            k = int(np.argmax(score))
+            i, j = divmod(k, score.shape[1])
+            if np.isfinite(score[i, j]) and (best is None or score[i, j] > best[0]):
+                best = (float(score[i, j]), float(value[i, j]), start + i, j, float(t[i, j]))
+            done += score.size
+        interrupted = False
     pairs = len(f_axis) * len(e_axis)
+    complete = complete and not interrupted
     if best is None:
-        return LatticeBest(fees=None, value=None, pairs=pairs, enumerated=done, complete=complete)
+        return LatticeBest(fees=None, value=None, pairs=pairs, enumerated=done, complete=complete,
+                           interrupted=interrupted)
     _, value, i, j, t_best = best
     fees = {"f": float(f_axis[i]), "e": float(e_axis[j])}
     if has_t:
         fees["t"] = t_best
     if has_g:
         fees["g"] = float(g)
-    return LatticeBest(fees=fees, value=value, pairs=pairs, enumerated=done, complete=complete)
+    return LatticeBest(fees=fees, value=value, pairs=pairs, enumerated=done, complete=complete,
+                       interrupted=interrupted)

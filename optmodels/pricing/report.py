@@ -23,7 +23,7 @@ from optmodels.pricing.evaluate import (
     fee_lattice,
     marginal_profit,
 )
-from optmodels.pricing.instance import PricingInstance
+from optmodels.pricing.instance import OBJECTIVES, PricingInstance
 
 MODELS = ("model1", "model2", "model3")
 MODEL_TITLES = {
@@ -163,13 +163,13 @@ class PricingReporter:
     """
 
     def summary(self, solution: Any) -> str:
-        return summary_text(solution.instance, solution.decision, solution.objective, solution.sense,
+        return summary_text(solution.instance, solution.decision, solution.objective_name, solution.sense,
                             step=solution.extra.get("lattice_step"))
 
     def metrics(self, solution: Any) -> dict[str, Any]:
         """Flat scalars: the fees, the three objectives, stage probabilities, viability."""
         instance, fees, ev = solution.instance, solution.decision, solution.evaluation
-        table = fee_table(instance, fees, solution.objective, solution.sense,
+        table = fee_table(instance, fees, solution.objective_name, solution.sense,
                           step=solution.extra.get("lattice_step"))
         out: dict[str, Any] = {
             "model": instance.model,
@@ -194,12 +194,32 @@ class PricingReporter:
         instance, fees = solution.instance, solution.decision
         return {
             "stages": stage_table(instance, fees),
-            "fees": fee_table(instance, fees, solution.objective, solution.sense,
+            "fees": fee_table(instance, fees, solution.objective_name, solution.sense,
                               step=solution.extra.get("lattice_step")),
         }
 
+    main_table = "fees"
+    objectives = OBJECTIVES
+
+    def highlights(self, solution: Any) -> dict[str, str]:
+        """The few figures a notebook shows beside the objective."""
+        m = solution.metrics
+        fees = ", ".join(f"{k} = {v:.6g}" for k, v in solution.decision.items())
+        return {
+            "fees": fees,
+            "expected profit U": f"{m['expected_profit']:.6g} {OBJECTIVES['profit'].unit}",
+            "participation": f"{m['participation']:.6g} (E[M] {m['EM']:.6g} + E[N] {m['EN']:.6g})",
+            "patient burden f + t": f"{m['patient_burden']:.6g}",
+        }
+
+    def plot(self, solution: Any):
+        """The expected-profit surface over (f, e) with the solved fees marked (a Figure)."""
+        return profit_figure(solution.instance, solution.decision)
+
     def figures(self, solution: Any, folder: Path) -> list[str]:
-        return []  # the seed's figures are `optmodels pricing surface`, not part of a solve
+        # a solve writes no figure (as before plot() existed); the seed's figures are
+        # `optmodels pricing surface`, and plot() draws the profit surface on demand
+        return []
 
 
 REPORTER = PricingReporter()
@@ -222,50 +242,50 @@ def surface_grid(instance: PricingInstance, model: str, *, t: float, g: float, p
     return pd.concat(frames, ignore_index=True)
 
 
-def surface_figures(instance: PricingInstance, out: Path, *, t: float = 0.5, g: float = 1.0,
-                    points: int = 41) -> list[Path]:
-    """Write the six surfaces (3 models x mid/late), the late-stage comparison and surfaces.csv."""
-    from optmodels.report import save_figure, use_agg
+def _surface_arrays(grid: pd.DataFrame, stage: str, points: int) -> tuple[np.ndarray, ...]:
+    sub = grid[grid["stage"] == stage]
+    return tuple(sub[c].to_numpy().reshape(points, points) for c in ("f", "e", "profit"))
 
-    use_agg()
-    import matplotlib.pyplot as plt
 
-    written: list[Path] = []
-    grids = []
-    for model in MODELS:
-        grid = surface_grid(instance, model, t=t, g=g, points=points)
-        grids.append(grid)
-        for stage, label in (("mid", "mid-stage"), ("late", "late-stage")):
-            sub = grid[grid["stage"] == stage]
-            Z = sub["profit"].to_numpy().reshape(points, points)
-            F = sub["f"].to_numpy().reshape(points, points)
-            E = sub["e"].to_numpy().reshape(points, points)
-            fig = plt.figure(figsize=(13.0, 5.4))
-            ax = fig.add_subplot(1, 2, 1, projection="3d")
-            ax.plot_surface(F, E, Z, cmap="viridis", linewidth=0, antialiased=True)
-            ax.set_xlabel("patient fee f (per patient per month)", fontsize=8)
-            ax.set_ylabel("HP fee e (per HP per month)", fontsize=8)
-            ax.set_zlabel("profit per month", fontsize=8)
-            ax.view_init(elev=25, azim=-130)
-            ax2 = fig.add_subplot(1, 2, 2)
-            filled = ax2.contourf(F, E, Z, levels=20, cmap="viridis")
-            fig.colorbar(filled, ax=ax2, label="profit per month")
-            if Z.min() < 0 < Z.max():
-                zero = ax2.contour(F, E, Z, levels=[0.0], colors="red", linewidths=2)
-                ax2.clabel(zero, fmt="profit = 0", fontsize=8)
-            ax2.set_xlabel("patient fee f (per patient per month)")
-            ax2.set_ylabel("HP fee e (per HP per month)")
-            ax2.set_aspect("equal")
-            extra = (f", t = {t:g}" if model != "model1" else "") + (f", g = {g:g}" if model == "model3" else "")
-            what = ("E[profit | mid stage] = (p2 s2 + p3 s3)/(p2 + p3)" if stage == "mid"
-                    else "late stage s4 (M > M0, N > N0)")
-            fig.suptitle(f"{MODEL_TITLES[model]}: {label} profit{extra}   [{what}]", fontsize=11)
-            path = out / f"{model}_{stage}_surface.png"
-            save_figure(fig, path)
-            written.append(path)
-    # Comparison of the late stage along the diagonal f = e.
+def stage_surface_figure(instance: PricingInstance, model: str, stage: str, *, t: float = 0.5,
+                         g: float = 1.0, points: int = 41, grid: pd.DataFrame | None = None):
+    """One of the seed's figures 1-3: the mid- or late-stage profit of ``model`` over (f, e), as a
+    3-D surface beside its contour map (a Figure; nothing written)."""
+    from optmodels.report import new_figure
+
+    grid = surface_grid(instance, model, t=t, g=g, points=points) if grid is None else grid
+    F, E, Z = _surface_arrays(grid, stage, points)
+    label = "mid-stage" if stage == "mid" else "late-stage"
+    fig = new_figure(figsize=(13.0, 5.4))
+    ax = fig.add_subplot(1, 2, 1, projection="3d")
+    ax.plot_surface(F, E, Z, cmap="viridis", linewidth=0, antialiased=True)
+    ax.set_xlabel("patient fee f (per patient per month)", fontsize=8)
+    ax.set_ylabel("HP fee e (per HP per month)", fontsize=8)
+    ax.set_zlabel("profit per month", fontsize=8)
+    ax.view_init(elev=25, azim=-130)
+    ax2 = fig.add_subplot(1, 2, 2)
+    filled = ax2.contourf(F, E, Z, levels=20, cmap="viridis")
+    fig.colorbar(filled, ax=ax2, label="profit per month")
+    if Z.min() < 0 < Z.max():
+        zero = ax2.contour(F, E, Z, levels=[0.0], colors="red", linewidths=2)
+        ax2.clabel(zero, fmt="profit = 0", fontsize=8)
+    ax2.set_xlabel("patient fee f (per patient per month)")
+    ax2.set_ylabel("HP fee e (per HP per month)")
+    ax2.set_aspect("equal")
+    extra = (f", t = {t:g}" if model != "model1" else "") + (f", g = {g:g}" if model == "model3" else "")
+    what = ("E[profit | mid stage] = (p2 s2 + p3 s3)/(p2 + p3)" if stage == "mid"
+            else "late stage s4 (M > M0, N > N0)")
+    fig.suptitle(f"{MODEL_TITLES[model]}: {label} profit{extra}   [{what}]", fontsize=11)
+    return fig
+
+
+def comparison_figure(instance: PricingInstance, *, t: float = 0.5, g: float = 1.0):
+    """The late-stage profit of the three models along the diagonal f = e (a Figure)."""
+    from optmodels.report import new_figure
+
     axis = np.linspace(0.0, 2.0, 201)
-    fig, ax = plt.subplots(figsize=(7.2, 4.6))
+    fig = new_figure(figsize=(7.2, 4.6), layout="constrained")
+    ax = fig.subplots()
     for model, style in zip(MODELS, ("-", "--", "-."), strict=False):
         inst = instance if instance.model == model else instance.with_model(model)
         late = evaluate(inst, axis, axis, t, g).late
@@ -277,8 +297,57 @@ def surface_figures(instance: PricingInstance, out: Path, *, t: float = 0.5, g: 
     ax.set_title(f"Late-stage profit of the three models (t = {t:g}, g = {g:g})")
     ax.legend(loc="upper left", fontsize=9)
     ax.grid(alpha=0.3)
+    return fig
+
+
+def profit_figure(instance: PricingInstance, fees: dict[str, float], *, points: int = 81):
+    """A solution's figure: expected profit U over the (f, e) plane with the other fees held at
+    their solved values, the zero-profit line, the fees' box and the solved fees marked."""
+    from optmodels.report import new_figure
+
+    lower, upper = instance.lower_bounds(), instance.upper_bounds()
+    hi = max(2.0, 1.25 * max(upper.get("f", 2.0), upper.get("e", 2.0), fees.get("f", 0.0), fees.get("e", 0.0)))
+    axis = np.linspace(0.0, hi, points)
+    F, E = np.meshgrid(axis, axis, indexing="ij")
+    rest = {k: v for k, v in fees.items() if k not in ("f", "e")}
+    U = np.asarray(evaluate(instance, F, E, rest.get("t", 0.0), rest.get("g", 0.0)).U, dtype=float)
+    fig = new_figure(figsize=(6.4, 5.2), layout="constrained")
+    ax = fig.subplots()
+    filled = ax.contourf(F, E, U, levels=20, cmap="viridis")
+    fig.colorbar(filled, ax=ax, label=f"expected profit U ({PROFIT_UNIT})")
+    if U.min() < 0 < U.max():
+        zero = ax.contour(F, E, U, levels=[0.0], colors="red", linewidths=1.5)
+        ax.clabel(zero, fmt="U = 0", fontsize=8)
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(Rectangle((lower["f"], lower["e"]), upper["f"] - lower["f"], upper["e"] - lower["e"],
+                           fill=False, ls="--", color="white", lw=1.2, label="fee bounds"))
+    ax.scatter([fees["f"]], [fees["e"]], marker="*", s=220, c="tab:red", edgecolors="white", zorder=5,
+               label=f"solved fees f = {fees['f']:.4g}, e = {fees['e']:.4g}")
+    held = ", ".join(f"{k} = {v:.4g}" for k, v in rest.items())
+    ax.set_xlabel("patient fee f (per patient per month)")
+    ax.set_ylabel("HP fee e (per HP per month)")
+    ax.set_title(f"Expected profit, {instance.model}" + (f" ({held})" if held else ""), fontsize=10)
+    ax.legend(fontsize=8, loc="upper right")
+    return fig
+
+
+def surface_figures(instance: PricingInstance, out: Path, *, t: float = 0.5, g: float = 1.0,
+                    points: int = 41) -> list[Path]:
+    """Write the six surfaces (3 models x mid/late), the late-stage comparison and surfaces.csv."""
+    from optmodels.report import save_figure
+
+    written: list[Path] = []
+    grids = []
+    for model in MODELS:
+        grid = surface_grid(instance, model, t=t, g=g, points=points)
+        grids.append(grid)
+        for stage in ("mid", "late"):
+            path = out / f"{model}_{stage}_surface.png"
+            save_figure(stage_surface_figure(instance, model, stage, t=t, g=g, points=points, grid=grid), path)
+            written.append(path)
     path = out / "late_stage_comparison.png"
-    save_figure(fig, path)
+    save_figure(comparison_figure(instance, t=t, g=g), path)
     written.append(path)
     csv = out / "surfaces.csv"
     pd.concat(grids, ignore_index=True).to_csv(csv, index=False)
@@ -286,17 +355,18 @@ def surface_figures(instance: PricingInstance, out: Path, *, t: float = 0.5, g: 
     return written
 
 
-def breakeven_figure(instance: PricingInstance, info: dict[str, Any], path: Path, *, t: float, g: float) -> None:
-    """Zero-profit lines of the late stage and of U in the (f, e) plane, with the seed's line."""
-    from optmodels.report import save_figure, use_agg
+def breakeven_figure(instance: PricingInstance, info: dict[str, Any], path: Path | None = None, *,
+                     t: float, g: float):
+    """Zero-profit lines of the late stage and of U in the (f, e) plane, with the seed's line.
 
-    use_agg()
-    import matplotlib.pyplot as plt
+    Returns the Figure; with ``path`` it is also saved there."""
+    from optmodels.report import new_figure, save_figure
 
     axis = np.linspace(0.0, 3.0, 301)
     F, E = np.meshgrid(axis, axis, indexing="ij")
     ev = evaluate(instance, F, E, t, g)
-    fig, ax = plt.subplots(figsize=(6, 5.4))
+    fig = new_figure(figsize=(6, 5.4))
+    ax = fig.subplots()
     c1 = ax.contour(F, E, ev.late, levels=[0.0], colors="tab:blue")
     c2 = ax.contour(F, E, ev.U, levels=[0.0], colors="tab:orange")
     ax.plot(axis, info["seed_late_stage_f_plus_e"] - axis, "r:", label="seed: f + e = 2.3868")
@@ -310,4 +380,6 @@ def breakeven_figure(instance: PricingInstance, info: dict[str, Any], path: Path
     ax.set_title(f"Break-even lines, {instance.model}")
     ax.legend(fontsize=9)
     ax.grid(alpha=0.3)
-    save_figure(fig, path)
+    if path is not None:
+        save_figure(fig, path)
+    return fig

@@ -19,6 +19,9 @@
    those fees. The seed's volume rules (``EQ <= E[M]`` ...) are checked again at the fees. Each
    adjustment or finding is a note.
 
+A stop signal in an interruptible block (:mod:`solvers.interrupt`) ends the search with the best
+fees found so far (termination ``interrupted``) and skips step 3.
+
 Every returned fee vector is re-checked by the numpy evaluator (``Solution.evaluation``), a path
 independent of the Pyomo model and of the enumeration's lattice terms. No printing, no files: the
 Solution renders itself through :class:`~optmodels.pricing.report.PricingReporter`.
@@ -40,6 +43,7 @@ from optmodels.pricing.formulation import build, fee_values
 from optmodels.pricing.instance import MILP_MAX_PAIRS, OBJECTIVES, PricingInstance
 from optmodels.pricing.lattice import enumerate_lattice
 from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings, solve
+from solvers.interrupt import stage, until_interrupted
 
 #: The family's verdict when viability cannot hold (``result.json``'s ``verdict``: ``no_viable_fee``).
 NO_VIABLE_FEE = "no fee makes expected profit non-negative"
@@ -120,7 +124,9 @@ def _run(instance: PricingInstance, objective: str, options: SolveOptions, step:
          *, viability: bool = True) -> tuple[SolveResult, dict[str, float] | None]:
     """One solve by ``method``: the result and the raw fees (``None`` without a solution)."""
     if method == "enumerate":
+        stage("pricing.lattice")
         return _enumerate(instance, objective, options, step, viability)
+    stage(f"pricing.{method}")
     t0 = time.perf_counter()
     model = build(instance, objective=objective, lattice_step=step, viability=viability)
     result = solve(model, options, build_seconds=time.perf_counter() - t0)
@@ -132,8 +138,8 @@ def _run(instance: PricingInstance, objective: str, options: SolveOptions, step:
 def _enumerate(instance: PricingInstance, objective: str, options: SolveOptions, step: float | None,
                viability: bool) -> tuple[SolveResult, dict[str, float] | None]:
     """The lattice enumerated (:func:`~optmodels.pricing.lattice.enumerate_lattice`) as a
-    SolveResult: optimal or infeasible when every pair was seen; at a time limit, the best found
-    so far without a bound."""
+    SolveResult: optimal or infeasible when every pair was seen; at a time limit or a stop
+    signal, the best found so far without a bound."""
     t0, c0 = time.perf_counter(), time.process_time()
     deadline = None if options.time_limit is None else t0 + options.time_limit
     best = enumerate_lattice(instance, objective, step=step, viability=viability, deadline=deadline)
@@ -143,7 +149,7 @@ def _enumerate(instance: PricingInstance, objective: str, options: SolveOptions,
         status = SolutionStatus.OPTIMAL if best.feasible else SolutionStatus.INFEASIBLE
         bound, gap = best.value, (0.0 if best.feasible else None)
     else:
-        termination = Termination.TIME_LIMIT
+        termination = Termination.INTERRUPTED if best.interrupted else Termination.TIME_LIMIT
         status = SolutionStatus.FEASIBLE if best.feasible else SolutionStatus.NONE
         bound, gap = None, None
     result = SolveResult(
@@ -184,7 +190,7 @@ def solve_pricing(
     used_step = (instance.lattice_step if step is None else step) if instance.elastic else None
     extra: dict[str, Any] = {"model": instance.model, "elastic": instance.elastic, "method": how,
                              "lattice_step": used_step, "epsilon": instance.epsilon}
-    common = dict(family="pricing", objective=objective, sense=sense, instance=instance, report=REPORTER)
+    common = dict(family="pricing", objective_name=objective, sense=sense, instance=instance, report=REPORTER)
 
     result, raw = _run(instance, objective, options, step, how)
     if raw is not None:
@@ -205,7 +211,10 @@ def solve_pricing(
         return Solution(result=result, decision=fees, evaluation=ev,
                         notes=tuple(notes), extra={**extra, "fees": fees}, **common)
     if result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
-        verdict = _no_viable_fee(instance, options, step, how)
+        verdict = None
+        with until_interrupted():  # a stop signal: the solver's verdict (proven) stands alone
+            stage("pricing.viability")
+            verdict = _no_viable_fee(instance, options, step, how)
         if verdict is not None:
             best, fees = verdict
             timings = Timings.combined((result.timings, best.timings))

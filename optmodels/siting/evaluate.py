@@ -68,8 +68,10 @@ def evaluate(
     *,
     model: str | None = None,
     tol: float = 1e-6,
+    scheduler: Any = None,
 ) -> Evaluation:
-    """Objectives and slacks of opening ``open_sites`` (and assigning by ``assignment``)."""
+    """Objectives and slacks of opening ``open_sites`` (and assigning by ``assignment``); at scale
+    with a Dask ``scheduler``, the per-point evaluation runs on that cluster."""
     model = model or instance.model
     spec = MODEL_SPECS[model]
     par = instance.parameters
@@ -77,7 +79,7 @@ def evaluate(
     if y.shape != (instance.n_sites,):
         raise ValueError(f"open_sites: expected {instance.n_sites} entries, found {y.shape}")
     if assignment is None and instance.is_large:
-        return _evaluate_at_scale(instance, y, model, tol)
+        return _evaluate_at_scale(instance, y, model, tol, scheduler)
     cost = instance.cost_matrix()
     w = instance.populations()
     a = nearest_assignment(cost, y) if assignment is None else np.asarray(assignment, dtype=float)
@@ -162,7 +164,7 @@ def _site_cost(instance: SitingInstance, y: np.ndarray) -> float:
     return float((f * (y & new)).sum() - (instance.closing_savings() * (instance.closable() & ~y)).sum())
 
 
-def _evaluate_at_scale(instance: SitingInstance, y: np.ndarray, model: str, tol: float) -> Evaluation:
+def _evaluate_at_scale(instance: SitingInstance, y: np.ndarray, model: str, tol: float, scheduler: Any = None) -> Evaluation:
     """:func:`evaluate` for an instance too large for the dense array: every point to its
     nearest open site found by a KD-tree over the open sites, coverage counted by the pairs
     within the radius (:class:`~optmodels.siting.data.costs.TravelCosts`). The same objectives
@@ -173,7 +175,7 @@ def _evaluate_at_scale(instance: SitingInstance, y: np.ndarray, model: str, tol:
     w = instance.populations()
     n, m = instance.n_demand, instance.n_sites
     opened = np.flatnonzero(y)
-    dist_i, site_i = instance.costs.nearest_open(opened)
+    dist_i, site_i = instance.costs.nearest_open(opened, scheduler=scheduler)
     if par.cutoff is not None:  # beyond the cut-off a pair does not exist
         far = dist_i > par.cutoff
         dist_i, site_i = np.where(far, np.inf, dist_i), np.where(far, -1, site_i)
@@ -187,7 +189,7 @@ def _evaluate_at_scale(instance: SitingInstance, y: np.ndarray, model: str, tol:
     slacks: dict[str, np.ndarray] = {}
     covered = np.zeros(n)
     if par.radius is not None:
-        count = instance.costs.count_within(opened, par.radius)
+        count = instance.costs.count_within(opened, par.radius, scheduler=scheduler)
         covered = (count >= 1).astype(float)
         obj["coverage"] = float((w * covered).sum())
         obj["backup_coverage"] = float((w * (count >= 2)).sum())
@@ -367,12 +369,13 @@ def _equity_evaluation(instance: SitingInstance, decision: SitingDecision) -> tu
     return ev, sigma
 
 
-def evaluate_decision(instance: SitingInstance, decision: SitingDecision) -> SitingEvaluation:
+def evaluate_decision(instance: SitingInstance, decision: SitingDecision, *, scheduler: Any = None) -> SitingEvaluation:
     """Re-check ``decision`` with numpy only: the location evaluator (:func:`evaluate`) for
-    location models, the equity evaluator for equity models, and accessibility before/after."""
+    location models, the equity evaluator for equity models, and accessibility before/after
+    (``scheduler``: a Dask cluster for the per-point work at scale)."""
     y = np.asarray(decision.open, dtype=bool)
     if MODEL_SPECS[instance.model].equity:
         ev, sigma = _equity_evaluation(instance, decision)
         return SitingEvaluation(instance.model, None, ev, sigma, accessibility_report(instance, y, decision.supply))
-    loc = evaluate(instance, y, decision.assignment, model=instance.model)
+    loc = evaluate(instance, y, decision.assignment, model=instance.model, scheduler=scheduler)
     return SitingEvaluation(instance.model, loc, None, None, accessibility_report(instance, y, decision.supply))

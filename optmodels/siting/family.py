@@ -67,10 +67,22 @@ def override(instance: SitingInstance, changes: Mapping[str, Any]) -> SitingInst
     return instance.with_changes(model, **params)
 
 
-def _solve(instance, options=None, *, objective=None, formulation="auto"):
+def _solve(instance, options=None, *, objective=None, formulation="auto", scheduler=None):
     from optmodels.siting.solve import solve_siting
 
-    return solve_siting(instance, options, objective=objective, formulation=formulation)
+    if isinstance(scheduler, str):  # an address from the command line: checked and reached first
+        from solvers.executor import SchedulerError, connect
+
+        try:
+            client, own = connect(scheduler)
+        except SchedulerError as exc:
+            raise UsageError(f"--scheduler {exc}") from None
+        try:
+            return solve_siting(instance, options, objective=objective, formulation=formulation, scheduler=client)
+        finally:
+            if own:
+                client.close()
+    return solve_siting(instance, options, objective=objective, formulation=formulation, scheduler=scheduler)
 
 
 def _evaluate(instance, decision):
@@ -130,6 +142,9 @@ FLAGS = (
          help="accessibility catchment size"),
     Flag(("--access-method",), dest="access_method", choices=("2sfca", "e2sfca", "g2sfca", "3sfca"),
          target="instance", help="accessibility measure"),
+    Flag(("--scheduler",), dest="scheduler", metavar="ADDRESS",
+         help="a Dask scheduler (tcp://host:8786): pairs, coverage groups and the plan's evaluation run on "
+              "its workers in partitions of demand points; the model is solved here"),
 )
 
 GENERATE_FLAGS = (

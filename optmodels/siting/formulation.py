@@ -66,6 +66,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from optmodels.errors import InstanceError
+from optmodels.resources import check_memory
 from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import (
     LOCATION_MODELS,
@@ -80,6 +81,11 @@ from optmodels.siting.models import OBJECTIVES as _OBJECTIVES
 from solvers import gc_paused
 
 __all__ = ["LOCATION_MODELS", "NATIVE", "OBJECTIVES", "build", "decode"]
+
+#: peak bytes per assignment variable of a built and compiled model (Pyomo components, the
+#: standard-form matrices, HiGHS's copy): 0.95 kB to build and 1.1 kB to compile, measured on a
+#: 2000 x 200 CFLP (400,000 pairs)
+MODEL_BYTES_PER_PAIR = 2100
 
 #: every named objective of the location models and its sense (from the family's one table)
 OBJECTIVES: dict[str, str] = {name: _OBJECTIVES[name].sense for name in LOCATION_OBJECTIVES}
@@ -263,6 +269,13 @@ def _add_assignment(
         keep = nearest_useful_pairs(inst, I_k, J_k, d_k, p)
         I_k, J_k, d_k = I_k[keep], J_k[keep], d_k[keep]
     K = len(I_k)
+    check_memory(
+        K * MODEL_BYTES_PER_PAIR,
+        what=f"the {mdl._model_name} model with one assignment variable per demand-site pair ({K:,} pairs)",
+        advice="give parameters.cutoff (--cutoff D) so only pairs within D become variables, or merge "
+        "demand points (coarser cells); the uncapacitated coverage models, the p-median and the "
+        "p-center work on pairs at any size",
+    )
     w = inst.populations()
     mdl._pairs = (I_k, J_k, d_k)
     mdl.P = pyo.RangeSet(0, K - 1, doc="pairs (i_k, j_k) with a finite cost (within the cut-off)")

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import AccessReport, Evaluation
+from optmodels.siting.models import OBJECTIVES
 
 
 def sites_table(instance: SitingInstance, open_sites: np.ndarray, evaluation: Evaluation | None = None) -> pd.DataFrame:
@@ -144,37 +145,56 @@ def write_geo(
 MAP_LINES_UP_TO = 20_000
 
 
-def plot_map(instance: SitingInstance, evaluation: Evaluation, path: Path, *, title: str = "") -> bool:
-    """Map PNG: demand sized by population, open/closed/existing sites, assignment lines.
-
-    Returns False (and writes nothing) when the instance has no coordinates.
-    """
+def map_figure(instance: SitingInstance, evaluation: Evaluation, *, title: str = ""):
+    """The siting map as a matplotlib Figure (nothing written): demand sized by population,
+    open / closed / existing sites, assignment lines, and with a coverage radius the circle each
+    open site covers. ``None`` when the instance has no coordinates. Beyond
+    :data:`MAP_LINES_UP_TO` demand points the demand is a density image (population per cell), not
+    a million markers and lines."""
     xy = coordinates(instance)
     if xy is None:
-        return False
-    from matplotlib.collections import LineCollection
+        return None
+    from matplotlib.collections import LineCollection, PatchCollection
+    from matplotlib.patches import Circle
 
-    from optmodels.report import save_figure, use_agg
-
-    use_agg()
-    import matplotlib.pyplot as plt
+    from optmodels.report import new_figure
 
     dx, dy, sx, sy = xy
     pop = instance.populations()
-    fig, ax = plt.subplots(figsize=(7, 7))
-    if len(dx) <= MAP_LINES_UP_TO:
+    fig = new_figure(figsize=(7, 7))
+    ax = fig.subplots()
+    grid = len(dx) > MAP_LINES_UP_TO
+    if not grid:
         a = evaluation.assignment
         i, j = (a > 1e-9).nonzero()
         segs = np.stack([np.column_stack([dx[i], dy[i]]), np.column_stack([sx[j], sy[j]])], axis=1)
         ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, alpha=0.6, zorder=1))
-        size = 10 + 140 * pop / pop.max()
-        ax.scatter(dx, dy, s=size, c="tab:blue", alpha=0.5, edgecolors="none", label="demand (size = population)", zorder=2)
-    else:
-        # a population grid: a density image (population per pixel), not a million markers
+    y = evaluation.open
+    radius = instance.parameters.radius
+    # Circles only where distances are plane distances in the plotted units (x/y, Euclidean):
+    # a road-network or great-circle radius is no circle on this map.
+    if radius is not None and coordinate_fields(instance) == ("x", "y") and instance.distance.kind == "euclidean":
+        circles = [Circle((sx[k], sy[k]), radius) for k in np.flatnonzero(y)]
+        ax.add_collection(PatchCollection(circles, facecolor="tab:red", alpha=0.07, edgecolor="tab:red",
+                                          linewidth=0.6, zorder=0))
+        ax.plot([], [], color="tab:red", alpha=0.4, lw=6, label=f"covered (within {radius:g})")
+    covered = evaluation.covered > 0.5 if radius is not None and evaluation.covered.size else None
+    size = 10 + 140 * pop / pop.max()
+    if grid:
         ax.hexbin(dx, dy, C=pop, reduce_C_function=np.sum, gridsize=120, cmap="Blues", bins="log",
                   mincnt=1, zorder=1)
         ax.plot([], [], "s", color="tab:blue", label="demand (population density)")
-    y = evaluation.open
+        if covered is not None and (~covered).any():
+            ax.hexbin(dx[~covered], dy[~covered], C=pop[~covered], reduce_C_function=np.sum, gridsize=120,
+                      cmap="Oranges", bins="log", mincnt=1, zorder=2, alpha=0.8)
+            ax.plot([], [], "s", color="tab:orange", label="demand not covered (density)")
+    elif covered is None:
+        ax.scatter(dx, dy, s=size, c="tab:blue", alpha=0.5, edgecolors="none", label="demand (size = population)", zorder=2)
+    else:
+        ax.scatter(dx[covered], dy[covered], s=size[covered], c="tab:blue", alpha=0.5, edgecolors="none",
+                   label="demand, covered (size = population)", zorder=2)
+        ax.scatter(dx[~covered], dy[~covered], s=size[~covered], c="tab:orange", alpha=0.7, edgecolors="none",
+                   label="demand, not covered", zorder=2)
     ex = instance.existing()
     ax.scatter(sx[~y], sy[~y], marker="x", c="0.4", s=40, label="candidate, closed", zorder=3)
     ax.scatter(sx[y & ~ex], sy[y & ~ex], marker="^", c="tab:red", s=90, edgecolors="k", label="opened", zorder=4)
@@ -184,6 +204,44 @@ def plot_map(instance: SitingInstance, evaluation: Evaluation, path: Path, *, ti
     ax.set_title(title or instance.name or "siting")
     ax.set_aspect("equal", adjustable="datalim")
     ax.legend(loc="best", fontsize=8)
+    return fig
+
+
+def supply_figure(instance: SitingInstance, open_sites: np.ndarray, supply: np.ndarray,
+                  access: AccessReport | None, *, title: str = ""):
+    """The equal-accessibility models' figure: supply per open site, and (with an access
+    report) the accessibility of each demand point before and after, sorted."""
+    from optmodels.report import new_figure
+
+    panels = 2 if access is not None else 1
+    fig = new_figure(figsize=(5.5 * panels, 4.5), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, panels))
+    opened = np.flatnonzero(open_sites)
+    ids = np.asarray(instance.site_ids, dtype=object)
+    axes[0].bar(ids[opened].astype(str), supply[opened], color="tab:blue")
+    axes[0].set_ylabel("supply")
+    axes[0].set_title("supply per open site")
+    axes[0].tick_params(axis="x", rotation=90, labelsize=7)
+    if access is not None:
+        ax = axes[1]
+        if access.before is not None:
+            ax.plot(np.sort(access.before), label="existing sites only", color="0.5")
+        ax.plot(np.sort(access.after), label="with the plan", color="tab:blue")
+        ax.set_xlabel("demand points, sorted")
+        ax.set_ylabel(f"accessibility ({access.measure})")
+        ax.set_title("accessibility of each demand point")
+        ax.legend(fontsize=8)
+    fig.suptitle(title or instance.name or "siting")
+    return fig
+
+
+def plot_map(instance: SitingInstance, evaluation: Evaluation, path: Path, *, title: str = "") -> bool:
+    """Save :func:`map_figure` to ``path``; False (and nothing written) without coordinates."""
+    from optmodels.report import save_figure
+
+    fig = map_figure(instance, evaluation, title=title)
+    if fig is None:
+        return False
     save_figure(fig, path)
     return True
 
@@ -271,7 +329,7 @@ class SitingReporter:
         opened = np.flatnonzero(dec.open)
         check = "all constraints hold" if ev.feasible else "VIOLATED: " + ", ".join(ev.violations)
         lines = [
-            f"  {solution.objective} (unscaled) {ev.objective(solution.objective) / _scale_power(solution.objective, ev.scale):.6g}",
+            f"  {solution.objective_name} (unscaled) {ev.objective(solution.objective_name) / _scale_power(solution.objective_name, ev.scale):.6g}",
             f"  total supply {supply.sum():.6g}",
             "  supply      " + ", ".join(f"{instance.site_ids[j]}={supply[j]:.4g}" for j in opened[:20])
             + (f" (+{len(opened) - 20} more)" if len(opened) > 20 else ""),
@@ -301,8 +359,8 @@ class SitingReporter:
                 out["covered_population_share"] = float((pop * loc.covered).sum() / pop.sum())
         else:
             out["total_supply"] = float(dec.supply.sum())
-            out[solution.objective] = ev.objective(solution.objective)
-            out[f"{solution.objective}_unscaled"] = ev.objective(solution.objective) / _scale_power(solution.objective, ev.scale)
+            out[solution.objective_name] = ev.objective(solution.objective_name)
+            out[f"{solution.objective_name}_unscaled"] = ev.objective(solution.objective_name) / _scale_power(solution.objective_name, ev.scale)
             out["cost"] = float(instance.fixed_costs()[dec.open & ~instance.existing()].sum())
         out.update(access_metrics(ev.access))
         return out
@@ -335,12 +393,55 @@ class SitingReporter:
             out["demand"] = out["demand"].assign(**{fields[0]: dx, fields[1]: dy})
         return out
 
+    main_table = "sites"
+    objectives = OBJECTIVES
+
+    def highlights(self, solution) -> dict[str, str]:
+        """The few figures a notebook shows beside the objective."""
+        instance, ev, m = solution.instance, solution.evaluation, solution.metrics
+        out = {"open sites": f"{m['n_open']} of {instance.n_sites}"}
+        if ev.location is not None:
+            out["distance"] = f"mean {m['mean_distance']:.6g} (population-weighted), max {m['max_distance']:.6g}"
+            if "covered_population_share" in m:
+                out["coverage"] = (f"{m['covered_population_share']:.2%} of the population within "
+                                   f"{instance.parameters.radius:g}")
+        else:
+            out["total supply"] = f"{m['total_supply']:.6g}"
+        if "access_mean" in m:
+            out["accessibility"] = f"mean {m['access_mean']:.6g}, Gini {m['access_gini']:.4f}"
+        return out
+
+    def plot(self, solution):
+        """The map with open sites and coverage (without coordinates: the population each open
+        site serves); for the equal-accessibility models the supply and accessibility."""
+        instance, ev, dec = solution.instance, solution.evaluation, solution.decision
+        title = f"{instance.name} -- {instance.model}"
+        if ev.location is None:
+            return supply_figure(instance, dec.open, dec.supply, ev.access, title=title)
+        fig = map_figure(instance, ev.location, title=title)
+        if fig is None:
+            from optmodels.report import new_figure
+
+            served = sites_table(instance, ev.location.open, ev.location)
+            served = served[served["open"]]
+            fig = new_figure(figsize=(7, 4.5), layout="constrained")
+            ax = fig.subplots()
+            ax.bar(served["site_id"].astype(str), served["population_served"], color="tab:blue")
+            ax.set_ylabel("population served")
+            ax.set_title(f"{title} (no coordinates: population served per open site)")
+            ax.tick_params(axis="x", rotation=90, labelsize=7)
+        return fig
+
     def figures(self, solution, folder: Path) -> list[str]:
+        from optmodels.report import save_figure
+
         instance, ev = solution.instance, solution.evaluation
         written = []
-        if ev.location is not None and plot_map(instance, ev.location, folder / "map.png",
-                                                title=f"{instance.name} -- {instance.model}"):
-            written.append("map.png")
+        if ev.location is not None:  # the map only: what solve --out wrote before plot() existed
+            fig = map_figure(instance, ev.location, title=f"{instance.name} -- {instance.model}")
+            if fig is not None:
+                save_figure(fig, folder / "map.png")
+                written.append("map.png")
         try:
             import geopandas  # noqa: F401
         except ImportError:

@@ -16,6 +16,9 @@
   sites to minimise the variance of accessibility (a convex QP), ``equity_siting`` also opens
   sites and minimises its mean absolute deviation (a MILP) -- :mod:`optmodels.siting.access.equity`.
 
+Each stage starts with :func:`solvers.interrupt.stage`: after a stop signal (Ctrl-C, SIGTERM from
+the command line) no further stage starts, and the best plan so far is reported as interrupted.
+
 The objective reported is the numpy evaluator's value of the returned plan, not the solver's:
 for p-center and p-dispersion the solver's value can be ~1e-6 off the true distance (its
 feasibility tolerance), and a user compares the reported number with the plan's distances.
@@ -36,6 +39,7 @@ from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import SitingDecision, access_params, evaluate_decision
 from optmodels.siting.models import EQUITY_OBJECTIVES, MODEL_SPECS, OBJECTIVES, capacities_bind
 from solvers import SolveOptions, SolveResult, Timings
+from solvers.interrupt import stage
 
 FORMULATIONS = ("auto", "radius", "assignment")
 
@@ -60,8 +64,13 @@ def solve_siting(
     *,
     objective: str | None = None,
     formulation: str = "auto",
+    scheduler: Any = None,
 ) -> Solution:
     """Solve ``instance`` for ``objective`` (default: its model's own) and evaluate the plan.
+
+    ``scheduler`` (a Dask address or ``Client``): the per-point work -- pairs within the radius,
+    the coverage groups' passes, the plan's evaluation -- runs on that cluster in partitions of
+    demand points; the model and its solve stay in this process.
 
     Returns a :class:`~optmodels.contract.Solution` whose ``decision`` is a
     :class:`~optmodels.siting.evaluate.SitingDecision` (open sites, assignment, supply) and
@@ -76,16 +85,16 @@ def solve_siting(
         if formulation == "radius":
             raise bad_choice("formulation", formulation, f"only for the uncapacitated p-median, found model {instance.model}")
         return _solve_equity(instance, options, objective)
-    return _solve_location(instance, options, objective, formulation)
+    return _solve_location(instance, options, objective, formulation, scheduler)
 
 
 def _solution(instance, objective, result, decision, notes, *, verdict=None, formulation=None,
-              verdict_code=None, model=None) -> Solution:
+              verdict_code=None, model=None, scheduler=None) -> Solution:
     from optmodels.siting.report import REPORTER
 
     evaluation = None
     if decision is not None and result.has_solution:
-        evaluation = evaluate_decision(instance, decision)
+        evaluation = evaluate_decision(instance, decision, scheduler=scheduler)
         true = evaluation.objective(objective)
         if true is not None and np.isfinite(true):
             result = dataclasses.replace(result, objective=true,
@@ -110,7 +119,7 @@ def _solution(instance, objective, result, decision, notes, *, verdict=None, for
         extra["verdict_code"] = verdict_code
     return Solution(
         family="siting",
-        objective=objective,
+        objective_name=objective,
         sense=OBJECTIVES[objective].sense,
         result=result,
         instance=instance,
@@ -142,10 +151,17 @@ def constraint_notes(instance: SitingInstance) -> list[str]:
     n_fixed = int(instance.fixed_open().sum())
     if n_fixed:
         bits.append(f"{n_fixed} existing site(s) kept open")
-    return [f"constraints: {', '.join(bits)}"] if bits else ["constraints: none beyond the model's own"]
+    lines = [f"constraints: {', '.join(bits)}"] if bits else ["constraints: none beyond the model's own"]
+    if instance.is_large:
+        cells = instance.n_demand * instance.n_sites
+        lines.append(f"travel costs: pairs only, no dense {instance.n_demand:,} x {instance.n_sites:,} array "
+                     f"({cells * 8 / 2**30:.2f} GiB dense; too large or not enough memory for it and its copies)")
+    return lines
 
 
-def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str) -> Solution:
+def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str,
+                    scheduler: Any = None) -> Solution:
+    from optmodels.siting.coverage import solve as coverage
     from optmodels.siting.formulation import build, decode
     from optmodels.siting.median import radius
     from solvers import solve
@@ -153,11 +169,23 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
     name = instance.model
     t0 = time.perf_counter()
     notes: list[str] = []
+    if coverage.applies(instance, objective) and formulation == "auto":
+        outcome = coverage.solve_coverage(instance, options, scheduler=scheduler)
+        decision = None if outcome.open_sites is None else SitingDecision(open=outcome.open_sites)
+        verdict = code = None
+        if decision is None and instance.model == "lscp_b" and outcome.notes and "stage 1" in outcome.notes[-1]:
+            verdict = outcome.notes[-1]
+            term = outcome.result.termination.value
+            code = term if term in ("infeasible", "unbounded", "infeasible_or_unbounded") else "no_solution"
+        return _solution(instance, objective, outcome.result, decision, [*constraint_notes(instance), *outcome.notes],
+                         verdict=verdict, verdict_code=code, formulation="coverage groups", model=outcome.model,
+                         scheduler=scheduler)
     stage1: SolveResult | None = None
     if name == "lscp_b":
         if instance.parameters.p is None:
             # LSCP-B is lexicographic (as spopt): the fewest sites covering everyone, then most
             # population covered twice with that many sites.
+            stage("siting.lscp")
             stage1 = solve(build(instance, model="lscp", objective="n_facilities"), options)
             if not stage1.is_optimal:
                 verdict = f"LSCP-B stage 1 (fewest facilities covering everyone): {stage1.verdict}"
@@ -182,6 +210,7 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
         notes.append(f"strategy: {solved.note}")
         decision = None if solved.open_sites is None else SitingDecision(open=np.asarray(solved.open_sites, bool))
     else:
+        stage(f"siting.{name}")
         tb = time.perf_counter()
         model = build(instance, objective=objective)
         result = solve(model, options2, build_seconds=time.perf_counter() - tb)
@@ -238,6 +267,7 @@ def _solve_equity(instance: SitingInstance, options: SolveOptions, objective: st
     from optmodels.siting.access import equity
     from solvers import solve
 
+    stage(f"siting.{instance.model}")
     t0 = time.perf_counter()
     model, cols = build_equity(instance)
     result = solve(model, options, build_seconds=time.perf_counter() - t0)

@@ -2,9 +2,12 @@
 
 Wired into the main parser by ``optmodels.sweep.cli.add_parser(subparsers)``; the command
 function is :func:`run` (set as the parser's ``func`` default). It returns 0 when every scenario
-has a row (whatever their statuses: mapping where a model turns infeasible is a sweep's purpose),
-130 when interrupted (the rows so far are kept; the same command resumes), and raises
-``UsageError`` on a bad ``--vary`` (exit 2 through the main CLI).
+has a row that is an outcome of the scenario (``optimal``, ``infeasible``, ``invalid``, ...:
+mapping where a model turns infeasible is a sweep's purpose); 70 when any scenario's solve
+raised (status ``error``: a failure of the run, counted on stderr; a rerun solves those again);
+130 when interrupted (the rows so far are kept; the same command resumes); and raises
+``UsageError`` (exit 2 through the main CLI) on a bad ``--vary``, a sweep over
+``--max-scenarios``, a bad ``--out`` or ``--scheduler``, or a folder another sweep is writing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from typing import Any
 
 from optmodels.argtypes import add_solve_options, positive_int, solve_options
 from optmodels.errors import UsageError
+
+#: exit codes of the command (the suite's contract: README, "The command line")
+EXIT_OK, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 70, 130
 
 EPILOG = """\
 paths:   budget | gini.hi | parameters.p | regions[North].population | hospitals[*].arrival_rate*
@@ -53,6 +59,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     where.add_argument("--workers", type=positive_int, metavar="N",
                        help="local processes (default: one per CPU for 8+ scenarios, else 1 = in this process)")
     where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786")
+    p.add_argument("--max-scenarios", type=positive_int, metavar="N",
+                   help="run a sweep of more than 10,000 scenarios (up to N); larger ones are refused "
+                   "before anything is built")
     p.add_argument("--chunk", type=positive_int, metavar="K",
                    help="scenarios per task (neighbours share a warm solver); default automatic")
     p.add_argument("--no-warm", action="store_true", help="build every scenario's model afresh")
@@ -80,7 +89,7 @@ def _choices(pairs: list[str]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """The ``optmodels sweep`` command."""
-    from optmodels.sweep.run import SOLVED, sweep
+    from optmodels.sweep.run import ERROR, MAX_SCENARIOS, SOLVED, sweep
     from optmodels.sweep.spec import parse_vary
 
     oat = args.one_at_a_time is not None
@@ -96,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler, chunk=args.chunk, warm=not args.no_warm,
         progress=not args.no_progress and sys.stderr.isatty() or bool(os.environ.get("OPTMODELS_PROGRESS")),
         plots=bool(args.out) and not args.no_plots, metric=args.metric,
+        max_scenarios=args.max_scenarios or MAX_SCENARIOS,
     )
     attrs = frame.attrs
     counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
@@ -105,12 +115,12 @@ def run(args: argparse.Namespace) -> int:
     if shown is not None:
         print(shown)
     if args.out:
-        files = ["sweep.csv", "sweep.parquet", *attrs.get("plots", [])]
+        files = [*attrs["files"], *attrs.get("plots", [])]
         print(f"wrote {args.out}/: " + ", ".join(files))
     if attrs["interrupted"]:
         print(f"optmodels: sweep interrupted; {len(frame)} rows kept"
               + (f" in {args.out}; rerun the same command to resume" if args.out else ""), file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     if args.report:
         from optmodels.htmlreport import write_report
 
@@ -118,7 +128,14 @@ def run(args: argparse.Namespace) -> int:
     failed = int((~frame["status"].isin(SOLVED)).sum()) if not frame.empty else 0
     if failed:
         print(f"{failed} scenario(s) without a solution (see the status and message columns)")
-    return 0
+    if attrs["errors"]:
+        # a solve that raised is no outcome of its scenario: the table has a hole, say so
+        first = frame.loc[frame["status"] == ERROR, "message"].iloc[0]
+        print(f"optmodels: error: {attrs['errors']} of {len(frame)} scenario(s) raised an error (status "
+              f"{ERROR}; the message column says what was raised, e.g. {first})"
+              + ("; rerun the same command to solve them again" if args.out else ""), file=sys.stderr)
+        return EXIT_INTERNAL
+    return EXIT_OK
 
 
 def _preview(frame: Any, metric: str | None, limit: int = 40) -> str | None:

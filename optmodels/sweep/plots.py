@@ -8,7 +8,11 @@
   infeasible is visible at a glance.
 - One-at-a-time studies get ``tornado.png``: per parameter, the change of the objective (and
   metric) from the base scenario at each tested value, largest swing on top; a value without a
-  solution is written on its bar's side.
+  solution is written on its bar's side; a legend says what the colours mean and the base value
+  is the marked zero line.
+
+Each figure is made by a function returning a matplotlib Figure (:func:`figures`); :func:`draw`
+saves them, and a sweep's result shows them with ``.plot()``.
 """
 
 from __future__ import annotations
@@ -39,34 +43,44 @@ def _metric_column(frame: Any, metric: str | None) -> str | None:
                      f"found {metric!r}")
 
 
-def draw(frame: Any, folder: str | Path, *, spec: dict[str, Any], metric: str | None = None) -> list[str]:
-    """Draw the sweep's figures into ``folder``; returns the file names written."""
-    from optmodels.report import use_agg
-
-    use_agg()
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+def figures(frame: Any, *, spec: dict[str, Any], metric: str | None = None) -> dict[str, Any]:
+    """The sweep's figures by file name (``tornado.png`` or one ``sweep_<path>.png`` per varied
+    parameter), as matplotlib Figures; nothing is written. ``SweepResult.plot()`` returns them,
+    :func:`draw` saves them: one drawing code path."""
     metric_col = _metric_column(frame, metric)
     if spec.get("mode") == "oat":
-        return [_tornado(frame, folder, spec, metric_col)]
+        return {"tornado.png": tornado_figure(frame, spec, metric_col)}
     # A path given one value is a fixed change of the base, not an axis.
     columns = [v["column"] for v in spec["vary"] if frame[v["column"]].nunique(dropna=False) > 1]
-    written = []
+    out = {}
     for column in columns:
         others = [c for c in columns if c != column]
-        written.append(_response(frame, folder, column, others, metric_col, spec))
-    return written
+        out[f"sweep_{_slug(column)}.png"] = response_figure(frame, column, others, metric_col, spec)
+    return out
+
+
+def draw(frame: Any, folder: str | Path, *, spec: dict[str, Any], metric: str | None = None) -> list[str]:
+    """Draw the sweep's figures into ``folder``; returns the file names written."""
+    from optmodels.report import save_figure
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    drawn = figures(frame, spec=spec, metric=metric)
+    for name, fig in drawn.items():
+        save_figure(fig, folder / name)
+    return list(drawn)
 
 
 def _panels(metric_col: str | None, objective: str):
     return [("objective", objective)] + ([(metric_col, metric_col.removeprefix("metric."))] if metric_col else [])
 
 
-def _response(frame, folder: Path, x: str, others: list[str], metric_col: str | None, spec) -> str:
-    import matplotlib.pyplot as plt
+def response_figure(frame, x: str, others: list[str], metric_col: str | None, spec):
+    """The objective (and metric) against ``x``, one line per value of the next varied
+    parameter (a Figure)."""
     import pandas as pd
 
-    from optmodels.report import save_figure
+    from optmodels.report import new_figure
 
     data = frame.copy()
     for fixed in others[1:]:  # hold the third and further parameters at their first value
@@ -77,7 +91,8 @@ def _response(frame, folder: Path, x: str, others: list[str], metric_col: str | 
     cats = list(dict.fromkeys(data[x])) if not numeric else None
     objective = str(frame["objective_name"].dropna().iloc[0]) if frame["objective_name"].notna().any() else "objective"
     panels = _panels(metric_col, objective)
-    fig, axes = plt.subplots(len(panels), 1, figsize=(7, 3.6 * len(panels)), sharex=True, squeeze=False)
+    fig = new_figure(figsize=(7, 3.6 * len(panels)))
+    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)
     failed_x = set(data[x])
     for _, group in groups:  # x values where no line has a solution
         failed_x &= set(group.loc[~group["status"].isin(SOLVED), x])
@@ -114,9 +129,7 @@ def _response(frame, folder: Path, x: str, others: list[str], metric_col: str | 
     if handles:
         axes[0, 0].legend(handles, labels, fontsize=8)
     axes[0, 0].set_title(f"{spec['family']}: {objective} against {x}")
-    name = f"sweep_{_slug(x)}.png"
-    save_figure(fig, folder / name)
-    return name
+    return fig
 
 
 def _shade(ax, failed: list[Any], grid: list[Any]) -> None:
@@ -136,10 +149,15 @@ def _step(grid: list[Any]) -> float:
     return float(min(b - a for a, b in zip(grid[:-1], grid[1:], strict=True)))
 
 
-def _tornado(frame, folder: Path, spec, metric_col: str | None) -> str:
-    import matplotlib.pyplot as plt
+def tornado_figure(frame, spec, metric_col: str | None):
+    """One-at-a-time study: per parameter, the change of the objective (and metric) from the
+    base scenario at each tested value, largest swing on top (a Figure). The colours are
+    explained in a legend (the objective above / below its base value), and the base is a
+    marked zero line with its value."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
-    from optmodels.report import save_figure
+    from optmodels.report import new_figure
 
     base = frame[frame["parameter"].isna()]
     if base.empty or base["status"].iloc[0] not in SOLVED:
@@ -148,7 +166,8 @@ def _tornado(frame, folder: Path, spec, metric_col: str | None) -> str:
     panels = _panels(metric_col, objective)
     params = [v["path"] for v in spec["vary"]]
     columns = {v["path"]: v["column"] for v in spec["vary"]}
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 0.6 * len(params) + 2), squeeze=False)
+    fig = new_figure(figsize=(6.5 * len(panels), 0.6 * len(params) + 2.6))
+    axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, (col, label) in zip(axes[0], panels, strict=True):
         ref = float(base[col].iloc[0])
         bars = []
@@ -169,17 +188,26 @@ def _tornado(frame, folder: Path, spec, metric_col: str | None) -> str:
                 yy = y + (m - (n - 1) / 2) * (0.7 / max(n, 1))
                 if good:
                     delta = float(row[col]) - ref
-                    ax.barh(yy, delta, height=0.7 / max(n, 1), color="tab:blue" if delta >= 0 else "tab:orange",
+                    ax.barh(yy, delta, height=0.7 / max(n, 1), color=_UP if delta >= 0 else _DOWN,
                             alpha=0.8)
                     ax.text(delta, yy, f" {text} ", va="center", ha="left" if delta >= 0 else "right", fontsize=8)
                 else:
                     ax.text(0, yy, f" {text}: {row['status']} ", color="tab:red", fontsize=8, va="center")
-        ax.axvline(0, color="black", lw=1)
+        ax.axvline(0, color="black", lw=1.5)
+        ax.plot([0], [1.0], marker="v", ms=9, color="black", transform=ax.get_xaxis_transform(), clip_on=False)
         ax.margins(x=0.3)
         ax.set_yticks(range(len(bars)), [b[1] for b in bars])
         ax.set_xlabel(f"change of {label} from the base ({ref:.6g})")
         ax.grid(axis="x", alpha=0.3)
-    axes[0, 0].set_title(f"{spec['family']}: one at a time ({objective})")
-    fig.tight_layout()  # the second panel's parameter names need room
-    save_figure(fig, folder / "tornado.png")
-    return "tornado.png"
+        ax.legend(handles=[Patch(color=_UP, alpha=0.8, label=f"{label} above the base"),
+                           Patch(color=_DOWN, alpha=0.8, label=f"{label} below the base"),
+                           Line2D([], [], color="black", lw=1.5, marker="v",
+                                  label=f"base value {ref:.6g} (the file's own values)")],
+                  fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+    axes[0, 0].set_title(f"{spec['family']}: one at a time ({objective}); bar labels: the value tested", pad=14)
+    fig.set_layout_engine("constrained")  # the second panel's names and the legends need room
+    return fig
+
+
+#: tornado bar colours: the objective (or metric) above / below its base value
+_UP, _DOWN = "tab:blue", "tab:orange"

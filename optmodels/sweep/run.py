@@ -55,6 +55,14 @@ from optmodels.sweep.spec import Scenario, Vary, apply_changes, check_paths, sce
 
 #: statuses that carry a solution; every other status counts as failed in the progress bar
 SOLVED = ("optimal", "feasible")
+#: the status of a scenario whose solve raised: not an outcome of the scenario but a failure of
+#: the run, so the command exits 70 and a rerun solves it again
+ERROR = "error"
+#: scenarios a sweep runs unless asked for more (``--max-scenarios`` / ``max_scenarios=``)
+MAX_SCENARIOS = 10_000
+#: the lock a running sweep holds in its folder (``fcntl.flock``: released by the kernel when
+#: the process ends, however it ends, so it is never stale)
+LOCK = ".sweep.lock"
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,7 +210,7 @@ def solve_scenario(fam: Any, plan: Plan, scenario: Scenario, key: str, session: 
             "status": verdict_code(solution),
             "message": "" if solution.has_solution else solution.verdict,
             "termination": _plain(result.termination),
-            "objective_name": solution.objective,
+            "objective_name": solution.objective_name,
             "objective": _plain(result.objective) if solution.has_solution else None,
             "bound": _plain(result.bound),
             "gap": _plain(result.gap),
@@ -229,9 +237,23 @@ def _finish(row, plan, key, t0, cpu0, *, status=None, message=None, t_valid=None
 
 def run_chunk(task: tuple[Plan, list[tuple[str, Scenario]]]) -> list[dict[str, Any]]:
     """Worker side: solve a chunk of neighbouring scenarios with one warm session, writing each
-    row into ``OUT/rows`` as it finishes (when ``OUT`` is reachable from this process)."""
-    from optmodels import registry
+    row into ``OUT/rows`` as it finishes (when ``OUT`` is reachable from this process).
 
+    Ctrl-C ends the chunk with ``KeyboardInterrupt``. A Ctrl-C that lands while HiGHS runs is
+    answered by the solver (it stops and returns termination ``interrupted``) rather than by
+    Python; the family's strategy then falls through its later stages at once
+    (:func:`solvers.interruptible`), and the scenario's row is *not* written: a stopped solve is
+    no outcome of the scenario, and a rerun must solve it. (Before, that row was written and the
+    sweep went on to the next scenario as if nothing had been pressed.)
+    """
+    from optmodels import registry
+    from solvers import interruptible
+
+    with interruptible():
+        return _solve_chunk(registry, task)
+
+
+def _solve_chunk(registry: Any, task: tuple[Plan, list[tuple[str, Scenario]]]) -> list[dict[str, Any]]:
     plan, items = task
     fam = registry.family(plan.family)
 
@@ -240,18 +262,23 @@ def run_chunk(task: tuple[Plan, list[tuple[str, Scenario]]]) -> list[dict[str, A
             return fam.warm(objective=plan.objective, **plan.choices)
         return None
 
+    from solvers.interrupt import interruptible
+
     session = new_session()
     store = Store(plan.out) if plan.out is not None and Path(plan.out).is_dir() else None
     rows = []
-    for key, scenario in items:
-        if store is not None and store.has(key):
-            continue  # finished meanwhile (a Dask retry, or another sweep into the same folder)
-        row = solve_scenario(fam, plan, scenario, key, session)
-        if row["status"] == "error" and session is not None:
-            session = new_session()  # a solve that raised may have left the live model half-changed
-        if store is not None:
-            store.write_row(row)
-        rows.append(row)
+    with interruptible() as scope:  # Ctrl-C or SIGTERM in a solve stops the sweep, not just that solve
+        for key, scenario in items:
+            if store is not None and store.has(key):
+                continue  # finished meanwhile (a Dask retry, or another sweep into the same folder)
+            row = solve_scenario(fam, plan, scenario, key, session)
+            if scope.requested or row.get("termination") == "interrupted":
+                raise KeyboardInterrupt  # that scenario was cut short: no row, a rerun solves it
+            if row["status"] == ERROR and session is not None:
+                session = new_session()  # a solve that raised may have left the live model half-changed
+            if store is not None:
+                store.write_row(row)
+            rows.append(row)
     return rows
 
 
@@ -261,11 +288,13 @@ def run_chunk(task: tuple[Plan, list[tuple[str, Scenario]]]) -> list[dict[str, A
 
 
 class Store:
-    """The sweep's folder: one JSON file per finished row, and the tables rebuilt from them."""
+    """The sweep's folder: one JSON file per finished row, and the tables rebuilt from them
+    (``sweep.parquet`` only when ``parquet``: a Parquet engine could be loaded)."""
 
-    def __init__(self, out: str | Path) -> None:
+    def __init__(self, out: str | Path, *, parquet: bool = True) -> None:
         self.out = Path(out)
         self.rows = self.out / "rows"
+        self.parquet = parquet
 
     def create(self) -> None:
         self.rows.mkdir(parents=True, exist_ok=True)
@@ -281,14 +310,55 @@ class Store:
         atomic_write(self.rows / f"{row['hash']}.json", lambda p: p.write_text(text))
 
     def read(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The rows of ``keys`` that exist; a file that is not a whole row counts as missing
+        (:meth:`forget_unusable` names and removes such files before a sweep starts)."""
         found = {}
         for key in keys:
-            path = self.rows / f"{key}.json"
-            try:
-                found[key] = json.loads(path.read_text())
-            except FileNotFoundError:
-                continue
+            row = self._load(key)
+            if isinstance(row, dict):
+                found[key] = row
         return found
+
+    def _load(self, key: str) -> dict[str, Any] | str | None:
+        """The row of ``key``; ``None`` if there is none; what is wrong with it, as text, if its
+        file is not a whole row (truncated, not JSON, another scenario's)."""
+        try:
+            text = (self.rows / f"{key}.json").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            return f"cannot be read ({exc})"
+        try:
+            row = json.loads(text)
+        except ValueError as exc:
+            return f"is not whole JSON ({exc})"
+        if not isinstance(row, dict) or row.get("hash") != key or "status" not in row:
+            return "is not a row of this scenario"
+        return row
+
+    def forget_unusable(self, keyed: Sequence[tuple[str, Scenario]]) -> tuple[list[str], int]:
+        """Before a (re)run: remove this sweep's row files that cannot be used, so that their
+        scenarios are solved again -- a file that is not a whole row (a disk that filled up,
+        an editor, a copy cut short: every rerun used to stop on it with a JSONDecodeError
+        naming no file), and rows whose solve raised (``error``: a failure of that run, not an
+        outcome of the scenario). Returns a warning per unusable file and the count of error
+        rows removed."""
+        present = self.finished()
+        warnings, errors = [], 0
+        for key, scenario in keyed:
+            if key not in present:
+                continue
+            row = self._load(key)
+            if isinstance(row, str):
+                warnings.append(f"{self.rows / (key + '.json')} {row}; scenario {scenario.index} is "
+                                "solved again")
+            elif isinstance(row, dict) and row.get("status") == ERROR:
+                errors += 1
+            else:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                (self.rows / f"{key}.json").unlink()
+        return warnings, errors
 
     def finished(self) -> set[str]:
         """Hashes with a row (one directory scan; temporary files start with a dot)."""
@@ -304,8 +374,33 @@ class Store:
         rows = [{**cache[k], "scenario": s.index, "parameter": s.parameter} for k, s in keyed if k in cache]
         frame = table(rows)
         atomic_write(self.out / "sweep.csv", lambda p: frame.to_csv(p, index=False))
-        atomic_write(self.out / "sweep.parquet", lambda p: _for_parquet(frame).to_parquet(p, index=False))
+        if self.parquet:
+            atomic_write(self.out / "sweep.parquet", lambda p: _for_parquet(frame).to_parquet(p, index=False))
         return frame
+
+    def files(self) -> list[str]:
+        """The tables this store writes."""
+        return ["sweep.csv", "sweep.parquet"] if self.parquet else ["sweep.csv"]
+
+
+def parquet_problem() -> str | None:
+    """Why ``sweep.parquet`` cannot be written here (``None``: it can).
+
+    Asked before any scenario is solved, by writing a one-cell table to memory through the very
+    call the sweep uses (pandas picks pyarrow or fastparquet): an engine that is missing or does
+    not load (pyarrow 26 refuses numpy 1.x at import) would otherwise surface only when the
+    first table is written -- after every scenario was solved -- and end the run with exit 70.
+    """
+    import io
+
+    import pandas as pd
+
+    try:
+        pd.DataFrame({"x": [1]}).to_parquet(io.BytesIO(), index=False)
+    except Exception as exc:  # noqa: BLE001 - whatever stops the engine, the answer is: CSV only
+        first = (str(exc).strip().splitlines() or [""])[0]
+        return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return None
 
 
 def table(rows: Sequence[Mapping[str, Any]]) -> Any:
@@ -446,6 +541,7 @@ def sweep(
     progress: bool = False,
     plots: bool | str = False,
     metric: str | None = None,
+    max_scenarios: int = MAX_SCENARIOS,
 ) -> Any:
     """Solve the base instance under every scenario; one row per scenario (a ``DataFrame``).
 
@@ -466,7 +562,8 @@ def sweep(
         ``dest``); ``options`` a :class:`solvers.SolveOptions`, tuned per scenario by the family.
     out
         A folder for the rows, tables and plots; a rerun into it skips finished scenarios.
-        ``None``: a temporary folder, removed afterwards.
+        ``None``: a temporary folder, removed afterwards. A folder another running sweep writes
+        into is refused (a lock held for the run).
     workers, scheduler, chunk
         Processes of the local pool (1: in this process; ``None``: one per CPU when 8 or more
         scenarios are left, else 1) or a Dask scheduler address / client; ``chunk`` scenarios
@@ -476,22 +573,30 @@ def sweep(
     plots
         Draw the sweep's plots into ``out`` (``True``) or this folder; ``metric`` adds a metric
         panel (a column name, ``metric.`` optional).
+    max_scenarios
+        The most scenarios this sweep may have (default :data:`MAX_SCENARIOS`); more is a
+        usage error before anything is built, solved or written.
 
     Returns
     -------
     pandas.DataFrame
         The rows in scenario order; ``attrs`` hold ``solved`` (this run), ``skipped`` (found
-        finished) and ``interrupted``.
+        finished), ``errors`` (rows whose solve raised), ``interrupted``, ``files`` (the
+        tables written) and ``notes``.
+
+    Everything that can refuse the sweep -- its size, its paths and values, the objective and
+    choices, ``out``, the scheduler, another sweep holding ``out`` -- is checked before anything
+    is written, so a refused sweep leaves no trace.
     """
-    from optmodels.sweep.spec import as_varies, parse_percent
+    from optmodels.sweep.spec import as_varies, count_scenarios, parse_percent
     from solvers import SolveOptions
-    from solvers.executor import run_tasks
 
     fam, doc, file = _load_base(instance_or_path)
     varies = as_varies(vary)
     share = parse_percent(str(one_at_a_time)) if isinstance(one_at_a_time, str) else one_at_a_time
     if share is not None:
         mode = "oat"
+    _check_size(*count_scenarios(varies, mode, oat=share), max_scenarios)
     varies = check_paths(doc, varies, base=None if file is None else Path(file).parent)
     _check_new_fields(fam, doc, file, varies)
     todo_scenarios = scenarios(varies, mode, oat=share)
@@ -507,15 +612,71 @@ def sweep(
         options=options or SolveOptions(), choices=dict(choices or {}), warm=warm,
         run_id=uuid.uuid4().hex[:12],
     )
-    own_tmp = out is None
-    folder = Path(tempfile.mkdtemp(prefix="optmodels-sweep-")) if own_tmp else Path(out)
-    plan = _with_out(plan, str(folder.resolve()))
-    store = Store(folder)
-    store.create()
     keyed = [(scenario_hash(plan, s), s) for s in todo_scenarios]
     keys = [k for k, _ in keyed]
     if len(set(keys)) != len(keys):
         raise UsageError("sweep: two scenarios are the same change (repeated values?)")
+    own_tmp = out is None
+    if not own_tmp:
+        from optmodels.io import check_output_dir
+
+        try:
+            check_output_dir(out)
+        except UsageError as exc:
+            raise UsageError(f"--out: {exc}") from None
+    notes: list[str] = []
+    problem = parquet_problem()
+    if problem is not None and not own_tmp:
+        notes.append(f"sweep.parquet is not written: no Parquet engine loads ({problem}); sweep.csv "
+                     "holds the same table (pip install pyarrow for Parquet)")
+    client, own_client = _connect(scheduler)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="optmodels-sweep-")) if own_tmp else Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            with _locked(folder):
+                frame = _run(plan, keyed, varies, mode, share, folder, parquet=problem is None, notes=notes,
+                             workers=workers, scheduler=client, chunk=chunk, progress=progress)
+                spec = json.loads((folder / "sweep.json").read_text())
+                if plots and not frame.attrs["interrupted"] and not frame.empty:
+                    from optmodels.sweep.plots import draw
+
+                    target = Path(plots) if isinstance(plots, (str, Path)) and not isinstance(plots, bool) else folder
+                    frame.attrs["plots"] = draw(frame, target, spec=spec, metric=metric)
+                # what was swept, for SweepResult's plots (the per-scenario list stays in sweep.json:
+                # pandas copies attrs with every derived frame)
+                frame.attrs["spec"] = {k: v for k, v in spec.items() if k != "scenarios"}
+        finally:
+            if own_tmp:
+                shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        if own_client:
+            client.close()
+    frame.attrs["out"] = None if own_tmp else str(folder)
+    return frame
+
+
+def _run(plan: Plan, keyed: list[tuple[str, Scenario]], varies: Sequence[Vary], mode: str, share: float | None,
+         folder: Path, *, parquet: bool, notes: list[str], workers: int | None, scheduler: Any,
+         chunk: int | None, progress: bool) -> Any:
+    """The sweep once it is accepted and ``folder`` is held: rows, solves, tables."""
+    from solvers.executor import run_tasks
+
+    for note in notes:
+        _say(f"note: {note}")
+    plan = _with_out(plan, str(folder.resolve()))
+    store = Store(folder, parquet=parquet)
+    store.create()
+    if not parquet:  # an earlier run's table would no longer match sweep.csv
+        with contextlib.suppress(FileNotFoundError):
+            (folder / "sweep.parquet").unlink()
+    unusable, retried = store.forget_unusable(keyed)
+    for text in unusable:
+        _say(f"warning: {text}")
+    notes += unusable
+    if retried:
+        notes.append(f"{retried} scenario(s) whose solve raised last time are solved again")
+        _say(f"note: {notes[-1]}")
     _write_spec(folder, plan, varies, mode, share, keyed)
     pending = [(k, s) for k, s in keyed if not store.has(k)]
     skipped = len(keyed) - len(pending)
@@ -537,17 +698,72 @@ def sweep(
     finally:
         watcher.close()
         frame = store.write_tables(keyed, watcher.cache)
+    errors = int((frame["status"] == ERROR).sum()) if not frame.empty else 0
     frame.attrs.update({"solved": watcher.done, "skipped": skipped, "interrupted": interrupted,
-                        "out": None if own_tmp else str(folder)})
-    if plots and not interrupted and not frame.empty:
-        from optmodels.sweep.plots import draw
-
-        target = Path(plots) if isinstance(plots, (str, Path)) and not isinstance(plots, bool) else folder
-        frame.attrs["plots"] = draw(frame, target, spec=json.loads((folder / "sweep.json").read_text()),
-                                    metric=metric)
-    if own_tmp:
-        shutil.rmtree(folder, ignore_errors=True)
+                        "errors": errors, "files": store.files(), "notes": list(notes)})
     return frame
+
+
+def _say(text: str) -> None:
+    print(f"optmodels: {text}", file=sys.stderr, flush=True)
+
+
+def _check_size(count: int, shape: str, cap: int) -> None:
+    """Refuse a sweep larger than ``cap`` scenarios before anything is built: a 1000 x 1001 grid
+    once spent a minute and 820 MB preparing scenarios nobody meant to solve."""
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+        raise UsageError(f"--max-scenarios: expected a positive whole number, found {cap!r}")
+    if count > cap:
+        raise UsageError(
+            f"sweep: {count:,} scenarios ({shape}) is more than --max-scenarios {cap:,}; to run "
+            f"them all, say so with --max-scenarios {count} (Python: max_scenarios={count})"
+        )
+
+
+def _connect(scheduler: Any) -> tuple[Any, bool]:
+    """The Dask client for ``scheduler`` (``(None, False)`` without one), reached before anything
+    is written; an address that does not parse or answer is a usage error naming it."""
+    if scheduler is None:
+        return None, False
+    from solvers.executor import SchedulerError, connect
+
+    try:
+        return connect(scheduler)
+    except SchedulerError as exc:
+        raise UsageError(f"--scheduler {exc}") from None
+
+
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """Hold ``folder/.sweep.lock`` for the run; a folder another running sweep holds is refused.
+
+    Two sweeps into one folder used to both run and both exit 0, the tables holding whichever
+    finished last. ``flock`` is tied to the open file: the kernel drops it when the process
+    ends, however it ends (SIGKILL, power loss of the process), so a lock is never stale and no
+    pid needs judging. The pid written into the file only names the holder in the message.
+    Without ``fcntl`` (Windows) sweeps run unlocked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    path = folder / LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            raise UsageError(
+                f"--out {folder}: another sweep{f' (pid {holder})' if holder.isdigit() else ''} is "
+                "writing into this folder; wait for it to finish or choose another folder"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _check_new_fields(fam: Any, doc: Mapping[str, Any], file: str | None, varies: Sequence[Vary]) -> None:

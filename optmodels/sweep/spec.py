@@ -419,11 +419,15 @@ def parse_percent(text: str) -> float:
 
 
 def as_varies(vary: Mapping[str, Any] | Iterable[Vary] | None) -> list[Vary]:
-    """The Python API's ``vary={path: values}``: values as text (CLI syntax) or a list."""
+    """The Python API's ``vary={path: values}``: values as text (CLI syntax) or a list; or a
+    list of :class:`Vary` or of the command line's ``"PATH=VALUES"`` texts (``"PATH"`` alone for
+    a one-at-a-time study)."""
     if vary is None:
         return []
+    if isinstance(vary, str):
+        vary = [vary]
     if not isinstance(vary, Mapping):
-        return list(vary)
+        return [parse_vary(v, values_optional=True) if isinstance(v, str) else v for v in vary]
     out = []
     for path, values in vary.items():
         if isinstance(values, Vary):
@@ -454,13 +458,44 @@ class Scenario:
     labels: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
-def scenarios(varies: Sequence[Vary], mode: str = "grid", *, oat: float | None = None) -> list[Scenario]:
-    """The scenarios of a sweep, in a stable order (neighbours differ in the last path first)."""
+def count_scenarios(varies: Sequence[Vary], mode: str = "grid", *, oat: float | None = None) -> tuple[int, str]:
+    """How many scenarios :func:`scenarios` would make, and the sweep's shape in words
+    (``1000 x 1001 grid``), without making them: the product of the path lengths (grid), the
+    common length (zip), or one base scenario plus each path's values (one at a time; two
+    factors for a path given without values). Raises the same usage errors as
+    :func:`scenarios`, so a sweep can be refused for its size before anything is built."""
+    _check_varies(varies, mode, oat)
+    lengths = [len(v.values) for v in varies]
+    if oat is not None or mode == "oat":
+        per = [n or 2 for n in lengths]
+        return 1 + sum(per), "one at a time: 1 + " + " + ".join(map(str, per))
+    if mode == "zip":
+        return lengths[0], f"zip of {len(lengths)} paths x {lengths[0]} values"
+    return math.prod(lengths), " x ".join(map(str, lengths)) + " grid"
+
+
+def _check_varies(varies: Sequence[Vary], mode: str, oat: float | None) -> None:
     if not varies:
         raise UsageError("sweep: expected at least one --vary PATH=VALUES")
     paths = [v.path for v in varies]
     if len(set(paths)) != len(paths):
         raise UsageError(f"--vary: each path once, found {paths}")
+    if oat is not None or mode == "oat":
+        return
+    empty = [v.path for v in varies if not v.values]
+    if empty:
+        raise UsageError(f"--vary {empty[0]}: values are needed outside a one-at-a-time study")
+    if mode == "zip":
+        lengths = {v.path: len(v.values) for v in varies}
+        if len(set(lengths.values())) != 1:
+            raise UsageError(f"--mode zip: every --vary needs the same number of values, found {lengths}")
+    elif mode != "grid":
+        raise UsageError(f"--mode: expected grid, zip or oat, found {mode!r}")
+
+
+def scenarios(varies: Sequence[Vary], mode: str = "grid", *, oat: float | None = None) -> list[Scenario]:
+    """The scenarios of a sweep, in a stable order (neighbours differ in the last path first)."""
+    _check_varies(varies, mode, oat)
     if oat is not None or mode == "oat":
         share = oat if oat is not None else 0.1
         varies = [v if v.values else dataclasses.replace(v, values=(_tidy(1 - share), _tidy(1 + share)))
@@ -471,18 +506,10 @@ def scenarios(varies: Sequence[Vary], mode: str = "grid", *, oat: float | None =
                 out.append(Scenario(len(out), ((v.path, v.op, value),), parameter=v.path,
                                     labels={v.column: v.label(value)}))
         return out
-    empty = [v.path for v in varies if not v.values]
-    if empty:
-        raise UsageError(f"--vary {empty[0]}: values are needed outside a one-at-a-time study")
     if mode == "grid":
         combos = itertools.product(*[v.values for v in varies])
-    elif mode == "zip":
-        lengths = {v.path: len(v.values) for v in varies}
-        if len(set(lengths.values())) != 1:
-            raise UsageError(f"--mode zip: every --vary needs the same number of values, found {lengths}")
+    else:  # zip (_check_varies refused anything else)
         combos = zip(*[v.values for v in varies], strict=True)
-    else:
-        raise UsageError(f"--mode: expected grid, zip or oat, found {mode!r}")
     out = []
     for n, combo in enumerate(combos):
         changes = tuple((v.path, v.op, value) for v, value in zip(varies, combo, strict=True))
@@ -506,13 +533,59 @@ def apply_changes(
     return out
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _numbers_only(value: Any) -> bool:
+    """A number, or a non-empty list of numbers (yearly values)."""
+    if isinstance(value, list):
+        return bool(value) and all(_numbers_only(v) for v in value)
+    return _is_number(value)
+
+
+def _check_kinds(target: Target, v: Vary) -> None:
+    """Values set where the file holds numbers must be numbers (or ``null``).
+
+    ``budget=abc`` would otherwise make a row the family marks ``invalid`` and a sweep that
+    "succeeds": a value that is not a number where one is needed is the command's mistake, not
+    a scenario's outcome. Judged by the file's own value at the path (a path the file leaves
+    out is left to the family's validation); where the file holds text nothing is judged, as
+    ids may look like numbers. ``true``/``false`` are not numbers (as in every table reader).
+    """
+    for container, key in target.cells:
+        if not _has(container, key) or not _numbers_only(container[key]):
+            continue
+        bad = [x for x in v.values if x is not None and not _numbers_only(x)]
+        if bad:
+            raise UsageError(f"--vary {v.path}: expected numbers (the file holds "
+                             f"{_short(container[key])}), found {bad[0]!r}")
+    for _, _, frame, rows, cols in target.table_edits:
+        for col in cols:
+            try:
+                held = _numeric(frame[col].iloc[rows], v.path, col)
+            except UsageError:
+                continue  # a text column
+            bad = [x for x in v.values if x is not None and not _is_number(x)]
+            if bad and held.notna().any():
+                raise UsageError(f"--vary {v.path}: column {col!r} holds numbers, found {bad[0]!r}")
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def check_paths(doc: Mapping[str, Any], varies: Sequence[Vary], *, base: Path | None) -> list[Vary]:
     """Resolve every path on the base document now, so that a typo is one usage error rather
-    than a table of invalid rows; returns the varies with the file's value of one-number paths
-    (the table then records the numbers factors give)."""
+    than a table of invalid rows; values of the wrong kind for the file's value at the path are
+    refused too (:func:`_check_kinds`). Returns the varies with the file's value of one-number
+    paths (the table then records the numbers factors give)."""
     out = []
     for v in varies:
         target = Target(copy.deepcopy(dict(doc)), v.path, base=base, create=v.op == "set")
+        if v.op == "set":
+            _check_kinds(target, v)
         if v.op == "scale":
             values = target.base_values()
             for value in values:

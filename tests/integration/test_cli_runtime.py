@@ -146,6 +146,6 @@ def test_lp_infeasible_equipment_case_names_the_conflict_not_integrality(instanc
     code = main(["solve", str(case)])
     out = capsys.readouterr().out
     assert code == 1
-    status = next(line for line in out.splitlines() if line.strip().startswith("status"))
+    status = next(line for line in out.splitlines() if line.strip().startswith("verdict"))
     assert "integrality" not in status
     assert "max_new" in status

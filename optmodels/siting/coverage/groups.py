@@ -22,15 +22,17 @@ How (:func:`cover_groups`), in passes over the demand points in chunks, so memor
    probability; a point that fails (a fingerprint collision, about ``10^-14`` at this size) is
    split off into a group of its own set, and the proof repeats for it.
 
-With ``chunks`` (a ``map(fn, tasks)``, e.g. a Dask client's), each pass's chunks run where the
-caller says; only per-point fingerprints (``3 n`` numbers) and the representatives' pairs come
-back.
+With a Dask ``scheduler`` each pass's chunks run on the cluster (the costs are scattered to it
+once); only per-point fingerprints (``3 n`` numbers), the representatives' pairs and the failing
+points come back. Without one, the first pass keeps its pairs when they fit in memory, and the
+other two read them instead of joining the grid again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -107,31 +109,43 @@ def _site_keys(m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
             rng.integers(1, 2**_KEY_BITS, size=m).astype(np.float64))
 
 
-def _fingerprint_chunk(costs: TravelCosts, start: int, stop: int, radius: float, keys: tuple[np.ndarray, np.ndarray]):
+def _fingerprint_chunk(costs: TravelCosts, start: int, stop: int, radius: float, keys: tuple[np.ndarray, np.ndarray],
+                       keep: bool = False):
     i, j, _ = costs.pairs_of(start, stop, radius)
     local = i - start
     size = stop - start
+    pairs = (local.astype(np.int32), j.astype(np.int32)) if keep else None
     return (np.bincount(local, minlength=size), np.bincount(local, weights=keys[0][j], minlength=size),
-            np.bincount(local, weights=keys[1][j], minlength=size), len(i))
+            np.bincount(local, weights=keys[1][j], minlength=size), len(i), pairs)
+
+
+class _Kept:
+    """Pairs kept from the first pass (when they fit), so the later passes read memory instead
+    of joining the grid again: a chunk's ``pairs_of`` served from them."""
+
+    def __init__(self, parts, spans) -> None:
+        self.parts = {a: p for (a, _), p in zip(spans, parts, strict=True)}
+
+    def pairs_of(self, start: int, stop: int, radius: float):
+        local, j = self.parts[start]
+        return local.astype(np.int64) + start, j.astype(np.int64), None
 
 
 def _rep_pairs_chunk(costs: TravelCosts, start: int, stop: int, radius: float, is_rep: np.ndarray):
+    """The pairs of the representatives among ``start:stop`` (``is_rep``: that slice's flags)."""
     i, j, _ = costs.pairs_of(start, stop, radius)
-    keep = is_rep[i]
+    keep = is_rep[i - start]
     return i[keep], j[keep]
 
 
-def _proof_chunk(costs: TravelCosts, start: int, stop: int, radius: float, group: np.ndarray,
-                 known: np.ndarray, m: int) -> np.ndarray:
-    """Points of ``start:stop`` with a site outside their group's set (fingerprint collisions)."""
+def _proof_chunk(shared: tuple, start: int, stop: int, radius: float, group: np.ndarray, m: int) -> np.ndarray:
+    """Points of ``start:stop`` with a site outside their group's set (fingerprint collisions);
+    ``shared`` is ``(costs, known)``, ``group`` the slice's groups."""
+    costs, known = shared
     i, j, _ = costs.pairs_of(start, stop, radius)
-    key = group[i] * m + j
+    key = group[i - start] * m + j
     pos = np.minimum(np.searchsorted(known, key), len(known) - 1)
     return np.unique(i[known[pos] != key]) if len(known) else np.unique(i)
-
-
-def _serial(fn: Callable, tasks: list[tuple]) -> list:
-    return [fn(*t) for t in tasks]
 
 
 def cover_groups(
@@ -139,17 +153,29 @@ def cover_groups(
     radius: float,
     population: np.ndarray,
     *,
-    chunks: Callable | None = None,
+    scheduler: Any = None,
     seed: int = 20231,
 ) -> CoverGroups:
     """Group the demand points of ``costs`` by their cover sets within ``radius`` (exact; see
-    the module docstring). ``chunks(fn, tasks)`` runs one pass's chunk tasks (default: here,
-    in order)."""
-    run = chunks or _serial
+    the module docstring). With ``scheduler`` (a Dask address or client) every pass runs on that
+    cluster in partitions of :data:`CHUNK` demand points, the costs sent there once."""
+    from solvers.executor import map_shared
+
+    def run(fn: Callable, tasks: list[tuple], shared: Any = None) -> list:
+        return map_shared(fn, costs if shared is None else shared, [t[1:] for t in tasks], scheduler=scheduler)
+
     n, m = costs.n, costs.m
     spans = [(s, min(s + CHUNK, n)) for s in range(0, n, CHUNK)]
     keys = _site_keys(m, seed)
-    parts = run(_fingerprint_chunk, [(costs, a, b, radius, keys) for a, b in spans])
+    # keep the pairs for the two later passes when they fit in a fifth of what is free (8 bytes
+    # a pair): a million cells' 32 M pairs are 260 MB, and each pass saved is a grid join
+    from optmodels.resources import available_memory
+
+    free_bytes = available_memory()
+    keep = scheduler is None and (free_bytes is None or 8 * costs.estimate_pairs(radius) < 0.2 * free_bytes)
+    parts = run(_fingerprint_chunk, [(costs, a, b, radius, keys, keep) for a, b in spans])
+    if keep:
+        costs = _Kept([p[4] for p in parts], spans)
     count = np.concatenate([p[0] for p in parts])
     h1 = np.concatenate([p[1] for p in parts])
     h2 = np.concatenate([p[2] for p in parts])
@@ -165,11 +191,11 @@ def cover_groups(
     while True:
         is_rep = np.zeros(n, bool)
         is_rep[reps] = True
-        got = run(_rep_pairs_chunk, [(costs, a, b, radius, is_rep) for a, b in spans])
+        got = run(_rep_pairs_chunk, [(costs, a, b, radius, is_rep[a:b]) for a, b in spans])
         ri = np.concatenate([g[0] for g in got]) if got else np.zeros(0, np.int64)
         rj = np.concatenate([g[1] for g in got]) if got else np.zeros(0, np.int64)
         known = np.sort(group[ri] * m + rj)
-        bad = run(_proof_chunk, [(costs, a, b, radius, group, known, m) for a, b in spans])
+        bad = run(_proof_chunk, [(None, a, b, radius, group[a:b], m) for a, b in spans], shared=(costs, known))
         bad = np.concatenate(bad) if bad else np.zeros(0, np.int64)
         if bad.size == 0:
             break

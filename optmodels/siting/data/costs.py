@@ -391,10 +391,17 @@ class TravelCosts:
         parts = [_nearest_chunk(self, s, min(s + CHUNK, self.n), k) for s in range(0, self.n, CHUNK)]
         return Pairs.concat(parts, self.m)
 
-    def nearest_open(self, open_sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def nearest_open(self, open_sites: np.ndarray, *, scheduler: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """For each point, its nearest site among ``open_sites`` (indices) and the cost
-        (``inf`` and ``-1`` where none is reachable). Ties go to the lower site index."""
+        (``inf`` and ``-1`` where none is reachable). Ties go to the lower site index. With a
+        Dask ``scheduler``, coordinates are evaluated on the cluster in partitions."""
         open_sites = np.asarray(open_sites, dtype=np.int64)
+        if scheduler is not None and self._a is not None and self._dense is None and open_sites.size:
+            from solvers.executor import map_shared
+
+            spans = [(s, min(s + CHUNK, self.n)) for s in range(0, self.n, CHUNK)]
+            parts = map_shared(_nearest_open_part, (self, open_sites), spans, scheduler=scheduler)
+            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         if open_sites.size == 0:
             return np.full(self.n, np.inf), np.full(self.n, -1, dtype=np.int64)
         if self._dense is not None or (self._pairs is None and self._a is None):
@@ -406,11 +413,16 @@ class TravelCosts:
             return _pairs_nearest_open(self._pairs, open_sites, self.m)
         return _tree_nearest_open(self, open_sites)
 
-    def count_within(self, open_sites: np.ndarray, r: float) -> np.ndarray:
+    def count_within(self, open_sites: np.ndarray, r: float, *, scheduler: Any = None) -> np.ndarray:
         """How many of ``open_sites`` lie within ``r`` of each point (exact, as ``d <= r``)."""
         open_sites = np.asarray(open_sites, dtype=np.int64)
         if open_sites.size == 0:
             return np.zeros(self.n, dtype=np.int64)
+        if scheduler is not None and self._a is not None and self._dense is None:
+            from solvers.executor import map_shared
+
+            spans = [(s, min(s + CHUNK, self.n)) for s in range(0, self.n, CHUNK)]
+            return np.concatenate(map_shared(_count_part, (self, open_sites, float(r)), spans, scheduler=scheduler))
         if self._dense is not None:
             return (self._dense[:, open_sites] <= r).sum(axis=1)
         if self._pairs is not None:
@@ -419,17 +431,22 @@ class TravelCosts:
             p = self._pairs.within(r)
             hit = is_open[p.site]
             return np.bincount(p.point[hit], minlength=self.n)
-        out = np.zeros(self.n, dtype=np.int64)
-        tree = self.site_tree(open_sites)
-        for s in range(0, self.n, CHUNK):
-            e = min(s + CHUNK, self.n)
-            lists = tree.query_ball_point(self._points(self._a[s:e]), self._query_radius(r))
-            lens = np.fromiter((len(x) for x in lists), dtype=np.int64, count=e - s)
-            i = np.repeat(np.arange(s, e), lens)
-            j = open_sites[np.fromiter((v for x in lists for v in x), dtype=np.int64, count=int(lens.sum()))]
-            ok = self._exact(i, j) <= r
-            out[s:e] = np.bincount(i[ok] - s, minlength=e - s)
-        return out
+        return np.concatenate([_count_part((self, open_sites, float(r)), s, min(s + CHUNK, self.n))
+                               for s in range(0, self.n, CHUNK)])
+
+
+def _count_part(shared: tuple, start: int, stop: int) -> np.ndarray:
+    """How many open sites lie within ``r`` of each demand point ``start:stop``."""
+    costs, open_sites, r = shared
+    grid = SiteGrid(costs._points(costs._b[open_sites]), costs._query_radius(r))
+    rows, k = grid.candidates(costs._points(costs._a[start:stop]))
+    ok = costs._exact(rows + start, open_sites[k]) <= r
+    return np.bincount(rows[ok], minlength=stop - start)
+
+
+def _nearest_open_part(shared: tuple, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    costs, open_sites = shared
+    return _tree_nearest_open(costs, open_sites, start, stop)
 
 
 def _serial(fn, tasks):
@@ -539,13 +556,15 @@ def _pairs_nearest_open(pairs: Pairs, open_sites: np.ndarray, m: int) -> tuple[n
     return d, s
 
 
-def _tree_nearest_open(costs: TravelCosts, open_sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _tree_nearest_open(costs: TravelCosts, open_sites: np.ndarray, start: int = 0,
+                       stop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    stop = costs.n if stop is None else stop
     tree = costs.site_tree(open_sites)
     k = min(4, len(open_sites))
-    d_out = np.empty(costs.n)
-    s_out = np.empty(costs.n, dtype=np.int64)
-    for s in range(0, costs.n, CHUNK):
-        e = min(s + CHUNK, costs.n)
+    d_out = np.empty(stop - start)
+    s_out = np.empty(stop - start, dtype=np.int64)
+    for s in range(start, stop, CHUNK):
+        e = min(s + CHUNK, stop)
         pts = costs._points(costs._a[s:e])
         tree_d, idx = tree.query(pts, k=k)
         tree_d, idx = np.asarray(tree_d).reshape(e - s, k), np.asarray(idx).reshape(e - s, k)
@@ -564,8 +583,8 @@ def _tree_nearest_open(costs: TravelCosts, open_sites: np.ndarray) -> tuple[np.n
                 best = dc.min()
                 d_out_c, j_c = best, cand[dc == best].min()
                 dmin[c], jj[c] = d_out_c, j_c
-        d_out[s:e] = dmin
-        s_out[s:e] = jj
+        d_out[s - start:e - start] = dmin
+        s_out[s - start:e - start] = jj
     return d_out, s_out
 
 

@@ -289,7 +289,9 @@ def province_dict(
                    f"--seed {seed} --existing {n_hosp}"),
         "model": model,
         "parameters": parameters,
-        "access": {"method": "2sfca", "d0": 10.0},
+        # the catchment is the coverage radius: 2SFCA's pairs are then the coverage pairs (at
+        # 10 km a million cells have 130 M of them)
+        "access": {"method": "2sfca", "d0": radius},
         "distance": {"kind": "euclidean", "unit": "km"},
         "demand": demand,
         "sites": sites,

@@ -74,6 +74,10 @@ from optmodels.siting.data.costs import DENSE_MAX_CELLS, Pairs, TravelCosts
 from optmodels.siting.data.points import Records
 from optmodels.siting.models import MODEL_SPECS, MODELS, capacities_bind
 
+#: copies of the dense cost array the city-scale strategies hold at once (the costs, their
+#: cut-off view, the p-median's weighted costs and its subgradient buffer)
+DENSE_COPIES = 4
+
 #: the model names of :data:`optmodels.siting.models.MODEL_SPECS`, as a type pydantic checks
 ModelName = Literal[MODELS]  # type: ignore[valid-type]
 
@@ -548,12 +552,17 @@ class SitingInstance(_Frozen):
         small, pairs from a KD-tree or a long table when not. Ignores the cut-off."""
         return self._costs
 
-    @property
+    @functools.cached_property
     def is_large(self) -> bool:
-        """Too many demand x site cells for the dense array the city-scale models read
-        (:data:`~optmodels.siting.data.costs.DENSE_MAX_CELLS`), and no dense array held: the
-        models and the evaluator work on pairs."""
-        return not self._costs.is_dense and self.n_demand * self.n_sites > DENSE_MAX_CELLS
+        """No dense array held, and either too many demand x site cells for the dense array the
+        city-scale models read (:data:`~optmodels.siting.data.costs.DENSE_MAX_CELLS`) or not
+        memory enough for it and its working copies: the models and the evaluator work on pairs.
+        Decided once per instance (on the memory free when first asked)."""
+        from optmodels.resources import fits
+
+        if self._costs.is_dense:
+            return False
+        return self.n_demand * self.n_sites > DENSE_MAX_CELLS or not fits(DENSE_COPIES * self._costs.dense_bytes)
 
     @functools.cached_property
     def _nearest(self) -> Pairs:

@@ -26,7 +26,8 @@ neighbourhood search: swap ``k`` random sites (k = 1, 2, ... up to ``k_max``) an
 keep the result if better, back to ``k = 1`` on success.
 
 The result is only ever used as an upper bound and a MIP start: its quality affects speed,
-never the answer.
+never the answer. A stop signal in an interruptible block (:mod:`solvers.interrupt`) ends the
+descent and the search with the best plan so far (each swap is applied whole).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
+from solvers.interrupt import check, until_interrupted
 
 
 @dataclass(frozen=True)
@@ -66,16 +69,26 @@ def _nearest_two(C: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def greedy(C: np.ndarray, w: np.ndarray, p: int, fixed: np.ndarray) -> np.ndarray:
-    """Open the fixed sites, then add the site with the largest weighted saving until ``p``."""
+    """Open the fixed sites, then add the site with the largest weighted saving until ``p``.
+
+    A stop signal midway still yields a plan: the sites chosen so far and, to make up ``p``, the
+    first closed ones -- every ``p`` sites are a plan of the p-median, and a run stopped in its
+    first second has that to report rather than nothing.
+    """
     n, m = C.shape
     open_mask = fixed.copy()
     d1 = C[:, open_mask].min(axis=1) if open_mask.any() else np.full(n, np.inf)
-    while open_mask.sum() < p:
-        # total cost after adding j (C is finite, so an empty plan's inf d1 is harmless)
-        score = np.where(open_mask, np.inf, w @ np.minimum(C, d1[:, None]))
-        j = int(np.argmin(score))
-        open_mask[j] = True
-        d1 = np.minimum(d1, C[:, j])
+    with until_interrupted():
+        while open_mask.sum() < p:
+            check()
+            # total cost after adding j (C is finite, so an empty plan's inf d1 is harmless)
+            score = np.where(open_mask, np.inf, w @ np.minimum(C, d1[:, None]))
+            j = int(np.argmin(score))
+            open_mask[j] = True
+            d1 = np.minimum(d1, C[:, j])
+    short = p - int(open_mask.sum())
+    if short > 0:
+        open_mask[np.flatnonzero(~open_mask)[:short]] = True
     return open_mask
 
 
@@ -93,30 +106,34 @@ def descend(C: np.ndarray, w: np.ndarray, open_mask: np.ndarray, fixed: np.ndarr
     wC = w[:, None] * C if wC is None else wC
     near, second = np.empty_like(wC), np.empty_like(wC)
     swaps = 0
-    while swaps < max_swaps:
-        idx = np.flatnonzero(open_mask)
-        d1, n1, d2 = _nearest_two(C, idx)
-        cost = float(w @ d1)
-        np.minimum(wC, (w * d1)[:, None], out=near)  # w_i min(d_ij, d1_i)
-        G = near.sum(axis=0) - cost  # sum_i w_i min(0, d_ij - d1_i)
-        wd2 = np.where(np.isfinite(d2), w * d2, np.inf)  # one open site: d2 = inf, and 0 * inf is nan
-        np.minimum(wC, wd2[:, None], out=second)
-        second -= near  # the bracket of L
-        pos = np.searchsorted(idx, n1)
-        onehot = sp.csr_matrix((np.ones(n), (pos, rows)), shape=(len(idx), n))
-        L = np.asarray(onehot @ second)  # (p, m)
-        delta = G[None, :] + L
-        delta[:, open_mask] = np.inf
-        delta[fixed[idx], :] = np.inf
-        if not np.isfinite(delta).any():
-            break
-        r, j = np.unravel_index(int(np.argmin(delta)), delta.shape)
-        # 1e-10: G is a difference of sums as large as the cost; float noise must not cycle
-        if not delta[r, j] < -1e-10 * max(abs(cost), 1.0):
-            break
-        open_mask[idx[r]] = False
-        open_mask[j] = True
-        swaps += 1
+    with until_interrupted():  # a stop signal: the plan of the swaps done
+        while swaps < max_swaps:
+            check()
+            idx = np.flatnonzero(open_mask)
+            d1, n1, d2 = _nearest_two(C, idx)
+            cost = float(w @ d1)
+            np.minimum(wC, (w * d1)[:, None], out=near)  # w_i min(d_ij, d1_i)
+            G = near.sum(axis=0) - cost  # sum_i w_i min(0, d_ij - d1_i)
+            wd2 = np.where(np.isfinite(d2), w * d2, np.inf)  # one open site: d2 = inf, and 0 * inf is nan
+            np.minimum(wC, wd2[:, None], out=second)
+            second -= near  # the bracket of L
+            pos = np.searchsorted(idx, n1)
+            onehot = sp.csr_matrix((np.ones(n), (pos, rows)), shape=(len(idx), n))
+            L = np.asarray(onehot @ second)  # (p, m)
+            delta = G[None, :] + L
+            delta[:, open_mask] = np.inf
+            delta[fixed[idx], :] = np.inf
+            if not np.isfinite(delta).any():
+                break
+            r, j = np.unravel_index(int(np.argmin(delta)), delta.shape)
+            # 1e-10: G is a difference of sums as large as the cost; float noise must not cycle
+            if not delta[r, j] < -1e-10 * max(abs(cost), 1.0):
+                break
+            swapped = open_mask.copy()
+            swapped[idx[r]] = False
+            swapped[j] = True
+            open_mask = swapped  # one assignment: an interrupted swap leaves the plan as it was
+            swaps += 1
     return open_mask, swaps
 
 
@@ -135,24 +152,26 @@ def local_search(C: np.ndarray, w: np.ndarray, p: int, fixed: np.ndarray | None 
     rng = np.random.default_rng(seed)
     free_closed = lambda mask: np.flatnonzero(~mask)  # noqa: E731
     k = 1
-    for _ in range(shakes):
-        if time.process_time() - t0 > seconds:
-            break
-        movable = np.flatnonzero(best & ~fixed)
-        closed = free_closed(best)
-        kk = min(k, len(movable), len(closed))
-        if kk == 0:
-            break
-        trial = best.copy()
-        trial[rng.choice(movable, kk, replace=False)] = False
-        trial[rng.choice(closed, kk, replace=False)] = True
-        trial, s = descend(C, w, trial, fixed, wC=wC)
-        swaps += s + kk
-        c = plan_cost(C, w, trial)
-        if c < best_cost - 1e-12 * max(abs(best_cost), 1.0):
-            best, best_cost, k = trial, c, 1
-        else:
-            k = k + 1 if k < k_max else 1
+    with until_interrupted():  # a stop signal: the best plan so far
+        for _ in range(shakes):
+            check()
+            if time.process_time() - t0 > seconds:
+                break
+            movable = np.flatnonzero(best & ~fixed)
+            closed = free_closed(best)
+            kk = min(k, len(movable), len(closed))
+            if kk == 0:
+                break
+            trial = best.copy()
+            trial[rng.choice(movable, kk, replace=False)] = False
+            trial[rng.choice(closed, kk, replace=False)] = True
+            trial, s = descend(C, w, trial, fixed, wC=wC)
+            swaps += s + kk
+            c = plan_cost(C, w, trial)
+            if c < best_cost - 1e-12 * max(abs(best_cost), 1.0):
+                best, best_cost, k = trial, c, 1
+            else:
+                k = k + 1 if k < k_max else 1
     return Plan(open=best, cost=best_cost, swaps=swaps)
 
 

@@ -68,6 +68,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solvers.interrupt import check, until_interrupted
+
 
 @dataclass(frozen=True)
 class LagrangianBound:
@@ -117,7 +119,9 @@ def subgradient(C: np.ndarray, w: np.ndarray, p: int, upper: float, fixed: np.nd
     """Maximise ``L(lambda)`` by subgradient steps; stop early once ``UB - L <= tol * UB``.
 
     ``start`` defaults to ``lambda_i = w_i d_i(2)`` (the second-smallest distance): each point
-    then pays into its two nearest sites, a fair first guess.
+    then pays into its two nearest sites, a fair first guess. A stop signal in an interruptible
+    block (:mod:`solvers.interrupt`) ends the steps with the best bound so far (``-inf`` if no
+    step was finished).
     """
     t0 = time.process_time()  # CPU: a loaded machine must not change the bound
     n, m = C.shape
@@ -135,24 +139,26 @@ def subgradient(C: np.ndarray, w: np.ndarray, p: int, upper: float, fixed: np.nd
     # multipliers from scratch, so no float shortcut here can make a reduction invalid.
     wC = w[:, None] * C
     buf = np.empty_like(wC)
-    for it in range(1, iterations + 1):  # noqa: B007 - the count is reported
-        np.minimum(wC, lam[:, None], out=buf)
-        rho = buf.sum(axis=0) - lam.sum()
-        chosen = _choose(rho, p, fixed)
-        L = float(lam.sum() + rho[chosen].sum())
-        if not np.isfinite(best) or L > best + 1e-12 * max(abs(best), 1.0):
-            best, best_lam, stall = L, lam.copy(), 0
-        else:
-            stall += 1
-            if stall >= patience:
-                f, stall = f / 2, 0
-        if upper - best <= tol * max(abs(upper), 1.0) or f < 1e-4 or time.process_time() - t0 > seconds:
-            break
-        g = 1.0 - (wC[:, chosen] < lam[:, None]).sum(axis=1)
-        norm = float(g @ g)
-        if norm == 0:  # the relaxed plan is a plan: L is the optimum
-            break
-        lam = lam + f * (upper - L) / norm * g
+    with until_interrupted():  # a stop signal: every multiplier gives a valid bound, the best one stands
+        for it in range(1, iterations + 1):  # noqa: B007 - the count is reported
+            check()
+            np.minimum(wC, lam[:, None], out=buf)
+            rho = buf.sum(axis=0) - lam.sum()
+            chosen = _choose(rho, p, fixed)
+            L = float(lam.sum() + rho[chosen].sum())
+            if not np.isfinite(best) or L > best + 1e-12 * max(abs(best), 1.0):
+                best, best_lam, stall = L, lam.copy(), 0
+            else:
+                stall += 1
+                if stall >= patience:
+                    f, stall = f / 2, 0
+            if upper - best <= tol * max(abs(upper), 1.0) or f < 1e-4 or time.process_time() - t0 > seconds:
+                break
+            g = 1.0 - (wC[:, chosen] < lam[:, None]).sum(axis=1)
+            norm = float(g @ g)
+            if norm == 0:  # the relaxed plan is a plan: L is the optimum
+                break
+            lam = lam + f * (upper - L) / norm * g
     return LagrangianBound(lam=best_lam, bound=best, iterations=it)
 
 

@@ -92,6 +92,7 @@ from solvers import (
     gc_paused,
     solve,
 )
+from solvers.interrupt import highs_version, requested, stage, until_interrupted
 
 
 def applies(instance: SitingInstance, model: str, objective: str) -> bool:
@@ -235,10 +236,11 @@ def presolve(instance: SitingInstance, options: SolveOptions | None = None) -> P
     apply (a budget couples the sites, or some distance is infinite).
 
     The time spent is capped by a fraction of the time limit, if any: it only ever speeds the
-    MILP up, the answer never depends on it.
+    MILP up, the answer never depends on it. A stop signal ends it with what it has: the plan,
+    and the best Lagrangian bound reached (``-inf`` if none), without a reduction.
     """
     from optmodels.siting.median.interchange import local_search
-    from optmodels.siting.median.lagrangian import reduce, subgradient
+    from optmodels.siting.median.lagrangian import _subproblem, reduce, subgradient
 
     par = instance.parameters
     if par.budget is not None:
@@ -252,10 +254,21 @@ def presolve(instance: SitingInstance, options: SolveOptions | None = None) -> P
     if fixed.sum() > p or p > instance.n_sites:
         return None  # infeasible: the MILP says so with its own verdict
     cap = 5.0 if options is None or options.time_limit is None else min(5.0, 0.1 * options.time_limit)
+    stage("siting.local_search")
     plan = local_search(C, w, p, fixed, seconds=cap / 2)
-    lb = subgradient(C, w, p, plan.cost, fixed, seconds=cap / 2)
-    red = reduce(C, w, p, plan.cost, lb, fixed)
-    return Presolved(plan=plan.open, upper=plan.cost, bound=red.bound, reduction=red,
+    lb, red = None, None
+    with until_interrupted():  # a stop signal: the plan, and the best bound reached, stand
+        stage("siting.subgradient")
+        lb = subgradient(C, w, p, plan.cost, fixed, seconds=cap / 2)
+        stage("siting.reduction")
+        red = reduce(C, w, p, plan.cost, lb, fixed)
+    if red is not None:
+        bound = red.bound
+    elif lb is not None and np.isfinite(lb.bound):
+        bound = _subproblem(C, w, lb.lam, p, fixed)[0]  # recomputed plainly, as reduce() does
+    else:
+        bound = -math.inf
+    return Presolved(plan=plan.open, upper=plan.cost, bound=bound, reduction=red,
                      seconds=time.perf_counter() - t0)
 
 
@@ -264,7 +277,7 @@ class Presolved:
     plan: np.ndarray
     upper: float
     bound: float
-    reduction: Reduction
+    reduction: Reduction | None  # None: a stop signal came before it was proved
     seconds: float
 
 
@@ -328,49 +341,65 @@ def solve_p_median(
         reduce = worth_presolving(instance)
     pre = presolve(instance, options) if reduce else None
     reduction = pre.reduction if pre is not None else None
-    radii = Radii.of(instance, reduction)
-    p = int(instance.parameters.p)
-    depth = radii.initial_depth(instance.n_sites, p) if depth is None else np.minimum(depth, radii.count)
-    prep = time.perf_counter() - t0
     if pre is not None:
         options = _after_presolve(options)
     timings: list[Timings] = []
     start: np.ndarray | None = None if pre is None else pre.plan
     stop = Termination.ITERATION_LIMIT  # why a round that solved to optimality was the last
     grow: np.ndarray | None = None
-    for rounds in range(1, max_rounds + 1):
-        tb = time.perf_counter()
-        mdl = build_radius(instance, depth, radii=radii, reduction=reduction)
-        build_s = time.perf_counter() - tb + (prep if rounds == 1 else 0.0)
-        result = _solve_from(mdl, _left(options, t0), build_s, instance, start)
-        timings.append(result.timings)
-        if not result.has_solution:
-            break
-        start = np.array([mdl.y[j].value for j in range(instance.n_sites)]) > 0.5
-        grow = truncated_in_use(mdl)
-        if len(grow) == 0 and not _prices_truly(result, instance, start):
-            # the model prices a plan with no cut-short radius in use at its true distance, so a
-            # lower value means HiGHS trusted a wrong incumbent: solve this round again, cold
-            result = solve(mdl, _left(options, t0))
+    mdl: pyo.ConcreteModel | None = None
+    result = _stopped(options)  # replaced by each round's
+    rounds = 0
+    radii: Radii | None = None
+    try:
+        stage("siting.radii")  # no radii sorted, no model built, once a stop signal came
+        radii = Radii.of(instance, reduction)
+        p = int(instance.parameters.p)
+        depth = radii.initial_depth(instance.n_sites, p) if depth is None else np.minimum(depth, radii.count)
+        prep = time.perf_counter() - t0
+        for rounds in range(1, max_rounds + 1):
+            stage(f"siting.radius round {rounds}")
+            tb = time.perf_counter()
+            mdl = build_radius(instance, depth, radii=radii, reduction=reduction)
+            build_s = time.perf_counter() - tb + (prep if rounds == 1 else 0.0)
+            result = _solve_from(mdl, _left(options, t0), build_s, instance, start)
             timings.append(result.timings)
             if not result.has_solution:
                 break
             start = np.array([mdl.y[j].value for j in range(instance.n_sites)]) > 0.5
             grow = truncated_in_use(mdl)
-        if len(grow) == 0 or result.termination is not Termination.OPTIMAL:
-            break
-        if options.time_limit is not None and time.perf_counter() - t0 >= options.time_limit:
-            stop = Termination.TIME_LIMIT
-            break
-        depth = depth.copy()
-        depth[grow] = np.minimum(radii.count[grow], 2 * depth[grow])
-    kept = len(mdl._radii[1])
-    note = f"radius formulation: {rounds} round(s), {kept:,} of {len(radii.client):,} radii in the last"
+            if len(grow) == 0 and not _prices_truly(result, instance, start):
+                # the model prices a plan with no cut-short radius in use at its true distance, so a
+                # lower value means HiGHS trusted a wrong incumbent: solve this round again, cold
+                stage(f"siting.radius round {rounds} (cold)")
+                result = solve(mdl, _left(options, t0))
+                timings.append(result.timings)
+                if not result.has_solution:
+                    break
+                start = np.array([mdl.y[j].value for j in range(instance.n_sites)]) > 0.5
+                grow = truncated_in_use(mdl)
+            if len(grow) == 0 or result.termination is not Termination.OPTIMAL:
+                break
+            if options.time_limit is not None and time.perf_counter() - t0 >= options.time_limit:
+                stop = Termination.TIME_LIMIT
+                break
+            depth = depth.copy()
+            depth[grow] = np.minimum(radii.count[grow], 2 * depth[grow])
+    except KeyboardInterrupt:
+        if not requested():
+            raise  # a library caller's Ctrl-C outside an interruptible block: as ever
+        stop = Termination.INTERRUPTED  # the best plan so far (a round's or the presolve's) stands
+        grow = None  # a stop signal is never a proof
+    if mdl is None:
+        note = "radius formulation: stopped by a signal before the first round's model was built"
+    else:
+        kept = len(mdl._radii[1])
+        note = f"radius formulation: {rounds} round(s), {kept:,} of {len(radii.client):,} radii in the last"
     if pre is not None:
         red = pre.reduction
-        note += (f"; presolve {pre.seconds:.2f} s: local search {pre.upper:.10g}, Lagrangian bound "
-                 f"{pre.bound:.10g}, {int(red.closed.sum())} of {instance.n_sites} sites closed, "
-                 f"{int(red.opened.sum())} opened")
+        note += f"; presolve {pre.seconds:.2f} s: local search {pre.upper:.10g}, Lagrangian bound {pre.bound:.10g}"
+        note += (f", {int(red.closed.sum())} of {instance.n_sites} sites closed, {int(red.opened.sum())} opened"
+                 if red is not None else ", no reduction (stopped by a signal)")
     if start is None:
         if pre is None:
             return RadiusSolution(result=_combined(result, timings), model=mdl, open_sites=None, rounds=rounds,
@@ -383,7 +412,7 @@ def solve_p_median(
     result = _combined(result, timings)
     if not exact:
         bound = result.bound
-        if pre is not None:
+        if pre is not None and math.isfinite(pre.bound):
             bound = pre.bound if bound is None else max(bound, pre.bound)
         gap = (true - bound) / max(abs(true), 1e-9) if bound is not None else math.inf
         termination = result.termination if result.termination is not Termination.OPTIMAL else stop
@@ -396,6 +425,14 @@ def solve_p_median(
     else:
         result = dataclasses.replace(result, objective=true, message=f"{result.message}; {note}")
     return RadiusSolution(result=result, model=mdl, open_sites=start, rounds=rounds, note=note)
+
+
+def _stopped(options: SolveOptions) -> SolveResult:
+    """The result of a round that never ran: a stop signal came first."""
+    return SolveResult(termination=Termination.INTERRUPTED, solution_status=SolutionStatus.NONE,
+                       objective=None, bound=None, gap=math.inf, timings=Timings(), solver="highs",
+                       solver_version=highs_version(), backend="standard_form", options=options,
+                       message="stopped by a signal before the round was solved")
 
 
 def _solve_from(mdl: pyo.ConcreteModel, options: SolveOptions, build_seconds: float, instance: SitingInstance,

@@ -18,7 +18,7 @@ def test_solve_prints_status_gini_and_writes_outputs(instances_dir, tmp_path, ca
     code = main(["solve", str(instances_dir / "equipment" / "tiny_gini_lower.toml"), "--out", str(out)])
     text = capsys.readouterr().out
     assert code == 0
-    assert "status      optimal" in text
+    assert "verdict     optimal" in text
     assert "66.97083076" in text
     assert "mean: " in text
     assert "inside band" in text

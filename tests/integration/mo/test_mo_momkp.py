@@ -64,6 +64,7 @@ def test_exact_front_2kp50(momkp):
     assert res.solves <= 35 + 4 + 5
 
 
+@pytest.mark.slow  # 50 CPU-s, a fifth of the fast suite; 2kp50 and the scaled case keep the exact path fast
 def test_exact_front_2kp100(momkp):
     # In the default run (only 3kp40 is `slow`): ~80 s CPU with presolve off.
     res = _check_exact(momkp, "2kp100", 121, options=SolveOptions(solver_options={"presolve": "off"}))

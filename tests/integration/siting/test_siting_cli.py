@@ -14,7 +14,7 @@ def test_solve_writes_its_files_and_prints_the_status(instances_dir, tmp_path, c
     out = tmp_path / "out"
     path = instances_dir / "siting" / "small" / "small_p_median_capacitated_multi.json"
     assert main(["solve", str(path), "--out", str(out)]) == 0
-    assert "status      optimal" in capsys.readouterr().out
+    assert "verdict     optimal" in capsys.readouterr().out
     for name in ("result.json", "sites.csv", "assignments.csv", "accessibility.csv", "map.png"):
         assert (out / name).stat().st_size > 0, name
     assert json.loads((out / "result.json").read_text())["verdict"] == "optimal"

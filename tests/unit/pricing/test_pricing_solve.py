@@ -34,7 +34,7 @@ def _check_fees(instance, solution) -> None:
     ev = evaluate(instance, **fees)
     assert bool(ev.feasible)
     assert float(ev.U) >= -1e-9
-    assert float(ev.objective(solution.objective)) == pytest.approx(solution.objective_value, rel=1e-7, abs=1e-7)
+    assert float(ev.objective(solution.objective_name)) == pytest.approx(solution.objective_value, rel=1e-7, abs=1e-7)
 
 
 @pytest.mark.parametrize("entry", [0, 1, 2, 3, 5])
@@ -44,7 +44,7 @@ def test_manifest_optimum_through_the_python_api(instances_dir: Path, manifest: 
     solution = solve_pricing(instance)
     assert solution.result.is_optimal
     assert solution.has_solution
-    assert solution.objective == "profit"
+    assert solution.objective_name == "profit"
     assert solution.sense == "max"
     assert solution.objective_value == pytest.approx(item["known_optimum"], abs=item["tolerance"])
     assert solution.decision == pytest.approx(item["fees"], abs=1e-7)
@@ -94,7 +94,7 @@ def test_no_viable_fee_for_other_objectives_too(instances_dir: Path) -> None:
     instance = from_file(instances_dir / "pricing" / "no_viable_model1.yaml")
     solution = solve_pricing(instance, objective="patient_burden")
     assert solution.extra["verdict_code"] == "no_viable_fee"
-    assert solution.objective == "patient_burden"
+    assert solution.objective_name == "patient_burden"
 
 
 def test_bad_choices_are_usage_errors(instances_dir: Path) -> None:

@@ -128,3 +128,4 @@ def test_dense_is_refused_with_an_estimate_when_it_cannot_fit(monkeypatch):
     monkeypatch.setenv("OPTMODELS_MEMORY_LIMIT", "1000")
     with pytest.raises(MemoryLimitError, match=r"needs about 93.8 KiB.*parameters.cutoff"):
         costs.dense()
+

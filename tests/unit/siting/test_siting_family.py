@@ -37,7 +37,7 @@ def _parse(flags, argv):
 
 def test_every_instance_flag_is_sampled():
     assert {f.key for f in FAMILY.flags if f.target == "instance"} == set(SAMPLES)
-    assert {f.key for f in FAMILY.flags if f.target == "solve"} == {"formulation"}
+    assert {f.key for f in FAMILY.flags if f.target == "solve"} == {"formulation", "scheduler"}
 
 
 @pytest.mark.parametrize("key", sorted(SAMPLES))

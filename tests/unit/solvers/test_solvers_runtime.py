@@ -253,7 +253,7 @@ def _tiny_qp() -> pyo.ConcreteModel:
 
 
 def test_the_thread_count_may_change_between_solves_in_one_process():
-    # HiGHS sizes one worker pool per process at its first run; without restarting it, a later
+    # HiGHS sizes a thread's worker pool at its first run there; without restarting it, a later
     # run asking for another count stopped before solving (status unknown, no plan).
     for threads in (1, 2, None, 2, 1):
         milp = solve(_tiny_milp(), SolveOptions(threads=threads))

@@ -1,0 +1,378 @@
+r"""The coverage strategy: LSCP, MCLP and backup coverage on merged demand, exactly.
+
+:func:`solve_coverage` is the family's path for the uncapacitated coverage models (their own
+objectives) at any size; the steps, each exact:
+
+1. **Groups.** Demand points merged by cover set (:mod:`~optmodels.siting.coverage.groups`):
+   a million cells within 5 km of tens of sites become ~140,000 rows.
+2. **Fixed sites.** Existing sites that stay open are constants: the groups they cover are
+   covered (MCLP: their weight is a constant; LSCP: no row; backup: the count ``k_g`` they give),
+   and ``q = p - |F|`` sites remain to choose. Groups left with no free site drop out.
+3. **A plan** from the groups alone (:mod:`~optmodels.siting.coverage.search`): greedy, then swap
+   local search (MCLP, backup) or redundancy removal (LSCP). It is the MIP start and the
+   incumbent a time limit returns.
+4. **The MILP** on the groups (:mod:`~optmodels.siting.coverage.formulation`) by HiGHS.
+   The LSCP is solved by **row generation**: a set cover over a subset ``R`` of the groups is a
+   relaxation (fewer rows), so when its optimal plan covers every group it is optimal for all of
+   them. ``R`` starts with the groups of fewest sites -- a group whose set contains another's is
+   covered whenever that one is, so the small sets are the ones that bind -- and each round adds
+   the groups the last plan leaves uncovered (fewest sites first), until none is left.
+
+The bound and gap reported are the last MILP's, shifted by the constants; every plan is re-checked
+by the family's evaluator (at scale, from the open sites alone).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from optmodels.siting.coverage import formulation, reduce, search
+from optmodels.siting.coverage.groups import CoverGroups, cover_groups, merge_rows
+from optmodels.siting.data.instance import SitingInstance
+from optmodels.siting.models import MODEL_SPECS
+from solvers import SolveOptions, SolveResult, Termination, interruptible
+from solvers import solve as solve_model
+from solvers.interrupt import requested
+
+#: the LSCP is solved whole up to this many distinct groups (one MILP from the greedy plan: on a
+#: million cells, 67,000 groups, fewer seconds than rounds of restricted models), by row
+#: generation beyond
+ROW_GENERATION_FROM = 200_000
+#: groups in the LSCP's first restricted model, and at most as many added per round
+FIRST_ROWS = 4000
+#: an MCLP with more groups than this gets shakes, an LP bound by row generation and a MILP over
+#: the LP's sites before the whole MILP (whose root LP alone took over 600 s at 65,000 groups)
+LARGE_MCLP = 20_000
+#: CPU seconds of shakes for a large MCLP (at most a tenth of the time limit)
+SHAKE_SECONDS = 60.0
+
+
+def applies(instance: SitingInstance, objective: str) -> bool:
+    """This path solves the uncapacitated LSCP, MCLP and LSCP-B for their own objectives."""
+    spec = MODEL_SPECS[instance.model]
+    return (instance.model in ("lscp", "mclp", "lscp_b") and objective == spec.native
+            and not instance.parameters.capacitated and instance.parameters.radius is not None)
+
+
+@dataclass
+class CoverageOutcome:
+    """What the strategy hands back to the family's ``solve``: the last MILP's result with the
+    constants added, the plan (bool per site), how it went, and the last Pyomo model."""
+
+    result: SolveResult
+    open_sites: np.ndarray | None
+    notes: list[str] = field(default_factory=list)
+    model: object = None
+
+
+def _free_problem(instance: SitingInstance, groups: CoverGroups):
+    """Split off the fixed-open sites: ``(free site indices, per-group fixed count (capped 2))``."""
+    fixed = instance.fixed_open()
+    G = groups.sites.tocsc()
+    fixed_count = np.asarray(G[:, np.flatnonzero(fixed)].sum(axis=1)).ravel() if fixed.any() else np.zeros(groups.n_groups)
+    return np.flatnonzero(~fixed), np.minimum(fixed_count, 2)
+
+
+def _shift(result: SolveResult, constant: float, sense: str) -> SolveResult:
+    """The result of a model that left a constant out, with the constant put back."""
+    obj = None if result.objective is None else result.objective + constant
+    bound = None if result.bound is None else result.bound + constant
+    gap = result.gap
+    if obj is not None and bound is not None and math.isfinite(obj) and math.isfinite(bound):
+        gap = abs(obj - bound) / max(abs(obj), 1e-12)
+    return replace(result, objective=obj, bound=bound, gap=gap)
+
+
+def solve_coverage(instance: SitingInstance, options: SolveOptions, *, scheduler=None) -> CoverageOutcome:
+    """Solve the instance's coverage model (see the module docstring); with a Dask ``scheduler``
+    the groups are formed on that cluster."""
+    t0 = time.perf_counter()
+    par = instance.parameters
+    groups = cover_groups(instance.costs, par.radius, instance.populations(), scheduler=scheduler)
+    where = " on the cluster" if scheduler is not None else ""
+    notes = [f"coverage: {instance.n_demand:,} demand points in {groups.n_groups:,} groups of identical cover "
+             f"sets within {par.radius:g} ({groups.pairs:,} pairs{where}, {time.perf_counter() - t0:.1f} s)"]
+    free, fixed_count = _free_problem(instance, groups)
+    solver = {"lscp": _lscp, "mclp": _mclp, "lscp_b": _backup}[instance.model]
+    with interruptible():
+        return solver(instance, groups, free, fixed_count, options, t0, notes)
+
+
+def site_costs(instance: SitingInstance, objective: str = "cost") -> tuple[np.ndarray, float]:
+    """The objective ``cost`` (or ``n_facilities``) as ``coef @ y + constant`` over all sites:
+    a new site costs its fixed cost; a closable existing site saves ``s_j`` when closed, i.e.
+    ``-s_j (1 - y_j)``; an existing site that stays open costs nothing."""
+    if objective == "n_facilities":
+        return np.ones(instance.n_sites), 0.0
+    existing, closable, saving = instance.existing(), instance.closable(), instance.closing_savings()
+    coef = np.where(existing, np.where(closable, saving, 0.0), instance.fixed_costs())
+    return coef, -float(saving[closable].sum())
+
+
+def _cover(A: sp.csr_matrix, y: np.ndarray) -> np.ndarray:
+    return np.asarray(A @ y.astype(np.float64)).ravel()
+
+
+def _start(mdl, plan: np.ndarray, A: sp.csr_matrix | None = None, k: np.ndarray | None = None) -> None:
+    """The MIP start: the plan's ``y`` *and* the ``z`` / ``u`` it implies. HiGHS 1.16 given ``y``
+    alone completed the continuous part into a point whose objective it misreported (a
+    backup-coverage model "proven" at 511 whose returned point was worth 379), as it did for the
+    p-median's radius model (docs/siting.md); a complete point is never completed."""
+    for v, on in zip(mdl.y.values(), plan, strict=True):
+        v.set_value(1.0 if on else 0.0)
+    if A is None:
+        return
+    count = _cover(A, plan)
+    if hasattr(mdl, "z"):
+        for v, c in zip(mdl.z.values(), count, strict=True):
+            v.set_value(1.0 if c >= 1 else 0.0)
+    if hasattr(mdl, "u"):
+        for v, c, kk in zip(mdl.u.values(), count, k, strict=True):
+            v.set_value(1.0 if c + kk >= 2 else 0.0)
+
+
+def _solve_checked(mdl, options: SolveOptions, value, *, warm: bool) -> SolveResult:
+    """Solve, then recompute the objective at the point HiGHS returned (``value(mdl)``); if the two
+    disagree, solve again without the start and trust that run (see :func:`_start`)."""
+    result = solve_model(mdl, options, warm_start=warm)
+    if warm and result.has_solution:
+        actual = value(mdl)
+        if not math.isclose(actual, result.objective, rel_tol=1e-7, abs_tol=1e-6):
+            result = solve_model(mdl, options, warm_start=False)
+    return result
+
+
+def _z_value(mdl) -> float:
+    return float(sum(c * (v.value or 0.0) for c, v in zip(mdl.coverage.expr.linear_coefs, mdl.coverage.expr.linear_vars, strict=True)))
+
+
+def _u_value(mdl) -> float:
+    e = mdl.backup_coverage.expr
+    return float(sum(c * (v.value or 0.0) for c, v in zip(e.linear_coefs, e.linear_vars, strict=True)))
+
+
+# --------------------------------------------------------------------------------------------
+# LSCP: row generation
+# --------------------------------------------------------------------------------------------
+
+
+def _lscp(instance, groups, free, fixed_count, options, t0, notes, *, objective: str = "cost"):
+    coef_all, constant = site_costs(instance, objective)
+    fixed = instance.fixed_open()
+    constant += float(coef_all[fixed].sum())
+    keep = np.zeros(instance.n_sites, bool)
+    keep[free] = True
+    A0, _, _ = groups.restrict(keep, drop_groups=fixed_count >= 1)
+    cost0 = coef_all[free]
+    if A0.shape[0] == 0:  # the fixed sites cover everyone
+        return _outcome(instance, free, np.zeros(len(free), bool), _trivial(options), constant, "min",
+                        [*notes, "the sites that stay open cover every demand point"], None)
+    useful = ~reduce.dominated_sites(A0, cost0)
+    A, _, _ = merge_rows(A0[:, useful].tocsr(), np.zeros(A0.shape[0]), np.ones(A0.shape[0], bool))
+    cost = cost0[useful]
+    notes.append(f"LSCP: {int((~useful).sum()):,} of {len(free):,} free sites dominated (closed); "
+                 f"{A.shape[0]:,} distinct groups to cover")
+    plan = search.greedy_set_cover(A, cost)
+    sizes = np.diff(A.indptr)
+    in_model = np.zeros(A.shape[0], bool)
+    first = A.shape[0] if A.shape[0] <= ROW_GENERATION_FROM else FIRST_ROWS
+    in_model[np.argsort(sizes, kind="stable")[:first]] = True
+    rounds, missing = 0, np.zeros(0, np.int64)
+    while True:
+        rounds += 1
+        sub = A[np.flatnonzero(in_model)].tocsr()
+        used = np.diff(sub.tocsc().indptr) > 0  # a site covering no row of R stays closed
+        mdl = formulation.build_lscp(sub[:, np.flatnonzero(used)].tocsr(), cost[used])
+        _start(mdl, plan[used])
+        result = solve_model(mdl, options.time_left(t0), warm_start=True)
+        if not result.has_solution:
+            return _outcome(instance, free, None, result, constant, "min", notes, mdl)
+        y = np.zeros(A.shape[1], bool)
+        y[np.flatnonzero(used)] = formulation.chosen(mdl)
+        missing = np.flatnonzero(_cover(A, y) == 0)
+        if missing.size == 0 or result.termination is not Termination.OPTIMAL:
+            break
+        in_model[missing[np.argsort(sizes[missing], kind="stable")][:FIRST_ROWS]] = True
+        plan = y | search.greedy_set_cover(A, np.where(y, 0.0, cost))  # y, completed greedily
+    if rounds > 1 or in_model.sum() < A.shape[0]:
+        notes.append(f"row generation: {rounds} round(s); the last model held {int(in_model.sum()):,} of "
+                     f"{A.shape[0]:,} groups")
+    if missing.size:
+        # stopped early with groups left: complete the plan greedily; the bound stays valid (a
+        # relaxation's bound, or HiGHS's on it)
+        y = y | search.greedy_set_cover(A, np.where(y, 0.0, cost))
+        result = replace(result, objective=float(cost[y].sum()))
+        notes.append(f"stopped with {missing.size:,} group(s) uncovered by the restricted plan: completed greedily")
+    chosen_free = np.zeros(len(free), bool)
+    chosen_free[np.flatnonzero(useful)[y]] = True
+    return _outcome(instance, free, chosen_free, result, constant, "min", notes, mdl)
+
+
+def _trivial(options: SolveOptions) -> SolveResult:
+    """The result of a model with nothing left to decide (its optimum is 0 before the constant)."""
+    from solvers import SolutionStatus, Timings
+
+    return SolveResult(termination=Termination.OPTIMAL, solution_status=SolutionStatus.OPTIMAL, objective=0.0,
+                       bound=0.0, gap=0.0, timings=Timings(), solver="none (nothing left to decide)",
+                       solver_version="", backend="none", options=options)
+
+
+def _outcome(instance, free, y, result, constant, sense, notes, model) -> CoverageOutcome:
+    open_sites = None
+    if y is not None:
+        open_sites = instance.fixed_open().copy()
+        open_sites[free[y]] = True
+    return CoverageOutcome(_shift(result, constant, sense), open_sites, notes, model)
+
+
+# --------------------------------------------------------------------------------------------
+# MCLP and backup coverage: a plan, then the MILP from it
+# --------------------------------------------------------------------------------------------
+
+
+def _q(instance, free) -> int | None:
+    p = instance.parameters.p
+    return None if p is None else int(p) - int(instance.fixed_open().sum())
+
+
+def _mclp(instance, groups, free, fixed_count, options, t0, notes):
+    par = instance.parameters
+    keep = np.zeros(instance.n_sites, bool)
+    keep[free] = True
+    constant = float(groups.weight[fixed_count >= 1].sum())
+    A0, W0, _ = groups.restrict(keep, drop_groups=fixed_count >= 1)
+    q = _q(instance, free)
+    coef_all, cost_constant = site_costs(instance)
+    cost0 = coef_all[free]
+    budget = None
+    if par.budget is not None:  # what the sites that stay open and the closings leave of it
+        budget = float(par.budget) - cost_constant - float(coef_all[instance.fixed_open()].sum())
+    useful = ~reduce.dominated_sites(A0, cost0 if budget is not None else np.zeros(len(free)))
+    if q is not None and useful.sum() < q:  # too few useful sites for q: keep some to fill p
+        useful[np.flatnonzero(~useful)[: q - int(useful.sum())]] = True
+    A, W, _ = merge_rows(A0[:, useful].tocsr(), W0, np.ones(A0.shape[0], bool))
+    cost = cost0[useful]
+    notes.append(f"MCLP: {int((~useful).sum()):,} of {len(free):,} free sites dominated (closed); "
+                 f"{A.shape[0]:,} groups the fixed sites leave uncovered" + (f", {q} sites to open" if q is not None else ""))
+    plan = np.zeros(A.shape[1], bool)
+    extra: list[str] = []
+    lp_bound = None
+    if q is not None and budget is None:
+        plan = search.swap_search(A, W, search.greedy_cover(A, W, q))
+        swap_value = float(W[_cover(A, plan) > 0].sum())
+        if A.shape[0] > LARGE_MCLP:
+            left = options.time_left(t0).time_limit
+            plan = search.shake_search(A, W, plan, seconds=min(SHAKE_SECONDS, 0.1 * left) if left else SHAKE_SECONDS,
+                                       stop=requested)
+        value = float(W[_cover(A, plan) > 0].sum())
+        notes.append(f"plan: greedy and swaps cover {constant + swap_value:,.6g}"
+                     + (f", shakes {constant + value:,.6g}" if value != swap_value else ""))
+        if A.shape[0] > LARGE_MCLP:
+            lp_bound, support, extra = _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant)
+            restricted = _restricted_mclp(A, W, q, cost, budget, plan, support, options, t0)
+            if restricted is not None and float(W[_cover(A, restricted) > 0].sum()) > value:
+                plan = restricted
+                extra.append(f"the MILP over the LP's {int(support.sum()):,} sites found a plan covering "
+                             f"{constant + float(W[_cover(A, plan) > 0].sum()):,.6g}")
+    notes.extend(extra)
+    mdl = formulation.build_mclp(A, W, q, cost, budget)
+    _start(mdl, plan, A)
+    result = _solve_checked(mdl, options.time_left(t0), _z_value, warm=q is not None and budget is None)
+    if lp_bound is not None:
+        result = _with_bound(result, lp_bound, plan, W, A, "max")
+    chosen_free = None
+    if result.has_solution:
+        chosen_free = np.zeros(len(free), bool)
+        chosen_free[np.flatnonzero(useful)[formulation.chosen(mdl)]] = True
+    return _outcome(instance, free, chosen_free, result, constant, "max", notes, mdl)
+
+
+def _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant: float = 0.0):
+    """The MCLP's LP bound by row generation: a group left out of the LP counts as covered (a
+    relaxation), so every round's LP value bounds the optimum from above; rows are added where
+    the LP's ``y`` covers a left-out group less than once, until none is. It starts with the
+    groups the plan covers at most once -- the others are covered with room to spare in plans
+    near it. Returns ``(bound, sites the last LP uses, notes)``."""
+    rows = np.flatnonzero(_cover(A, plan) <= 1)
+    bound, support, rounds = None, plan.copy(), 0
+    while requested() is False:
+        rounds += 1
+        mdl = formulation.build_mclp(A[rows].tocsr(), W[rows], q, cost, budget, relax=True)
+        opts = options.time_left(t0, share=0.5)
+        opts = replace(opts, solver_options={**opts.solver_options, "solver": "ipm"})
+        lp = solve_model(mdl, opts)
+        if lp.termination is not Termination.OPTIMAL:
+            break
+        y = np.array([v.value or 0.0 for v in mdl.y.values()])
+        outside = np.setdiff1d(np.arange(A.shape[0]), rows)
+        short = outside[_cover(A[outside], y) < 1 - 1e-7]
+        if short.size == 0:
+            bound = float(lp.objective) + float(W.sum() - W[rows].sum())
+            support = y > 1e-7
+            break
+        rows = np.union1d(rows, short)
+    notes = ([f"LP bound {constant + bound:,.8g} by row generation ({rounds} round(s), {len(rows):,} of "
+              f"{A.shape[0]:,} groups in the last LP)"]
+             if bound is not None else ["no LP bound within the time (rows still being added)"])
+    return bound, support | plan, notes
+
+
+def _restricted_mclp(A, W, q, cost, budget, plan, support, options, t0):
+    """A plan from the MILP over the sites the LP uses (and the plan's): a restriction, so only a
+    plan -- its bound says nothing of the whole problem."""
+    if support.sum() >= A.shape[1] or requested():
+        return None
+    cols = np.flatnonzero(support)
+    sub, weight, _ = merge_rows(A[:, cols].tocsr(), W, np.ones(A.shape[0], bool))
+    mdl = formulation.build_mclp(sub, weight, q, cost[cols], budget)
+    _start(mdl, plan[cols], sub)
+    result = _solve_checked(mdl, options.time_left(t0, share=0.5), _z_value, warm=True)
+    if not result.has_solution:
+        return None
+    y = np.zeros(A.shape[1], bool)
+    y[cols[formulation.chosen(mdl)]] = True
+    return y
+
+
+def _with_bound(result: SolveResult, bound: float, plan: np.ndarray, W: np.ndarray, A, sense: str) -> SolveResult:
+    """``result`` with the better of its bound and ``bound`` (a maximisation's upper bound)."""
+    if result.bound is None or not math.isfinite(result.bound) or result.bound > bound:
+        obj = result.objective
+        gap = None if obj is None else abs(bound - obj) / max(abs(obj), 1e-12)
+        return replace(result, bound=bound, gap=gap)
+    return result
+
+
+def _backup(instance, groups, free, fixed_count, options, t0, notes):
+    start = None
+    if instance.parameters.p is None:  # stage 1: the fewest sites covering everyone
+        stage1 = _lscp(instance, groups, free, fixed_count, options, t0, [], objective="n_facilities")
+        if stage1.open_sites is None or not stage1.result.is_optimal:
+            verdict = f"LSCP-B stage 1 (fewest facilities covering everyone): {stage1.result.verdict}"
+            return replace(stage1, open_sites=None, notes=[*notes, verdict])
+        p = int(stage1.open_sites.sum())
+        notes.append(f"stage 1: LSCP, {p} facilities cover every demand point (p for stage 2)")
+        instance = instance.with_changes(p=p)
+        start = stage1.open_sites[free]  # a cover with exactly p sites: a feasible start
+    constant = float(groups.weight[fixed_count >= 2].sum())
+    # merge equal rows only among groups with the same fixed count (marker columns), then drop
+    # the markers: a group covered once by fixed sites needs one free site less
+    n, m_free = groups.n_groups, len(free)
+    marks = sp.csr_matrix((np.ones(n, dtype=np.int8), (np.arange(n), fixed_count.astype(np.int64))), shape=(n, 3))
+    G = sp.hstack([groups.sites[:, free], marks], format="csr")
+    A, W, _ = merge_rows(G, groups.weight, fixed_count < 2)
+    k = np.asarray(A[:, m_free:].argmax(axis=1)).ravel()
+    A = A[:, :m_free].tocsr()
+    q = _q(instance, free)
+    plan = search.cover_then_fill(A, k == 0, site_costs(instance, "n_facilities")[0][free], W, q, start)
+    mdl = formulation.build_backup(A, W, k.astype(float), q)
+    _start(mdl, plan, A, k)
+    result = _solve_checked(mdl, options.time_left(t0), _u_value, warm=True)
+    y = formulation.chosen(mdl) if result.has_solution else None
+    notes.append(f"backup coverage on the {A.shape[0]:,} groups the fixed sites do not cover twice, q = {q}")
+    return _outcome(instance, free, y, result, constant, "max", notes, mdl)
