@@ -49,12 +49,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optmodels.siting.data.costs import Pairs, TravelCosts
+from optmodels.siting.data.costs import CsrRows, Pairs, TravelCosts
 from optmodels.siting.data.instance import SitingInstance
 
 
 @dataclass(frozen=True, eq=False)
-class Candidates:
+class Candidates(CsrRows):
     """Each demand point's candidate sites in CSR form, sorted by cost, and its tail.
 
     ``indptr`` (``n + 1``), ``site`` (int64, free sites only) and ``cost`` hold the lists;
@@ -72,19 +72,6 @@ class Candidates:
     depth: np.ndarray
     fixed: np.ndarray
     nearest_fixed: np.ndarray
-
-    @property
-    def nnz(self) -> int:
-        return int(self.indptr[-1])
-
-    @property
-    def counts(self) -> np.ndarray:
-        return np.diff(self.indptr)
-
-    @property
-    def point(self) -> np.ndarray:
-        """The demand point of each listed pair."""
-        return np.repeat(np.arange(self.n, dtype=np.int64), self.counts)
 
     def rows_of(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(pair indices, position in points)`` of the rows of ``points``, row by row."""

@@ -305,8 +305,10 @@ class ListSearch:
 
     # -- moves --------------------------------------------------------------------------------------
     def grow(self, count: int) -> None:
-        """Greedy: open ``count`` more sites, each the one that saves most now."""
+        """Greedy: open ``count`` more sites, each the one that saves most now (a stop signal
+        ends it between two sites)."""
         for _ in range(count):
+            check()
             gain = np.where(self.open, np.inf, self.G)
             self.swap(-1, int(np.argmin(gain)))
 
@@ -315,6 +317,7 @@ class ListSearch:
         done: list[tuple[int, int]] = []
         retried = False
         while len(done) < max_swaps:
+            check()  # between two swaps: the state is a whole plan
             out, into, change = self.best_swap(movable)
             tol = 1e-10 * max(abs(self.cost), 1.0)
             if not change < -tol:
@@ -341,7 +344,9 @@ def list_search(cand, w: np.ndarray, p: int, *, start: np.ndarray | None = None,
 
     The VNS stops after ``seconds`` of CPU, ``shakes`` perturbations, or ``patience`` in a row
     that found nothing better (default ``max(200, 4 q)``, ``q`` the free sites to open: a small
-    instance is done in milliseconds, a large one keeps improving for its time).
+    instance is done in milliseconds, a large one keeps improving for its time). A stop signal in
+    an interruptible block (:mod:`solvers.interrupt`) ends it with the best plan so far (during
+    the greedy: the sites chosen so far, made up to ``p``).
 
     An inexact tail stands for "served by some unlisted site": it is charged ``U_i`` when a
     fixed-open site exists (an upper bound of that cost) and else twice the floor -- a guess
@@ -354,37 +359,53 @@ def list_search(cand, w: np.ndarray, p: int, *, start: np.ndarray | None = None,
     big = 2.0 * float(cand.cost.max(initial=1.0)) + 1.0
     tail = np.where(np.isfinite(tail), tail, big)  # no site beyond the list, or no fixed-open one
     search = ListSearch(cand, w, tail, q)
-    if start is not None:
-        for j in np.flatnonzero(start & ~cand.fixed):
-            search.swap(-1, int(j))
-    search.grow(q - search.used)
-    swaps = len(search.descend())
     rng = np.random.default_rng(seed)
-    best_open, best_cost, k = search.open.copy(), search.cost, 1
-    listed = np.flatnonzero(np.diff(search.site_ptr) > 0)
-    patience = max(200, 4 * q) if patience is None else patience
-    stall = 0
-    for _ in range(shakes):
-        if time.process_time() - t0 > seconds or search.used == 0 or stall >= patience:
-            break
-        trail = []
-        for _ in range(k):  # k random swaps, each a random open site for a closed one it serves near
-            out = int(rng.choice(search.slots[: search.used]))
-            pool = search.site[search.cand.rows_of(np.flatnonzero(search.n1 == out))[0]]
-            pool = pool[~search.open[pool]]
-            if len(pool) == 0:
-                pool = listed[~search.open[listed]]
-            into = int(rng.choice(pool))
-            search.swap(out, into)
-            trail.append((out, into))
-        trail += search.descend()
-        swaps += len(trail)
-        if search.cost < best_cost - 1e-12 * max(abs(best_cost), 1.0):
-            best_open, best_cost, k, stall = search.open.copy(), search.cost, 1, 0
-        else:
-            for out, into in reversed(trail):
-                search.swap(into, out)
-            k = k + 1 if k < k_max else 1
-            stall += 1
+    best_open, best_cost, swaps = None, np.inf, 0
+    with until_interrupted():  # a stop signal: the best plan so far (the greedy's, made up to p)
+        if start is not None:
+            for j in np.flatnonzero(start & ~cand.fixed):
+                search.swap(-1, int(j))
+        search.grow(q - search.used)
+        best_open, best_cost = search.open.copy(), search.cost
+        swaps = len(search.descend())
+        best_open, best_cost, k = search.open.copy(), search.cost, 1
+        listed = np.flatnonzero(np.diff(search.site_ptr) > 0)
+        patience = max(200, 4 * q) if patience is None else patience
+        stall = 0
+        for _ in range(shakes):
+            check()
+            if time.process_time() - t0 > seconds or search.used == 0 or stall >= patience:
+                break
+            trail = []
+            for _ in range(k):  # k random swaps, each a random open site for a closed one it serves near
+                out = int(rng.choice(search.slots[: search.used]))
+                pool = search.site[search.cand.rows_of(np.flatnonzero(search.n1 == out))[0]]
+                pool = pool[~search.open[pool]]
+                if len(pool) == 0:
+                    pool = listed[~search.open[listed]]
+                into = int(rng.choice(pool))
+                search.swap(out, into)
+                trail.append((out, into))
+            trail += search.descend()
+            swaps += len(trail)
+            if search.cost < best_cost - 1e-12 * max(abs(best_cost), 1.0):
+                best_open, best_cost, k, stall = search.open.copy(), search.cost, 1, 0
+            else:
+                for out, into in reversed(trail):
+                    search.swap(into, out)
+                k = k + 1 if k < k_max else 1
+                stall += 1
+    if best_open is None:
+        # stopped during the greedy (a Ctrl-C may have landed inside a swap, so the terms are
+        # not trusted): the sites opened so far, made up to p by the gains of the last whole
+        # step; the caller evaluates the plan exactly
+        from optmodels.siting.median.benders import list_costs
+
+        best_open = search.open.copy()
+        need = q - int(best_open.sum())
+        if need > 0:
+            gain = np.where(best_open | cand.fixed, np.inf, search.G)
+            best_open[np.argsort(gain, kind="stable")[:need]] = True
+        best_cost = float(w @ list_costs(cand, best_open | cand.fixed))
     plan = best_open | cand.fixed
     return Plan(open=plan, cost=best_cost, swaps=swaps)

@@ -129,21 +129,39 @@ def subgradient(C: np.ndarray, w: np.ndarray, p: int, upper: float, fixed: np.nd
     if start is None:
         k = min(1, m - 1)
         start = w * np.partition(C, k, axis=1)[:, k]
-    lam = start.astype(float).copy()
-    best_lam, best = lam.copy(), -np.inf
-    f, stall = 2.0, 0
-    it = 0
     # rho_j = sum_i min(w_i d_ij, lambda_i) - sum_i lambda_i: two passes over one preallocated
     # n x m array per step (the step's whole cost), against seven for c = w d - lambda and its
     # masks; the subgradient needs only the chosen columns. reduce() re-evaluates the best
     # multipliers from scratch, so no float shortcut here can make a reduction invalid.
     wC = w[:, None] * C
     buf = np.empty_like(wC)
+
+    def rho_of(lam: np.ndarray) -> np.ndarray:
+        np.minimum(wC, lam[:, None], out=buf)
+        return buf.sum(axis=0) - lam.sum()
+
+    def served(lam: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        return (wC[:, chosen] < lam[:, None]).sum(axis=1)
+
+    return _ascend(start.astype(float).copy(), rho_of, served, p, fixed, upper, t0=t0, iterations=iterations,
+                   patience=patience, seconds=seconds, tol=tol, f_min=1e-4)
+
+
+def _ascend(lam: np.ndarray, rho_of, served, p: int, fixed: np.ndarray, upper: float, *, t0: float,
+            iterations: int, patience: int, seconds: float, tol: float, f_min: float,
+            cap: np.ndarray | None = None) -> LagrangianBound:
+    """The subgradient steps of :func:`subgradient` and :func:`list_subgradient`, which differ
+    only in how ``rho`` and the count of chosen servers of each point are read (a dense matrix,
+    candidate lists) and in ``cap`` (``lambda`` projected to at most it; where it is reached, the
+    point's tail serves and the step does not raise ``lambda`` there). Polyak steps towards
+    ``upper``, ``f`` halved after ``patience`` steps without a better bound."""
+    best_lam, best = lam.copy(), -np.inf
+    f, stall = 2.0, 0
+    it = 0
     with until_interrupted():  # a stop signal: every multiplier gives a valid bound, the best one stands
         for it in range(1, iterations + 1):  # noqa: B007 - the count is reported
             check()
-            np.minimum(wC, lam[:, None], out=buf)
-            rho = buf.sum(axis=0) - lam.sum()
+            rho = rho_of(lam)
             chosen = _choose(rho, p, fixed)
             L = float(lam.sum() + rho[chosen].sum())
             if not np.isfinite(best) or L > best + 1e-12 * max(abs(best), 1.0):
@@ -152,13 +170,17 @@ def subgradient(C: np.ndarray, w: np.ndarray, p: int, upper: float, fixed: np.nd
                 stall += 1
                 if stall >= patience:
                     f, stall = f / 2, 0
-            if upper - best <= tol * max(abs(upper), 1.0) or f < 1e-4 or time.process_time() - t0 > seconds:
+            if upper - best <= tol * max(abs(upper), 1.0) or f < f_min or time.process_time() - t0 > seconds:
                 break
-            g = 1.0 - (wC[:, chosen] < lam[:, None]).sum(axis=1)
+            g = 1.0 - served(lam, chosen)
+            if cap is not None:
+                g[(g > 0) & (lam >= cap)] = 0.0  # at the cap: the tail serves, no ascent there
             norm = float(g @ g)
             if norm == 0:  # the relaxed plan is a plan: L is the optimum
                 break
             lam = lam + f * (upper - L) / norm * g
+            if cap is not None:
+                lam = np.minimum(lam, cap)
     return LagrangianBound(lam=best_lam, bound=best, iterations=it)
 
 
@@ -261,34 +283,19 @@ def list_subgradient(cand, w: np.ndarray, p: int, upper: float, *, start: np.nda
     projected step): above it the tail would absorb the excess, and below it every unlisted
     pair's ``min(0, w_i d_ij - lambda_i)`` is 0 -- the bound is valid without them. A step is
     one pass over the listed pairs, not over ``n x m``: thousands of steps, where the dense
-    version stops at 300.
+    version stops at 300. A stop signal ends the steps as in :func:`subgradient`.
     """
     t0 = time.process_time()
     wd = w[cand.point] * cand.cost
     cap = w * cand.tail
     lam = list_start(cand, w) if start is None else np.minimum(start.astype(float), cap)
-    best_lam, best = lam.copy(), -np.inf
-    f, stall, it = 2.0, 0, 0
-    for it in range(1, iterations + 1):  # noqa: B007 - the count is reported
-        rho = _list_rho(cand, wd, lam)
-        chosen = _choose(rho, p, cand.fixed)
-        L = float(lam.sum() + rho[chosen].sum())
-        if not np.isfinite(best) or L > best + 1e-12 * max(abs(best), 1.0):
-            best, best_lam, stall = L, lam.copy(), 0
-        else:
-            stall += 1
-            if stall >= patience:
-                f, stall = f / 2, 0
-        if upper - best <= tol * max(abs(upper), 1.0) or f < 1e-5 or time.process_time() - t0 > seconds:
-            break
-        served = chosen[cand.site] & (wd < lam[cand.point])
-        g = 1.0 - np.bincount(cand.point[served], minlength=cand.n)
-        g[(g > 0) & (lam >= cap)] = 0.0  # at the cap: the tail serves, no ascent there
-        norm = float(g @ g)
-        if norm == 0:  # the relaxed plan is a plan: L is the optimum
-            break
-        lam = np.minimum(lam + f * (upper - L) / norm * g, cap)
-    return LagrangianBound(lam=best_lam, bound=best, iterations=it)
+
+    def served(lam: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        by = chosen[cand.site] & (wd < lam[cand.point])
+        return np.bincount(cand.point[by], minlength=cand.n)
+
+    return _ascend(lam, lambda lam: _list_rho(cand, wd, lam), served, p, cand.fixed, upper, t0=t0,
+                   iterations=iterations, patience=patience, seconds=seconds, tol=tol, f_min=1e-5, cap=cap)
 
 
 def list_reduce(cand, w: np.ndarray, p: int, upper: float, lb: LagrangianBound) -> Reduction:

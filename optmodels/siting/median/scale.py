@@ -35,6 +35,7 @@ import numpy as np
 
 from optmodels.siting.data.instance import SitingInstance
 from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings
+from solvers.interrupt import requested, stage, until_interrupted
 
 #: the first list length: 64 nearest sites (20,000 x 2,000: 99.5 % of the points' lists are
 #: exact; the rest are extended where a plan or a cut needs them)
@@ -51,9 +52,13 @@ class _Progress:
 
     plan: np.ndarray
     upper: float
+    fixed: np.ndarray
     bound: float = -math.inf
     notes: list[str] = field(default_factory=list)
     timings: list[Timings] = field(default_factory=list)
+    #: the size of the largest model solved (the Benders master as a MIP); a plan the
+    #: Lagrangian bound proves has none, and then counts its free sites as the integers
+    size: dict[str, int] = field(default_factory=dict)
 
     def offer(self, plan: np.ndarray, cost: float) -> bool:
         if cost < self.upper - 1e-9 * max(abs(self.upper), 1.0):
@@ -96,19 +101,26 @@ def solve_at_scale(instance: SitingInstance, options: SolveOptions | None = None
     w = instance.populations()
     p = int(instance.parameters.p)
     limit = options.time_limit
+    stage("siting.scale.lists")
     cand = Candidates.of(instance, min(k, instance.n_sites))
     lists_s = time.perf_counter() - t0
     cand, progress = _incumbent(instance, cand, w, p, _share(limit, 0.1, search_seconds or SEARCH_SECONDS))
     progress.notes.append(f"lists: {cand.nnz:,} pairs ({cand.exact.mean():.1%} of the points exact) in "
                           f"{lists_s:.1f} s; local search {progress.upper:.10g}")
-    cand, reduction = _lagrangian(cand, w, p, progress, _share(limit, 0.1, LAGRANGIAN_SECONDS))
-    prep = Timings(build=time.perf_counter() - t0, cpu_total=time.process_time() - cpu0)
-    progress.timings.append(prep)
-    termination = _prove(instance, cand, w, p, reduction, progress, options, t0)
+    termination = Termination.INTERRUPTED  # a stop signal: the plan (and bound) so far
+    try:
+        if not requested():
+            cand, reduction = _lagrangian(cand, w, p, progress, _share(limit, 0.1, LAGRANGIAN_SECONDS))
+        progress.timings.append(Timings(build=time.perf_counter() - t0, cpu_total=time.process_time() - cpu0))
+        if not requested():
+            termination = _prove(instance, cand, w, p, reduction, progress, options, t0)
+    except KeyboardInterrupt:  # raised in Python code between two solves; progress holds the best
+        if not requested():
+            raise
     result = _result(progress, termination, options, time.process_time() - cpu0)
     note = "; ".join(progress.notes)
     result = dataclasses.replace(result, message=f"p-median at scale (candidate lists, Benders): {note}")
-    return RadiusSolution(result=result, model=None, open_sites=progress.plan, rounds=len(progress.timings) - 1,
+    return RadiusSolution(result=result, model=None, open_sites=progress.plan, rounds=max(len(progress.timings) - 1, 0),
                           note=f"candidate lists and Benders cuts: {note}")
 
 
@@ -120,20 +132,23 @@ def _incumbent(instance: SitingInstance, cand, w: np.ndarray, p: int, seconds: f
     """Step 2: a plan whose list cost is its exact cost (lists extended until it is)."""
     from optmodels.siting.median.interchange import list_search
 
+    stage("siting.scale.local_search")
     plan = list_search(cand, w, p, seconds=seconds)
-    for _ in range(20):
-        far = beyond_lists(cand, plan.open)
-        if len(far) == 0:
-            break
-        cand = cand.extend(instance, far)
-        plan = list_search(cand, w, p, start=plan.open, seconds=seconds / 4, shakes=0)
-    return cand, _Progress(plan=plan.open, upper=true_cost(instance, plan.open))
+    with until_interrupted():  # stopped: the plan as it is, evaluated exactly below
+        for _ in range(20):
+            far = beyond_lists(cand, plan.open)
+            if len(far) == 0 or requested():
+                break
+            cand = cand.extend(instance, far)
+            plan = list_search(cand, w, p, start=plan.open, seconds=seconds / 4, shakes=0)
+    return cand, _Progress(plan=plan.open, upper=true_cost(instance, plan.open), fixed=cand.fixed)
 
 
 def _lagrangian(cand, w: np.ndarray, p: int, progress: _Progress, seconds: float):
     """Step 3: the list Lagrangian's bound and the sites it proves closed or opened."""
     from optmodels.siting.median.lagrangian import list_reduce, list_subgradient
 
+    stage("siting.scale.subgradient")
     t = time.process_time()
     lb = list_subgradient(cand, w, p, progress.upper, seconds=seconds)
     red = list_reduce(cand, w, p, progress.upper, lb)
@@ -152,12 +167,15 @@ def _prove(instance: SitingInstance, cand, w: np.ndarray, p: int, reduction, pro
     if progress.upper - progress.bound <= _gap(options) * abs(progress.upper) + 1e-9 * max(abs(progress.upper), 1.0):
         progress.notes.append("the Lagrangian bound proves the local-search plan")
         return Termination.OPTIMAL
+    stage("siting.scale.benders_lp")
     master = Master(cand, w, p, reduction.closed, reduction.opened)
     left = _left(options, t0)
     tl = time.perf_counter()
     with StopOnSigint(master.highs) as stop:
         lp = master.lp_phase(progress.plan, left if left is not None else math.inf, stop=lambda: stop.requested)
     interrupted = stop.requested
+    h = master.highs
+    progress.size = {"rows": h.getNumRow(), "columns": h.getNumCol(), "nonzeros": h.getNumNz(), "integers": master.ny}
     progress.timings.append(Timings(solve=time.perf_counter() - tl))
     if lp.optimal:
         progress.bound = max(progress.bound, lp.bound)
@@ -185,7 +203,9 @@ def _mip_rounds(instance: SitingInstance, master, progress: _Progress, options: 
         left = _left(options, t0)
         if left is not None and left <= 0:
             return Termination.TIME_LIMIT
+        stage(f"siting.scale.benders_mip round {rounds}", checked=False)
         sf = StandardFormModel.from_lp(master.mip_model(), "siting_p_median_benders")
+        progress.size = dict(sf.size)
         start = master.values(progress.plan)
         _set_start(sf.highs, start)
         run = dataclasses.replace(options, time_limit=left) if left is not None else options
@@ -243,6 +263,7 @@ def _result(progress: _Progress, termination: Termination, options: SolveOptions
     status = SolutionStatus.OPTIMAL if termination is Termination.OPTIMAL else SolutionStatus.FEASIBLE
     parts = [dataclasses.replace(t, cpu_total=0.0) for t in progress.timings]
     timings = dataclasses.replace(Timings.combined(parts), cpu_total=cpu)
+    size = progress.size or {"rows": 0, "columns": 0, "nonzeros": 0, "integers": int((~progress.fixed).sum())}
     return SolveResult(termination=termination, solution_status=status, objective=upper, bound=bound,
-                       gap=max(gap, 0.0), timings=timings, solver="highs", solver_version=highs_version(),
+                       gap=max(gap, 0.0), timings=timings, size=size, solver="highs", solver_version=highs_version(),
                        backend="standard_form", options=options, message="")
