@@ -369,13 +369,20 @@ def _equity_evaluation(instance: SitingInstance, decision: SitingDecision) -> tu
     return ev, sigma
 
 
-def evaluate_decision(instance: SitingInstance, decision: SitingDecision, *, scheduler: Any = None) -> SitingEvaluation:
+def evaluate_decision(instance: SitingInstance, decision: SitingDecision, *, scheduler: Any = None,
+                      accessibility: bool = True) -> SitingEvaluation:
     """Re-check ``decision`` with numpy only: the location evaluator (:func:`evaluate`) for
     location models, the equity evaluator for equity models, and accessibility before/after
-    (``scheduler``: a Dask cluster for the per-point work at scale)."""
+    (``scheduler``: a Dask cluster for the per-point work at scale). ``accessibility=False``
+    leaves the before/after comparison out -- a figure beside the answer, not a check of it, and
+    at a population grid seconds of pair generation that a stopped run should not spend."""
     y = np.asarray(decision.open, dtype=bool)
+
+    def access():
+        return accessibility_report(instance, y, decision.supply) if accessibility else None
+
     if MODEL_SPECS[instance.model].equity:
         ev, sigma = _equity_evaluation(instance, decision)
-        return SitingEvaluation(instance.model, None, ev, sigma, accessibility_report(instance, y, decision.supply))
+        return SitingEvaluation(instance.model, None, ev, sigma, access())
     loc = evaluate(instance, y, decision.assignment, model=instance.model, scheduler=scheduler)
-    return SitingEvaluation(instance.model, loc, None, None, accessibility_report(instance, y, decision.supply))
+    return SitingEvaluation(instance.model, loc, None, None, access())

@@ -38,7 +38,7 @@ from optmodels.errors import InstanceError, bad_choice
 from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.evaluate import SitingDecision, access_params, evaluate_decision
 from optmodels.siting.models import EQUITY_OBJECTIVES, MODEL_SPECS, OBJECTIVES, capacities_bind
-from solvers import SolveOptions, SolveResult, Timings
+from solvers import SolveOptions, SolveResult, Termination, Timings
 from solvers.interrupt import stage
 
 FORMULATIONS = ("auto", "radius", "assignment")
@@ -94,7 +94,10 @@ def _solution(instance, objective, result, decision, notes, *, verdict=None, for
 
     evaluation = None
     if decision is not None and result.has_solution:
-        evaluation = evaluate_decision(instance, decision, scheduler=scheduler)
+        stopped = result.termination is Termination.INTERRUPTED  # promptly: the check, not the extras
+        evaluation = evaluate_decision(instance, decision, scheduler=scheduler, accessibility=not stopped)
+        if stopped and evaluation.access is None and access_params(instance) is not None:
+            notes = [*notes, "accessibility before/after not computed: the run was stopped"]
         true = evaluation.objective(objective)
         if true is not None and np.isfinite(true):
             result = dataclasses.replace(result, objective=true,

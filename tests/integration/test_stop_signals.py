@@ -262,6 +262,36 @@ def test_ctrl_c_in_the_equity_siting_milp(tmp_path):
     assert stopped.cpu_after <= CPU_AFTER_SIGNAL
 
 
+# -- siting at population-grid scale: the coverage path (groups, the plan, row generation, the
+# -- MILP on the groups) ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory) -> Path:
+    """A 30,000-cell province (Parquet tables, pairs only): seconds of grouping, a MILP that runs on."""
+    from optmodels.cli import main
+
+    path = tmp_path_factory.mktemp("province") / "province.yaml"
+    assert main(["generate", "siting", "--layout", "province", "--demand", "30000", "--sites", "1500",
+                 "--seed", "2", "-o", str(path)]) == 0
+    return path
+
+
+@pytest.mark.parametrize(("model", "stage", "delay", "incumbent"), [
+    ("mclp", "siting.coverage.groups", 0.2, False),  # nothing in hand yet: exit 130, no plan
+    ("mclp", "siting.mclp.milp", 1.0, True),          # the MILP from the search's plan
+    ("lscp", "siting.lscp.round 1", 0.3, True),        # the first round, or the greedy cover
+])
+def test_ctrl_c_in_each_coverage_stage_ends_within_a_cpu_second(province, model, stage, delay, incumbent):
+    stopped = stop_at_stage(["solve", str(province), "--model", model, "--time-limit", "120"], stage, delay=delay)
+    assert stopped.code == 130, stopped.err
+    assert stopped.cpu_after <= CPU_AFTER_SIGNAL, (stage, stopped.cpu_after)
+    assert "Traceback" not in stopped.err
+    if incumbent:
+        assert "verdict     feasible" in stopped.out, stopped.out + stopped.err
+        assert "check       numpy re-evaluation: all constraints hold" in stopped.out
+
+
 # -- the multi-objective front loops (in this process: --workers 1) ---------------------------
 
 KNAPSACK = ["pareto", "--model", "instances/momkp/momkp_model.py:build_2kp100", "--workers", "1", "--no-progress"]

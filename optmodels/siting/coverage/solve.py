@@ -20,6 +20,12 @@ objectives) at any size; the steps, each exact:
 
 The bound and gap reported are the last MILP's, shifted by the constants; every plan is re-checked
 by the family's evaluator (at scale, from the open sites alone).
+
+**A stop signal or a time limit before HiGHS has a point** (the root LP of a million-point MCLP
+can outlast the time limit) leaves the plan of step 3 standing: it is feasible by construction, so
+it is reported with its value, the best bound known and termination ``interrupted`` (or the
+limit), never dropped. A signal during the greedy or the swaps keeps the plan as it was before
+that step (:func:`~solvers.interrupt.until_interrupted`).
 """
 
 from __future__ import annotations
@@ -35,9 +41,9 @@ from optmodels.siting.coverage import formulation, reduce, search
 from optmodels.siting.coverage.groups import CoverGroups, cover_groups, merge_rows
 from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import MODEL_SPECS
-from solvers import SolveOptions, SolveResult, Termination, interruptible
+from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, interruptible
 from solvers import solve as solve_model
-from solvers.interrupt import requested
+from solvers.interrupt import requested, stage, until_interrupted
 
 #: the LSCP is solved whole up to this many distinct groups (one MILP from the greedy plan: on a
 #: million cells, 67,000 groups, fewer seconds than rounds of restricted models), by row
@@ -93,6 +99,7 @@ def solve_coverage(instance: SitingInstance, options: SolveOptions, *, scheduler
     the groups are formed on that cluster."""
     t0 = time.perf_counter()
     par = instance.parameters
+    stage("siting.coverage.groups", checked=False)
     groups = cover_groups(instance.costs, par.radius, instance.populations(), scheduler=scheduler)
     where = " on the cluster" if scheduler is not None else ""
     notes = [f"coverage: {instance.n_demand:,} demand points in {groups.n_groups:,} groups of identical cover "
@@ -177,28 +184,43 @@ def _lscp(instance, groups, free, fixed_count, options, t0, notes, *, objective:
     cost = cost0[useful]
     notes.append(f"LSCP: {int((~useful).sum()):,} of {len(free):,} free sites dominated (closed); "
                  f"{A.shape[0]:,} distinct groups to cover")
+    stage("siting.lscp.plan")
     plan = search.greedy_set_cover(A, cost)
     sizes = np.diff(A.indptr)
     in_model = np.zeros(A.shape[0], bool)
     first = A.shape[0] if A.shape[0] <= ROW_GENERATION_FROM else FIRST_ROWS
     in_model[np.argsort(sizes, kind="stable")[:first]] = True
-    rounds, missing = 0, np.zeros(0, np.int64)
-    while True:
-        rounds += 1
-        sub = A[np.flatnonzero(in_model)].tocsr()
-        used = np.diff(sub.tocsc().indptr) > 0  # a site covering no row of R stays closed
-        mdl = formulation.build_lscp(sub[:, np.flatnonzero(used)].tocsr(), cost[used])
-        _start(mdl, plan[used])
-        result = solve_model(mdl, options.time_left(t0), warm_start=True)
-        if not result.has_solution:
-            return _outcome(instance, free, None, result, constant, "min", notes, mdl)
-        y = np.zeros(A.shape[1], bool)
-        y[np.flatnonzero(used)] = formulation.chosen(mdl)
-        missing = np.flatnonzero(_cover(A, y) == 0)
-        if missing.size == 0 or result.termination is not Termination.OPTIMAL:
-            break
-        in_model[missing[np.argsort(sizes[missing], kind="stable")][:FIRST_ROWS]] = True
-        plan = y | search.greedy_set_cover(A, np.where(y, 0.0, cost))  # y, completed greedily
+    rounds, missing, mdl, result = 0, np.zeros(0, np.int64), None, None
+    try:
+        while True:
+            rounds += 1
+            stage(f"siting.lscp.round {rounds}", checked=False)
+            sub = A[np.flatnonzero(in_model)].tocsr()
+            used = np.diff(sub.tocsc().indptr) > 0  # a site covering no row of R stays closed
+            mdl = formulation.build_lscp(sub[:, np.flatnonzero(used)].tocsr(), cost[used])
+            _start(mdl, plan[used])
+            result = solve_model(mdl, options.time_left(t0), warm_start=True)
+            if not result.has_solution:
+                break
+            y = np.zeros(A.shape[1], bool)
+            y[np.flatnonzero(used)] = formulation.chosen(mdl)
+            missing = np.flatnonzero(_cover(A, y) == 0)
+            if missing.size == 0 or result.termination is not Termination.OPTIMAL:
+                break
+            in_model[missing[np.argsort(sizes[missing], kind="stable")][:FIRST_ROWS]] = True
+            plan = y | search.greedy_set_cover(A, np.where(y, 0.0, cost))  # y, completed greedily
+    except KeyboardInterrupt:
+        if not requested():
+            raise  # a library caller's Ctrl-C outside an interruptible block: as ever
+        result = None
+    if result is None or not result.has_solution:
+        # no point from HiGHS: the last complete cover in hand (the greedy's, or the last round's
+        # completed greedily) is the plan; a relaxation's bound, if HiGHS gave one, stays valid
+        result = _plan_result(result, options, float(cost[plan].sum()), "min")
+        chosen_free = np.zeros(len(free), bool)
+        chosen_free[np.flatnonzero(useful)[plan]] = True
+        notes.append("no point from HiGHS before the stop: the greedy cover is the plan")
+        return _outcome(instance, free, chosen_free, result, constant, "min", notes, mdl)
     if rounds > 1 or in_model.sum() < A.shape[0]:
         notes.append(f"row generation: {rounds} round(s); the last model held {int(in_model.sum()):,} of "
                      f"{A.shape[0]:,} groups")
@@ -220,6 +242,24 @@ def _trivial(options: SolveOptions) -> SolveResult:
     return SolveResult(termination=Termination.OPTIMAL, solution_status=SolutionStatus.OPTIMAL, objective=0.0,
                        bound=0.0, gap=0.0, timings=Timings(), solver="none (nothing left to decide)",
                        solver_version="", backend="none", options=options)
+
+
+def _plan_result(result: SolveResult | None, options: SolveOptions, value: float, sense: str) -> SolveResult:
+    """The result for a plan of our own that HiGHS never improved on (it was stopped, or ran out
+    of time, before it had a point): the plan's value, the bound HiGHS reached if any, and why it
+    stopped (``interrupted`` when a stop signal came before any solve returned)."""
+    if result is None:
+        result = replace(_trivial(options), termination=Termination.INTERRUPTED, bound=None, gap=None,
+                         solver="highs", message="stopped by a signal")
+    bound = result.bound if result.bound is not None and math.isfinite(result.bound) else None
+    if bound is not None and (bound < value if sense == "max" else bound > value):
+        bound = None  # a relaxation's bound lies on the far side of any plan; else it is not one
+    gap = math.inf if bound is None else abs(bound - value) / max(abs(value), 1e-12)
+    termination = result.termination
+    if termination is Termination.OPTIMAL:  # cannot be: an optimal run has a point
+        termination = Termination.UNKNOWN
+    return replace(result, termination=termination, solution_status=SolutionStatus.FEASIBLE, objective=value,
+                   bound=bound, gap=gap)
 
 
 def _outcome(instance, free, y, result, constant, sense, notes, model) -> CoverageOutcome:
@@ -262,33 +302,53 @@ def _mclp(instance, groups, free, fixed_count, options, t0, notes):
     plan = np.zeros(A.shape[1], bool)
     extra: list[str] = []
     lp_bound = None
-    if q is not None and budget is None:
-        plan = search.swap_search(A, W, search.greedy_cover(A, W, q))
-        swap_value = float(W[_cover(A, plan) > 0].sum())
-        if A.shape[0] > LARGE_MCLP:
-            left = options.time_left(t0).time_limit
-            plan = search.shake_search(A, W, plan, seconds=min(SHAKE_SECONDS, 0.1 * left) if left else SHAKE_SECONDS,
-                                       stop=requested)
-        value = float(W[_cover(A, plan) > 0].sum())
-        notes.append(f"plan: greedy and swaps cover {constant + swap_value:,.6g}"
-                     + (f", shakes {constant + value:,.6g}" if value != swap_value else ""))
-        if A.shape[0] > LARGE_MCLP:
-            lp_bound, support, extra = _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant)
-            restricted = _restricted_mclp(A, W, q, cost, budget, plan, support, options, t0)
-            if restricted is not None and float(W[_cover(A, restricted) > 0].sum()) > value:
-                plan = restricted
-                extra.append(f"the MILP over the LP's {int(support.sum()):,} sites found a plan covering "
-                             f"{constant + float(W[_cover(A, plan) > 0].sum()):,.6g}")
+    has_plan = False  # a feasible plan in hand (p sites, no budget): what a stop leaves standing
+    mdl, result = None, None
+    try:
+        if q is not None and budget is None:
+            stage("siting.mclp.plan")
+            with until_interrupted():  # a stop signal: the plan before the step that was cut short
+                plan = search.greedy_cover(A, W, q)
+                has_plan = True
+                plan = search.swap_search(A, W, plan)
+            swap_value = float(W[_cover(A, plan) > 0].sum())
+            if A.shape[0] > LARGE_MCLP:
+                left = options.time_left(t0).time_limit
+                with until_interrupted():
+                    plan = search.shake_search(A, W, plan, stop=requested,
+                                               seconds=min(SHAKE_SECONDS, 0.1 * left) if left else SHAKE_SECONDS)
+            value = float(W[_cover(A, plan) > 0].sum())
+            notes.append(f"plan: greedy and swaps cover {constant + swap_value:,.6g}"
+                         + (f", shakes {constant + value:,.6g}" if value != swap_value else ""))
+            if A.shape[0] > LARGE_MCLP:
+                stage("siting.mclp.lp_bound")
+                lp_bound, support, extra = _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant)
+                stage("siting.mclp.restricted")
+                restricted = _restricted_mclp(A, W, q, cost, budget, plan, support, options, t0)
+                if restricted is not None and float(W[_cover(A, restricted) > 0].sum()) > value:
+                    plan = restricted
+                    extra.append(f"the MILP over the LP's {int(support.sum()):,} sites found a plan covering "
+                                 f"{constant + float(W[_cover(A, plan) > 0].sum()):,.6g}")
+        stage("siting.mclp.milp")
+        mdl = formulation.build_mclp(A, W, q, cost, budget)
+        _start(mdl, plan, A)
+        result = _solve_checked(mdl, options.time_left(t0), _z_value, warm=q is not None and budget is None)
+    except KeyboardInterrupt:
+        if not requested() or not has_plan:
+            raise  # a library caller's own Ctrl-C, or nothing to report yet
     notes.extend(extra)
-    mdl = formulation.build_mclp(A, W, q, cost, budget)
-    _start(mdl, plan, A)
-    result = _solve_checked(mdl, options.time_left(t0), _z_value, warm=q is not None and budget is None)
+    if (result is None or not result.has_solution) and has_plan:
+        result = _plan_result(result, options, float(W[_cover(A, plan) > 0].sum()), "max")
+        notes.append("no point from HiGHS before the stop: the search's plan is the answer")
+        chosen = plan
+    else:
+        chosen = formulation.chosen(mdl) if result.has_solution else None
     if lp_bound is not None:
         result = _with_bound(result, lp_bound, plan, W, A, "max")
     chosen_free = None
-    if result.has_solution:
+    if chosen is not None:
         chosen_free = np.zeros(len(free), bool)
-        chosen_free[np.flatnonzero(useful)[formulation.chosen(mdl)]] = True
+        chosen_free[np.flatnonzero(useful)[chosen]] = True
     return _outcome(instance, free, chosen_free, result, constant, "max", notes, mdl)
 
 

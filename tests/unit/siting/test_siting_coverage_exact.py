@@ -33,13 +33,18 @@ def _instance(seed: int, model: str, *, n: int = 40, m: int = 9, **parameters) -
     return validate(SitingInstance, doc, file=None)
 
 
-def _feasible_lscp(seed: int) -> SitingInstance | None:
+def _feasible(seed: int, model: str, **parameters) -> SitingInstance:
+    """The first instance from ``seed``, ``seed + 1000``, ... in which every point is within some
+    site's reach (random points out of every site's reach make no LSCP), so that every
+    parametrised case runs rather than skips."""
     from optmodels.errors import InstanceError
 
-    try:
-        return _instance(seed, "lscp", radius=4.0)
-    except InstanceError:  # some point out of every site's reach: not an LSCP instance
-        return None
+    for attempt in range(50):
+        try:
+            return _instance(seed + 1000 * attempt, model, **parameters)
+        except InstanceError:
+            continue
+    raise AssertionError(f"no coverable instance from seed {seed}")
 
 
 @pytest.fixture(params=[False, True], ids=["one-round", "row-generation"])
@@ -52,9 +57,7 @@ def rounds(request, monkeypatch):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_lscp_equals_enumeration(seed, rounds):
-    inst = _feasible_lscp(seed)
-    if inst is None:
-        pytest.skip("random points out of reach")
+    inst = _feasible(seed, "lscp", radius=4.0)
     sol = solve_siting(inst)
     assert sol.verdict == "optimal"
     assert sol.evaluation.feasible
@@ -98,12 +101,7 @@ def test_mclp_with_a_budget_equals_enumeration(seed, budget):
 @pytest.mark.parametrize("seed", range(10))
 @pytest.mark.parametrize("p", [3, 4])
 def test_backup_with_p_equals_enumeration(seed, p):
-    from optmodels.errors import InstanceError
-
-    try:
-        inst = _instance(seed, "lscp_b", radius=4.0, p=p)
-    except InstanceError:
-        pytest.skip("random points out of reach")
+    inst = _feasible(seed, "lscp_b", radius=4.0, p=p)
     try:
         best, _ = brute_force(inst)
     except ValueError:  # no cover with p sites
@@ -117,12 +115,7 @@ def test_backup_with_p_equals_enumeration(seed, p):
 
 @pytest.mark.parametrize("seed", range(10))
 def test_backup_without_p_is_lexicographic_like_the_assignment_path(seed):
-    from optmodels.errors import InstanceError
-
-    try:
-        inst = _instance(seed, "lscp_b", radius=4.0)
-    except InstanceError:
-        pytest.skip("random points out of reach")
+    inst = _feasible(seed, "lscp_b", radius=4.0)
     new = solve_siting(inst)
     old = solve_siting(inst, formulation="assignment")
     assert new.verdict == old.verdict == "optimal"
@@ -176,3 +169,40 @@ def test_lscp_when_the_existing_sites_cover_everyone_closes_what_it_can():
     assert sol.result.objective == pytest.approx(best)
     assert sol.result.objective == pytest.approx(-4.0)
     assert sol.result.bound == pytest.approx(-4.0)  # the constant is in the bound too
+
+
+def _no_point_from_highs(monkeypatch, termination):
+    """HiGHS stopped (a signal, or a limit) before it had a point, in every solve of the path."""
+    from dataclasses import replace
+
+    from solvers import SolutionStatus
+
+    def stopped(mdl, options, **kwargs):
+        return replace(coverage._trivial(options), termination=termination, solution_status=SolutionStatus.NONE,
+                       objective=None, bound=None, gap=None, solver="highs")
+
+    monkeypatch.setattr(coverage, "solve_model", stopped)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("model", ["mclp", "lscp"])
+def test_a_stop_before_highs_has_a_point_reports_the_searchs_plan(seed, model, monkeypatch):
+    """The plan of the search is feasible by construction: a run stopped before HiGHS returned a
+    point reports it (verdict feasible, termination kept), checked by the evaluator, no better
+    than the optimum."""
+    from optmodels.contract import verdict_code
+    from solvers import Termination
+
+    inst = _feasible(seed, "lscp", radius=4.0) if model == "lscp" else _instance(seed, "mclp", p=4)
+    best, _ = brute_force(inst)
+    for termination in (Termination.INTERRUPTED, Termination.TIME_LIMIT):
+        _no_point_from_highs(monkeypatch, termination)
+        sol = solve_siting(inst)
+        assert verdict_code(sol) == "feasible", sol.verdict
+        assert sol.result.termination is termination
+        assert sol.evaluation.feasible
+        if model == "lscp":
+            assert sol.result.objective >= best - 1e-6
+        else:
+            assert sol.result.objective <= best + 1e-6
+        assert any("no point from HiGHS" in n for n in sol.notes)
