@@ -319,6 +319,34 @@ class StandardFormModel:
         self._runs = 0
         self.compile_seconds = time.perf_counter() - t0
 
+    @classmethod
+    def from_lp(cls, lp: highspy.HighsLp, name: str) -> StandardFormModel:
+        """A model handed over as HiGHS arrays, with no Pyomo model behind it.
+
+        For a family that builds a large model in bulk (the p-median at population-grid scale:
+        10^5 rows and more, where Pyomo's components would cost gigabytes): it runs, re-runs and
+        is interrupted as any other, and its results carry no variable tables -- the caller reads
+        :meth:`column_values`, in the order of its own arrays.
+        """
+        t0 = time.perf_counter()
+        self = cls.__new__(cls)
+        self.model, self.objective, self.name = None, None, name
+        self.columns, self.rows = [], []
+        self.is_max = lp.sense_ == highspy.ObjSense.kMaximize
+        ncol = int(lp.num_col_)
+        kinds = list(lp.integrality_)
+        self.integer = np.array([k == highspy.HighsVarType.kInteger for k in kinds], dtype=bool) if kinds \
+            else np.zeros(ncol, dtype=bool)
+        self.highs = new_highs()
+        if self.highs.passModel(lp) == highspy.HighsStatus.kError:
+            raise ModelDataError(f"HiGHS rejected the model {name!r} (passModel returned an error)")
+        self.size = {"rows": int(lp.num_row_), "columns": ncol, "nonzeros": len(lp.a_matrix_.value_),
+                     "integers": int(self.integer.sum())}
+        self.is_mip = bool(self.integer.any())
+        self._runs = 0
+        self.compile_seconds = time.perf_counter() - t0
+        return self
+
     def _check_magnitudes(self, A: Any, cost: np.ndarray) -> None:
         """Name the first number HiGHS would refuse (instead of its bare passModel error)."""
         big = float(self.highs.getOptionValue("large_matrix_value")[1])
@@ -549,10 +577,10 @@ class StandardFormModel:
             if status_name == "kModelEmpty":
                 objective = float(h.getLp().offset_)
             with pyomo_lock:
-                if load:
+                if load and self.columns:
                     for var, val in zip(self.columns, values, strict=True):
                         var.set_value(float(val), skip_validation=True)
-                frames = variable_frames(self.columns, values)
+                frames = variable_frames(self.columns, values) if self.columns else {}
         if self.is_mip:
             bound = float(info.mip_dual_bound)
             gap = float(info.mip_gap) if has_point else math.inf
@@ -634,7 +662,7 @@ class StandardFormModel:
         """
         fresh = new_highs()
         if fresh.passModel(self.highs.getModel()) == highspy.HighsStatus.kError:
-            raise ModelDataError(f"HiGHS rejected the copy of the model {self.model.name!r}")
+            raise ModelDataError(f"HiGHS rejected the copy of the model {self._name!r}")
         self.highs = fresh
 
     def set_start(self) -> int:
@@ -710,9 +738,13 @@ class StandardFormModel:
                else "HiGHS's search returned none")
         return Infeasibility(note=f"no infeasible subsystem of the {relaxation} was computed ({why})")
 
+    @property
+    def _name(self) -> str:
+        return self.model.name if self.model is not None else self.name
+
     def _named_iis(self, iis: Any, *, irreducible: bool, of: str = "") -> Infeasibility:
-        rows = sorted({self.rows[r][0].name for r in iis.row_index_})
-        cols = sorted({self.columns[c].name for c in iis.col_index_})
+        rows = sorted({self.rows[r][0].name if self.rows else f"row {r}" for r in iis.row_index_})
+        cols = sorted({self.columns[c].name if self.columns else f"column {c}" for c in iis.col_index_})
         note = "" if irreducible else "not reduced to an irreducible one"
         if of and of != "LP":
             note = f"found in the {of}" + (f", {note}" if note else "")

@@ -209,6 +209,35 @@ def test_ctrl_c_in_each_p_median_stage_ends_within_a_cpu_second(p_median, stage,
     _reported_incumbent(stopped)  # the local search's plan at least
 
 
+@pytest.fixture(scope="module")
+def p_median_at_scale(tmp_path_factory) -> Path:
+    """4,000 points x 1,000 sites; run under a 150 MB memory cap (OPTMODELS_MEMORY_LIMIT) the dense
+    array and its copies do not fit, so the candidate-list strategy runs (a larger instance would
+    take it on its own, at many more CPU-seconds a case). A 30 s limit gives each of its searches
+    a few CPU-seconds."""
+    from optmodels.cli import main
+
+    path = tmp_path_factory.mktemp("siting") / "pmedian-scale.json"
+    assert main(["generate", "siting", "--demand", "4000", "--sites", "1000", "--seed", "3", "-o", str(path)]) == 0
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("stage", "delay"), [
+    ("siting.scale.local_search", 0.5),
+    ("siting.scale.subgradient", 0.1),
+    ("siting.scale.benders_lp", 0.5),
+])
+def test_ctrl_c_in_each_p_median_stage_at_scale_ends_within_a_cpu_second(p_median_at_scale, stage, delay,
+                                                                          monkeypatch):
+    monkeypatch.setenv("OPTMODELS_MEMORY_LIMIT", "150e6")
+    stopped = stop_at_stage(["solve", str(p_median_at_scale), "--time-limit", "30"], stage, delay=delay)
+    assert stopped.code == 130, stopped.err
+    assert stopped.cpu_after <= CPU_AFTER_SIGNAL, (stage, stopped.cpu_after)
+    _reported_incumbent(stopped)
+    assert "candidate lists" in stopped.out  # the strategy under test ran
+
+
 def test_ctrl_c_in_a_siting_location_milp():
     # the assignment MILP (the p-center's default path, the relaxation, ends this file in 0.3 s)
     stopped = stop_at_stage(["solve", "instances/siting/sf/sf_p_center.json", "--formulation", "assignment"],

@@ -59,21 +59,12 @@ _PAD = 1e-9
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class Pairs:
-    """Costs of some demand-site pairs in CSR form, each row sorted by cost (then site).
-
-    ``indptr`` (``n + 1``), ``site`` (int32) and ``cost`` (float64) are the rows; ``floor[i]``
-    is a cost every site not listed in row ``i`` reaches or exceeds (``inf``: the row holds
-    every reachable site).
-    """
+class CsrRows:
+    """The row arithmetic of a table held as ``indptr`` (``n + 1``) over per-pair arrays: shared
+    by :class:`Pairs` and the p-median's candidate lists."""
 
     n: int
-    m: int
     indptr: np.ndarray
-    site: np.ndarray
-    cost: np.ndarray
-    floor: np.ndarray
 
     @property
     def nnz(self) -> int:
@@ -87,6 +78,23 @@ class Pairs:
     def point(self) -> np.ndarray:
         """The demand point of each listed pair (``nnz`` entries)."""
         return np.repeat(np.arange(self.n, dtype=np.int64), self.counts)
+
+
+@dataclass(frozen=True, eq=False)
+class Pairs(CsrRows):
+    """Costs of some demand-site pairs in CSR form, each row sorted by cost (then site).
+
+    ``indptr`` (``n + 1``), ``site`` (int32) and ``cost`` (float64) are the rows; ``floor[i]``
+    is a cost every site not listed in row ``i`` reaches or exceeds (``inf``: the row holds
+    every reachable site).
+    """
+
+    n: int
+    m: int
+    indptr: np.ndarray
+    site: np.ndarray
+    cost: np.ndarray
+    floor: np.ndarray
 
     def coo(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(i, j, d_ij)`` of every listed pair."""

@@ -129,21 +129,39 @@ def subgradient(C: np.ndarray, w: np.ndarray, p: int, upper: float, fixed: np.nd
     if start is None:
         k = min(1, m - 1)
         start = w * np.partition(C, k, axis=1)[:, k]
-    lam = start.astype(float).copy()
-    best_lam, best = lam.copy(), -np.inf
-    f, stall = 2.0, 0
-    it = 0
     # rho_j = sum_i min(w_i d_ij, lambda_i) - sum_i lambda_i: two passes over one preallocated
     # n x m array per step (the step's whole cost), against seven for c = w d - lambda and its
     # masks; the subgradient needs only the chosen columns. reduce() re-evaluates the best
     # multipliers from scratch, so no float shortcut here can make a reduction invalid.
     wC = w[:, None] * C
     buf = np.empty_like(wC)
+
+    def rho_of(lam: np.ndarray) -> np.ndarray:
+        np.minimum(wC, lam[:, None], out=buf)
+        return buf.sum(axis=0) - lam.sum()
+
+    def served(lam: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        return (wC[:, chosen] < lam[:, None]).sum(axis=1)
+
+    return _ascend(start.astype(float).copy(), rho_of, served, p, fixed, upper, t0=t0, iterations=iterations,
+                   patience=patience, seconds=seconds, tol=tol, f_min=1e-4)
+
+
+def _ascend(lam: np.ndarray, rho_of, served, p: int, fixed: np.ndarray, upper: float, *, t0: float,
+            iterations: int, patience: int, seconds: float, tol: float, f_min: float,
+            cap: np.ndarray | None = None) -> LagrangianBound:
+    """The subgradient steps of :func:`subgradient` and :func:`list_subgradient`, which differ
+    only in how ``rho`` and the count of chosen servers of each point are read (a dense matrix,
+    candidate lists) and in ``cap`` (``lambda`` projected to at most it; where it is reached, the
+    point's tail serves and the step does not raise ``lambda`` there). Polyak steps towards
+    ``upper``, ``f`` halved after ``patience`` steps without a better bound."""
+    best_lam, best = lam.copy(), -np.inf
+    f, stall = 2.0, 0
+    it = 0
     with until_interrupted():  # a stop signal: every multiplier gives a valid bound, the best one stands
         for it in range(1, iterations + 1):  # noqa: B007 - the count is reported
             check()
-            np.minimum(wC, lam[:, None], out=buf)
-            rho = buf.sum(axis=0) - lam.sum()
+            rho = rho_of(lam)
             chosen = _choose(rho, p, fixed)
             L = float(lam.sum() + rho[chosen].sum())
             if not np.isfinite(best) or L > best + 1e-12 * max(abs(best), 1.0):
@@ -152,13 +170,17 @@ def subgradient(C: np.ndarray, w: np.ndarray, p: int, upper: float, fixed: np.nd
                 stall += 1
                 if stall >= patience:
                     f, stall = f / 2, 0
-            if upper - best <= tol * max(abs(upper), 1.0) or f < 1e-4 or time.process_time() - t0 > seconds:
+            if upper - best <= tol * max(abs(upper), 1.0) or f < f_min or time.process_time() - t0 > seconds:
                 break
-            g = 1.0 - (wC[:, chosen] < lam[:, None]).sum(axis=1)
+            g = 1.0 - served(lam, chosen)
+            if cap is not None:
+                g[(g > 0) & (lam >= cap)] = 0.0  # at the cap: the tail serves, no ascent there
             norm = float(g @ g)
             if norm == 0:  # the relaxed plan is a plan: L is the optimum
                 break
             lam = lam + f * (upper - L) / norm * g
+            if cap is not None:
+                lam = np.minimum(lam, cap)
     return LagrangianBound(lam=best_lam, bound=best, iterations=it)
 
 
@@ -226,4 +248,147 @@ def _ball_reach(C: np.ndarray, w: np.ndarray, lam: np.ndarray, rho: np.ndarray, 
             else:
                 lo = mid + 1
         out[i] = levels[lo - 1]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# At scale: the same bound and reduction on candidate lists
+# --------------------------------------------------------------------------------------------
+
+
+def _list_rho(cand, wd: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """``rho_j = sum_i min(0, w_i d_ij - lambda_i)`` over the listed pairs (unlisted pairs add 0:
+    ``lambda_i <= w_i T_i <= w_i d_ij`` for them)."""
+    return np.bincount(cand.site, weights=np.minimum(wd - lam[cand.point], 0.0), minlength=cand.m)
+
+
+def list_start(cand, w: np.ndarray) -> np.ndarray:
+    """``lambda_i = w_i`` times the second cheapest of ``i``'s servers (listed sites and tail),
+    capped at ``w_i T_i``: the dense start, on the lists."""
+    counts = cand.counts
+    second = np.where(counts >= 2, cand.cost[np.minimum(cand.indptr[:-1] + 1, max(cand.nnz - 1, 0))], np.inf)
+    second = np.minimum(second, cand.tail)
+    first = np.where(counts >= 1, cand.cost[np.minimum(cand.indptr[:-1], max(cand.nnz - 1, 0))], cand.tail)
+    lam = w * np.where(np.isfinite(second), second, first)
+    return np.minimum(lam, w * cand.tail)
+
+
+def list_subgradient(cand, w: np.ndarray, p: int, upper: float, *, start: np.ndarray | None = None,
+                     iterations: int = 3000, patience: int = 20, seconds: float = 30.0,
+                     tol: float = 1e-9) -> LagrangianBound:
+    """:func:`subgradient` on candidate lists (:mod:`optmodels.siting.median.candidates`).
+
+    The tail of point ``i`` is a server that is always there at ``w_i T_i`` (the fixed-open site,
+    or a lower bound on any unlisted one), so ``lambda_i`` is kept at or below ``w_i T_i`` (a
+    projected step): above it the tail would absorb the excess, and below it every unlisted
+    pair's ``min(0, w_i d_ij - lambda_i)`` is 0 -- the bound is valid without them. A step is
+    one pass over the listed pairs, not over ``n x m``: thousands of steps, where the dense
+    version stops at 300. A stop signal ends the steps as in :func:`subgradient`.
+    """
+    t0 = time.process_time()
+    wd = w[cand.point] * cand.cost
+    cap = w * cand.tail
+    lam = list_start(cand, w) if start is None else np.minimum(start.astype(float), cap)
+
+    def served(lam: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        by = chosen[cand.site] & (wd < lam[cand.point])
+        return np.bincount(cand.point[by], minlength=cand.n)
+
+    return _ascend(lam, lambda lam: _list_rho(cand, wd, lam), served, p, cand.fixed, upper, t0=t0,
+                   iterations=iterations, patience=patience, seconds=seconds, tol=tol, f_min=1e-5, cap=cap)
+
+
+def list_reduce(cand, w: np.ndarray, p: int, upper: float, lb: LagrangianBound) -> Reduction:
+    """:func:`reduce` on candidate lists: the sites closed and opened in every optimal plan, and
+    each point's reach (``reach_i >= T_i``: the point may be served by its tail).
+
+    The pair bound and the ball bound of the module docstring, with the tail as one more server
+    (``enter = 0``: always there). The ball bound is taken in a relaxed, vectorised form: with
+    ``t`` chosen sites inside the ball, the ``t`` replacements are charged the ``t`` smallest
+    ``rho`` left out of the chosen set *anywhere* (the exact bound takes them outside the ball):
+    never more than the exact bound, so every statement stays valid, and one pass over the lists.
+    """
+    wd = w[cand.point] * cand.cost
+    lam = lb.lam
+    rho = _list_rho(cand, wd, lam)
+    fixed = cand.fixed
+    chosen = _choose(rho, p, fixed)
+    L = float(lam.sum() + rho[chosen].sum())
+    limit = upper + 1e-9 * max(abs(upper), 1.0)
+    free_in, free_out = chosen & ~fixed, ~chosen
+    rho_q = rho[free_in].max() if free_in.any() else np.inf
+    rho_next = rho[free_out].min() if free_out.any() else np.inf
+    enter = np.where(chosen, 0.0, rho - rho_q)
+    closed = L + enter > limit
+    opened = free_in & (L - rho + rho_next > limit)
+    ok = (L + np.maximum(wd - lam[cand.point], 0.0) + enter[cand.site] <= limit) & ~closed[cand.site]
+    reach = np.full(cand.n, -np.inf)
+    np.maximum.at(reach, cand.point[ok], cand.cost[ok])
+    tail_ok = L + np.maximum(w * cand.tail - lam, 0.0) <= limit
+    reach = np.where(tail_ok & np.isfinite(cand.tail), cand.tail, reach)
+    reach = np.minimum(reach, _list_ball_reach(cand, w, wd, lam, rho, fixed | opened, closed, p, limit))
+    return Reduction(closed=closed, opened=opened, reach=reach, bound=L, upper=upper)
+
+
+def _list_ball_reach(cand, w: np.ndarray, wd: np.ndarray, lam: np.ndarray, rho: np.ndarray,
+                     forced: np.ndarray, closed: np.ndarray, p: int, limit: float) -> np.ndarray:
+    """Each point's reach by the (relaxed) ball bound of :func:`list_reduce`: ``inf`` where the
+    bound rules nothing out.
+
+    Level ``D`` of point ``i`` (a listed distance, or its tail) closes the ball of the sites
+    listed before it. With ``S`` the ``q`` smallest free ``rho`` (``q = p - |forced|``), a plan
+    serving ``i`` from ``D`` or beyond costs at least ``sum lambda + rho(forced) + S - (rho of
+    the chosen sites in the ball) + (the t smallest rho left out) + max(0, w_i D - lambda_i)``,
+    infinite if a forced site is in the ball. Non-decreasing in ``D``, so the first level whose
+    bound exceeds ``limit`` caps the reach just below it.
+    """
+    n = cand.n
+    q = p - int(forced.sum())
+    out = np.full(n, np.inf)
+    free = ~forced & ~closed
+    avail = np.flatnonzero(free)
+    if q < 0 or len(avail) < q:
+        return out
+    order = avail[np.argsort(rho[avail], kind="stable")]
+    base = float(lam.sum() + rho[forced].sum() + rho[order[:q]].sum())
+    in_s = np.zeros(cand.m, dtype=bool)
+    in_s[order[:q]] = True
+    left = np.concatenate([[0.0], np.cumsum(rho[order[q:]])])  # the t smallest left out, summed
+    # per pair: is its site chosen (free), forced; prefix sums within each row, exclusive
+    s, c = cand.site, cand.cost
+    chosen_rho = np.where(in_s[s], rho[s], 0.0)
+    counts = cand.counts
+    starts = cand.indptr[:-1]
+
+    def exclusive(x: np.ndarray) -> np.ndarray:
+        run = np.concatenate([[0.0], np.cumsum(x)])
+        return run[:-1] - np.repeat(run[starts], counts)
+
+    t = np.rint(exclusive(in_s[s].astype(float))).astype(np.int64)
+    swallowed = exclusive(chosen_rho)
+    blocked = exclusive(forced[s].astype(float)) > 0
+    # the ball of a level is everything listed before its first pair
+    level = np.r_[True, (cand.point[1:] != cand.point[:-1]) | (c[1:] != c[:-1])] if cand.nnz else np.zeros(0, bool)
+    replace = np.where(t < len(left), left[np.minimum(t, len(left) - 1)], np.inf)
+    pt = cand.point
+    bound = base - swallowed + replace + np.maximum(wd - lam[pt], 0.0)
+    bound = np.where(blocked, np.inf, bound)
+    fail = level & (bound > limit)
+    first_fail = np.full(n, -1, dtype=np.int64)
+    idx = np.flatnonzero(fail)
+    # the first failing level of each row (rows are in point order, so the first index wins)
+    uniq, at = np.unique(pt[idx], return_index=True)
+    first_fail[uniq] = idx[at]
+    has_prev = first_fail > starts  # a failing level after the row's first: reach just below it
+    prev = np.maximum(first_fail - 1, 0)
+    out[has_prev] = c[prev[has_prev]]
+    # the tail level: the whole list in the ball
+    whole_t = np.bincount(pt, weights=in_s[s].astype(float), minlength=n).round().astype(np.int64)
+    whole_sw = np.bincount(pt, weights=chosen_rho, minlength=n)
+    whole_blocked = np.bincount(pt, weights=forced[s].astype(float), minlength=n) > 0
+    tail_bound = base - whole_sw + np.where(whole_t < len(left), left[np.minimum(whole_t, len(left) - 1)], np.inf)
+    tail_bound += np.maximum(w * cand.tail - lam, 0.0)
+    tail_fail = (whole_blocked | (tail_bound > limit)) & (first_fail < 0) & np.isfinite(cand.tail) & (counts > 0)
+    last = cand.indptr[1:] - 1
+    out[tail_fail] = c[last[tail_fail]]
     return out

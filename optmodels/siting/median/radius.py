@@ -306,6 +306,7 @@ def solve_p_median(
     depth: np.ndarray | None = None,
     max_rounds: int = 50,
     reduce: bool | None = None,
+    sparse: bool | None = None,
 ) -> RadiusSolution:
     """Solve the uncapacitated p-median by row generation on the radius formulation.
 
@@ -317,9 +318,22 @@ def solve_p_median(
     start from a local-search plan and leave out what the Lagrangian bound proves no optimal plan
     uses (:func:`presolve`; the time it takes is counted in ``build``); ``None`` (default) does so
     where :func:`worth_presolving` says it pays.
+
+    ``sparse``: solve over candidate lists (:mod:`optmodels.siting.median.scale`: the k nearest
+    sites of each point, Lagrangian bound, Benders cuts), never building the dense matrix;
+    ``None`` (default) does so when the instance is too large for the dense matrix
+    (``instance.is_large``) and has no budget (a budget couples the sites; that case keeps the
+    dense path, which refuses an instance it cannot hold with the memory it would need). Small
+    instances keep the dense path unless ``sparse=True`` (the tests force it there).
     """
     from optmodels.siting.evaluate import evaluate
 
+    if sparse is None:
+        sparse = instance.is_large and instance.parameters.budget is None
+    if sparse:
+        from optmodels.siting.median.scale import solve_at_scale
+
+        return solve_at_scale(instance, options)
     options = options or SolveOptions()
     t0 = time.perf_counter()
     if reduce is None:
@@ -509,3 +523,4 @@ def _left(options: SolveOptions, t0: float) -> SolveOptions:
 
 def _combined(result: SolveResult, parts: list[Timings]) -> SolveResult:
     return dataclasses.replace(result, timings=Timings.combined(parts))
+

@@ -230,3 +230,24 @@ def test_root_bound_is_none_without_callbacks_not_an_error():
     with _RootBound(object()) as root:  # a Highs-like object with no callback interface
         pass
     assert root.value(True, 3.0) is None
+
+
+def test_a_model_handed_over_as_highs_arrays_runs_like_a_compiled_one():
+    """StandardFormModel.from_lp: the knapsack above as HiGHS arrays, no Pyomo model behind it;
+    same optimum, the values read in the arrays' column order, no variable tables."""
+    import highspy
+    import numpy as np
+
+    sf_pyomo = StandardFormModel(knapsack())
+    lp = sf_pyomo.highs.getLp()
+    sf = StandardFormModel.from_lp(lp, "knapsack_arrays")
+    assert sf.is_mip
+    assert sf.size["integers"] == 5
+    result = sf.run()
+    assert result.termination is Termination.OPTIMAL
+    assert result.objective == pytest.approx(10.25)
+    x = sf.column_values()
+    assert np.allclose(x[:5], [1, 1, 0, 1, 0])  # items 1, 2, 4 (the compiled column order)
+    assert x[5] == pytest.approx(0.5)
+    assert dict(result.variables) == {}  # no Pyomo variables to name the values by
+    assert lp.integrality_[0] == highspy.HighsVarType.kInteger
