@@ -631,6 +631,17 @@ def spopt_stop(model: str, case: ScaleCase, rows: list[dict[str, Any]],
     return f"spopt stopped at {name} ({why})"
 
 
+def spopt_missing() -> str | None:
+    """Why spopt + CBC cannot run here, or ``None``: the peer is an optional extra, so a profile
+    without it records a skipped row saying what to install rather than a crashed run."""
+    import importlib.util
+
+    absent = [name for name in ("spopt", "pulp") if importlib.util.find_spec(name) is None]
+    if absent:
+        return f"{' and '.join(absent)} not installed (pip install \"optmodels[bench]\")"
+    return None
+
+
 def run_profile(cases: list[ScaleCase], settings: Settings, *, ran: list[str] | None = None) -> list[dict[str, Any]]:
     """Run ``cases`` (suite, then spopt's ladder) into ``settings.out``; returns every row of
     ``runs.csv`` (earlier rows of other cases included). ``ran`` collects ``case runner`` of each
@@ -650,11 +661,12 @@ def run_profile(cases: list[ScaleCase], settings: Settings, *, ran: list[str] | 
             if (case.name, runner) in done and not settings.rerun:
                 continue
             if runner == "spopt+cbc":
-                why = spopt_stop(case.model, case, rows, known)
+                missing = spopt_missing()
+                why = missing or spopt_stop(case.model, case, rows, known)
                 if why is not None:
                     row = dict.fromkeys(SCALE_COLUMNS)
-                    row.update(_case_fields(case, runner), status="skipped", stop="ladder", note=why,
-                               timestamp=time.strftime("%Y-%m-%dT%H:%M:%S"))
+                    row.update(_case_fields(case, runner), status="skipped", stop="missing" if missing else "ladder",
+                               note=why, timestamp=time.strftime("%Y-%m-%dT%H:%M:%S"))
                     _upsert(rows, row)
                     write_runs(runs_csv, _order(rows))
                     continue

@@ -23,6 +23,10 @@ import pytest
 from benchmarks import scale
 from benchmarks.__main__ import main
 
+#: the ladder's runs need the bench extra (spopt, PuLP + CBC); `pip install ".[dev]"` has it
+needs_spopt = pytest.mark.skipif(scale.spopt_missing() is not None,
+                                 reason=f"{scale.spopt_missing()}: the spopt ladder is not run")
+
 TINY = scale.ScaleCase("mclp", "province", 2_000, 200, time_limit=60.0)
 
 
@@ -86,6 +90,7 @@ def test_scale_profile_end_to_end_with_the_independent_check(profile_run):
 
 
 @pytest.mark.slow
+@needs_spopt
 def test_scale_profile_side_by_side_with_spopt_and_figures(tmp_path, monkeypatch):
     """spopt + CBC on the same file, in its own process, reaches the suite's optimum, and the
     figures are drawn."""
@@ -163,6 +168,17 @@ def test_a_memory_cap_ends_a_growing_run():
 
 # --------------------------------------------------------------------------------------------
 # spopt's ladder
+
+
+def test_a_profile_without_spopt_records_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(scale, "spopt_missing", lambda: 'pulp not installed (pip install "optmodels[bench]")')
+    case = scale.ScaleCase("mclp", "city", 300, 30, time_limit=30.0)
+    settings = scale.Settings(out=tmp_path / "out", cache=tmp_path / "cache", suite=False,
+                              progress=lambda text: None)
+    (row,) = scale.run_profile([case], settings)
+    assert (row["status"], row["stop"]) == ("skipped", "missing")
+    assert "optmodels[bench]" in row["note"]
+    assert row["wall"] == ""  # nothing was started
 # --------------------------------------------------------------------------------------------
 
 
@@ -183,6 +199,7 @@ def test_spopt_stop_names_the_smallest_unfinished_size():
     assert scale.spopt_stop("mclp", large, rows, cases) == f"spopt stopped at {mid.name} (time)"
 
 
+@needs_spopt
 def test_spopt_ladder_stops_on_time_with_a_tiny_budget(tmp_path):
     cases = [scale.ScaleCase("mclp", "city", n, n // 10, time_limit=30.0) for n in (300, 600)]
     settings = scale.Settings(out=tmp_path / "out", cache=tmp_path / "cache", suite=False, spopt_budget=1e-3,
@@ -196,6 +213,7 @@ def test_spopt_ladder_stops_on_time_with_a_tiny_budget(tmp_path):
     assert second["wall"] == ""  # not run at all
 
 
+@needs_spopt
 def test_spopt_ladder_stops_on_memory_under_a_small_cap(tmp_path):
     """10,000 x 5,000: spopt's dense cost matrix alone is 400 MB, past a 0.5 GiB cap with the
     interpreter's own ~300 MB."""
