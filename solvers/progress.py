@@ -313,6 +313,7 @@ class feed:  # noqa: N801 - used as a context manager, named like one
         self.shown: Live | None = None
         self._subscribed: list[tuple[str, Any]] = []
         self._console: Any = None  # log_to_console before the run, restored after it
+        self._muted: int | None = None  # the saved stdout descriptor while the console copy is muted
 
     def _on_mip(self, event: Any) -> None:
         # Called by HiGHS; never raise here (an exception makes HiGHS fail the solve).
@@ -343,9 +344,14 @@ class feed:  # noqa: N801 - used as a context manager, named like one
             except Exception:  # noqa: BLE001 - an old highspy without this callback: no numbers
                 continue
         if any(name == "cbLogging" for name, _ in self._subscribed):
-            with contextlib.suppress(Exception):
-                self._console = _option(self.highs, "log_to_console")
-            self.highs.setOptionValue("log_to_console", False)
+            if _log_callback_needs_console():
+                # an older HiGHS calls the logging callback only for lines it also writes to its
+                # console: keep the console on and send that copy to /dev/null for the run
+                self._muted = _mute_stdout()
+            else:
+                with contextlib.suppress(Exception):
+                    self._console = _option(self.highs, "log_to_console")
+                self.highs.setOptionValue("log_to_console", False)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -356,6 +362,59 @@ class feed:  # noqa: N801 - used as a context manager, named like one
                 with contextlib.suppress(Exception):
                     self.highs.setOptionValue("log_to_console", self._console)
         self._subscribed = []
+        if self._muted is not None:
+            _unmute_stdout(self._muted)
+            self._muted = None
+
+
+_needs_console: list[bool] = []
+
+
+def _log_callback_needs_console() -> bool:
+    """Whether this HiGHS calls its logging callback only while ``log_to_console`` is on (highspy
+    1.13 does; newer releases call it either way): probed once on a one-column LP."""
+    if not _needs_console:
+        from solvers.interrupt import new_highs
+
+        heard: list[Any] = []
+        h = new_highs()
+        try:
+            h.cbLogging.subscribe(lambda event: heard.append(event))
+            h.setOptionValue("output_flag", True)
+            h.setOptionValue("log_to_console", False)
+            h.addVar(0.0, 1.0)
+            h.run()
+        except Exception:  # noqa: BLE001 - no logging callback at all: nothing to route
+            heard.append(None)
+        _needs_console.append(not heard)
+    return _needs_console[0]
+
+
+def _mute_stdout() -> int | None:
+    """Point file descriptor 1 at /dev/null; returns the saved descriptor (``None``: no usable
+    stdout). Process-wide for the run: only ``-v`` on a single solve asks for it."""
+    from solvers.interrupt import _flush_c_stdout
+
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):
+        return None
+    _flush_c_stdout()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+    finally:
+        os.close(devnull)
+    return saved
+
+
+def _unmute_stdout(saved: int) -> None:
+    from solvers.interrupt import _flush_c_stdout
+
+    _flush_c_stdout()  # HiGHS's console copy still in C's buffer goes to /dev/null, not stdout
+    os.dup2(saved, 1)
+    os.close(saved)
 
 
 def _option(highs: Any, name: str) -> Any:
