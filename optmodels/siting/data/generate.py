@@ -103,9 +103,14 @@ def generate_dict(
                 "existing": bool(is_hosp),
             }
         )
+    p_given = p is not None
     if p is None:
         p = min(n_sites, existing + max(1, n_sites // 10))
     parameters: dict[str, Any] = {"p": p, "radius": 5.0}
+    if model == "lscp_b" and not p_given:
+        # backup coverage's p is the LSCP optimum (stage 1 finds it); a default p would be fewer
+        # sites than covering everyone takes, often, and the file an infeasible model
+        del parameters["p"]
     if budget is not None:
         parameters["budget"] = float(budget)
     return {
@@ -270,11 +275,12 @@ def province_dict(
     (:func:`optmodels.io.dump_instance` writes them as tables beside the file)."""
     demand, sites, side = province_frames(n_demand, n_sites, seed=seed, existing=existing, radius=radius)
     n_hosp = int(sites["existing"].sum())
+    p_given = p is not None
     if p is None:
         p = min(n_sites, n_hosp + max(1, n_sites // 20))
     parameters: dict[str, Any] = {"radius": radius}
-    if model not in ("lscp", "cflp", "equity_capacity"):
-        parameters["p"] = p
+    if model not in ("lscp", "cflp", "equity_capacity") and not (model == "lscp_b" and not p_given):
+        parameters["p"] = p  # lscp_b: only a p asked for (as in the city layout)
     if budget is not None:
         parameters["budget"] = float(budget)
     return {

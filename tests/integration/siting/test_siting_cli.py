@@ -66,3 +66,24 @@ def test_convert_orlib_then_solve(pmed_dir, tmp_path):
     assert main(["convert", "orlib-pmed", str(pmed_dir / "pmed4.txt"), "-o", str(out)]) == 0
     assert main(["solve", str(out), "--out", str(tmp_path / "o")]) == 0
     assert json.loads((tmp_path / "o" / "result.json").read_text())["objective"] == pytest.approx(3034, rel=1e-9)
+
+
+@pytest.mark.parametrize("layout", ["province"])  # a city's radius leaves its outskirts uncovered
+def test_a_generated_backup_coverage_file_finds_its_own_p(tmp_path, capsys, layout):
+    """LSCP-B's p is the LSCP optimum: the generator leaves it out unless asked (a default p --
+    existing + sites // 20 in a province -- was fewer sites than covering everyone takes, and the
+    file an infeasible model), so the solve runs stage 1 for it."""
+    import yaml
+
+    path = tmp_path / "backup.yaml"
+    assert main(["generate", "siting", "--layout", layout, "--demand", "400", "--sites", "60", "--model", "lscp_b",
+                 "--seed", "1", "-o", str(path)]) == 0
+    assert "p" not in yaml.safe_load(path.read_text())["parameters"]
+    capsys.readouterr()
+    assert main(["solve", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "stage 1: LSCP" in out
+    assert "check       numpy re-evaluation: all constraints hold" in out
+    assert main(["generate", "siting", "--layout", layout, "--demand", "400", "--sites", "60", "--model", "lscp_b",
+                 "--p", "20", "-o", str(tmp_path / "given.yaml")]) == 0
+    assert yaml.safe_load((tmp_path / "given.yaml").read_text())["parameters"]["p"] == 20
