@@ -113,12 +113,12 @@ def run(args: argparse.Namespace) -> int:
 
     with stdout_to_stderr(as_json):
         frame = sweep(
-        args.file, varies, mode=args.mode, one_at_a_time=args.one_at_a_time, objective=args.objective,
-        options=options, choices=_choices(args.choice), out=args.out, workers=args.workers,
-        scheduler=args.scheduler, chunk=args.chunk, warm=not args.no_warm,
-        progress=not args.no_progress,  # a bar on a terminal, a plain line every 30 s in a log
-        plots=bool(args.out) and not args.no_plots, metric=args.metric,
-        max_scenarios=args.max_scenarios or MAX_SCENARIOS,
+            args.file, varies, mode=args.mode, one_at_a_time=args.one_at_a_time, objective=args.objective,
+            options=options, choices=_choices(args.choice), out=args.out, workers=args.workers,
+            scheduler=args.scheduler, chunk=args.chunk, warm=not args.no_warm,
+            progress=not args.no_progress,  # a bar on a terminal, a plain line every 30 s in a log
+            plots=bool(args.out) and not args.no_plots, metric=args.metric,
+            max_scenarios=args.max_scenarios or MAX_SCENARIOS,
         )
     attrs = frame.attrs
     counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
