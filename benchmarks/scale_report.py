@@ -10,20 +10,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.scale import _num  # a runs.csv cell as a number, or None
+
 MODELS = ("mclp", "lscp", "lscp_b", "p_median", "p_center")
 TITLES = {"mclp": "MCLP", "lscp": "LSCP", "lscp_b": "backup coverage (LSCP-B)", "p_median": "p-median",
           "p_center": "p-center"}
 GIB = 1024.0  # MiB per GiB
 
-
-def _num(v: Any) -> float | None:
-    if v is None or v == "":
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 #: columns that hold text (every other column of runs.csv is a number or empty)
