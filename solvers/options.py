@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -79,18 +80,71 @@ class SolveOptions:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def time_left(self, started: float, share: float = 1.0) -> SolveOptions:
-        """These options for a later stage of a multi-stage solve that began at ``started``
-        (``time.perf_counter()``): ``share`` of the time limit still left, at least 0.5 s.
+    def budget(self, started: float | None = None) -> Budget:
+        """The time budget of a multi-stage solve under these options that began at ``started``
+        (``time.perf_counter()``; ``None``: now). See :class:`Budget`."""
+        return Budget(self, time.perf_counter() if started is None else started)
 
-        The floor keeps a stage that starts when the limit is (nearly) spent able to load its
-        model and hand back a start it was given, instead of failing on a zero limit; the
-        caller decides whether to run a stage at all once the time is gone. No limit: unchanged.
-        """
-        if self.time_limit is None:
-            return self
-        left = max(self.time_limit - (time.perf_counter() - started), 0.5)
-        return replace(self, time_limit=max(left * share, 0.5))
+    def time_left(self, started: float, share: float = 1.0) -> SolveOptions:
+        """``self.budget(started).time_left(share)``: for a caller that holds only its start time
+        (:meth:`Budget.time_left` says what it returns)."""
+        return self.budget(started).time_left(share)
+
+    def expired(self, started: float) -> bool:
+        """``self.budget(started).expired()``: whether the time limit of a solve that began at
+        ``started`` is spent (never, without a limit)."""
+        return self.budget(started).expired()
+
+
+#: the shortest time limit :meth:`Budget.time_left` hands a stage, also once the time is spent
+MIN_STAGE_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The wall-clock time of one multi-stage solve: the options it runs under and when it began.
+
+    Made once, at the start (:meth:`SolveOptions.budget`), and handed to every stage, so that no
+    stage re-derives what is left from ``time_limit`` and a start time of its own. Three answers:
+
+    - :meth:`time_left`: the options for the next stage, with ``share`` of the seconds left as
+      its time limit, never below :data:`MIN_STAGE_SECONDS` -- also once the time is spent, when
+      the stage gets exactly that floor. A ``SolveOptions`` cannot hold a limit <= 0, and the floor
+      keeps a stage that starts at the end able to load its model and hand back a start it was
+      given instead of failing; whether to run a stage at all once the time is gone is the
+      caller's choice, by :meth:`expired`.
+    - :meth:`seconds_left`: the seconds left as a number, for work that is not a HiGHS run (a
+      search loop, a cut loop): ``0.0`` once spent, never negative, ``math.inf`` without a limit.
+    - :meth:`expired`: a limit is set and the time since ``started`` has reached it.
+
+    Without a time limit nothing expires and :meth:`time_left` returns the options unchanged.
+    Each call reads the clock; the object itself never changes.
+    """
+
+    options: SolveOptions
+    started: float = field(default_factory=time.perf_counter)
+
+    def time_left(self, share: float = 1.0) -> SolveOptions:
+        """The options with ``share`` (0 < share <= 1) of the seconds left as their time limit,
+        at least :data:`MIN_STAGE_SECONDS`; unchanged without a limit."""
+        if not 0 < share <= 1:
+            raise ValueError(f"share must be in (0, 1], found {share!r}")
+        limit = self.options.time_limit
+        if limit is None:
+            return self.options
+        left = max(limit - (time.perf_counter() - self.started), MIN_STAGE_SECONDS)
+        return replace(self.options, time_limit=max(left * share, MIN_STAGE_SECONDS))
+
+    def seconds_left(self) -> float:
+        """Seconds until the time limit: ``0.0`` once it is spent, ``math.inf`` without one."""
+        limit = self.options.time_limit
+        if limit is None:
+            return math.inf
+        return max(limit - (time.perf_counter() - self.started), 0.0)
+
+    def expired(self) -> bool:
+        """Whether a time limit is set and spent."""
+        return self.seconds_left() <= 0.0
 
 
 def _check_threads(value: Any, name: str) -> None:

@@ -24,9 +24,10 @@ strategy (``lazy``) brackets the full model between a relaxation and a restricti
 5. **full model** with those bounds, started from the best plan so far (a MIP start), so HiGHS
    always holds an incumbent: a time limit returns it with its gap instead of nothing.
 
-Steps 2-5 share the time limit (the restriction gets at most a third, the searches at most
-:data:`NEIGHBOURHOOD_SHARE` of what is then left, half each unless the first ends early; the
-tightening LPs at most :data:`TIGHTEN_SHARE` of what is left after them). Without a time limit each
+Steps 2-5 share the time limit, held by one :class:`~solvers.options.Budget` begun with step 1
+(the restriction gets at most a third, the searches at most :data:`NEIGHBOURHOOD_SHARE` of what
+is then left, half each unless the first ends early; the tightening LPs at most
+:data:`TIGHTEN_SHARE` of what is left after them). Without a time limit each
 search sub-MILP gets at most :data:`SEARCH_STEP_SECONDS`, the ordering search widens up to
 :data:`NEIGHBOURHOOD_MAX_WIDTH` places and the block search stops after a round of blocks
 without a better plan. A greedy plan
@@ -72,6 +73,7 @@ from solvers import (
     solve,
 )
 from solvers.interrupt import requested, stage
+from solvers.options import Budget
 
 #: share of the time left after step 2 that the neighbourhood search may use (0: off)
 NEIGHBOURHOOD_SHARE = 0.5
@@ -171,6 +173,19 @@ class _Progress:
     searched: str = ""
 
 
+@dataclass
+class _Full:
+    """The full model of steps 3-5: built once, rebuilt when step 4 narrows its box. ``built``
+    counts the seconds spent building it (a rebuild's tightening LPs included, compiling not);
+    ``bounds`` is the box (``None``: none) and ``tightened_at`` the cost it was computed under."""
+
+    model: pyo.ConcreteModel
+    compiled: StandardFormModel
+    built: float
+    bounds: object = None
+    tightened_at: float = math.inf
+
+
 def after_relaxation(
     instance: EquipmentInstance,
     objective: str,
@@ -181,44 +196,22 @@ def after_relaxation(
     *,
     strategy: str = "lazy",
 ) -> EquipmentSolution:
-    """Steps 2-3 of the lazy strategy (or ``tight``), given the relaxation's solved ``model`` and
-    ``first`` result (a sweep's warm session solves step 1 on a live model and continues here)."""
-    relaxed = relaxation(objective)
-    band_free = first.bound if relaxed == "none" else None
-    if not first.has_solution:
-        note = "lazy: no solution even without the Gini band"
-        if _stopped_early(first):
-            plan = feasible_plan(instance)
-            if plan is not None:
-                first = _incumbent(instance, objective, model, plan, first, [first.bound])
-                when = ("a stop signal" if first.termination is Termination.INTERRUPTED
-                        else "the time limit")
-                note = (f"lazy: {when} came before the model without the band found a plan; "
-                        "the greedy plan (feasible, checked by the evaluator) is returned")
-        return _finish(instance, objective, model, first, note, band_free=band_free)
-    plan = plan_from_model(model)
-    ev = evaluate(instance, plan)
-    if first.is_optimal and ev.feasible:
-        what = "without its lower side" if relaxed == "upper" else "without the Gini band"
-        note = f"lazy: the model {what} already gave a plan inside the band, so it is optimal"
-        return _finish(instance, objective, model, first, note, band_free=band_free)
-
+    """The lazy strategy (or ``tight``) from step 1's verdict on, given the relaxation's solved
+    ``model`` and ``first`` result (a sweep's warm session solves step 1 on a live model and
+    continues here); ``t0`` is when the strategy began (``time.perf_counter()``), the start of
+    its one time budget."""
+    band_free = first.bound if relaxation(objective) == "none" else None
+    verdict = _relaxation(instance, objective, model, first, band_free)  # step 1's verdict
+    if isinstance(verdict, EquipmentSolution):
+        return verdict
+    ev = verdict
     why = "the relaxed plan left the Gini band" if not ev.feasible else "the relaxed model stopped at its limit"
-    progress = _Progress(why=why, start=plan if ev.feasible else None, stages=[first.timings])
-    greedy = feasible_plan(instance)  # the incumbent of last resort: cheap, and always worth having
-    if ev.feasible and (greedy is None or ev.objective(objective) < _value(instance, greedy, objective)):
-        greedy = plan  # a time-limited relaxation may still hold a plan inside the band
-    progress.start = greedy
-    if _out_of_time(options, t0):
-        # No time for the other stages: the greedy plan, bounded by the relaxation.
-        note = f"lazy: {why} and the time limit came; the better of the greedy and relaxed plans returned"
-        if greedy is None:
-            return _finish(instance, objective, model, dataclasses.replace(
-                first, solution_status=SolutionStatus.NONE, termination=Termination.TIME_LIMIT), note, band_free=band_free)
-        result = _incumbent(instance, objective, model, greedy, first, [first.bound])
-        return _finish(instance, objective, model, dataclasses.replace(result, termination=Termination.TIME_LIMIT), note, band_free=band_free)
+    progress = _Progress(why=why, start=_first_start(instance, objective, ev), stages=[first.timings])
+    budget = options.budget(t0)
+    if budget.expired():
+        return _no_time_after_relaxation(instance, objective, model, first, progress, band_free)
     try:
-        model, full, note = _bracket(instance, objective, options, t0, first, ev, strategy, progress)
+        model, full, note = _bracket(instance, objective, budget, first, ev, strategy, progress)
     except KeyboardInterrupt:
         if not requested():
             raise  # a library caller's Ctrl-C outside an interruptible block: as ever
@@ -230,7 +223,7 @@ def after_relaxation(
     return _finish(instance, objective, model, full, note, band_free=band_free)
 
 
-def _bracket(instance, objective, options, t0, first, ev, strategy, progress: _Progress):
+def _bracket(instance, objective, budget: Budget, first, ev, strategy, progress: _Progress):
     """Steps 2-5 after the relaxation's result ``first`` and its plan's evaluation ``ev``:
     ``(model, result, note)``.
 
@@ -238,106 +231,195 @@ def _bracket(instance, objective, options, t0, first, ev, strategy, progress: _P
     (``KeyboardInterrupt``, raised by :func:`solvers.interrupt.stage` where a stage would start or
     by the handler in Python code) leaves the caller a plan to report.
     """
-    why = progress.why
+    rmodel, restricted = _restriction(instance, objective, budget, ev, progress)  # step 2
+    if budget.expired() and progress.start is not None:
+        result = _at_time_limit(instance, objective, rmodel, progress.start, restricted, first.bound)
+        return rmodel, result, f"lazy: {progress.why}; the time limit came before the full model"
+    bounds, tightened_at = _tight_box(instance, objective, strategy, progress)  # "tight" only
+    full = _build_full(instance, objective, bounds, tightened_at, progress)
+    _search(instance, objective, budget, full, progress)  # step 3
+    _tighten(instance, objective, budget, full, progress)  # step 4
+    result = _full_model(instance, objective, budget, full, first, progress)  # step 5
+    return full.model, result, _note(strategy, progress, full, result)
+
+
+def _relaxation(instance, objective, model, first, band_free) -> EquipmentSolution | Evaluation:
+    """Step 1's verdict on the relaxation's ``first`` result: the answer when it settles the
+    strategy (no plan even without the band, or an optimal plan inside it), else the
+    evaluation of its plan for the steps after it."""
+    if not first.has_solution:
+        note = "lazy: no solution even without the Gini band"
+        if _stopped_early(first):
+            plan = feasible_plan(instance)
+            if plan is not None:
+                first = _incumbent(instance, objective, model, plan, first, [first.bound])
+                when = ("a stop signal" if first.termination is Termination.INTERRUPTED
+                        else "the time limit")
+                note = (f"lazy: {when} came before the model without the band found a plan; "
+                        "the greedy plan (feasible, checked by the evaluator) is returned")
+        return _finish(instance, objective, model, first, note, band_free=band_free)
+    ev = evaluate(instance, plan_from_model(model))
+    if first.is_optimal and ev.feasible:
+        what = "without its lower side" if relaxation(objective) == "upper" else "without the Gini band"
+        note = f"lazy: the model {what} already gave a plan inside the band, so it is optimal"
+        return _finish(instance, objective, model, first, note, band_free=band_free)
+    return ev
+
+
+def _first_start(instance, objective, ev: Evaluation):
+    """The incumbent of last resort: the greedy plan (cheap, and always worth having), or the
+    relaxed plan ``ev.x`` if it is inside the band and better -- a time-limited relaxation may
+    still hold one."""
+    greedy = feasible_plan(instance)
+    if ev.feasible and (greedy is None or ev.objective(objective) < _value(instance, greedy, objective)):
+        return ev.x
+    return greedy
+
+
+def _no_time_after_relaxation(instance, objective, model, first, progress: _Progress, band_free) -> EquipmentSolution:
+    """No time for the other stages: the better of the greedy and relaxed plans, bounded by the
+    relaxation."""
+    note = f"lazy: {progress.why} and the time limit came; the better of the greedy and relaxed plans returned"
+    if progress.start is None:
+        result = dataclasses.replace(first, solution_status=SolutionStatus.NONE, termination=Termination.TIME_LIMIT)
+    else:
+        result = _at_time_limit(instance, objective, model, progress.start, first, first.bound)
+    return _finish(instance, objective, model, result, note, band_free=band_free)
+
+
+def _restriction(instance, objective, budget: Budget, ev: Evaluation, progress: _Progress):
+    """Step 2: every pair's sign fixed to the relaxed plan's per-capita ordering, in at most a
+    third of the time left; its plan becomes the start if it is feasible and no worse.
+    Returns the restricted model and its result."""
     stage("equipment.restriction")
     signs = order_signs(instance.data, ev.region_sets)
-    rmodel, restricted = _run(instance, objective, options.time_left(t0, 1 / 3), "ordered", signs=signs)
+    rmodel, restricted = _run(instance, objective, budget.time_left(1 / 3), "ordered", signs=signs)
     progress.stages.append(restricted.timings)
-    start = progress.start
     if restricted.has_solution:
-        candidate = plan_from_model(rmodel)
+        candidate, start = plan_from_model(rmodel), progress.start
         if evaluate(instance, candidate).feasible and (
             start is None or _value(instance, candidate, objective) <= _value(instance, start, objective)
         ):
-            progress.start = start = candidate
-    started = "started from the better of the restricted and the greedy plans" if start is not None else "no plan to start from"
-    if _out_of_time(options, t0) and start is not None:
-        full = _incumbent(instance, objective, rmodel, start, restricted, [first.bound])
-        full = dataclasses.replace(full, termination=Termination.TIME_LIMIT)
-        return rmodel, full, f"lazy: {why}; the time limit came before the full model"
-    bounds, tightened_at = None, math.inf
-    if strategy == "tight" and start is not None and objective in ("cost", "utilisation"):
-        stage("equipment.tighten")
-        progress.step = "the tightening LPs"
-        tightened_at = _value(instance, start, objective)
-        bounds = region_bounds(instance, tightened_at, objective=objective)
+            progress.start = candidate
+    return rmodel, restricted
+
+
+def _tight_box(instance, objective, strategy, progress: _Progress):
+    """``strategy="tight"``: step 4 before step 3 too, under the start's cost, so that the
+    searches run on the tightened model. ``(bounds, the cost they hold under)``; ``(None, inf)``
+    otherwise (``bounds`` may also be ``None`` when the LPs gave no box)."""
+    if strategy != "tight" or progress.start is None or objective not in ("cost", "utilisation"):
+        return None, math.inf
+    stage("equipment.tighten")
+    progress.step = "the tightening LPs"
+    tightened_at = _value(instance, progress.start, objective)
+    return region_bounds(instance, tightened_at, objective=objective), tightened_at
+
+
+def _build_full(instance, objective, bounds, tightened_at: float, progress: _Progress) -> _Full:
+    """The full model in the box ``bounds`` (``None``: none), compiled for HiGHS."""
     stage("equipment.build")
     progress.step = "the full model's build"
-    tb = time.perf_counter()
+    model, compiled, built = _full_in_box(instance, objective, bounds, time.perf_counter())
+    return _Full(model, compiled, built, bounds, tightened_at)
+
+
+def _full_in_box(instance, objective, bounds, since: float):
+    """``(model, compiled, seconds since `since` less the compile time)`` of the full model."""
     model = build(instance, objective=objective, gini="full", bounds=bounds)
     compiled = StandardFormModel(model)
-    built = time.perf_counter() - tb - compiled.compile_seconds
-    if start is not None and NEIGHBOURHOOD_SHARE > 0 and hasattr(model, "z"):
-        start = _search(instance, objective, options, t0, model, compiled, start, progress)
-    cap = None if start is None else _value(instance, start, objective)
-    if (cap is not None and hasattr(model, "z") and objective in ("cost", "utilisation")
-            and not _out_of_time(options, t0) and (bounds is None or cap < tightened_at)):
-        # The searches usually end far below the first start: the box under their plan's
-        # cost is much narrower (fewer free signs, smaller big-M, a root bound that moves).
-        stage("equipment.tighten")
-        progress.step = "the tightening LPs"
-        tb = time.perf_counter()
-        box = region_bounds(instance, cap, objective=objective,
-                            seconds=None if options.time_limit is None
-                            else options.time_left(t0, TIGHTEN_SHARE).time_limit)
-        if box is not None and box.lps:
-            stage("equipment.rebuild")
-            progress.step = "the full model's rebuild"
-            bounds, tightened_at = box, cap
-            model = build(instance, objective=objective, gini="full", bounds=bounds)
-            compiled = StandardFormModel(model)
-            built += time.perf_counter() - tb - compiled.compile_seconds
-    stage("equipment.full")
-    progress.step = "the full model"
-    if start is not None:
-        start_from_plan(model, start)
-    full = compiled.run(options.time_left(t0), build_seconds=built, warm_start=start is not None)
-    progress.stages.append(full.timings)
-    if not full.has_solution and start is not None:
-        # HiGHS stopped before accepting the start: the start is still a valid incumbent.
-        full = _incumbent(instance, objective, model, start, full, [full.bound, first.bound])
-    tightened = (f"; region totals tightened by {bounds.lps} LPs under the cost {tightened_at:.10g}"
-                 if bounds is not None else "")
-    solved = "stopped by a signal" if full.termination is Termination.INTERRUPTED else "solved"
-    note = (
-        f"{strategy}: {why}; the full model was {solved}, "
-        f"{started} (the Gini order of the relaxed plan fixed){progress.searched}{tightened}"
-    )
-    return model, full, note
+    return model, compiled, time.perf_counter() - since - compiled.compile_seconds
 
 
-def _search(instance, objective, options, t0, model, compiled, start, progress: _Progress):
-    """Step 3, the two neighbourhood searches from ``start``; returns the best plan (also kept in
-    ``progress``)."""
-    budget = (math.inf if options.time_limit is None
-              else options.time_left(t0, NEIGHBOURHOOD_SHARE).time_limit)
+def _search(instance, objective, budget: Budget, full: _Full, progress: _Progress) -> None:
+    """Step 3, the two neighbourhood searches from the start (when there is one, the share is
+    not 0 and the full model has sign binaries), on ``full``'s compiled model; the best plan
+    is kept in ``progress``. With a time limit they share :data:`NEIGHBOURHOOD_SHARE` of what
+    is left; without one each sub-MILP gets at most :data:`SEARCH_STEP_SECONDS`."""
+    if progress.start is None or not NEIGHBOURHOOD_SHARE > 0 or not hasattr(full.model, "z"):
+        return
+    limit = budget.time_left(NEIGHBOURHOOD_SHARE).time_limit  # None: no time limit
+    seconds = math.inf if limit is None else limit
+    options = budget.options
     t_nb = time.perf_counter()
     stage("equipment.orderings")
     progress.step = "the ordering search"
     nb = neighbourhood.search(
-        instance, objective, model, compiled, start, options=options, seconds=budget / 2,
-        max_width=None if options.time_limit is not None else NEIGHBOURHOOD_MAX_WIDTH,
-        step_seconds=SEARCH_STEP_SECONDS if options.time_limit is None else max(budget / 6, 2.0),
+        instance, objective, full.model, full.compiled, progress.start, options=options, seconds=seconds / 2,
+        max_width=None if limit is not None else NEIGHBOURHOOD_MAX_WIDTH,
+        step_seconds=SEARCH_STEP_SECONDS if limit is None else max(seconds / 6, 2.0),
     )
     progress.stages.extend(nb.timings)
     if nb.improved:
-        progress.start = start = nb.plan
+        progress.start = nb.plan
     progress.searched = (f"; neighbourhood search: {nb.solves} sub-MILPs, {nb.accepted} better plans "
                          f"({nb.start_value:.10g} -> {nb.value:.10g}), widths up to {nb.width}")
     stage("equipment.blocks")
     progress.step = "the block search"
     blk = neighbourhood.blocks(
-        instance, objective, model, compiled, start, options=options,
-        seconds=budget - (time.perf_counter() - t_nb),
-        step_seconds=SEARCH_STEP_SECONDS if options.time_limit is None else max(budget / BLOCK_STEPS, 2.0),
+        instance, objective, full.model, full.compiled, progress.start, options=options,
+        seconds=seconds - (time.perf_counter() - t_nb),  # what the ordering search left of the share
+        step_seconds=SEARCH_STEP_SECONDS if limit is None else max(seconds / BLOCK_STEPS, 2.0),
         seed=options.seed or 0,
     )
     progress.stages.extend(blk.timings)
     if blk.improved:
-        progress.start = start = blk.plan
+        progress.start = blk.plan
     progress.searched += (f"; region blocks: {blk.solves} sub-MILPs, {blk.accepted} better plans "
                           f"({blk.start_value:.10g} -> {blk.value:.10g})")
-    return start
+
+
+def _tighten(instance, objective, budget: Budget, full: _Full, progress: _Progress) -> None:
+    """Step 4: the box of region totals under the best plan's cost (in at most
+    :data:`TIGHTEN_SHARE` of the time left), and ``full`` rebuilt in it -- when there is a plan,
+    the objective is cost or utilisation, time is left and the plan beats the cost of any box
+    already in place. The searches usually end far below the first start: the box under their
+    plan's cost is much narrower (fewer free signs, smaller big-M, a root bound that moves)."""
+    if progress.start is None or not hasattr(full.model, "z") or objective not in ("cost", "utilisation"):
+        return
+    cap = _value(instance, progress.start, objective)
+    if budget.expired() or (full.bounds is not None and not cap < full.tightened_at):
+        return
+    stage("equipment.tighten")
+    progress.step = "the tightening LPs"
+    tb = time.perf_counter()
+    box = region_bounds(instance, cap, objective=objective, seconds=budget.time_left(TIGHTEN_SHARE).time_limit)
+    if box is None or not box.lps:
+        return
+    stage("equipment.rebuild")
+    progress.step = "the full model's rebuild"
+    full.bounds, full.tightened_at = box, cap
+    full.model, full.compiled, rebuilt = _full_in_box(instance, objective, box, tb)
+    full.built += rebuilt
+
+
+def _full_model(instance, objective, budget: Budget, full: _Full, first, progress: _Progress) -> SolveResult:
+    """Step 5: the full model in its box with the time left, started from the best plan so far,
+    which stays the incumbent if HiGHS stops before accepting it."""
+    stage("equipment.full")
+    progress.step = "the full model"
+    start = progress.start
+    if start is not None:
+        start_from_plan(full.model, start)
+    result = full.compiled.run(budget.time_left(), build_seconds=full.built, warm_start=start is not None)
+    progress.stages.append(result.timings)
+    if not result.has_solution and start is not None:
+        # HiGHS stopped before accepting the start: the start is still a valid incumbent.
+        result = _incumbent(instance, objective, full.model, start, result, [result.bound, first.bound])
+    return result
+
+
+def _note(strategy, progress: _Progress, full: _Full, result: SolveResult) -> str:
+    """What steps 2-5 did, for the strategy note. A start after step 2 is never lost later, and
+    without one the searches and the tightening do not run: whether the full model had one
+    is whether ``progress`` holds one now."""
+    started = ("started from the better of the restricted and the greedy plans" if progress.start is not None
+               else "no plan to start from")
+    tightened = (f"; region totals tightened by {full.bounds.lps} LPs under the cost {full.tightened_at:.10g}"
+                 if full.bounds is not None else "")
+    solved = "stopped by a signal" if result.termination is Termination.INTERRUPTED else "solved"
+    return (f"{strategy}: {progress.why}; the full model was {solved}, "
+            f"{started} (the Gini order of the relaxed plan fixed){progress.searched}{tightened}")
 
 
 def _interrupted(instance, objective, model, first, strategy, progress: _Progress):
@@ -356,8 +438,10 @@ def _interrupted(instance, objective, model, first, strategy, progress: _Progres
     return model, result, note
 
 
-def _out_of_time(options: SolveOptions, t0: float) -> bool:
-    return options.time_limit is not None and time.perf_counter() - t0 >= options.time_limit
+def _at_time_limit(instance, objective, model, plan, template: SolveResult, bound: float | None) -> SolveResult:
+    """:func:`_incumbent` of ``plan`` bounded by ``bound``, stopped by the time limit."""
+    result = _incumbent(instance, objective, model, plan, template, [bound])
+    return dataclasses.replace(result, termination=Termination.TIME_LIMIT)
 
 
 def _with_bound(result: SolveResult, bound: float | None) -> SolveResult:

@@ -172,7 +172,7 @@ def solve_p_center(instance: SitingInstance, options: SolveOptions | None = None
     stop = Termination.OPTIMAL
     try:
         while search.lower < search.upper:
-            if options.time_limit is not None and time.perf_counter() - t0 >= options.time_limit:
+            if options.expired(t0):
                 stop = Termination.TIME_LIMIT
                 break
             if search.candidates.size == 0:  # r*_S >= U: the plan is optimal (no plan: infeasible)
@@ -185,7 +185,7 @@ def solve_p_center(instance: SitingInstance, options: SolveOptions | None = None
             answer = _decide(search, r, options.time_left(t0), full)
             if answer.feasible is None and full:
                 stop = answer.results[-1].termination
-                if options.time_limit is not None and time.perf_counter() - t0 >= options.time_limit:
+                if options.expired(t0):
                     stop = Termination.TIME_LIMIT
                 break
             if answer.feasible is None:

@@ -342,6 +342,7 @@ def solve_p_median(
     reduction = pre.reduction if pre is not None else None
     if pre is not None:
         options = _after_presolve(options)
+    budget = options.budget(t0)  # the rounds share the limit with the presolve
     timings: list[Timings] = []
     start: np.ndarray | None = None if pre is None else pre.plan
     stop = Termination.ITERATION_LIMIT  # why a round that solved to optimality was the last
@@ -361,7 +362,7 @@ def solve_p_median(
             tb = time.perf_counter()
             mdl = build_radius(instance, depth, radii=radii, reduction=reduction)
             build_s = time.perf_counter() - tb + (prep if rounds == 1 else 0.0)
-            result = _solve_from(mdl, _left(options, t0), build_s, instance, start)
+            result = _solve_from(mdl, budget.time_left(), build_s, instance, start)
             timings.append(result.timings)
             if not result.has_solution:
                 break
@@ -371,7 +372,7 @@ def solve_p_median(
                 # the model prices a plan with no cut-short radius in use at its true distance, so a
                 # lower value means HiGHS trusted a wrong incumbent: solve this round again, cold
                 stage(f"siting.radius round {rounds} (cold)")
-                result = solve(mdl, _left(options, t0))
+                result = solve(mdl, budget.time_left())
                 timings.append(result.timings)
                 if not result.has_solution:
                     break
@@ -379,7 +380,7 @@ def solve_p_median(
                 grow = truncated_in_use(mdl)
             if len(grow) == 0 or result.termination is not Termination.OPTIMAL:
                 break
-            if options.time_limit is not None and time.perf_counter() - t0 >= options.time_limit:
+            if budget.expired():
                 stop = Termination.TIME_LIMIT
                 break
             depth = depth.copy()
@@ -513,12 +514,6 @@ AFTER_PRESOLVE = {
 def _after_presolve(options: SolveOptions) -> SolveOptions:
     extra = {k: v for k, v in AFTER_PRESOLVE.items() if k not in options.solver_options}
     return dataclasses.replace(options, solver_options={**extra, **options.solver_options}) if extra else options
-
-
-def _left(options: SolveOptions, t0: float) -> SolveOptions:
-    if options.time_limit is None:
-        return options
-    return dataclasses.replace(options, time_limit=max(options.time_limit - (time.perf_counter() - t0), 0.5))
 
 
 def _combined(result: SolveResult, parts: list[Timings]) -> SolveResult:

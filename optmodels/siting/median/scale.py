@@ -36,6 +36,7 @@ import numpy as np
 from optmodels.siting.data.instance import SitingInstance
 from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings
 from solvers.interrupt import requested, stage, until_interrupted
+from solvers.options import Budget
 
 #: the first list length: 64 nearest sites (20,000 x 2,000: 99.5 % of the points' lists are
 #: exact; the rest are extended where a plan or a cut needs them)
@@ -97,6 +98,7 @@ def solve_at_scale(instance: SitingInstance, options: SolveOptions | None = None
 
     options = options or SolveOptions()
     t0 = time.perf_counter()
+    budget = options.budget(t0)
     cpu0 = time.process_time()
     w = instance.populations()
     p = int(instance.parameters.p)
@@ -113,7 +115,7 @@ def solve_at_scale(instance: SitingInstance, options: SolveOptions | None = None
             cand, reduction = _lagrangian(cand, w, p, progress, _share(limit, 0.1, LAGRANGIAN_SECONDS))
         progress.timings.append(Timings(build=time.perf_counter() - t0, cpu_total=time.process_time() - cpu0))
         if not requested():
-            termination = _prove(instance, cand, w, p, reduction, progress, options, t0)
+            termination = _prove(instance, cand, w, p, reduction, progress, options, budget)
     except KeyboardInterrupt:  # raised in Python code between two solves; progress holds the best
         if not requested():
             raise
@@ -159,7 +161,7 @@ def _lagrangian(cand, w: np.ndarray, p: int, progress: _Progress, seconds: float
 
 
 def _prove(instance: SitingInstance, cand, w: np.ndarray, p: int, reduction, progress: _Progress,
-           options: SolveOptions, t0: float) -> Termination:
+           options: SolveOptions, budget: Budget) -> Termination:
     """Steps 4 and 5; returns why the strategy stopped."""
     from optmodels.siting.median.benders import Master
     from solvers.interrupt import StopOnSigint
@@ -169,10 +171,10 @@ def _prove(instance: SitingInstance, cand, w: np.ndarray, p: int, reduction, pro
         return Termination.OPTIMAL
     stage("siting.scale.benders_lp")
     master = Master(cand, w, p, reduction.closed, reduction.opened)
-    left = _left(options, t0)
+    left = budget.seconds_left()
     tl = time.perf_counter()
     with StopOnSigint(master.highs) as stop:
-        lp = master.lp_phase(progress.plan, left if left is not None else math.inf, stop=lambda: stop.requested)
+        lp = master.lp_phase(progress.plan, left, stop=lambda: stop.requested)
     interrupted = stop.requested
     h = master.highs
     progress.size = {"rows": h.getNumRow(), "columns": h.getNumCol(), "nonzeros": h.getNumNz(), "integers": master.ny}
@@ -189,10 +191,10 @@ def _prove(instance: SitingInstance, cand, w: np.ndarray, p: int, reduction, pro
         return Termination.TIME_LIMIT
     if progress.upper - progress.bound <= _gap(options) * abs(progress.upper) + 1e-9 * max(abs(progress.upper), 1.0):
         return Termination.OPTIMAL
-    return _mip_rounds(instance, master, progress, options, t0)
+    return _mip_rounds(instance, master, progress, options, budget)
 
 
-def _mip_rounds(instance: SitingInstance, master, progress: _Progress, options: SolveOptions, t0: float,
+def _mip_rounds(instance: SitingInstance, master, progress: _Progress, options: SolveOptions, budget: Budget,
                 max_rounds: int = 100) -> Termination:
     """Step 5: the master as a MIP, re-solved with the cuts its plans violate."""
     from optmodels.siting.median.radius import _after_presolve
@@ -200,15 +202,16 @@ def _mip_rounds(instance: SitingInstance, master, progress: _Progress, options: 
 
     options = _after_presolve(options)
     for rounds in range(1, max_rounds + 1):
-        left = _left(options, t0)
-        if left is not None and left <= 0:
+        left = budget.seconds_left()
+        if left <= 0:
             return Termination.TIME_LIMIT
         stage(f"siting.scale.benders_mip round {rounds}", checked=False)
         sf = StandardFormModel.from_lp(master.mip_model(), "siting_p_median_benders")
         progress.size = dict(sf.size)
         start = master.values(progress.plan)
         _set_start(sf.highs, start)
-        run = dataclasses.replace(options, time_limit=left) if left is not None else options
+        # the seconds left as they are, without Budget.time_left's floor: the last round ends at the limit
+        run = dataclasses.replace(options, time_limit=left) if math.isfinite(left) else options
         result = sf.run(run)
         progress.timings.append(result.timings)
         if result.bound is not None and math.isfinite(result.bound):
@@ -244,12 +247,6 @@ def _set_start(highs, values: np.ndarray) -> None:
 
 def _gap(options: SolveOptions) -> float:
     return 1e-4 if options.mip_rel_gap is None else float(options.mip_rel_gap)
-
-
-def _left(options: SolveOptions, t0: float) -> float | None:
-    if options.time_limit is None:
-        return None
-    return options.time_limit - (time.perf_counter() - t0)
 
 
 def _result(progress: _Progress, termination: Termination, options: SolveOptions, cpu: float) -> SolveResult:
