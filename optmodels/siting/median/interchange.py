@@ -68,21 +68,30 @@ def _nearest_two(C: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return d1, idx[first], d2
 
 
-def greedy(C: np.ndarray, w: np.ndarray, p: int, fixed: np.ndarray) -> np.ndarray:
+def greedy(C: np.ndarray, w: np.ndarray, p: int, fixed: np.ndarray, *, wC: np.ndarray | None = None) -> np.ndarray:
     """Open the fixed sites, then add the site with the largest weighted saving until ``p``.
 
     A stop signal midway still yields a plan: the sites chosen so far and, to make up ``p``, the
     first closed ones -- every ``p`` sites are a plan of the p-median, and a run stopped in its
     first second has that to report rather than nothing.
+
+    Each step's scores are column sums of ``min(w_i d_ij, w_i d1_i)`` in one preallocated array
+    (``wC`` as in :func:`descend`), not ``w @ min(d_ij, d1_i)``: that matrix-vector product went
+    to OpenBLAS, whose threads on the 2 shared cores made it 3.9 ms of CPU against 0.07 ms with
+    one thread, and the fresh ``n x m`` array of each step cost its page faults; pmed37's greedy
+    (80 steps on 800 x 800) took 0.58 CPU-s, now 0.04.
     """
     n, m = C.shape
     open_mask = fixed.copy()
+    wC = w[:, None] * C if wC is None else wC
+    buf = np.empty_like(wC)
     d1 = C[:, open_mask].min(axis=1) if open_mask.any() else np.full(n, np.inf)
     with until_interrupted():
         while open_mask.sum() < p:
             check()
-            # total cost after adding j (C is finite, so an empty plan's inf d1 is harmless)
-            score = np.where(open_mask, np.inf, w @ np.minimum(C, d1[:, None]))
+            # total cost after adding j (C is finite; an empty plan's inf d1 stays inf, never 0 * inf)
+            np.minimum(wC, np.where(np.isfinite(d1), w * d1, np.inf)[:, None], out=buf)
+            score = np.where(open_mask, np.inf, buf.sum(axis=0))
             j = int(np.argmin(score))
             open_mask[j] = True
             d1 = np.minimum(d1, C[:, j])
@@ -147,7 +156,7 @@ def local_search(C: np.ndarray, w: np.ndarray, p: int, fixed: np.ndarray | None 
     m = C.shape[1]
     fixed = np.zeros(m, dtype=bool) if fixed is None else fixed.astype(bool)
     wC = w[:, None] * C
-    best, swaps = descend(C, w, greedy(C, w, p, fixed), fixed, wC=wC)
+    best, swaps = descend(C, w, greedy(C, w, p, fixed, wC=wC), fixed, wC=wC)
     best_cost = plan_cost(C, w, best)
     rng = np.random.default_rng(seed)
     free_closed = lambda mask: np.flatnonzero(~mask)  # noqa: E731

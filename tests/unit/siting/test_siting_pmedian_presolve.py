@@ -11,7 +11,7 @@ import pytest
 
 from optmodels.siting.bruteforce import brute_force
 from optmodels.siting.data.instance import SitingInstance
-from optmodels.siting.median.interchange import descend, local_search, plan_cost
+from optmodels.siting.median.interchange import descend, greedy, local_search, plan_cost
 from optmodels.siting.median.lagrangian import reduce, subgradient
 from optmodels.siting.median.radius import solve_p_median
 
@@ -89,6 +89,22 @@ def test_presolved_solve_equals_brute_force(seed):
     assert sol.open_sites[fixed].all()
     assert plan_cost(C, w, sol.open_sites) == pytest.approx(bf)
     assert "presolve" in sol.note
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_greedy_adds_the_site_that_leaves_the_smallest_cost(seed):
+    """Greedy against its definition, each step by plan_cost over every closed site (the first of
+    the cheapest on a tie); integer distances and weights make every sum exact, so ties are real
+    and must break the same way. Some weights are 0 (a point with no population)."""
+    C, w, p, fixed = _case(seed, n=18, m=9)
+    w[seed % 3] = 0.0
+    got = greedy(C, w, p, fixed)
+    want = fixed.copy()
+    while want.sum() < p:
+        costs = [plan_cost(C, w, want | (np.arange(C.shape[1]) == j)) if not want[j] else np.inf
+                 for j in range(C.shape[1])]
+        want[int(np.argmin(costs))] = True
+    np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("seed", range(6))
