@@ -19,7 +19,14 @@ objectives (the rows become ``G``), so user models get NSGA-II too; for knapsack
 
 Operators (pymoo's discrete ones, not the float defaults)
 ---------------------------------------------------------
-* binary: random bits, two-point crossover, bit-flip mutation;
+* binary: random bits, half-uniform crossover (HUX: each child takes half of the bits in which
+  its parents differ, chosen at random) and bit-flip mutation (one bit in ``n_var`` on average).
+  HUX rather than two-point crossover because a binary decision's bit order carries no meaning
+  (items of a knapsack, candidate sites, hospital-year units): two-point crossover keeps runs of
+  neighbouring indices together as if it did. HUX's children are also as far from both parents
+  as uniform crossover's can be, so fewer are duplicates that pymoo must breed again: on 2kp100
+  with the drop-and-fill repair 0.997 of the exact hypervolume in 520 mating rounds against
+  two-point's 0.995-0.997 in 770 (``benchmarks/results/nsga2``);
 * integer: random integers, SBX and polynomial mutation on floats followed by
   ``RoundingRepair`` (pymoo's recipe for integer variables);
 * continuous: pymoo's defaults (SBX, PM).
@@ -97,14 +104,14 @@ def variable_kind(problem: Any) -> str:
 
 def operators(kind: str) -> dict[str, Any]:
     """pymoo crossover and mutation for the variable kind (see module docstring)."""
-    from pymoo.operators.crossover.pntx import TwoPointCrossover
+    from pymoo.operators.crossover.hux import HUX
     from pymoo.operators.crossover.sbx import SBX
     from pymoo.operators.mutation.bitflip import BitflipMutation
     from pymoo.operators.mutation.pm import PM
     from pymoo.operators.repair.rounding import RoundingRepair
 
     if kind == "bool":
-        return {"crossover": TwoPointCrossover(), "mutation": BitflipMutation()}
+        return {"crossover": HUX(), "mutation": BitflipMutation()}
     if kind == "int":
         return {
             "crossover": SBX(prob=0.9, eta=15, vtype=float, repair=RoundingRepair()),
@@ -327,8 +334,9 @@ def linear_model_problem(model: Any, objectives: Any = None):
     Decision vector = the compiled model's columns (``problem.columns`` names them); ``F`` the
     objectives in minimisation form, ``G`` every finite row bound as ``<= 0``. When all
     variables are binary and all rows are ``<=`` with non-negative coefficients
-    (knapsack-like), ``problem.repair`` drops packed items of the lowest value/weight ratio
-    (``max_k c_ki / sum_j a_ji / b_j``, Zitzler & Thiele 1999) until every row holds.
+    (knapsack-like), ``problem.repair`` is :func:`knapsack_repair`: drop packed items of the
+    lowest value/weight ratio until every row holds, then pack every item that still fits and
+    costs no objective.
     """
     from pymoo.core.problem import Problem
 
@@ -398,22 +406,103 @@ def linear_model_problem(model: Any, objectives: Any = None):
 
     problem = LinearModelProblem()
     if knapsack:
-        b = np.where(has_up, up, np.inf)
-        load = np.asarray((A.multiply(1.0 / np.where(b > 0, b, 1.0)[:, None])).sum(axis=0)).ravel()
-        span = np.maximum(np.abs(C).max(axis=1, keepdims=True), 1e-12)
-        value = np.max(np.where(mo.sign[:, None] > 0, C, -C) / span, axis=0)
-        ratio = value / np.maximum(load, 1e-12)
-        order = np.argsort(ratio)  # worst first
-
-        def drop_repair(X: np.ndarray) -> np.ndarray:
-            X = np.asarray(X).astype(bool).copy()
-            Ad = A.toarray()
-            for i in order:
-                over = ((X.astype(float) @ Ad.T) > up + 1e-9).any(axis=1)
-                if not over.any():
-                    break
-                X[over, i] = False
-            return X
-
-        problem.repair = drop_repair
+        problem.repair = knapsack_repair(A, up, C * mo.sign[:, None])
     return problem
+
+
+def knapsack_repair(A: Any, up: np.ndarray, gains: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Drop, then fill: the repair of a knapsack-like problem, ``X -> X`` on rows of bits.
+
+    ``A`` (rows x items, non-negative) and ``up`` are the ``<=`` rows, ``gains`` (objectives x
+    items) the objectives in maximisation form. **Drop** (Zitzler & Thiele 1999): while a row is
+    over its capacity, unpack the packed item of the lowest value/weight ratio ``max_k c_ki /
+    sum_j a_ji / b_j`` (``c`` scaled per objective by its largest coefficient). **Fill**: then pack
+    every item that still fits, best ratio first, among the items whose gain is ``>= 0`` in every
+    objective and ``> 0`` in one. Such an item left out of a packing it fits into makes that
+    packing dominated (packing it loses nothing and gains something), so the fill maps each
+    decision onto one that dominates it or is it; items that cost an objective are never added,
+    so the front's trade-offs stay for the search to explore. On 2kp100 (pop 100 x 200
+    generations, 5 MILP seeds) drop alone reached 0.979-0.980 of the exact front's hypervolume
+    and drop + fill 0.995-0.997 over seeds 0-2 (``benchmarks/results/nsga2``): without the fill
+    most offspring sit inside the front, with slack a single item would close.
+
+    Both greedy passes are vectorised over the decisions (:func:`_drop`, :func:`_fill`) and give
+    what the item-by-item loops give: pymoo repairs every mating round, several per generation
+    when duplicates are eliminated, so this is NSGA-II's hot loop.
+    """
+    from scipy.sparse import issparse
+
+    Ad = np.asarray(A.toarray() if issparse(A) else A, dtype=float)
+    b = np.asarray(up, dtype=float)
+    capacity = np.where(np.isfinite(b), b, np.inf)
+    load = (Ad / np.where(capacity > 0, capacity, 1.0)[:, None]).sum(axis=0)
+    span = np.maximum(np.abs(gains).max(axis=1, keepdims=True), 1e-12)
+    ratio = np.max(gains / span, axis=0) / np.maximum(load, 1e-12)
+    worst_first = np.argsort(ratio, kind="stable")
+    improving = np.all(gains >= 0, axis=0) & np.any(gains > 0, axis=0)
+    fill_order = np.array([i for i in worst_first[::-1] if improving[i]], dtype=np.int64)
+    slack = 1e-9
+
+    def repair(X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X).astype(bool).copy()
+        L = X.astype(float) @ Ad.T  # each decision's load on each row
+        over = np.flatnonzero((L > capacity + slack).any(axis=1))
+        if len(over):
+            _drop(X, L, over, Ad[:, worst_first], capacity + slack, worst_first)
+        _fill(X, L, Ad[:, fill_order], capacity + slack, fill_order)
+        return X
+
+    return repair
+
+
+def _fill(X: np.ndarray, L: np.ndarray, W: np.ndarray, capacity: np.ndarray, order: np.ndarray) -> None:
+    """Pack, in place, the items ``order`` (their weights ``W``, best first) into the decisions
+    ``X`` with loads ``L``: each item that fits, in turn -- the greedy fill, vectorised over
+    decisions.
+
+    Item by item, the greedy is a Python loop per item; here each round adds, per decision, every
+    item that fits up to the first one that no longer fits once the earlier ones are packed (the
+    greedy packs exactly those and skips that one, which never fits again: loads only grow), and
+    the next round resumes after it. The rounds are the skips: a handful after a drop, which
+    leaves little room.
+    """
+    n, k = X.shape[0], len(order)
+    if not k:
+        return
+    position = np.arange(k)
+    start = np.zeros(n, dtype=np.int64)
+    packed = X[:, order]
+    while True:
+        fits = ~packed & (position[None, :] >= start[:, None])
+        for j in range(len(capacity)):
+            fits &= L[:, j, None] + W[j][None, :] <= capacity[j]
+        active = np.flatnonzero(fits.any(axis=1))
+        if not len(active):
+            break
+        fits = fits[active]
+        within = np.ones(fits.shape, dtype=bool)  # the items up to here, all packed, still fit
+        for j in range(len(capacity)):
+            within &= L[active, j, None] + np.cumsum(W[j][None, :] * fits, axis=1) <= capacity[j]
+        skip = fits & ~within
+        first_skip = np.where(skip.any(axis=1), skip.argmax(axis=1), k)
+        add = fits & (position[None, :] < first_skip[:, None])
+        packed[active] |= add
+        L[active] += add.astype(float) @ W.T
+        start[active] = first_skip + 1
+    X[:, order] = packed
+
+
+def _drop(X: np.ndarray, L: np.ndarray, rows: np.ndarray, W: np.ndarray, capacity: np.ndarray,
+          order: np.ndarray) -> None:
+    """Unpack, in place, from the decisions ``rows`` of ``X`` (loads ``L``), the packed items in
+    ``order`` (their weights ``W``, worst first) until every load fits: the greedy drop, in one
+    vectorised step -- it drops the shortest run of packed items, in that order, whose removal
+    brings each load within its capacity (all of them if none does)."""
+    packed = X[np.ix_(rows, order)]
+    feasible = np.ones(packed.shape, dtype=bool)
+    for j in range(len(capacity)):
+        feasible &= L[rows, j, None] - np.cumsum(W[j][None, :] * packed, axis=1) <= capacity[j]
+    cut = np.where(feasible.any(axis=1), feasible.argmax(axis=1), len(order) - 1)
+    dropped = packed & (np.arange(len(order))[None, :] <= cut[:, None])
+    X[np.ix_(rows, order)] = packed & ~dropped
+    L[rows] -= dropped.astype(float) @ W.T
