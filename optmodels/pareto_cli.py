@@ -455,6 +455,31 @@ def _how_it_ended(result: Any) -> str:
     return text + " -- INCOMPLETE"
 
 
+def reference_note(scores: dict[str, Any], n: int) -> str:
+    """The line that states a front's scores against a known front (the summary's and a note)."""
+    return (f"vs reference front ({n} points): IGD+ {scores['igd_plus']:.4g}, hypervolume ratio "
+            f"{scores['hypervolume_ratio']:.4f} (this front's hypervolume / the reference's)")
+
+
+def scored(result: Any, reference: np.ndarray, source: str | None = None) -> Any:
+    """``result`` with its scores against a known ``reference`` front stated: a note (printed in
+    the summary, shown in a notebook) and ``settings["reference_front"]`` (in ``pareto.json``).
+
+    Scored on the reference front's own scale (:func:`solvers.pareto.reference_scores`), so
+    every method's run against one reference is comparable; an empty front scores nothing.
+    """
+    import dataclasses
+
+    if not len(result):
+        return result
+    scores = result.reference_scores(reference)
+    entry = {"source": source, "points": len(reference),
+             "hypervolume_ratio": scores["hypervolume_ratio"], "igd_plus": scores["igd_plus"],
+             "hypervolume": scores["hypervolume"], "reference_hypervolume": scores["reference_hypervolume"]}
+    return dataclasses.replace(result, settings={**result.settings, "reference_front": entry},
+                               notes=(*result.notes, reference_note(scores, len(reference))))
+
+
 def summary_text(result: Any, reference: np.ndarray | None, topsis_weights: list[float] | None) -> str:
     from optmodels.report import table_text
 
@@ -466,11 +491,8 @@ def summary_text(result: Any, reference: np.ndarray | None, topsis_weights: list
             f"{np.round(result.ideal, 6).tolist()} and nadir {np.round(result.nadir, 6).tolist()}; "
             f"reference point {np.round(result.reference_point, 6).tolist()} = 1.1 per axis)"
         )
-    if reference is not None and len(result):
-        # scored on the reference front's own scale, so every method's run is comparable
-        scores = result.reference_scores(reference)
-        lines.append(f"  vs reference front ({len(reference)} points): IGD+ "
-                     f"{scores['igd_plus']:.4g}, hypervolume ratio {scores['hypervolume_ratio']:.4f}")
+    if reference is not None and len(result) and "reference_front" not in result.settings:
+        lines.append(f"  {reference_note(result.reference_scores(reference), len(reference))}")
     t = result.timings
     parts = ", ".join(f"{label} {t[key]:.2f} s" for key, label in
                       (("problem", "problem"), ("seeds", "MILP seeds"), ("nsga2", "NSGA-II"),
@@ -543,6 +565,8 @@ def run(args: argparse.Namespace) -> int:
     except RuntimeError as exc:  # the payoff table found no optimum: infeasible or unbounded
         print(f"optmodels: no front: {exc}", file=sys.stderr)
         return 1
+    if reference is not None:
+        result = scored(result, reference, args.reference_front)
     as_json = getattr(args, "json", False)  # front() (optmodels.pareto) passes no such flag
     # the human summary: on stdout, or on stderr beside --json's document (none with -q --json)
     out = sys.stdout if not as_json else None if getattr(args, "quiet", False) else sys.stderr
@@ -611,10 +635,13 @@ def front(
     seed_milp: int = 5,
     repair: bool = True,
     progress: bool = False,
+    reference_front: Any = None,
 ) -> Any:
     """The front of a validated instance, computed exactly as ``optmodels pareto`` computes it
     (the same sources, methods, family tuning and NSGA-II advice); ``optmodels.pareto`` is the
-    public face. Returns the :class:`solvers.pareto.ParetoResult` with the family's axis labels."""
+    public face. Returns the :class:`solvers.pareto.ParetoResult` with the family's axis labels;
+    with ``reference_front`` (a CSV path as ``--reference-front`` takes, or an array of points in
+    the objectives' order) its scores against that front are stated (:func:`scored`)."""
     import dataclasses
 
     from solvers import SolveOptions
@@ -643,4 +670,14 @@ def front(
         raise UsageError(f"no front: {exc}") from exc
     timings = dict(result.timings)
     timings.setdefault("total", time.perf_counter() - t0)
-    return dataclasses.replace(result, labels=source.labels or {}, timings=timings)
+    result = dataclasses.replace(result, labels=source.labels or {}, timings=timings)
+    if reference_front is None:
+        return result
+    if isinstance(reference_front, (str, Path)):
+        return scored(result, read_reference_front(str(reference_front), list(source.objectives)),
+                      str(reference_front))
+    reference = np.atleast_2d(np.asarray(reference_front, dtype=float))
+    if reference.shape[1] != len(source.objectives):
+        raise UsageError(f"reference_front: expected {len(source.objectives)} values per point (one per "
+                         f"objective: {', '.join(source.objectives)}), found {reference.shape[1]}")
+    return scored(result, reference)
