@@ -298,26 +298,27 @@ def instance_source(fam: Any, instance: Any, label: str, objectives: str | None)
 
 
 def compute_front(source: Source, args: argparse.Namespace, options) -> Any:
-    """Run the chosen method on the source; returns the ParetoResult."""
+    """Run the chosen method on the source; returns the ParetoResult. One
+    :class:`~solvers.run_settings.RunSettings` (workers, scheduler, blocks, progress, the
+    source's summaries) goes to whichever method runs."""
     from solvers.epsilon import epsilon_front
+    from solvers.run_settings import RunSettings
     from solvers.weighted_sum import weighted_sum_front
 
-    progress = not args.no_progress
+    run = RunSettings(workers=args.workers, scheduler=args.scheduler, blocks=args.blocks,
+                      progress=not args.no_progress, summary=source.summary)
     p = len(source.objectives)
     if args.method == "weighted":
         return weighted_sum_front(source.build_model(), source.objectives, points=args.points,
-                                  options=options, workers=args.workers, scheduler=args.scheduler,
-                                  blocks=args.blocks, summary=source.summary, progress=progress)
+                                  options=options, run=run)
     if args.method == "epsilon":
         return epsilon_front(source.build_model(), source.objectives,
                              exact=False if args.sampled else None, points=args.points,
-                             nadir=_floats(args.nadir, "--nadir", p), options=options,
-                             workers=args.workers, scheduler=args.scheduler, blocks=args.blocks,
-                             summary=source.summary, progress=progress)
-    return _nsga2(source, args, options, progress)
+                             nadir=_floats(args.nadir, "--nadir", p), options=options, run=run)
+    return _nsga2(source, args, options, run)
 
 
-def _nsga2(source: Source, args: argparse.Namespace, options: Any, progress: bool) -> Any:
+def _nsga2(source: Source, args: argparse.Namespace, options: Any, run: Any) -> Any:
     """NSGA-II with its MILP seeds. Its ``timings`` say where the run's time went: ``problem``
     (building the family's pymoo Problem), ``seeds`` (the weighted-sum MILPs), ``nsga2`` (the
     algorithm alone) and ``total`` (all three: the front's wall time). ``total`` used to be the
@@ -338,9 +339,9 @@ def _nsga2(source: Source, args: argparse.Namespace, options: Any, progress: boo
         _note(advice)
     if args.seed_milp > 0:
         # a handful of seed solves: in-process (a pool's start-up would cost more than they do)
+        seeding = dataclasses.replace(run, workers=1, blocks=None, progress=False, decision=source.decision)
         seeds = weighted_sum_front(source.build_model(), source.objectives, points=args.seed_milp,
-                                   scheme="grid", options=options, workers=1, scheduler=args.scheduler,
-                                   summary=source.summary, decision=source.decision)
+                                   scheme="grid", options=options, run=seeding)
         if requested():
             return seeds  # stopped by a signal while seeding: the seeds' front is what there is
         ideal, nadir = seeds.ideal, seeds.nadir
@@ -358,8 +359,8 @@ def _nsga2(source: Source, args: argparse.Namespace, options: Any, progress: boo
             _note(advice)
     result = nsga2_front(problem, pop_size=args.pop_size, generations=args.generations,
                          seed=args.seed, initial=initial, repair=None if args.no_repair else "problem",
-                         summary=getattr(problem, "summary", None) or source.summary,
-                         ideal=ideal, nadir=nadir, progress=progress)
+                         ideal=ideal, nadir=nadir,
+                         run=dataclasses.replace(run, summary=getattr(problem, "summary", None) or source.summary))
     timings = {**result.timings, "problem": t_problem, "seeds": t_seeds,
                "nsga2": result.timings.get("total", math.nan), "total": time.perf_counter() - t0}
     return dataclasses.replace(result, timings=timings)

@@ -54,6 +54,7 @@ import numpy as np
 from solvers.interrupt import check, stage
 from solvers.pareto import ParetoResult, merge, nondominated
 from solvers.progress import bar as progress_bar
+from solvers.run_settings import RunSettings, resolve
 
 #: A run that stopped early on a discrete space of at most this many decisions is checked
 #: against the space's exact front, by evaluating every decision (65,536 rows of a vectorised
@@ -145,12 +146,17 @@ def nsga2_front(
     seed: int = 0,
     initial: np.ndarray | Sequence[np.ndarray] | None = None,
     repair: Any = "problem",
-    summary: Callable[[np.ndarray], str] | None = None,
     ideal: Sequence[float] | None = None,
     nadir: Sequence[float] | None = None,
-    progress: bool = False,
+    run: RunSettings | None = None,
+    **run_keywords: Any,
 ) -> ParetoResult:
     """Non-dominated feasible points found by NSGA-II after ``generations`` generations.
+
+    Composed as pymoo's ``minimize`` is: the algorithm with its operators, repair and seeded
+    initial population (:func:`_algorithm`), the generations (:func:`_run_generations`), the
+    feasible decisions of the last population's best front (:func:`_found`), and the notes on
+    how the run ended (:func:`_nsga2_notes`).
 
     Parameters
     ----------
@@ -164,20 +170,69 @@ def nsga2_front(
     repair
         ``"problem"`` (default): the problem's ``repair`` attribute if any; else a pymoo
         ``Repair``, a function ``X -> X``, or ``None``.
-    summary
-        ``x -> str`` for ``front.csv``; default: the problem's ``summary`` or the non-zeros.
     ideal, nadir
         Normalisation of the hypervolume (own senses); default: the front's own extremes.
-    progress
-        A bar over generations (:func:`solvers.progress.bar`: tqdm on a terminal, plain lines in a log).
+    run
+        :class:`solvers.run_settings.RunSettings`; NSGA-II reads ``summary`` (``x -> str`` for
+        ``front.csv``; default: the problem's ``summary`` or the non-zeros) and ``progress`` (a
+        bar over generations). It runs in this process: ``workers``, ``scheduler``, ``blocks``
+        and ``decision`` are not used.
+    run_keywords
+        ``summary=`` and ``progress=`` as keywords, as this function took them before ``run``.
     """
-    from pymoo.algorithms.moo.nsga2 import NSGA2
-
+    run = resolve(run, run_keywords, function="nsga2_front", accepted=("summary", "progress"))
     t0 = time.perf_counter()
     kind = variable_kind(problem)
-    if repair == "problem":
-        repair = getattr(problem, "repair", None)
-    repair_op = as_repair(repair)
+    repair_op = as_repair(getattr(problem, "repair", None) if repair == "problem" else repair)
+    algorithm, n_seeded = _algorithm(problem, kind, pop_size=pop_size, generations=generations,
+                                     seed=seed, initial=initial, repair=repair_op)
+    interrupted = _run_generations(algorithm, generations, progress=run.progress)
+
+    names = tuple(getattr(problem, "objective_names", None) or
+                  [f"f{k + 1}" for k in range(problem.n_obj)])
+    senses = tuple(getattr(problem, "senses", None) or ["min"] * problem.n_obj)
+    X, F = _found(algorithm, problem)
+    points = F * np.where(np.array(senses) == "max", -1.0, 1.0)  # back to the objectives' own senses
+    summary = run.summary or getattr(problem, "summary", None) or _default_summary
+    generations_run = int(algorithm.n_iter or 0) - (0 if interrupted else 1)
+    # pymoo ends the run by itself when mating yields no offspring that is not a duplicate
+    # (a small or tightly repaired decision space): say so, do not report a finished run
+    stalled = (not interrupted and generations_run < generations
+               and bool(getattr(algorithm.termination, "force_termination", False)))
+    exact = stalled and _equals_exact_front(problem, F)
+    notes = _nsga2_notes(problem, algorithm, n_seeded=n_seeded, interrupted=interrupted, stalled=stalled,
+                         exact=exact, generations=generations, generations_run=generations_run,
+                         found=len(X))
+    wall = time.perf_counter() - t0
+    return merge(
+        "nsga2",
+        names,
+        senses,
+        points,
+        [x for x in X],
+        [summary(x) for x in X],
+        exact=exact,
+        complete=not interrupted and not stalled,
+        solves=int(algorithm.evaluator.n_eval),
+        timings={"total": wall},
+        seed=seed,
+        notes=notes,
+        settings={"pop_size": pop_size, "generations": generations,
+                  "generations_run": generations_run, "stopped_early": stalled, "interrupted": interrupted,
+                  "variables": kind, "repair": type(repair_op).__name__ if repair_op else None,
+                  "seeded": n_seeded},
+        **_normalisation(ideal, nadir, points, senses),
+    )
+
+
+def _algorithm(problem: Any, kind: str, *, pop_size: int, generations: int, seed: int,
+               initial: np.ndarray | Sequence[np.ndarray] | None, repair: Any) -> tuple[Any, int]:
+    """pymoo's NSGA-II set up on ``problem``: the kind's operators (:func:`operators`), the
+    repair, duplicates eliminated, and an initial population of the ``initial`` decisions (at
+    most ``pop_size``) topped up with random ones drawn from ``default_rng(seed)``. Returns the
+    algorithm and how many decisions were seeded."""
+    from pymoo.algorithms.moo.nsga2 import NSGA2
+
     rng = np.random.default_rng(seed)
     seeds = np.zeros((0, problem.n_var)) if initial is None else np.atleast_2d(np.asarray(initial))
     if len(seeds) and seeds.shape[1] != problem.n_var:
@@ -187,10 +242,15 @@ def nsga2_front(
     X0 = np.vstack([seeds.astype(X0.dtype), X0]) if len(seeds) else X0
     if kind == "bool":
         X0 = X0.astype(bool)
-
-    algorithm = NSGA2(pop_size=pop_size, sampling=X0, repair=repair_op,
+    algorithm = NSGA2(pop_size=pop_size, sampling=X0, repair=repair,
                       eliminate_duplicates=True, **operators(kind))
     algorithm.setup(problem, termination=("n_gen", generations), seed=seed, verbose=False)
+    return algorithm, len(seeds)
+
+
+def _run_generations(algorithm: Any, generations: int, *, progress: bool) -> bool:
+    """Run the generations, with a bar if asked; whether Ctrl-C (or a stop signal, checked before
+    each generation) ended them early -- the population so far is kept."""
     bar = progress_bar(generations, desc="NSGA-II generations", enabled=progress)
     interrupted = False
     stage("nsga2.generations", checked=False)  # a stop before it: the loop's first check ends it
@@ -205,28 +265,26 @@ def nsga2_front(
     finally:
         if bar:
             bar.close()
+    return interrupted
 
-    names = tuple(getattr(problem, "objective_names", None) or
-                  [f"f{k + 1}" for k in range(problem.n_obj)])
-    senses = tuple(getattr(problem, "senses", None) or ["min"] * problem.n_obj)
-    sign = np.where(np.array(senses) == "max", -1.0, 1.0)
+
+def _found(algorithm: Any, problem: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The feasible decisions of the algorithm's best front (the population if it has none yet)
+    and their objective vectors ``F`` (minimisation form)."""
     opt = algorithm.opt if algorithm.opt is not None else algorithm.pop
     X = np.asarray(opt.get("X")) if opt is not None and len(opt) else np.zeros((0, problem.n_var))
     F = np.asarray(opt.get("F")) if len(X) else np.zeros((0, problem.n_obj))
     CV = np.asarray(opt.get("CV")).ravel() if len(X) else np.zeros(0)
     feasible = CV <= 1e-9 if len(CV) else np.zeros(0, dtype=bool)
-    X, F = X[feasible], F[feasible]
-    points = F * sign  # back to the objectives' own senses
-    summary = summary or getattr(problem, "summary", None) or _default_summary
-    generations_run = int(algorithm.n_iter or 0) - (0 if interrupted else 1)
-    # pymoo ends the run by itself when mating yields no offspring that is not a duplicate
-    # (a small or tightly repaired decision space): say so, do not report a finished run
-    stalled = (not interrupted and generations_run < generations
-               and bool(getattr(algorithm.termination, "force_termination", False)))
-    exact = stalled and _equals_exact_front(problem, F)
+    return X[feasible], F[feasible]
+
+
+def _nsga2_notes(problem: Any, algorithm: Any, *, n_seeded: int, interrupted: bool, stalled: bool,
+                 exact: bool, generations: int, generations_run: int, found: int) -> tuple[str, ...]:
+    """What the front is (an approximation, or here the exact front) and how the run ended."""
     notes = ["NSGA-II: an approximation" + (", here the exact front (below)" if exact else ", not a proven front")]
-    if len(seeds):
-        notes.append(f"initial population seeded with {len(seeds)} MILP solutions")
+    if n_seeded:
+        notes.append(f"initial population seeded with {n_seeded} MILP solutions")
     if interrupted:
         notes.append(f"interrupted after {algorithm.n_iter} generations: the front so far")
     if stalled:
@@ -241,36 +299,22 @@ def nsga2_front(
                          "afterwards, and the exact front has points this front misses")
         else:
             notes.append(f"{why}; the front is what those generations found")
-    if not len(X):
+    if not found:
         notes.append("no feasible decision found")
-    kwargs: dict[str, Any] = {}
+    return tuple(notes)
+
+
+def _normalisation(ideal: Sequence[float] | None, nadir: Sequence[float] | None, points: np.ndarray,
+                   senses: Sequence[str]) -> dict[str, Any]:
+    """The hypervolume's normalisation: the caller's ideal and nadir, else the front's extremes."""
     if ideal is not None and nadir is not None:
-        kwargs = {"ideal": np.asarray(ideal, float), "nadir": np.asarray(nadir, float)}
-    elif len(points):
+        return {"ideal": np.asarray(ideal, float), "nadir": np.asarray(nadir, float)}
+    if len(points):
         from solvers.pareto import ideal_nadir
 
         lo, hi = ideal_nadir(points, senses)
-        kwargs = {"ideal": lo, "nadir": hi}
-    wall = time.perf_counter() - t0
-    return merge(
-        "nsga2",
-        names,
-        senses,
-        points,
-        [x for x in X],
-        [summary(x) for x in X],
-        exact=exact,
-        complete=not interrupted and not stalled,
-        solves=int(algorithm.evaluator.n_eval),
-        timings={"total": wall},
-        seed=seed,
-        notes=tuple(notes),
-        settings={"pop_size": pop_size, "generations": generations,
-                  "generations_run": generations_run, "stopped_early": stalled, "interrupted": interrupted,
-                  "variables": kind, "repair": type(repair_op).__name__ if repair_op else None,
-                  "seeded": len(seeds)},
-        **kwargs,
-    )
+        return {"ideal": lo, "nadir": hi}
+    return {}
 
 
 def _space_size(problem: Any) -> int | None:
