@@ -514,25 +514,28 @@ def _fill(X: np.ndarray, L: np.ndarray, W: np.ndarray, capacity: np.ndarray, ord
     if not k:
         return
     position = np.arange(k)
-    start = np.zeros(n, dtype=np.int64)
     packed = X[:, order]
-    while True:
-        fits = ~packed & (position[None, :] >= start[:, None])
+    active = np.arange(n)  # the decisions that may still take an item
+    start = np.zeros(n, dtype=np.int64)
+    while len(active):
+        fits = ~packed[active] & (position[None, :] >= start[:, None])
         for j in range(len(capacity)):
-            fits &= L[:, j, None] + W[j][None, :] <= capacity[j]
-        active = np.flatnonzero(fits.any(axis=1))
+            fits &= L[active, j, None] + W[j][None, :] <= capacity[j]
+        some = fits.any(axis=1)
+        active, start, fits = active[some], start[some], fits[some]
         if not len(active):
             break
-        fits = fits[active]
         within = np.ones(fits.shape, dtype=bool)  # the items up to here, all packed, still fit
         for j in range(len(capacity)):
             within &= L[active, j, None] + np.cumsum(W[j][None, :] * fits, axis=1) <= capacity[j]
         skip = fits & ~within
-        first_skip = np.where(skip.any(axis=1), skip.argmax(axis=1), k)
+        skipped = skip.any(axis=1)
+        first_skip = np.where(skipped, skip.argmax(axis=1), k)
         add = fits & (position[None, :] < first_skip[:, None])
         packed[active] |= add
         L[active] += add.astype(float) @ W.T
-        start[active] = first_skip + 1
+        # a decision with no skip took every item that fitted it: done
+        active, start = active[skipped], first_skip[skipped] + 1
     X[:, order] = packed
 
 
