@@ -183,7 +183,10 @@ def pareto(
     progress
         a progress bar: ``"auto"`` shows it in a notebook or on a terminal, not otherwise.
     settings
-        ``sampled=True``, ``nadir=[...]`` (epsilon), ``repair=False`` (NSGA-II).
+        ``sampled=True``, ``nadir=[...]`` (epsilon), ``repair=False`` (NSGA-II),
+        ``reference_front=`` a known front (a CSV path or an array of points): the result then
+        states its hypervolume ratio and IGD+ against it (a note, and
+        ``settings["reference_front"]``).
 
     Returns
     -------

@@ -298,26 +298,27 @@ def instance_source(fam: Any, instance: Any, label: str, objectives: str | None)
 
 
 def compute_front(source: Source, args: argparse.Namespace, options) -> Any:
-    """Run the chosen method on the source; returns the ParetoResult."""
+    """Run the chosen method on the source; returns the ParetoResult. One
+    :class:`~solvers.run_settings.RunSettings` (workers, scheduler, blocks, progress, the
+    source's summaries) goes to whichever method runs."""
     from solvers.epsilon import epsilon_front
+    from solvers.run_settings import RunSettings
     from solvers.weighted_sum import weighted_sum_front
 
-    progress = not args.no_progress
+    run = RunSettings(workers=args.workers, scheduler=args.scheduler, blocks=args.blocks,
+                      progress=not args.no_progress, summary=source.summary)
     p = len(source.objectives)
     if args.method == "weighted":
         return weighted_sum_front(source.build_model(), source.objectives, points=args.points,
-                                  options=options, workers=args.workers, scheduler=args.scheduler,
-                                  blocks=args.blocks, summary=source.summary, progress=progress)
+                                  options=options, run=run)
     if args.method == "epsilon":
         return epsilon_front(source.build_model(), source.objectives,
                              exact=False if args.sampled else None, points=args.points,
-                             nadir=_floats(args.nadir, "--nadir", p), options=options,
-                             workers=args.workers, scheduler=args.scheduler, blocks=args.blocks,
-                             summary=source.summary, progress=progress)
-    return _nsga2(source, args, options, progress)
+                             nadir=_floats(args.nadir, "--nadir", p), options=options, run=run)
+    return _nsga2(source, args, options, run)
 
 
-def _nsga2(source: Source, args: argparse.Namespace, options: Any, progress: bool) -> Any:
+def _nsga2(source: Source, args: argparse.Namespace, options: Any, run: Any) -> Any:
     """NSGA-II with its MILP seeds. Its ``timings`` say where the run's time went: ``problem``
     (building the family's pymoo Problem), ``seeds`` (the weighted-sum MILPs), ``nsga2`` (the
     algorithm alone) and ``total`` (all three: the front's wall time). ``total`` used to be the
@@ -338,9 +339,9 @@ def _nsga2(source: Source, args: argparse.Namespace, options: Any, progress: boo
         _note(advice)
     if args.seed_milp > 0:
         # a handful of seed solves: in-process (a pool's start-up would cost more than they do)
+        seeding = dataclasses.replace(run, workers=1, blocks=None, progress=False, decision=source.decision)
         seeds = weighted_sum_front(source.build_model(), source.objectives, points=args.seed_milp,
-                                   scheme="grid", options=options, workers=1, scheduler=args.scheduler,
-                                   summary=source.summary, decision=source.decision)
+                                   scheme="grid", options=options, run=seeding)
         if requested():
             return seeds  # stopped by a signal while seeding: the seeds' front is what there is
         ideal, nadir = seeds.ideal, seeds.nadir
@@ -358,8 +359,8 @@ def _nsga2(source: Source, args: argparse.Namespace, options: Any, progress: boo
             _note(advice)
     result = nsga2_front(problem, pop_size=args.pop_size, generations=args.generations,
                          seed=args.seed, initial=initial, repair=None if args.no_repair else "problem",
-                         summary=getattr(problem, "summary", None) or source.summary,
-                         ideal=ideal, nadir=nadir, progress=progress)
+                         ideal=ideal, nadir=nadir,
+                         run=dataclasses.replace(run, summary=getattr(problem, "summary", None) or source.summary))
     timings = {**result.timings, "problem": t_problem, "seeds": t_seeds,
                "nsga2": result.timings.get("total", math.nan), "total": time.perf_counter() - t0}
     return dataclasses.replace(result, timings=timings)
@@ -455,6 +456,31 @@ def _how_it_ended(result: Any) -> str:
     return text + " -- INCOMPLETE"
 
 
+def reference_note(scores: dict[str, Any], n: int) -> str:
+    """The line that states a front's scores against a known front (the summary's and a note)."""
+    return (f"vs reference front ({n} points): IGD+ {scores['igd_plus']:.4g}, hypervolume ratio "
+            f"{scores['hypervolume_ratio']:.4f} (this front's hypervolume / the reference's)")
+
+
+def scored(result: Any, reference: np.ndarray, source: str | None = None) -> Any:
+    """``result`` with its scores against a known ``reference`` front stated: a note (printed in
+    the summary, shown in a notebook) and ``settings["reference_front"]`` (in ``pareto.json``).
+
+    Scored on the reference front's own scale (:func:`solvers.pareto.reference_scores`), so
+    every method's run against one reference is comparable; an empty front scores nothing.
+    """
+    import dataclasses
+
+    if not len(result):
+        return result
+    scores = result.reference_scores(reference)
+    entry = {"source": source, "points": len(reference),
+             "hypervolume_ratio": scores["hypervolume_ratio"], "igd_plus": scores["igd_plus"],
+             "hypervolume": scores["hypervolume"], "reference_hypervolume": scores["reference_hypervolume"]}
+    return dataclasses.replace(result, settings={**result.settings, "reference_front": entry},
+                               notes=(*result.notes, reference_note(scores, len(reference))))
+
+
 def summary_text(result: Any, reference: np.ndarray | None, topsis_weights: list[float] | None) -> str:
     from optmodels.report import table_text
 
@@ -466,11 +492,8 @@ def summary_text(result: Any, reference: np.ndarray | None, topsis_weights: list
             f"{np.round(result.ideal, 6).tolist()} and nadir {np.round(result.nadir, 6).tolist()}; "
             f"reference point {np.round(result.reference_point, 6).tolist()} = 1.1 per axis)"
         )
-    if reference is not None and len(result):
-        # scored on the reference front's own scale, so every method's run is comparable
-        scores = result.reference_scores(reference)
-        lines.append(f"  vs reference front ({len(reference)} points): IGD+ "
-                     f"{scores['igd_plus']:.4g}, hypervolume ratio {scores['hypervolume_ratio']:.4f}")
+    if reference is not None and len(result) and "reference_front" not in result.settings:
+        lines.append(f"  {reference_note(result.reference_scores(reference), len(reference))}")
     t = result.timings
     parts = ", ".join(f"{label} {t[key]:.2f} s" for key, label in
                       (("problem", "problem"), ("seeds", "MILP seeds"), ("nsga2", "NSGA-II"),
@@ -543,6 +566,8 @@ def run(args: argparse.Namespace) -> int:
     except RuntimeError as exc:  # the payoff table found no optimum: infeasible or unbounded
         print(f"optmodels: no front: {exc}", file=sys.stderr)
         return 1
+    if reference is not None:
+        result = scored(result, reference, args.reference_front)
     as_json = getattr(args, "json", False)  # front() (optmodels.pareto) passes no such flag
     # the human summary: on stdout, or on stderr beside --json's document (none with -q --json)
     out = sys.stdout if not as_json else None if getattr(args, "quiet", False) else sys.stderr
@@ -611,10 +636,13 @@ def front(
     seed_milp: int = 5,
     repair: bool = True,
     progress: bool = False,
+    reference_front: Any = None,
 ) -> Any:
     """The front of a validated instance, computed exactly as ``optmodels pareto`` computes it
     (the same sources, methods, family tuning and NSGA-II advice); ``optmodels.pareto`` is the
-    public face. Returns the :class:`solvers.pareto.ParetoResult` with the family's axis labels."""
+    public face. Returns the :class:`solvers.pareto.ParetoResult` with the family's axis labels;
+    with ``reference_front`` (a CSV path as ``--reference-front`` takes, or an array of points in
+    the objectives' order) its scores against that front are stated (:func:`scored`)."""
     import dataclasses
 
     from solvers import SolveOptions
@@ -643,4 +671,14 @@ def front(
         raise UsageError(f"no front: {exc}") from exc
     timings = dict(result.timings)
     timings.setdefault("total", time.perf_counter() - t0)
-    return dataclasses.replace(result, labels=source.labels or {}, timings=timings)
+    result = dataclasses.replace(result, labels=source.labels or {}, timings=timings)
+    if reference_front is None:
+        return result
+    if isinstance(reference_front, (str, Path)):
+        return scored(result, read_reference_front(str(reference_front), list(source.objectives)),
+                      str(reference_front))
+    reference = np.atleast_2d(np.asarray(reference_front, dtype=float))
+    if reference.shape[1] != len(source.objectives):
+        raise UsageError(f"reference_front: expected {len(source.objectives)} values per point (one per "
+                         f"objective: {', '.join(source.objectives)}), found {reference.shape[1]}")
+    return scored(result, reference)

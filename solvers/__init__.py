@@ -14,11 +14,13 @@ from solvers.result import (
     Termination,
     Timings,
 )
+from solvers.run_settings import RunSettings
 
 __all__ = [
     "Infeasibility",
     "InterruptScope",
     "ModelDataError",
+    "RunSettings",
     "SolutionStatus",
     "SolveError",
     "SolveOptions",

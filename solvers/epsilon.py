@@ -101,6 +101,7 @@ from solvers.interrupt import stage
 from solvers.options import SolveOptions
 from solvers.pareto import ParetoResult, merge, summarise_values
 from solvers.result import Termination
+from solvers.run_settings import RunSettings, resolve
 
 #: Augmentation weight (AUGMECON's delta), small enough not to trade primary-objective units.
 DELTA = 1e-3
@@ -615,15 +616,17 @@ def epsilon_front(
     points: int = 21,
     nadir: Sequence[float] | None = None,
     options: SolveOptions | None = None,
-    workers: int = 1,
-    scheduler: str | None = None,
-    blocks: int | None = None,
-    summary: Callable[[Any], str] | None = None,
-    decision: Callable[[Any], Any] | None = None,
-    progress: bool = False,
+    run: RunSettings | None = None,
     delta: float = DELTA,
+    **run_keywords: Any,
 ) -> ParetoResult:
     """The front of a multi-objective MILP by AUGMECON2 with AUGMECON-R flags.
+
+    The run is five steps (the module docstring's): compile the model and settle exact or
+    sampled mode (:func:`_prepare`); the lexicographic payoff table (:func:`payoff_table`); the
+    grid, from a proven bound or a given nadir (:func:`_plan_grid`); its blocks, in this process
+    or on workers (:func:`_solve_grid`); the merged front with notes saying what was proven
+    (:func:`_epsilon_notes`).
 
     Parameters
     ----------
@@ -643,24 +646,76 @@ def epsilon_front(
     options
         HiGHS options per solve. In exact mode, unless ``mip_rel_gap`` is given, it is set to 0
         so that each grid optimum is proven (a gap could return a weakly dominated point).
-    workers, scheduler
-        Parallel blocks of the outer grid axis on a local process pool or a Dask scheduler
-        (see :func:`solvers.executor.run_tasks`).
-    blocks
-        Number of blocks (tasks) of the outer grid axis; default: 4 per pool process or per
-        thread of the Dask cluster (:func:`solvers.executor.task_count`), 1 in-process.
-    summary
-        ``summary(model) -> str`` called with the solution loaded into the Pyomo model, for
-        ``front.csv``; default: the non-zero variables.
-    decision
-        ``decision(model) -> object`` stored per point (e.g. a family's decision vector, to seed
-        NSGA-II); default: ``{variable name: value}`` of the non-zero variables.
-    progress
-        Show a bar over grid points (serial) or blocks (parallel) (:func:`solvers.progress.bar`).
+    run
+        How the run goes (:class:`solvers.run_settings.RunSettings`): ``workers``/``scheduler``
+        run blocks of the outer grid axis on a local process pool or a Dask scheduler
+        (:func:`solvers.executor.run_tasks`), ``blocks`` their number (default: 4 per pool
+        process or per thread of the Dask cluster, 1 in-process), ``summary(model) -> str`` and
+        ``decision(model) -> object`` record each point with the solution loaded into the Pyomo
+        model (default: the non-zero variables), ``progress`` shows a bar over grid points
+        (serial) or blocks (parallel).
+    run_keywords
+        The same settings as keywords (``workers=2, progress=True``), as this function took them
+        before ``run``; they override ``run``'s fields.
     """
-    from solvers.executor import run_tasks, task_count
-
+    run = resolve(run, run_keywords, function="epsilon_front")
     t0 = time.perf_counter()
+    mo, exact, options = _prepare(model, objectives, exact, options)
+    stage("epsilon.payoff")
+    table, payoff_x = payoff_table(mo, options)
+    ideal, nadir_est = ideal_nadir_from_payoff(table, mo.senses)
+    notes: list[str] = []
+    plan = _plan_grid(mo, ideal, nadir_est, exact, points, nadir, options, notes)
+    payoff_solves = mo.solves
+    t_payoff = time.perf_counter() - t0
+    # delta can only be proven not to trade g_1 when g_1 moves in whole units (module docstring)
+    lexicographic = exact and not bool(mo.integer_valued[0])
+
+    stage("epsilon.grid", checked=False)  # after a stop the grid's first solve ends it, keeping the payoff rows
+    outcomes, interrupted, n_blocks = _solve_grid(mo, model, plan.grid, options, run, delta=delta,
+                                                  lexicographic=lexicographic)
+    pts, decisions, summaries = with_payoff_rows(
+        mo, run, table, payoff_x, [f for o in outcomes for f in o.points],
+        [d for o in outcomes for d in o.decisions], [s for o in outcomes for s in o.summaries])
+    unproven = sum(o.unproven for o in outcomes)
+    notes = _epsilon_notes(notes, exact=exact, proven=plan.proven, points=points,
+                           interrupted=interrupted, unproven=unproven)
+    # normalisation: the caller's nadir, else the worst value found (the payoff rows are among
+    # the candidates, so never better than the payoff-table nadir; the true nadir when exact)
+    nadir_norm = (np.asarray(nadir, dtype=float) if nadir is not None
+                  else (np.asarray(pts) * mo.sign).min(axis=0) * mo.sign)
+    wall = time.perf_counter() - t0
+    return merge(
+        "epsilon",
+        mo.names,
+        mo.senses,
+        pts,
+        decisions,
+        summaries,
+        exact=exact and plan.proven and not interrupted and unproven == 0,
+        complete=not interrupted and unproven == 0,
+        solves=payoff_solves + sum(o.solves for o in outcomes),
+        timings={"payoff_table": t_payoff, "grid": wall - t_payoff, "total": wall,
+                 "compile": mo.compile_seconds},
+        ideal=ideal,
+        nadir=nadir_norm,
+        payoff=table,
+        notes=tuple(notes),
+        settings={"exact": exact, "points": None if exact else points, "delta": delta,
+                  "grid_size": list(plan.grid.size), "grid_step": plan.grid.step.tolist(),
+                  "grid_from": plan.grid_from[1:].tolist(), "grid_from_proven": plan.proven,
+                  "payoff_nadir": nadir_est.tolist(), "bound_solves": plan.bound_solves,
+                  "bypassed": sum(o.bypassed for o in outcomes),
+                  "infeasible_grid_points": sum(o.infeasible for o in outcomes),
+                  "second_stage": lexicographic, "interrupted": bool(interrupted),
+                  "workers": run.workers, "scheduler": run.scheduler, "blocks": n_blocks},
+    )
+
+
+def _prepare(
+    model: pyo.Block, objectives: ObjectiveSpec, exact: bool | None, options: SolveOptions | None
+) -> tuple[MultiObjectiveModel, bool, SolveOptions]:
+    """Step 1: the compiled model, exact or sampled mode, and the options of every solve."""
     options = options or SolveOptions()
     mo = MultiObjectiveModel(model, objectives)
     # Exactness needs integer values only on the constrained objectives (2..p): their grid of
@@ -675,12 +730,33 @@ def epsilon_front(
         )
     if exact and options.mip_rel_gap is None:
         options = replace(options, mip_rel_gap=0.0)
-    stage("epsilon.payoff")
-    table, payoff_x = payoff_table(mo, options)
-    ideal, nadir_est = ideal_nadir_from_payoff(table, mo.senses)
-    notes = []
-    # grid_from: where each constrained axis starts (own senses); proven: it is a valid bound
-    # on every non-dominated point (see "Completeness of exact mode")
+    return mo, bool(exact), options
+
+
+@dataclass(frozen=True)
+class GridPlan:
+    """Where the grid starts (own senses), whether that is a proven bound on every non-dominated
+    point (see "Completeness of exact mode"), the grid, and the solves spent on the bounds."""
+
+    grid: Grid
+    grid_from: np.ndarray
+    proven: bool
+    bound_solves: int
+
+
+def _plan_grid(
+    mo: MultiObjectiveModel,
+    ideal: np.ndarray,
+    nadir_est: np.ndarray,
+    exact: bool,
+    points: int,
+    nadir: Sequence[float] | None,
+    options: SolveOptions,
+    notes: list[str],
+) -> GridPlan:
+    """Step 3: the grid -- from the proven bounds (:func:`_grid_start`), or the caller's
+    ``nadir`` (then not claimed exact when it is tighter), or the payoff-table nadir when the
+    proven grid would be too large; ``notes`` gets the reason for each."""
     grid_from, proven, lower_solves = _grid_start(mo, ideal, nadir_est, exact, options, notes)
     if nadir is not None:
         nadir_given = np.asarray(nadir, dtype=float)
@@ -701,51 +777,74 @@ def epsilon_front(
                      "objectives (not claimed exact; pass nadir= with a known bound)")
         grid_from = nadir_est
         grid = make_grid(ideal, grid_from, mo.sign, exact, points)
-    payoff_solves = mo.solves
-    t_payoff = time.perf_counter() - t0
-    # delta can only be proven not to trade g_1 when g_1 moves in whole units (module docstring)
-    lexicographic = bool(exact) and not bool(mo.integer_valued[0])
+    return GridPlan(grid=grid, grid_from=grid_from, proven=bool(proven), bound_solves=lower_solves)
+
+
+def _solve_grid(
+    mo: MultiObjectiveModel,
+    model: pyo.Block,
+    grid: Grid,
+    options: SolveOptions,
+    run: RunSettings,
+    *,
+    delta: float,
+    lexicographic: bool,
+) -> tuple[list[BlockOutcome], bool, int]:
+    """Step 4: the grid's blocks of the outer axis -- one, in this process, on the compiled
+    model; several, as tasks that each compile a copy (:func:`solvers.executor.run_tasks`).
+    Returns the finished blocks' outcomes, whether the run was interrupted, and the block count."""
+    from solvers.executor import run_tasks, task_count
 
     n_outer = grid.size[-1]
-    n_blocks = task_count(n_outer, workers=workers, scheduler=scheduler, blocks=blocks)
+    n_blocks = task_count(n_outer, workers=run.workers, scheduler=run.scheduler, blocks=run.blocks)
     bounds = np.linspace(0, n_outer, n_blocks + 1).round().astype(int)
     block_ranges = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=False) if b > a]
-
-    stage("epsilon.grid", checked=False)  # after a stop the grid's first solve ends it, keeping the payoff rows
-    if len(block_ranges) == 1 and scheduler is None:
-        bar = _bar(progress, grid.cells, "grid points")
-        outcomes = [
-            solve_block(mo, grid, block_ranges[0], options, delta=delta, lexicographic=lexicographic,
-                        summary=summary,
-                        decision=decision, progress=bar.update if bar else None)
-        ]
+    if len(block_ranges) == 1 and run.scheduler is None:
+        bar = _bar(run.progress, grid.cells, "grid points")
+        outcome = solve_block(mo, grid, block_ranges[0], options, delta=delta, lexicographic=lexicographic,
+                              summary=run.summary, decision=run.decision,
+                              progress=bar.update if bar else None)
         if bar:
             bar.close()
-        interrupted = outcomes[0].interrupted
-    else:
-        tasks = [
-            {"model": model, "objectives": dict(zip(mo.names, mo.senses, strict=False)), "grid": grid,
-             "outer": blk, "options": options, "delta": delta, "lexicographic": lexicographic,
-             "summary": summary,
-             "decision": decision}
-            for blk in block_ranges
-        ]
-        results, interrupted = run_tasks(_block_task, tasks, workers=workers,
-                                         scheduler=scheduler, progress=progress,
-                                         desc="epsilon blocks")
-        outcomes = [r for r in results if r is not None]
-        interrupted = interrupted or any(o.interrupted for o in outcomes)
-    # the payoff rows join the candidate set (lexicographic optima are non-dominated)
-    pts = [f for o in outcomes for f in o.points] + list(table)
-    decisions = [d for o in outcomes for d in o.decisions]
-    summaries = [s for o in outcomes for s in o.summaries]
+        return [outcome], outcome.interrupted, len(block_ranges)
+    tasks = [
+        {"model": model, "objectives": dict(zip(mo.names, mo.senses, strict=False)), "grid": grid,
+         "outer": blk, "options": options, "delta": delta, "lexicographic": lexicographic,
+         "summary": run.summary, "decision": run.decision}
+        for blk in block_ranges
+    ]
+    results, interrupted = run_tasks(_block_task, tasks, workers=run.workers, scheduler=run.scheduler,
+                                     progress=run.progress, desc="epsilon blocks")
+    outcomes = [r for r in results if r is not None]
+    return outcomes, interrupted or any(o.interrupted for o in outcomes), len(block_ranges)
+
+
+def with_payoff_rows(
+    mo: MultiObjectiveModel,
+    run: RunSettings,
+    table: np.ndarray,
+    payoff_x: Sequence[np.ndarray],
+    points: list[np.ndarray],
+    decisions: list[Any],
+    summaries: list[str],
+) -> tuple[list[np.ndarray], list[Any], list[str]]:
+    """The candidate points of a front: those found, then the payoff table's rows (lexicographic
+    optima are non-dominated), each with its decision and summary (``run``'s callbacks)."""
+    points = [*points, *table]
+    decisions, summaries = list(decisions), list(summaries)
     for x in payoff_x:
-        dec, text = mo.record(x, summary, decision)
+        dec, text = mo.record(x, run.summary, run.decision)
         decisions.append(dec)
         summaries.append(text)
-    solves = payoff_solves + sum(o.solves for o in outcomes)
-    unproven = sum(o.unproven for o in outcomes)
-    # "every point is found" holds only for a grid run to its end with every solve proven
+    return points, decisions, summaries
+
+
+def _epsilon_notes(
+    notes: list[str], *, exact: bool, proven: bool, points: int, interrupted: bool, unproven: int
+) -> list[str]:
+    """Step 5's notes: what the grid proves ("every point is found" holds only for a grid run to
+    its end with every solve proven), after the notes of the grid's planning."""
+    notes = list(notes)
     ran_out = ("it was interrupted" if interrupted
                else f"{unproven} grid solve(s) ended without proven optimality" if unproven else "")
     if exact and proven:
@@ -763,36 +862,7 @@ def epsilon_front(
         notes.append(f"{unproven} grid solves ended without proven optimality")
     if interrupted:
         notes.append("interrupted: the front holds the points found so far")
-    # normalisation: the caller's nadir, else the worst value found (the payoff rows are among
-    # the candidates, so never better than the payoff-table nadir; the true nadir when exact)
-    nadir_norm = (np.asarray(nadir, dtype=float) if nadir is not None
-                  else (np.asarray(pts) * mo.sign).min(axis=0) * mo.sign)
-    wall = time.perf_counter() - t0
-    return merge(
-        "epsilon",
-        mo.names,
-        mo.senses,
-        pts,
-        decisions,
-        summaries,
-        exact=bool(exact) and proven and not interrupted and unproven == 0,
-        complete=not interrupted and unproven == 0,
-        solves=solves,
-        timings={"payoff_table": t_payoff, "grid": wall - t_payoff, "total": wall,
-                 "compile": mo.compile_seconds},
-        ideal=ideal,
-        nadir=nadir_norm,
-        payoff=table,
-        notes=tuple(notes),
-        settings={"exact": bool(exact), "points": None if exact else points, "delta": delta,
-                  "grid_size": list(grid.size), "grid_step": grid.step.tolist(),
-                  "grid_from": grid_from[1:].tolist(), "grid_from_proven": bool(proven),
-                  "payoff_nadir": nadir_est.tolist(), "bound_solves": lower_solves,
-                  "bypassed": sum(o.bypassed for o in outcomes),
-                  "infeasible_grid_points": sum(o.infeasible for o in outcomes),
-                  "second_stage": lexicographic, "interrupted": bool(interrupted),
-                  "workers": workers, "scheduler": scheduler, "blocks": len(block_ranges)},
-    )
+    return notes
 
 
 def _bar(enabled: bool, total: int, desc: str):

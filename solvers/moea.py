@@ -19,7 +19,14 @@ objectives (the rows become ``G``), so user models get NSGA-II too; for knapsack
 
 Operators (pymoo's discrete ones, not the float defaults)
 ---------------------------------------------------------
-* binary: random bits, two-point crossover, bit-flip mutation;
+* binary: random bits, half-uniform crossover (HUX: each child takes half of the bits in which
+  its parents differ, chosen at random) and bit-flip mutation (one bit in ``n_var`` on average).
+  HUX rather than two-point crossover because a binary decision's bit order carries no meaning
+  (items of a knapsack, candidate sites, hospital-year units): two-point crossover keeps runs of
+  neighbouring indices together as if it did. HUX's children are also as far from both parents
+  as uniform crossover's can be, so fewer are duplicates that pymoo must breed again: on 2kp100
+  with the drop-and-fill repair 0.997 of the exact hypervolume in 520 mating rounds against
+  two-point's 0.995-0.997 in 770 (``benchmarks/results/nsga2``);
 * integer: random integers, SBX and polynomial mutation on floats followed by
   ``RoundingRepair`` (pymoo's recipe for integer variables);
 * continuous: pymoo's defaults (SBX, PM).
@@ -47,6 +54,7 @@ import numpy as np
 from solvers.interrupt import check, stage
 from solvers.pareto import ParetoResult, merge, nondominated
 from solvers.progress import bar as progress_bar
+from solvers.run_settings import RunSettings, resolve
 
 #: A run that stopped early on a discrete space of at most this many decisions is checked
 #: against the space's exact front, by evaluating every decision (65,536 rows of a vectorised
@@ -97,14 +105,14 @@ def variable_kind(problem: Any) -> str:
 
 def operators(kind: str) -> dict[str, Any]:
     """pymoo crossover and mutation for the variable kind (see module docstring)."""
-    from pymoo.operators.crossover.pntx import TwoPointCrossover
+    from pymoo.operators.crossover.hux import HUX
     from pymoo.operators.crossover.sbx import SBX
     from pymoo.operators.mutation.bitflip import BitflipMutation
     from pymoo.operators.mutation.pm import PM
     from pymoo.operators.repair.rounding import RoundingRepair
 
     if kind == "bool":
-        return {"crossover": TwoPointCrossover(), "mutation": BitflipMutation()}
+        return {"crossover": HUX(), "mutation": BitflipMutation()}
     if kind == "int":
         return {
             "crossover": SBX(prob=0.9, eta=15, vtype=float, repair=RoundingRepair()),
@@ -138,12 +146,17 @@ def nsga2_front(
     seed: int = 0,
     initial: np.ndarray | Sequence[np.ndarray] | None = None,
     repair: Any = "problem",
-    summary: Callable[[np.ndarray], str] | None = None,
     ideal: Sequence[float] | None = None,
     nadir: Sequence[float] | None = None,
-    progress: bool = False,
+    run: RunSettings | None = None,
+    **run_keywords: Any,
 ) -> ParetoResult:
     """Non-dominated feasible points found by NSGA-II after ``generations`` generations.
+
+    Composed as pymoo's ``minimize`` is: the algorithm with its operators, repair and seeded
+    initial population (:func:`_algorithm`), the generations (:func:`_run_generations`), the
+    feasible decisions of the last population's best front (:func:`_found`), and the notes on
+    how the run ended (:func:`_nsga2_notes`).
 
     Parameters
     ----------
@@ -157,20 +170,69 @@ def nsga2_front(
     repair
         ``"problem"`` (default): the problem's ``repair`` attribute if any; else a pymoo
         ``Repair``, a function ``X -> X``, or ``None``.
-    summary
-        ``x -> str`` for ``front.csv``; default: the problem's ``summary`` or the non-zeros.
     ideal, nadir
         Normalisation of the hypervolume (own senses); default: the front's own extremes.
-    progress
-        A bar over generations (:func:`solvers.progress.bar`: tqdm on a terminal, plain lines in a log).
+    run
+        :class:`solvers.run_settings.RunSettings`; NSGA-II reads ``summary`` (``x -> str`` for
+        ``front.csv``; default: the problem's ``summary`` or the non-zeros) and ``progress`` (a
+        bar over generations). It runs in this process: ``workers``, ``scheduler``, ``blocks``
+        and ``decision`` are not used.
+    run_keywords
+        ``summary=`` and ``progress=`` as keywords, as this function took them before ``run``.
     """
-    from pymoo.algorithms.moo.nsga2 import NSGA2
-
+    run = resolve(run, run_keywords, function="nsga2_front", accepted=("summary", "progress"))
     t0 = time.perf_counter()
     kind = variable_kind(problem)
-    if repair == "problem":
-        repair = getattr(problem, "repair", None)
-    repair_op = as_repair(repair)
+    repair_op = as_repair(getattr(problem, "repair", None) if repair == "problem" else repair)
+    algorithm, n_seeded = _algorithm(problem, kind, pop_size=pop_size, generations=generations,
+                                     seed=seed, initial=initial, repair=repair_op)
+    interrupted = _run_generations(algorithm, generations, progress=run.progress)
+
+    names = tuple(getattr(problem, "objective_names", None) or
+                  [f"f{k + 1}" for k in range(problem.n_obj)])
+    senses = tuple(getattr(problem, "senses", None) or ["min"] * problem.n_obj)
+    X, F = _found(algorithm, problem)
+    points = F * np.where(np.array(senses) == "max", -1.0, 1.0)  # back to the objectives' own senses
+    summary = run.summary or getattr(problem, "summary", None) or _default_summary
+    generations_run = int(algorithm.n_iter or 0) - (0 if interrupted else 1)
+    # pymoo ends the run by itself when mating yields no offspring that is not a duplicate
+    # (a small or tightly repaired decision space): say so, do not report a finished run
+    stalled = (not interrupted and generations_run < generations
+               and bool(getattr(algorithm.termination, "force_termination", False)))
+    exact = stalled and _equals_exact_front(problem, F)
+    notes = _nsga2_notes(problem, algorithm, n_seeded=n_seeded, interrupted=interrupted, stalled=stalled,
+                         exact=exact, generations=generations, generations_run=generations_run,
+                         found=len(X))
+    wall = time.perf_counter() - t0
+    return merge(
+        "nsga2",
+        names,
+        senses,
+        points,
+        [x for x in X],
+        [summary(x) for x in X],
+        exact=exact,
+        complete=not interrupted and not stalled,
+        solves=int(algorithm.evaluator.n_eval),
+        timings={"total": wall},
+        seed=seed,
+        notes=notes,
+        settings={"pop_size": pop_size, "generations": generations,
+                  "generations_run": generations_run, "stopped_early": stalled, "interrupted": interrupted,
+                  "variables": kind, "repair": type(repair_op).__name__ if repair_op else None,
+                  "seeded": n_seeded},
+        **_normalisation(ideal, nadir, points, senses),
+    )
+
+
+def _algorithm(problem: Any, kind: str, *, pop_size: int, generations: int, seed: int,
+               initial: np.ndarray | Sequence[np.ndarray] | None, repair: Any) -> tuple[Any, int]:
+    """pymoo's NSGA-II set up on ``problem``: the kind's operators (:func:`operators`), the
+    repair, duplicates eliminated, and an initial population of the ``initial`` decisions (at
+    most ``pop_size``) topped up with random ones drawn from ``default_rng(seed)``. Returns the
+    algorithm and how many decisions were seeded."""
+    from pymoo.algorithms.moo.nsga2 import NSGA2
+
     rng = np.random.default_rng(seed)
     seeds = np.zeros((0, problem.n_var)) if initial is None else np.atleast_2d(np.asarray(initial))
     if len(seeds) and seeds.shape[1] != problem.n_var:
@@ -180,10 +242,15 @@ def nsga2_front(
     X0 = np.vstack([seeds.astype(X0.dtype), X0]) if len(seeds) else X0
     if kind == "bool":
         X0 = X0.astype(bool)
-
-    algorithm = NSGA2(pop_size=pop_size, sampling=X0, repair=repair_op,
+    algorithm = NSGA2(pop_size=pop_size, sampling=X0, repair=repair,
                       eliminate_duplicates=True, **operators(kind))
     algorithm.setup(problem, termination=("n_gen", generations), seed=seed, verbose=False)
+    return algorithm, len(seeds)
+
+
+def _run_generations(algorithm: Any, generations: int, *, progress: bool) -> bool:
+    """Run the generations, with a bar if asked; whether Ctrl-C (or a stop signal, checked before
+    each generation) ended them early -- the population so far is kept."""
     bar = progress_bar(generations, desc="NSGA-II generations", enabled=progress)
     interrupted = False
     stage("nsga2.generations", checked=False)  # a stop before it: the loop's first check ends it
@@ -198,28 +265,26 @@ def nsga2_front(
     finally:
         if bar:
             bar.close()
+    return interrupted
 
-    names = tuple(getattr(problem, "objective_names", None) or
-                  [f"f{k + 1}" for k in range(problem.n_obj)])
-    senses = tuple(getattr(problem, "senses", None) or ["min"] * problem.n_obj)
-    sign = np.where(np.array(senses) == "max", -1.0, 1.0)
+
+def _found(algorithm: Any, problem: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The feasible decisions of the algorithm's best front (the population if it has none yet)
+    and their objective vectors ``F`` (minimisation form)."""
     opt = algorithm.opt if algorithm.opt is not None else algorithm.pop
     X = np.asarray(opt.get("X")) if opt is not None and len(opt) else np.zeros((0, problem.n_var))
     F = np.asarray(opt.get("F")) if len(X) else np.zeros((0, problem.n_obj))
     CV = np.asarray(opt.get("CV")).ravel() if len(X) else np.zeros(0)
     feasible = CV <= 1e-9 if len(CV) else np.zeros(0, dtype=bool)
-    X, F = X[feasible], F[feasible]
-    points = F * sign  # back to the objectives' own senses
-    summary = summary or getattr(problem, "summary", None) or _default_summary
-    generations_run = int(algorithm.n_iter or 0) - (0 if interrupted else 1)
-    # pymoo ends the run by itself when mating yields no offspring that is not a duplicate
-    # (a small or tightly repaired decision space): say so, do not report a finished run
-    stalled = (not interrupted and generations_run < generations
-               and bool(getattr(algorithm.termination, "force_termination", False)))
-    exact = stalled and _equals_exact_front(problem, F)
+    return X[feasible], F[feasible]
+
+
+def _nsga2_notes(problem: Any, algorithm: Any, *, n_seeded: int, interrupted: bool, stalled: bool,
+                 exact: bool, generations: int, generations_run: int, found: int) -> tuple[str, ...]:
+    """What the front is (an approximation, or here the exact front) and how the run ended."""
     notes = ["NSGA-II: an approximation" + (", here the exact front (below)" if exact else ", not a proven front")]
-    if len(seeds):
-        notes.append(f"initial population seeded with {len(seeds)} MILP solutions")
+    if n_seeded:
+        notes.append(f"initial population seeded with {n_seeded} MILP solutions")
     if interrupted:
         notes.append(f"interrupted after {algorithm.n_iter} generations: the front so far")
     if stalled:
@@ -234,36 +299,22 @@ def nsga2_front(
                          "afterwards, and the exact front has points this front misses")
         else:
             notes.append(f"{why}; the front is what those generations found")
-    if not len(X):
+    if not found:
         notes.append("no feasible decision found")
-    kwargs: dict[str, Any] = {}
+    return tuple(notes)
+
+
+def _normalisation(ideal: Sequence[float] | None, nadir: Sequence[float] | None, points: np.ndarray,
+                   senses: Sequence[str]) -> dict[str, Any]:
+    """The hypervolume's normalisation: the caller's ideal and nadir, else the front's extremes."""
     if ideal is not None and nadir is not None:
-        kwargs = {"ideal": np.asarray(ideal, float), "nadir": np.asarray(nadir, float)}
-    elif len(points):
+        return {"ideal": np.asarray(ideal, float), "nadir": np.asarray(nadir, float)}
+    if len(points):
         from solvers.pareto import ideal_nadir
 
         lo, hi = ideal_nadir(points, senses)
-        kwargs = {"ideal": lo, "nadir": hi}
-    wall = time.perf_counter() - t0
-    return merge(
-        "nsga2",
-        names,
-        senses,
-        points,
-        [x for x in X],
-        [summary(x) for x in X],
-        exact=exact,
-        complete=not interrupted and not stalled,
-        solves=int(algorithm.evaluator.n_eval),
-        timings={"total": wall},
-        seed=seed,
-        notes=tuple(notes),
-        settings={"pop_size": pop_size, "generations": generations,
-                  "generations_run": generations_run, "stopped_early": stalled, "interrupted": interrupted,
-                  "variables": kind, "repair": type(repair_op).__name__ if repair_op else None,
-                  "seeded": len(seeds)},
-        **kwargs,
-    )
+        return {"ideal": lo, "nadir": hi}
+    return {}
 
 
 def _space_size(problem: Any) -> int | None:
@@ -327,8 +378,9 @@ def linear_model_problem(model: Any, objectives: Any = None):
     Decision vector = the compiled model's columns (``problem.columns`` names them); ``F`` the
     objectives in minimisation form, ``G`` every finite row bound as ``<= 0``. When all
     variables are binary and all rows are ``<=`` with non-negative coefficients
-    (knapsack-like), ``problem.repair`` drops packed items of the lowest value/weight ratio
-    (``max_k c_ki / sum_j a_ji / b_j``, Zitzler & Thiele 1999) until every row holds.
+    (knapsack-like), ``problem.repair`` is :func:`knapsack_repair`: drop packed items of the
+    lowest value/weight ratio until every row holds, then pack every item that still fits and
+    costs no objective.
     """
     from pymoo.core.problem import Problem
 
@@ -398,22 +450,106 @@ def linear_model_problem(model: Any, objectives: Any = None):
 
     problem = LinearModelProblem()
     if knapsack:
-        b = np.where(has_up, up, np.inf)
-        load = np.asarray((A.multiply(1.0 / np.where(b > 0, b, 1.0)[:, None])).sum(axis=0)).ravel()
-        span = np.maximum(np.abs(C).max(axis=1, keepdims=True), 1e-12)
-        value = np.max(np.where(mo.sign[:, None] > 0, C, -C) / span, axis=0)
-        ratio = value / np.maximum(load, 1e-12)
-        order = np.argsort(ratio)  # worst first
-
-        def drop_repair(X: np.ndarray) -> np.ndarray:
-            X = np.asarray(X).astype(bool).copy()
-            Ad = A.toarray()
-            for i in order:
-                over = ((X.astype(float) @ Ad.T) > up + 1e-9).any(axis=1)
-                if not over.any():
-                    break
-                X[over, i] = False
-            return X
-
-        problem.repair = drop_repair
+        problem.repair = knapsack_repair(A, up, C * mo.sign[:, None])
     return problem
+
+
+def knapsack_repair(A: Any, up: np.ndarray, gains: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Drop, then fill: the repair of a knapsack-like problem, ``X -> X`` on rows of bits.
+
+    ``A`` (rows x items, non-negative) and ``up`` are the ``<=`` rows, ``gains`` (objectives x
+    items) the objectives in maximisation form. **Drop** (Zitzler & Thiele 1999): while a row is
+    over its capacity, unpack the packed item of the lowest value/weight ratio ``max_k c_ki /
+    sum_j a_ji / b_j`` (``c`` scaled per objective by its largest coefficient). **Fill**: then pack
+    every item that still fits, best ratio first, among the items whose gain is ``>= 0`` in every
+    objective and ``> 0`` in one. Such an item left out of a packing it fits into makes that
+    packing dominated (packing it loses nothing and gains something), so the fill maps each
+    decision onto one that dominates it or is it; items that cost an objective are never added,
+    so the front's trade-offs stay for the search to explore. On 2kp100 (pop 100 x 200
+    generations, 5 MILP seeds) drop alone reached 0.979-0.980 of the exact front's hypervolume
+    and drop + fill 0.995-0.997 over seeds 0-2 (``benchmarks/results/nsga2``): without the fill
+    most offspring sit inside the front, with slack a single item would close.
+
+    Both greedy passes are vectorised over the decisions (:func:`_drop`, :func:`_fill`) and give
+    what the item-by-item loops give: pymoo repairs every mating round, several per generation
+    when duplicates are eliminated, so this is NSGA-II's hot loop.
+    """
+    from scipy.sparse import issparse
+
+    Ad = np.asarray(A.toarray() if issparse(A) else A, dtype=float)
+    b = np.asarray(up, dtype=float)
+    capacity = np.where(np.isfinite(b), b, np.inf)
+    load = (Ad / np.where(capacity > 0, capacity, 1.0)[:, None]).sum(axis=0)
+    span = np.maximum(np.abs(gains).max(axis=1, keepdims=True), 1e-12)
+    ratio = np.max(gains / span, axis=0) / np.maximum(load, 1e-12)
+    worst_first = np.argsort(ratio, kind="stable")
+    improving = np.all(gains >= 0, axis=0) & np.any(gains > 0, axis=0)
+    fill_order = np.array([i for i in worst_first[::-1] if improving[i]], dtype=np.int64)
+    slack = 1e-9
+
+    def repair(X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X).astype(bool).copy()
+        L = X.astype(float) @ Ad.T  # each decision's load on each row
+        over = np.flatnonzero((L > capacity + slack).any(axis=1))
+        if len(over):
+            _drop(X, L, over, Ad[:, worst_first], capacity + slack, worst_first)
+        _fill(X, L, Ad[:, fill_order], capacity + slack, fill_order)
+        return X
+
+    return repair
+
+
+def _fill(X: np.ndarray, L: np.ndarray, W: np.ndarray, capacity: np.ndarray, order: np.ndarray) -> None:
+    """Pack, in place, the items ``order`` (their weights ``W``, best first) into the decisions
+    ``X`` with loads ``L``: each item that fits, in turn -- the greedy fill, vectorised over
+    decisions.
+
+    Item by item, the greedy is a Python loop per item; here each round adds, per decision, every
+    item that fits up to the first one that no longer fits once the earlier ones are packed (the
+    greedy packs exactly those and skips that one, which never fits again: loads only grow), and
+    the next round resumes after it. The rounds are the skips: a handful after a drop, which
+    leaves little room.
+    """
+    n, k = X.shape[0], len(order)
+    if not k:
+        return
+    position = np.arange(k)
+    packed = X[:, order]
+    active = np.arange(n)  # the decisions that may still take an item
+    start = np.zeros(n, dtype=np.int64)
+    while len(active):
+        fits = ~packed[active] & (position[None, :] >= start[:, None])
+        for j in range(len(capacity)):
+            fits &= L[active, j, None] + W[j][None, :] <= capacity[j]
+        some = fits.any(axis=1)
+        active, start, fits = active[some], start[some], fits[some]
+        if not len(active):
+            break
+        within = np.ones(fits.shape, dtype=bool)  # the items up to here, all packed, still fit
+        for j in range(len(capacity)):
+            within &= L[active, j, None] + np.cumsum(W[j][None, :] * fits, axis=1) <= capacity[j]
+        skip = fits & ~within
+        skipped = skip.any(axis=1)
+        first_skip = np.where(skipped, skip.argmax(axis=1), k)
+        add = fits & (position[None, :] < first_skip[:, None])
+        packed[active] |= add
+        L[active] += add.astype(float) @ W.T
+        # a decision with no skip took every item that fitted it: done
+        active, start = active[skipped], first_skip[skipped] + 1
+    X[:, order] = packed
+
+
+def _drop(X: np.ndarray, L: np.ndarray, rows: np.ndarray, W: np.ndarray, capacity: np.ndarray,
+          order: np.ndarray) -> None:
+    """Unpack, in place, from the decisions ``rows`` of ``X`` (loads ``L``), the packed items in
+    ``order`` (their weights ``W``, worst first) until every load fits: the greedy drop, in one
+    vectorised step -- it drops the shortest run of packed items, in that order, whose removal
+    brings each load within its capacity (all of them if none does)."""
+    packed = X[np.ix_(rows, order)]
+    feasible = np.ones(packed.shape, dtype=bool)
+    for j in range(len(capacity)):
+        feasible &= L[rows, j, None] - np.cumsum(W[j][None, :] * packed, axis=1) <= capacity[j]
+    cut = np.where(feasible.any(axis=1), feasible.argmax(axis=1), len(order) - 1)
+    dropped = packed & (np.arange(len(order))[None, :] <= cut[:, None])
+    X[np.ix_(rows, order)] = packed & ~dropped
+    L[rows] -= dropped.astype(float) @ W.T

@@ -54,12 +54,14 @@ from solvers.epsilon import (
     ObjectiveSpec,
     ideal_nadir_from_payoff,
     payoff_table,
+    with_payoff_rows,
 )
 from solvers.interrupt import stage
 from solvers.options import SolveOptions
 from solvers.pareto import ParetoResult, merge
 from solvers.progress import bar as progress_bar
 from solvers.result import Termination
+from solvers.run_settings import RunSettings, resolve
 
 #: Share of the uniform weight vector mixed into every weight vector (no zero weights).
 WEIGHT_FLOOR = 1e-4
@@ -196,19 +198,23 @@ def weighted_sum_front(
     weights: np.ndarray | None = None,
     scheme: str = "auto",
     options: SolveOptions | None = None,
-    workers: int = 1,
-    scheduler: str | None = None,
-    blocks: int | None = None,
-    summary: Callable[[Any], str] | None = None,
-    decision: Callable[[Any], Any] | None = None,
-    progress: bool = False,
+    run: RunSettings | None = None,
+    **run_keywords: Any,
 ) -> ParetoResult:
     """Supported points of the front by normalised weighted sums (see the module docstring).
 
+    Four steps: the compiled model, scheme and options (:func:`_prepare`); the payoff table with
+    the normalisation and the weight vectors (:func:`_weights`); the weighted solves by the
+    scheme, in this process or on workers (:func:`_solve_weights_by_scheme`); the merged front
+    with its notes (:func:`_weighted_notes`).
+
     Parameters
     ----------
-    model, objectives, options, workers, scheduler, blocks, summary, decision, progress
-        As for :func:`solvers.epsilon.epsilon_front` (``blocks``: chunks of weight vectors).
+    model, objectives, options
+        As for :func:`solvers.epsilon.epsilon_front`.
+    run, run_keywords
+        As for :func:`solvers.epsilon.epsilon_front` (``blocks``: chunks of weight vectors; the
+        dichotomic scheme's solves depend on each other and run in this process).
     points
         Number of weight vectors of the grid scheme (see :func:`weight_grid`).
     scheme
@@ -219,82 +225,22 @@ def weighted_sum_front(
         Explicit weight vectors, shape ``(n, p)`` (overrides ``points``); rows are scaled to sum
         to 1.
     """
-    from solvers.executor import run_tasks, task_count
-
+    run = resolve(run, run_keywords, function="weighted_sum_front")
     t0 = time.perf_counter()
-    options = options or SolveOptions()
-    mo = MultiObjectiveModel(model, objectives)
-    if scheme == "auto":
-        scheme = "dichotomic" if mo.p == 2 and weights is None else "grid"
-    if scheme not in ("dichotomic", "grid"):
-        raise ValueError(f"scheme must be 'auto', 'dichotomic' or 'grid', found {scheme!r}")
-    if scheme == "dichotomic" and mo.p != 2:
-        raise ValueError(f"the dichotomic scheme needs 2 objectives, found {mo.p}")
-    if scheme == "dichotomic" and options.mip_rel_gap is None:
-        # a weighted optimum stopped at a gap could miss a point just above a segment
-        options = dataclasses.replace(options, mip_rel_gap=0.0)
+    mo, scheme, options = _prepare(model, objectives, scheme, weights, options)
     stage("weighted.payoff")
     table, payoff_x = payoff_table(mo, options)
     payoff_solves = mo.solves
-    ideal, nadir = ideal_nadir_from_payoff(table, mo.senses)
-    ranges = np.abs(ideal - nadir)
-    ranges = np.where(ranges > 1e-12, ranges, 1.0)
-    if weights is None:
-        W = weight_grid(mo.p, points)
-    else:
-        W = np.atleast_2d(np.asarray(weights, dtype=float))
-        if W.shape[1] != mo.p or np.any(W < 0) or np.any(W.sum(axis=1) <= 0):
-            raise ValueError(f"weights must be non-negative rows of {mo.p} values with a positive sum")
-        W = W / W.sum(axis=1, keepdims=True)
+    ideal, nadir, ranges, W = _weights(mo, table, points, weights)
     t_payoff = time.perf_counter() - t0
 
-    edges = None
     stage("weighted.weights", checked=False)  # after a stop the first weighted solve ends it, keeping the payoff rows
-    if scheme == "dichotomic":
-        bar = progress_bar(desc="weights (dichotomic)", enabled=progress)
-        # an open-ended bar (no total): tqdm refuses bool() then, hence "is not None"
-        outs = [_dichotomic(mo, table, options, summary, decision,
-                            bar.update if bar is not None else None)]
-        if bar is not None:
-            bar.close()
-        interrupted = outs[0]["interrupted"]
-        edges = outs[0]["edges"]
-        n_tasks = 1
-    elif workers <= 1 and scheduler is None:
-        bar = progress_bar(len(W), desc="weights", enabled=progress)
-        outs = [_solve_weights(mo, W, ranges, options, summary, decision,
-                               bar.update if bar else None)]
-        if bar:
-            bar.close()
-        interrupted = outs[0]["interrupted"]
-        n_tasks = 1
-    else:
-        n_chunks = task_count(len(W), workers=workers, scheduler=scheduler, blocks=blocks)
-        chunks = [c for c in np.array_split(W, n_chunks) if len(c)]
-        n_tasks = len(chunks)
-        tasks = [{"model": model, "objectives": dict(zip(mo.names, mo.senses, strict=False)), "weights": c,
-                  "ranges": ranges, "options": options, "summary": summary,
-                  "decision": decision} for c in chunks]
-        results, interrupted = run_tasks(_weights_task, tasks, workers=workers,
-                                         scheduler=scheduler, progress=progress, desc="weights")
-        outs = [r for r in results if r is not None]
-        interrupted = interrupted or any(o["interrupted"] for o in outs)
-    pts = [f for o in outs for f in o["points"]] + list(table)
-    decisions = [d for o in outs for d in o["decisions"]]
-    summaries = [s for o in outs for s in o["summaries"]]
-    for x in payoff_x:
-        dec, text = mo.record(x, summary, decision)
-        decisions.append(dec)
-        summaries.append(text)
+    outs, interrupted, n_tasks = _solve_weights_by_scheme(mo, model, scheme, table, W, ranges, options, run)
+    pts, decisions, summaries = with_payoff_rows(
+        mo, run, table, payoff_x, [f for o in outs for f in o["points"]],
+        [d for o in outs for d in o["decisions"]], [s for o in outs for s in o["summaries"]])
     failed = sum(o["failed"] for o in outs)
-    notes = [SUPPORTED_NOTE]
-    if scheme == "dichotomic" and not interrupted and not failed:
-        notes.append(f"dichotomic scheme: every extreme supported point is among these "
-                     f"({outs[0]['solves']} weighted solves, {edges} hull edges confirmed)")
-    if failed:
-        notes.append(f"{failed} weighted solves ended without proven optimality or solution")
-    if interrupted:
-        notes.append("interrupted: the front holds the points found so far")
+    edges = outs[0]["edges"] if scheme == "dichotomic" else None
     wall = time.perf_counter() - t0
     return merge(
         "weighted_sum",
@@ -311,10 +257,100 @@ def weighted_sum_front(
         ideal=ideal,
         nadir=nadir,
         payoff=table,
-        notes=tuple(notes),
+        notes=_weighted_notes(scheme, outs, interrupted=interrupted, failed=failed),
         settings={"scheme": scheme, "interrupted": bool(interrupted),
                   "weights": outs[0]["solves"] if scheme == "dichotomic" else len(W),
-                  "hull_edges": edges, "weight_floor": WEIGHT_FLOOR, "workers": workers,
-                  "scheduler": scheduler, "normalisation": "payoff table ideal and nadir",
+                  "hull_edges": edges, "weight_floor": WEIGHT_FLOOR, "workers": run.workers,
+                  "scheduler": run.scheduler, "normalisation": "payoff table ideal and nadir",
                   "blocks": n_tasks},
     )
+
+
+def _prepare(
+    model: pyo.Block, objectives: ObjectiveSpec, scheme: str, weights: np.ndarray | None,
+    options: SolveOptions | None,
+) -> tuple[MultiObjectiveModel, str, SolveOptions]:
+    """Step 1: the compiled model, the scheme ``"auto"`` stands for, and the solves' options."""
+    options = options or SolveOptions()
+    mo = MultiObjectiveModel(model, objectives)
+    if scheme == "auto":
+        scheme = "dichotomic" if mo.p == 2 and weights is None else "grid"
+    if scheme not in ("dichotomic", "grid"):
+        raise ValueError(f"scheme must be 'auto', 'dichotomic' or 'grid', found {scheme!r}")
+    if scheme == "dichotomic" and mo.p != 2:
+        raise ValueError(f"the dichotomic scheme needs 2 objectives, found {mo.p}")
+    if scheme == "dichotomic" and options.mip_rel_gap is None:
+        # a weighted optimum stopped at a gap could miss a point just above a segment
+        options = dataclasses.replace(options, mip_rel_gap=0.0)
+    return mo, scheme, options
+
+
+def _weights(
+    mo: MultiObjectiveModel, table: np.ndarray, points: int, weights: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Step 2: ideal and nadir from the payoff table, the ranges that normalise the objectives,
+    and the weight vectors of the grid scheme (``weights`` checked and scaled, or the grid)."""
+    ideal, nadir = ideal_nadir_from_payoff(table, mo.senses)
+    ranges = np.abs(ideal - nadir)
+    ranges = np.where(ranges > 1e-12, ranges, 1.0)
+    if weights is None:
+        W = weight_grid(mo.p, points)
+    else:
+        W = np.atleast_2d(np.asarray(weights, dtype=float))
+        if W.shape[1] != mo.p or np.any(W < 0) or np.any(W.sum(axis=1) <= 0):
+            raise ValueError(f"weights must be non-negative rows of {mo.p} values with a positive sum")
+        W = W / W.sum(axis=1, keepdims=True)
+    return ideal, nadir, ranges, W
+
+
+def _solve_weights_by_scheme(
+    mo: MultiObjectiveModel,
+    model: pyo.Block,
+    scheme: str,
+    table: np.ndarray,
+    W: np.ndarray,
+    ranges: np.ndarray,
+    options: SolveOptions,
+    run: RunSettings,
+) -> tuple[list[dict[str, Any]], bool, int]:
+    """Step 3: the weighted solves -- the dichotomic search or the weight grid in this process,
+    or the grid in chunks on workers. Returns the outcomes, whether the run was interrupted, and
+    the task count."""
+    from solvers.executor import run_tasks, task_count
+
+    if scheme == "dichotomic":
+        bar = progress_bar(desc="weights (dichotomic)", enabled=run.progress)
+        # an open-ended bar (no total): tqdm refuses bool() then, hence "is not None"
+        out = _dichotomic(mo, table, options, run.summary, run.decision,
+                          bar.update if bar is not None else None)
+        if bar is not None:
+            bar.close()
+        return [out], out["interrupted"], 1
+    if run.in_process:
+        bar = progress_bar(len(W), desc="weights", enabled=run.progress)
+        out = _solve_weights(mo, W, ranges, options, run.summary, run.decision, bar.update if bar else None)
+        if bar:
+            bar.close()
+        return [out], out["interrupted"], 1
+    n_chunks = task_count(len(W), workers=run.workers, scheduler=run.scheduler, blocks=run.blocks)
+    chunks = [c for c in np.array_split(W, n_chunks) if len(c)]
+    tasks = [{"model": model, "objectives": dict(zip(mo.names, mo.senses, strict=False)), "weights": c,
+              "ranges": ranges, "options": options, "summary": run.summary,
+              "decision": run.decision} for c in chunks]
+    results, interrupted = run_tasks(_weights_task, tasks, workers=run.workers,
+                                     scheduler=run.scheduler, progress=run.progress, desc="weights")
+    outs = [r for r in results if r is not None]
+    return outs, interrupted or any(o["interrupted"] for o in outs), len(chunks)
+
+
+def _weighted_notes(scheme: str, outs: list[dict[str, Any]], *, interrupted: bool, failed: int) -> tuple[str, ...]:
+    """Step 4's notes: supported points only; what the dichotomic scheme proved; what failed."""
+    notes = [SUPPORTED_NOTE]
+    if scheme == "dichotomic" and not interrupted and not failed:
+        notes.append(f"dichotomic scheme: every extreme supported point is among these "
+                     f"({outs[0]['solves']} weighted solves, {outs[0]['edges']} hull edges confirmed)")
+    if failed:
+        notes.append(f"{failed} weighted solves ended without proven optimality or solution")
+    if interrupted:
+        notes.append("interrupted: the front holds the points found so far")
+    return tuple(notes)
