@@ -127,6 +127,14 @@ class ColumnBound:
     seconds: float
     converged: bool
 
+    def note(self) -> str:
+        """The strategy note's part."""
+        if self.bound is None:
+            return f"column bound: none in {self.seconds:.3g} s"
+        state = "converged" if self.converged else "stopped"
+        return (f"column bound {self.bound:.10g} ({self.iterations} rounds, {self.columns} region plans, "
+                f"{state}, {self.seconds:.3g} s)")
+
 
 def region_instance(instance: EquipmentInstance, region: int) -> EquipmentInstance:
     """Region ``region`` alone (its hospitals, the same budget and years, no Gini band)."""
@@ -176,6 +184,21 @@ def _intervals(Y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[tuple[floa
                 free.append((a, kappa))
         out.append((float(right - left), free, const))
     return out
+
+
+def _gini_caps(Y: np.ndarray, s_lo: np.ndarray, s_hi: np.ndarray, T_lo: np.ndarray) -> np.ndarray:
+    r"""An upper bound on each year's Gini over the ranges: :math:`\sum_{a<b}\max|d_{ab}| /
+    \underline T_j` (each pair at its widest, the total at its least), at most 1."""
+    m, n = s_lo.shape
+    caps = np.ones(n)
+    for j in range(n):
+        a, b = np.triu_indices(m, 1)
+        up = s_hi[a, j] * Y[b, j] - s_lo[b, j] * Y[a, j]
+        dn = s_hi[b, j] * Y[a, j] - s_lo[a, j] * Y[b, j]
+        widest = np.maximum(np.maximum(up, dn), 0.0).sum()
+        if T_lo[j] > 0:
+            caps[j] = min(1.0, widest / T_lo[j])
+    return caps
 
 
 class _Pricing:
@@ -299,7 +322,8 @@ def column_bound(instance: EquipmentInstance, *, bounds: Any | None = None, seco
             cols.append(pcol)
             lengths.append(length)
         numerator.append((cols, lengths, const_n))
-    gini_rows = []
+    gini_rows = []  # per year, the row whose coefficient on a plan is a multiple of its T_j
+    g_up = None
     if d.gini_mode == "each_year":
         for j in range(n):
             cols, lengths, const_n = numerator[j]
@@ -310,13 +334,19 @@ def column_bound(instance: EquipmentInstance, *, bounds: Any | None = None, seco
         T_lo = s_lo.sum(axis=0).astype(float)
         if bounds is not None:
             T_lo = np.maximum(T_lo, np.where(np.isfinite(bounds.T_lo), bounds.T_lo, 0.0))
-        g = [col(0.0, 0.0, 1.0) for _ in range(n)]
+        T_hi = s_hi.sum(axis=0).astype(float)
+        if bounds is not None:
+            T_hi = np.minimum(T_hi, np.where(np.isfinite(bounds.T_hi), bounds.T_hi, np.inf))
+        g_up = _gini_caps(Y, s_lo, s_hi, T_lo)
+        g = [col(0.0, 0.0, float(g_up[j])) for j in range(n)]
         for j in range(n):
             cols, lengths, const_n = numerator[j]
             row(-inf, const_n, [g[j], *cols], [float(T_lo[j]), *(-np.asarray(lengths))])
+            # the other McCormick side of N = G T (G <= G_up, T <= T_hi), with T linear in the plans
+            gini_rows.append(row(-inf, const_n + g_up[j] * T_hi[j], [g[j], *cols],
+                                 [float(T_hi[j]), *(-np.asarray(lengths))]))
         slack = col(SLACK_COST, 0.0, inf)
         row(n * lo, inf, [*g, slack], [1.0] * n + [1.0])
-
     columns = 0
     seen: set[tuple[int, bytes]] = set()
 
@@ -331,10 +361,9 @@ def column_bound(instance: EquipmentInstance, *, bounds: Any | None = None, seco
             if s[j] >= kappa - 1e-9:
                 idx.append(r)
                 val.append(-y)
-        if d.gini_mode == "each_year":
-            for j in range(n):
-                idx.append(gini_rows[j])
-                val.append(-lo * float(s[j]))
+        for j in range(n):  # each_year: -lo T_j; mean: + G_up T_j (the McCormick side above)
+            idx.append(gini_rows[j])
+            val.append((-lo if d.gini_mode == "each_year" else g_up[j]) * float(s[j]))
         h.addCol(f, 0.0, inf, len(idx), np.asarray(idx, dtype=np.int32), np.asarray(val, dtype=float))
         columns += 1
         return True
@@ -369,9 +398,8 @@ def column_bound(instance: EquipmentInstance, *, bounds: Any | None = None, seco
             for r, j, kappa, yy in share_of[a]:
                 # reduced cost = f - sum_r y_r a_r(p); a_r = -Y [s >= kappa] on share rows
                 coef[j, kappa] = coef.get((j, kappa), 0.0) + y[r] * yy
-            per_set = np.zeros(n)
-            if d.gini_mode == "each_year":
-                per_set = np.array([lo * y[gini_rows[j]] for j in range(n)])
+            per_set = np.array([(lo if d.gini_mode == "each_year" else -g_up[j]) * y[gini_rows[j]]
+                                for j in range(n)])
             left = None if seconds is None else max(seconds - (time.perf_counter() - t0), 0.5)
             low, f, s = pricing[a].price(coef, per_set, SolveOptions(mip_rel_gap=0.0, threads=1, time_limit=left))
             reduced = low - y[conv[a]]

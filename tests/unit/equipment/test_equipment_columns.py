@@ -91,3 +91,18 @@ def test_column_bound_lifts_above_the_band_free_optimum():
     result = column_bound(inst)
     assert result.converged
     assert free + 0.25 * (banded - free) < result.bound <= banded + 1e-6
+
+
+def test_lazy_strategy_takes_the_column_bound_in_each_year_mode():
+    """The lazy strategy computes the column bound after the box (each_year mode), still proves
+    the brute-force optimum, and never reports a bound above its plan."""
+    from optmodels.equipment.solve import solve_instance
+    from solvers import SolveOptions
+
+    inst = _instance((4, 5, 2), 5, "each_year")
+    banded, _, _ = _brute_force(inst)
+    sol = solve_instance(inst, "cost", SolveOptions(mip_rel_gap=0.0))
+    assert sol.result.objective == pytest.approx(banded, rel=1e-6)
+    assert sol.evaluation.feasible
+    assert "column bound" in sol.strategy_note
+    assert sol.result.bound <= sol.result.objective + 1e-9
