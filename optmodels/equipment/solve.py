@@ -22,7 +22,9 @@ strategy (``lazy``) brackets the full model between a relaxation and a restricti
    leave the band-free bound. The nearer the plan is to the optimum, the narrower the box: this
    is why it comes after the searches (measured in ``docs/equipment.md``).
 5. **full model** with those bounds, started from the best plan so far (a MIP start), so HiGHS
-   always holds an incumbent: a time limit returns it with its gap instead of nothing.
+   always holds an incumbent: a time limit returns it with its gap instead of nothing. In
+   ``each_year`` mode the column bound (:mod:`optmodels.equipment.columns`, at most
+   :data:`COLUMN_SHARE` of the time left) comes first; the larger bound is reported.
 
 Steps 2-5 share the time limit (the restriction gets at most a third, the searches at most
 :data:`NEIGHBOURHOOD_SHARE` of what is then left, half each unless the first ends early; the
