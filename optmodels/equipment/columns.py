@@ -105,6 +105,7 @@ from optmodels.analysis.queueing import mean_in_system
 from optmodels.equipment.formulation import build, count_range
 from optmodels.equipment.instance import EquipmentData, EquipmentInstance
 from solvers import SolveOptions, StandardFormModel
+from solvers.interrupt import StopOnSigint, check
 
 __all__ = ["ColumnBound", "column_bound", "region_instance"]
 
@@ -383,34 +384,48 @@ def column_bound(instance: EquipmentInstance, *, bounds: Any | None = None, seco
     master = None
     iterations = 0
     converged = False
-    while iterations < max_iterations:
-        if seconds is not None and time.perf_counter() - t0 >= seconds:
-            break
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            break
-        iterations += 1
-        master = float(h.getInfo().objective_function_value)
-        y = np.asarray(h.getSolution().row_dual, dtype=float)
-        total, added = master, 0
-        for a in range(m):
-            coef: dict[tuple[int, int], float] = {}
-            for r, j, kappa, yy in share_of[a]:
-                # reduced cost = f - sum_r y_r a_r(p); a_r = -Y [s >= kappa] on share rows
-                coef[j, kappa] = coef.get((j, kappa), 0.0) + y[r] * yy
-            per_set = np.array([(lo if d.gini_mode == "each_year" else -g_up[j]) * y[gini_rows[j]]
-                                for j in range(n)])
-            left = None if seconds is None else max(seconds - (time.perf_counter() - t0), 0.5)
-            low, f, s = pricing[a].price(coef, per_set, SolveOptions(mip_rel_gap=0.0, threads=1, time_limit=left))
-            reduced = low - y[conv[a]]
-            total += min(0.0, reduced)
-            if f is not None and (f + sum(coef.get((j, kappa), 0.0) for (j, kappa) in coef if s[j] >= kappa)
-                                  + float(per_set @ s) - y[conv[a]]) < -tolerance:
-                added += add_plan(a, f, s)
-        if math.isfinite(total):
-            best = total if best is None else max(best, total)
-        if added == 0:
-            converged = True
-            break
+    with StopOnSigint(h):  # a signal stops the master's LP; check() then ends the generation
+        while iterations < max_iterations:
+            if seconds is not None and time.perf_counter() - t0 >= seconds:
+                break
+            h.run()
+            check()
+            found = _round(h, d, pricing, conv, share_of, gini_rows, g_up, lo, add_plan, seconds, t0, tolerance)
+            if found is None:
+                break
+            iterations += 1
+            master, total, added = found
+            if math.isfinite(total):
+                best = total if best is None else max(best, total)
+            if added == 0:
+                converged = True
+                break
     return ColumnBound(bound=best, master=master, iterations=iterations, columns=columns,
                        seconds=time.perf_counter() - t0, converged=converged)
+
+
+def _round(h, d, pricing, conv, share_of, gini_rows, g_up, lo, add_plan, seconds, t0, tolerance):
+    """One round of column generation on the solved master ``h``: ``(master value, Lagrangian
+    bound, plans added)``, or None when the master has no optimal LP."""
+    m, n = d.n_regions, d.n_years
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    master = float(h.getInfo().objective_function_value)
+    y = np.asarray(h.getSolution().row_dual, dtype=float)
+    total, added = master, 0
+    for a in range(m):
+        coef: dict[tuple[int, int], float] = {}
+        for r, j, kappa, yy in share_of[a]:
+            # reduced cost = f - sum_r y_r a_r(p); a_r = -Y [s >= kappa] on share rows
+            coef[j, kappa] = coef.get((j, kappa), 0.0) + y[r] * yy
+        per_set = np.array([(lo if d.gini_mode == "each_year" else -g_up[j]) * y[gini_rows[j]]
+                            for j in range(n)])
+        left = None if seconds is None else max(seconds - (time.perf_counter() - t0), 0.5)
+        low, f, s = pricing[a].price(coef, per_set, SolveOptions(mip_rel_gap=0.0, threads=1, time_limit=left))
+        check()  # a signal stopped that pricing MILP: no bound from this round
+        reduced = low - y[conv[a]]
+        total += min(0.0, reduced)
+        if f is not None and (f + sum(coef.get((j, kappa), 0.0) for (j, kappa) in coef if s[j] >= kappa)
+                              + float(per_set @ s) - y[conv[a]]) < -tolerance:
+            added += add_plan(a, f, s)
+    return master, total, added
