@@ -270,6 +270,108 @@ def region_plan_costs(d: EquipmentData, x: np.ndarray) -> tuple[np.ndarray, np.n
     return cost, s
 
 
+class _Master:
+    """The restricted master LP of the module docstring on one live HiGHS model: its rows, and
+    the columns (region plans) added so far."""
+
+    def __init__(self, d: EquipmentData, s_lo: np.ndarray, s_hi: np.ndarray, bounds: Any | None):
+        self.d = d
+        self.lo = d.gini_lo or 0.0
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.ncols = self.nrows = self.columns = 0
+        self.seen: set[tuple[int, bytes]] = set()
+        m = d.n_regions
+        self.conv = [self._row(1.0, 1.0, [], []) for _ in range(m)]
+        self.share_of: dict[int, list] = {a: [] for a in range(m)}  # a -> [(row, year, kappa, Y_aj)]
+        numerator = [self._integral(j, s_lo, s_hi) for j in range(d.n_years)]
+        #: per year, the band row whose coefficient on a plan is a multiple of its T_j
+        self.gini_rows: list[int] = []
+        self.g_up: np.ndarray | None = None
+        if d.gini_mode == "each_year":
+            self._each_year(numerator)
+        else:
+            self._mean(numerator, s_lo, s_hi, bounds)
+
+    def _col(self, cost: float, low: float, up: float) -> int:
+        self.h.addCol(cost, low, up, 0, np.array([], dtype=np.int32), np.array([], dtype=float))
+        self.ncols += 1
+        return self.ncols - 1
+
+    def _row(self, low: float, up: float, idx, val) -> int:
+        self.h.addRow(low, up, len(idx), np.asarray(idx, dtype=np.int32), np.asarray(val, dtype=float))
+        self.nrows += 1
+        return self.nrows - 1
+
+    def _integral(self, j: int, s_lo: np.ndarray, s_hi: np.ndarray) -> tuple[list[int], list[float], float]:
+        """Year j's ``share_above`` and ``tangent`` rows: (phi columns, interval lengths, the
+        constant part of the numerator from intervals whose share cannot change)."""
+        Y = self.d.shares[:, j]
+        cols, lengths, const_n = [], [], 0.0
+        for length, free, const in _intervals(Y, s_lo[:, j], s_hi[:, j]):
+            if not free:
+                const_n += length * const * (1 - const)
+                continue
+            acol = self._col(0.0, 0.0, 1.0)
+            pcol = self._col(0.0, 0.0, 0.25)
+            r = self._row(const, const, [acol], [1.0])  # A - sum Y [s >= kappa] lambda = const
+            for a, kappa in free:
+                self.share_of[a].append((r, j, kappa, Y[a]))
+            top = const + sum(Y[a] for a, _ in free)
+            for alpha in np.linspace(const, top, TANGENTS):
+                self._row(-highspy.kHighsInf, alpha * alpha, [pcol, acol], [1.0, -(1 - 2 * alpha)])
+            cols.append(pcol)
+            lengths.append(length)
+        return cols, lengths, const_n
+
+    def _each_year(self, numerator) -> None:
+        for cols, lengths, const_n in numerator:  # sum l phi + slack - lo T_j >= -const
+            slack = self._col(SLACK_COST, 0.0, highspy.kHighsInf)
+            self.gini_rows.append(self._row(-const_n, highspy.kHighsInf, [*cols, slack], [*lengths, 1.0]))
+
+    def _mean(self, numerator, s_lo, s_hi, bounds) -> None:
+        n, inf = self.d.n_years, highspy.kHighsInf
+        T_lo = s_lo.sum(axis=0).astype(float)
+        T_hi = s_hi.sum(axis=0).astype(float)
+        if bounds is not None:
+            T_lo = np.maximum(T_lo, np.where(np.isfinite(bounds.T_lo), bounds.T_lo, 0.0))
+            T_hi = np.minimum(T_hi, np.where(np.isfinite(bounds.T_hi), bounds.T_hi, np.inf))
+        self.g_up = _gini_caps(self.d.shares, s_lo, s_hi, T_lo)
+        g = [self._col(0.0, 0.0, float(self.g_up[j])) for j in range(n)]
+        for j, (cols, lengths, const_n) in enumerate(numerator):
+            self._row(-inf, const_n, [g[j], *cols], [float(T_lo[j]), *(-np.asarray(lengths))])
+            # the other McCormick side of N = G T (G <= G_up, T <= T_hi), with T linear in the plans
+            self.gini_rows.append(self._row(-inf, const_n + self.g_up[j] * T_hi[j], [g[j], *cols],
+                                            [float(T_hi[j]), *(-np.asarray(lengths))]))
+        slack = self._col(SLACK_COST, 0.0, inf)
+        self._row(n * self.lo, inf, [*g, slack], [1.0] * n + [1.0])
+
+    def per_set(self, y: np.ndarray) -> np.ndarray:
+        """The plan's reduced cost per set of T_j from the band rows' duals ``y``."""
+        d = self.d
+        return np.array([(self.lo if d.gini_mode == "each_year" else -self.g_up[j]) * y[self.gini_rows[j]]
+                         for j in range(d.n_years)])
+
+    def add_plan(self, a: int, f: float, s: np.ndarray) -> bool:
+        """Region a's plan of cost f and totals s as a column (False if it is there already)."""
+        key = (a, np.round(s).astype(int).tobytes())
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        idx, val = [self.conv[a]], [1.0]
+        for r, j, kappa, y in self.share_of[a]:
+            if s[j] >= kappa - 1e-9:
+                idx.append(r)
+                val.append(-y)
+        for j in range(self.d.n_years):  # each_year: -lo T_j; mean: + G_up T_j (the McCormick side)
+            idx.append(self.gini_rows[j])
+            val.append((-self.lo if self.d.gini_mode == "each_year" else self.g_up[j]) * float(s[j]))
+        self.h.addCol(f, 0.0, highspy.kHighsInf, len(idx), np.asarray(idx, dtype=np.int32),
+                      np.asarray(val, dtype=float))
+        self.columns += 1
+        return True
+
+
 def column_bound(instance: EquipmentInstance, *, bounds: Any | None = None, seconds: float | None = None,
                  plans: list[np.ndarray] | None = None, max_iterations: int = 500,
                  tolerance: float = 1e-6) -> ColumnBound:
@@ -278,154 +380,63 @@ def column_bound(instance: EquipmentInstance, *, bounds: Any | None = None, seco
     (K x n) whose region parts seed the master (e.g. the incumbent)."""
     t0 = time.perf_counter()
     d = instance.data
-    m, n = d.n_regions, d.n_years
-    Y = d.shares
-    lo = d.gini_lo or 0.0
     s_lo, s_hi = _ranges(d, bounds)
-    pricing = [_Pricing(instance, a, s_lo[a], s_hi[a]) for a in range(m)]
-
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    inf = highspy.kHighsInf
-    ncols = 0
-
-    def col(cost, low, up):
-        nonlocal ncols
-        h.addCol(cost, low, up, 0, np.array([], dtype=np.int32), np.array([], dtype=float))
-        ncols += 1
-        return ncols - 1
-
-    nrows = 0
-
-    def row(low, up, idx, val):
-        nonlocal nrows
-        h.addRow(low, up, len(idx), np.asarray(idx, dtype=np.int32), np.asarray(val, dtype=float))
-        nrows += 1
-        return nrows - 1
-
-    conv = [row(1.0, 1.0, [], []) for _ in range(m)]
-    share_of: dict[int, list] = {a: [] for a in range(m)}  # a -> [(row, year, kappa, Y_aj)]
-    numerator = []  # per year: (cols, lengths, constant)
-    for j in range(n):
-        cols, lengths, const_n = [], [], 0.0
-        for length, free, const in _intervals(Y[:, j], s_lo[:, j], s_hi[:, j]):
-            if not free:
-                const_n += length * const * (1 - const)
-                continue
-            acol = col(0.0, 0.0, 1.0)
-            pcol = col(0.0, 0.0, 0.25)
-            r = row(const, const, [acol], [1.0])  # A - sum Y [s >= kappa] lambda = const
-            for a, kappa in free:
-                share_of[a].append((r, j, kappa, Y[a, j]))
-            top = const + sum(Y[a, j] for a, _ in free)
-            for alpha in np.linspace(const, top, TANGENTS):
-                row(-inf, alpha * alpha, [pcol, acol], [1.0, -(1 - 2 * alpha)])
-            cols.append(pcol)
-            lengths.append(length)
-        numerator.append((cols, lengths, const_n))
-    gini_rows = []  # per year, the row whose coefficient on a plan is a multiple of its T_j
-    g_up = None
-    if d.gini_mode == "each_year":
-        for j in range(n):
-            cols, lengths, const_n = numerator[j]
-            slack = col(SLACK_COST, 0.0, inf)
-            # sum l phi + slack - lo T_j >= -const
-            gini_rows.append(row(-const_n, inf, [*cols, slack], [*lengths, 1.0]))
-    else:
-        T_lo = s_lo.sum(axis=0).astype(float)
-        if bounds is not None:
-            T_lo = np.maximum(T_lo, np.where(np.isfinite(bounds.T_lo), bounds.T_lo, 0.0))
-        T_hi = s_hi.sum(axis=0).astype(float)
-        if bounds is not None:
-            T_hi = np.minimum(T_hi, np.where(np.isfinite(bounds.T_hi), bounds.T_hi, np.inf))
-        g_up = _gini_caps(Y, s_lo, s_hi, T_lo)
-        g = [col(0.0, 0.0, float(g_up[j])) for j in range(n)]
-        for j in range(n):
-            cols, lengths, const_n = numerator[j]
-            row(-inf, const_n, [g[j], *cols], [float(T_lo[j]), *(-np.asarray(lengths))])
-            # the other McCormick side of N = G T (G <= G_up, T <= T_hi), with T linear in the plans
-            gini_rows.append(row(-inf, const_n + g_up[j] * T_hi[j], [g[j], *cols],
-                                 [float(T_hi[j]), *(-np.asarray(lengths))]))
-        slack = col(SLACK_COST, 0.0, inf)
-        row(n * lo, inf, [*g, slack], [1.0] * n + [1.0])
-    columns = 0
-    seen: set[tuple[int, bytes]] = set()
-
-    def add_plan(a: int, f: float, s: np.ndarray) -> bool:
-        nonlocal columns
-        key = (a, np.round(s).astype(int).tobytes())
-        if key in seen:
-            return False
-        seen.add(key)
-        idx, val = [conv[a]], [1.0]
-        for r, j, kappa, y in share_of[a]:
-            if s[j] >= kappa - 1e-9:
-                idx.append(r)
-                val.append(-y)
-        for j in range(n):  # each_year: -lo T_j; mean: + G_up T_j (the McCormick side above)
-            idx.append(gini_rows[j])
-            val.append((-lo if d.gini_mode == "each_year" else g_up[j]) * float(s[j]))
-        h.addCol(f, 0.0, inf, len(idx), np.asarray(idx, dtype=np.int32), np.asarray(val, dtype=float))
-        columns += 1
-        return True
-
+    pricing = [_Pricing(instance, a, s_lo[a], s_hi[a]) for a in range(d.n_regions)]
+    master = _Master(d, s_lo, s_hi, bounds)
     for x in plans or []:
         cost, s = region_plan_costs(d, x)
-        for a in range(m):
+        for a in range(d.n_regions):
             if np.all(s[a] >= s_lo[a] - 1e-9) and np.all(s[a] <= s_hi[a] + 1e-9):
-                add_plan(a, float(cost[a]), s[a])
-    exact = SolveOptions(mip_rel_gap=0.0, threads=1)
-    for a in range(m):  # each region's own band-free optimum (inside the box)
-        _, f, s = pricing[a].price({}, np.zeros(n), exact)
+                master.add_plan(a, float(cost[a]), s[a])
+    for a in range(d.n_regions):  # each region's own band-free optimum (inside the box)
+        _, f, s = pricing[a].price({}, np.zeros(d.n_years), SolveOptions(mip_rel_gap=0.0, threads=1))
         if f is not None:
-            add_plan(a, f, s)
+            master.add_plan(a, f, s)
 
-    best = None
-    master = None
+    best = value = None
     iterations = 0
     converged = False
-    with StopOnSigint(h):  # a signal stops the master's LP; check() then ends the generation
+    with StopOnSigint(master.h):  # a signal stops the master's LP; check() then ends the generation
         while iterations < max_iterations:
             if seconds is not None and time.perf_counter() - t0 >= seconds:
                 break
-            h.run()
+            master.h.run()
             check()
-            found = _round(h, d, pricing, conv, share_of, gini_rows, g_up, lo, add_plan, seconds, t0, tolerance)
+            found = _round(master, pricing, seconds, t0, tolerance)
             if found is None:
                 break
             iterations += 1
-            master, total, added = found
+            value, total, added = found
             if math.isfinite(total):
                 best = total if best is None else max(best, total)
             if added == 0:
                 converged = True
                 break
-    return ColumnBound(bound=best, master=master, iterations=iterations, columns=columns,
+    return ColumnBound(bound=best, master=value, iterations=iterations, columns=master.columns,
                        seconds=time.perf_counter() - t0, converged=converged)
 
 
-def _round(h, d, pricing, conv, share_of, gini_rows, g_up, lo, add_plan, seconds, t0, tolerance):
-    """One round of column generation on the solved master ``h``: ``(master value, Lagrangian
-    bound, plans added)``, or None when the master has no optimal LP."""
-    m, n = d.n_regions, d.n_years
+def _round(master: _Master, pricing: list[_Pricing], seconds, t0: float, tolerance: float):
+    """One round of column generation on the solved master: ``(master value, Lagrangian bound,
+    plans added)``, or None when the master has no optimal LP."""
+    h = master.h
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    master = float(h.getInfo().objective_function_value)
+    value = float(h.getInfo().objective_function_value)
     y = np.asarray(h.getSolution().row_dual, dtype=float)
-    total, added = master, 0
-    for a in range(m):
+    per_set = master.per_set(y)
+    total, added = value, 0
+    for a, region in enumerate(pricing):
         coef: dict[tuple[int, int], float] = {}
-        for r, j, kappa, yy in share_of[a]:
+        for r, j, kappa, yy in master.share_of[a]:
             # reduced cost = f - sum_r y_r a_r(p); a_r = -Y [s >= kappa] on share rows
             coef[j, kappa] = coef.get((j, kappa), 0.0) + y[r] * yy
-        per_set = np.array([(lo if d.gini_mode == "each_year" else -g_up[j]) * y[gini_rows[j]]
-                            for j in range(n)])
         left = None if seconds is None else max(seconds - (time.perf_counter() - t0), 0.5)
-        low, f, s = pricing[a].price(coef, per_set, SolveOptions(mip_rel_gap=0.0, threads=1, time_limit=left))
+        low, f, s = region.price(coef, per_set, SolveOptions(mip_rel_gap=0.0, threads=1, time_limit=left))
         check()  # a signal stopped that pricing MILP: no bound from this round
-        reduced = low - y[conv[a]]
-        total += min(0.0, reduced)
-        if f is not None and (f + sum(coef.get((j, kappa), 0.0) for (j, kappa) in coef if s[j] >= kappa)
-                              + float(per_set @ s) - y[conv[a]]) < -tolerance:
-            added += add_plan(a, f, s)
-    return master, total, added
+        reduced = low - y[master.conv[a]]
+        total += min(0.0, reduced)  # the Lagrangian bound: the least reduced cost of each region
+        if f is not None and (f + sum(c for (j, kappa), c in coef.items() if s[j] >= kappa)
+                              + float(per_set @ s) - y[master.conv[a]]) < -tolerance:
+            added += master.add_plan(a, f, s)
+    return value, total, added
