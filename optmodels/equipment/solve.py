@@ -22,7 +22,9 @@ strategy (``lazy``) brackets the full model between a relaxation and a restricti
    leave the band-free bound. The nearer the plan is to the optimum, the narrower the box: this
    is why it comes after the searches (measured in ``docs/equipment.md``).
 5. **full model** with those bounds, started from the best plan so far (a MIP start), so HiGHS
-   always holds an incumbent: a time limit returns it with its gap instead of nothing.
+   always holds an incumbent: a time limit returns it with its gap instead of nothing. In
+   ``each_year`` mode the column bound (:mod:`optmodels.equipment.columns`, at most
+   :data:`COLUMN_SHARE` of the time left) comes first; the larger bound is reported.
 
 Steps 2-5 share the time limit, held by one :class:`~solvers.options.Budget` begun with step 1
 (the restriction gets at most a third, the searches at most :data:`NEIGHBOURHOOD_SHARE` of what
@@ -56,7 +58,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from optmodels.contract import Solution
-from optmodels.equipment import neighbourhood
+from optmodels.equipment import columns, neighbourhood
 from optmodels.equipment.evaluate import Evaluation, evaluate
 from optmodels.equipment.formulation import build, order_signs, plan_from_model, start_from_plan
 from optmodels.equipment.heuristic import feasible_plan
@@ -83,6 +85,12 @@ NEIGHBOURHOOD_MAX_WIDTH = 2
 BLOCK_STEPS = 10
 #: share of the time left after the searches that tightening the region totals may use
 TIGHTEN_SHARE = 0.25
+#: share of the time left after the tightening that the column bound may use (columns.py; each_year
+#: mode only: in mean mode the ratio's denominator keeps it near the band-free bound, measured in
+#: docs/equipment.md). At 31 x 300 x 5 the full model's root does not finish in the time left and
+#: its bound stays the band-free one, so the column bound is worth most of it; where the column
+#: generation converges sooner (16 x 120 x 5) it ends early and the full model gets the rest.
+COLUMN_SHARE = 0.9
 #: without a time limit, each search sub-MILP still stops after this many seconds: the searches
 #: only supply incumbents, and one left to prove its neighbourhood can take longer than the
 #: full model in the box (regional_band.json at a zero gap and no limit: not done after 14 CPU
@@ -171,6 +179,7 @@ class _Progress:
     stages: list = field(default_factory=list)
     step: str = "the restriction"
     searched: str = ""
+    columns: columns.ColumnBound | None = None
 
 
 @dataclass
@@ -219,6 +228,9 @@ def after_relaxation(
     if first.bound is not None:
         note += f"; band-free bound {first.bound:.10g}"
     full = _with_bound(full, first.bound)
+    if progress.columns is not None and progress.columns.bound is not None and full.has_solution:
+        # valid for every plan at most as dear as the box's cap, which the reported plan is
+        full = _with_bound(full, min(progress.columns.bound, full.objective))
     full = dataclasses.replace(full, timings=Timings.combined(progress.stages), options=options)
     return _finish(instance, objective, model, full, note, band_free=band_free)
 
@@ -239,6 +251,7 @@ def _bracket(instance, objective, budget: Budget, first, ev, strategy, progress:
     full = _build_full(instance, objective, bounds, tightened_at, progress)
     _search(instance, objective, budget, full, progress)  # step 3
     _tighten(instance, objective, budget, full, progress)  # step 4
+    _columns(instance, objective, budget, full, progress)  # each_year: a bound before step 5
     result = _full_model(instance, objective, budget, full, first, progress)  # step 5
     return full.model, result, _note(strategy, progress, full, result)
 
@@ -393,6 +406,20 @@ def _tighten(instance, objective, budget: Budget, full: _Full, progress: _Progre
     full.built += rebuilt
 
 
+def _columns(instance, objective, budget: Budget, full: _Full, progress: _Progress) -> None:
+    """Before step 5, in ``each_year`` mode with the cost objective: the column bound
+    (:mod:`optmodels.equipment.columns`), which charges for the band's dispersion where the full
+    model's root stays at the band-free bound, in at most :data:`COLUMN_SHARE` of the time left;
+    kept in ``progress.columns``. It is valid under the box's cost cap, which the best plan meets."""
+    if (progress.start is None or not hasattr(full.model, "z") or objective != "cost"
+            or instance.data.gini_mode != "each_year" or budget.expired()):
+        return
+    stage("equipment.columns")
+    progress.step = "the column bound"
+    progress.columns = columns.column_bound(
+        instance, bounds=full.bounds, plans=[progress.start], seconds=budget.time_left(COLUMN_SHARE).time_limit)
+
+
 def _full_model(instance, objective, budget: Budget, full: _Full, first, progress: _Progress) -> SolveResult:
     """Step 5: the full model in its box with the time left, started from the best plan so far,
     which stays the incumbent if HiGHS stops before accepting it."""
@@ -417,6 +444,8 @@ def _note(strategy, progress: _Progress, full: _Full, result: SolveResult) -> st
                else "no plan to start from")
     tightened = (f"; region totals tightened by {full.bounds.lps} LPs under the cost {full.tightened_at:.10g}"
                  if full.bounds is not None else "")
+    if progress.columns is not None:
+        tightened += "; " + progress.columns.note()
     solved = "stopped by a signal" if result.termination is Termination.INTERRUPTED else "solved"
     return (f"{strategy}: {progress.why}; the full model was {solved}, "
             f"{started} (the Gini order of the relaxed plan fixed){progress.searched}{tightened}")

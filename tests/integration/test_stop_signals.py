@@ -140,6 +140,22 @@ def test_ctrl_c_in_each_equipment_stage_ends_within_a_cpu_second(stage, delay, a
         assert "stopped by a signal" in stopped.out or "the full model was stopped" in stopped.out
 
 
+def test_ctrl_c_in_the_column_bound_ends_within_a_cpu_second(tmp_path):
+    """each_year mode runs the column bound (equipment.columns) before the full model."""
+    import json
+
+    from optmodels.equipment.generate import generate
+
+    path = tmp_path / "regional_each_year.json"
+    path.write_text(json.dumps(generate(8, 60, 5, 0, band_binding="lower", gini_mode="each_year")))
+    stopped = stop_at_stage(["solve", str(path), "--time-limit", "20"], "equipment.columns", delay=0.3)
+    assert stopped.code == 130, stopped.err
+    assert stopped.cpu_after <= CPU_AFTER_SIGNAL, stopped.cpu_after
+    assert "Traceback" not in stopped.err
+    _reported_incumbent(stopped)
+    assert "during the column bound" in stopped.out
+
+
 def test_ctrl_c_in_a_search_at_provincial_scale_without_a_time_limit():
     """The issue's case: 16 x 120 x 5, no time limit, Ctrl-C in the ordering search. The block
     search, 2(m+1)n = 170 tightening LPs and two model builds used to follow (2.7 CPU-s here)."""
