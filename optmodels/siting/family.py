@@ -202,4 +202,5 @@ FAMILY = Family(
     generate_flags=GENERATE_FLAGS,
     commands=commands.COMMANDS,
     formats={"orlib-pmed": lazy("optmodels.siting.data.orlib:load_pmed")},
+    warm=lazy("optmodels.siting.warm:WarmSiting"),
 )

@@ -77,10 +77,13 @@ class Chunk:
 
     def direction(self, a: Any, b: Any) -> int:
         """+1: ``b`` relaxes ``a``; -1: ``a`` relaxes ``b``; 0: neither (solve in order)."""
-        if self.session.relaxes(a, b):
-            return 1
-        if self.session.relaxes(b, a):
-            return -1
+        try:
+            if self.session.relaxes(a, b):
+                return 1
+            if self.session.relaxes(b, a):
+                return -1
+        except Exception:  # noqa: BLE001 - a relation the family cannot judge is no relation
+            return 0
         return 0
 
     # ----------------------------------------------------------------------------------------
