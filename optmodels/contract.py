@@ -389,9 +389,11 @@ class MonotoneSolver(WarmSolver, Protocol):
     ``instance`` holding ``bound`` (a valid bound of ``instance``'s optimum, or ``None``): its
     verdict is ``optimal`` when the plan's value is within the options' MIP gap of ``bound``
     (:func:`within_gap`), else ``feasible``; ``None`` when the plan fails the check.
-    ``solve(instance, options, start=solution)`` starts from a carried plan (a MIP start) and
-    says so in the returned Solution's ``extra["started"] = True`` (a strategy that takes no start
-    leaves it out, and the sweep's row then says ``solved``, not ``neighbour``).
+    ``solve(instance, options, start=solution, bound=value)`` starts from a carried plan (a MIP
+    start) and may use ``bound``, a valid bound of ``instance``'s optimum from a relaxed
+    neighbour (e.g. as a cut on the objective); the returned Solution says which it used in
+    ``extra["started"]`` / ``extra["bound_cut"]`` (a strategy that uses neither leaves them out,
+    and the sweep's row then says ``solved``, not ``neighbour``).
     """
 
     def relaxes(self, a: Any, b: Any) -> bool:

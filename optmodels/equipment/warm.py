@@ -122,7 +122,11 @@ class WarmEquipment:
         out = as_solution(instance, sol, self.strategy)
         return dataclasses.replace(out, extra={**out.extra, "carried": True})
 
-    def solve(self, instance: EquipmentInstance, options: Any = None, *, start: Solution | None = None) -> Solution:
+    def solve(self, instance: EquipmentInstance, options: Any = None, *, start: Solution | None = None,
+              bound: float | None = None) -> Solution:
+        """Solve ``instance`` (in place on the live model when only budgets or costs changed),
+        from ``start``'s plan when given. ``bound`` (a relaxed neighbour's) is not used: the
+        band-free model is solved at HiGHS's root in a few hundredths of a second."""
         from optmodels.equipment.formulation import build, start_from_plan
         from optmodels.equipment.solve import (
             after_relaxation,

@@ -23,6 +23,10 @@ Anything else -- another model, a capacity, a budget, LSCP-B's lexicographic sta
 an objective other than the model's own, a population grid without the dense array the repair
 reads -- is no relaxation, and the sweep solves those scenarios one by one.
 
+A scenario bisection solves gets its relaxed neighbour's bound: the MCLP adds it as a cut on
+its objective (:func:`optmodels.siting.coverage.solve._bound_cut`), which is exact (the bound is
+valid) and was measured to cut HiGHS's time by half to three quarters on pmed16.
+
 The repair adds sites one at a time: for the p-center the closed site nearest the point farthest
 from every open site; for the p-median the one with the largest drop of weighted distance; for
 coverage the one covering the most weight not yet covered (once more, for backup coverage). Any
@@ -54,12 +58,14 @@ class WarmSiting:
         self.objective = objective
         self.choices = {"formulation": formulation, "scheduler": scheduler}
 
-    def solve(self, instance: Any, options: Any = None, *, start: Solution | None = None) -> Solution:
-        """The family's solve (no live model is kept; ``start`` is not used, so the Solution does
-        not say ``started``)."""
+    def solve(self, instance: Any, options: Any = None, *, start: Solution | None = None,
+              bound: float | None = None) -> Solution:
+        """The family's solve (no live model is kept). ``start`` is not used: the coverage
+        strategy's own greedy-and-swap plan is its MIP start. ``bound`` (a relaxed neighbour's)
+        becomes a cut on the MCLP's objective (``extra["bound_cut"]``)."""
         from optmodels.siting.family import _solve
 
-        return _solve(instance, options, objective=self.objective, **self.choices)
+        return _solve(instance, options, objective=self.objective, bound_hint=bound, **self.choices)
 
     def relaxes(self, a: Any, b: Any) -> bool:
         """Whether ``b`` relaxes ``a`` (the module docstring's table)."""

@@ -19,7 +19,9 @@ plan passes, else solved with that carried plan as a MIP start (``source`` ``nei
 inferred midpoint is a settled end like a solved one (its plan is feasible for every later
 scenario, its bound valid for every earlier one). A plateau of the optimum -- a budget or a
 radius past the point where it binds -- thus costs two solves and a few evaluations, and the
-first rise after it is found in a logarithmic number of solves.
+first rise after it is found in a logarithmic number of solves. A midpoint that is solved gets
+``r_j``'s bound too (valid there), which a family may add as a cut on its objective (the MCLP
+does; ``source`` ``neighbour`` then as well).
 
 Where the nesting does not hold (a cost coefficient changed, the model's shape changed, a family
 without :class:`~optmodels.contract.MonotoneSolver`, ``warm=False``) the run has one scenario and
@@ -117,7 +119,7 @@ class Chunk:
         if carried is not None and bound is not None and carried.result.is_optimal:
             self.emit(inferred_row(self.plan, prepared, carried, t0, cpu0))
             return carried
-        return self.solve(prepared, start=carried)
+        return self.solve(prepared, start=carried, bound=bound)
 
     def carry(self, prepared: Prepared, donor: Any, bound: float | None) -> Any:
         if donor is None or not donor.has_solution:
@@ -129,12 +131,13 @@ class Chunk:
             return None
         return carried if carried is not None and carried.has_solution else None
 
-    def solve(self, prepared: Prepared, *, donor: Any = None, start: Any = None) -> Any:
-        """Solve one scenario (from ``start``, or ``donor``'s plan carried); its Solution (without
-        its Pyomo model, which a run need not keep alive) or ``None``."""
+    def solve(self, prepared: Prepared, *, donor: Any = None, start: Any = None, bound: float | None = None) -> Any:
+        """Solve one scenario (from ``start``, or ``donor``'s plan carried; with ``bound``, a
+        relaxed neighbour's); its Solution (without its Pyomo model, which a run need not keep
+        alive) or ``None``."""
         if start is None and donor is not None and self.monotone:
             start = self.carry(prepared, donor, None)
-        row, solution = solve_prepared(self.fam, self.plan, prepared, self.session, start=start)
+        row, solution = solve_prepared(self.fam, self.plan, prepared, self.session, start=start, bound=bound)
         if row["status"] == "error" and self.session is not None:
             # a solve that raised may have left the live model half-changed
             self.session = self.new_session()

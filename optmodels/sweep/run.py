@@ -219,17 +219,18 @@ def _row_start(scenario: Scenario) -> dict[str, Any]:
 
 
 def solve_prepared(fam: Any, plan: Plan, prepared: Prepared, session: Any = None, *, start: Any = None,
-                   ) -> tuple[dict[str, Any], Any]:
+                   bound: float | None = None) -> tuple[dict[str, Any], Any]:
     """Solve a validated scenario: ``(row, Solution or None)``. ``start``: a neighbour's plan,
     already carried to this scenario and checked (:meth:`~optmodels.contract.MonotoneSolver.carry`),
-    handed to the session as a MIP start; the row's ``source`` says ``neighbour`` then."""
+    handed to the session as a MIP start; ``bound``: a relaxed neighbour's bound, valid here. The
+    row's ``source`` says ``neighbour`` when the family used either."""
     key, instance = prepared.key, prepared.instance
     t0, cpu0 = time.perf_counter() - prepared.t_valid, time.process_time() - prepared.cpu_valid
     row = _row_start(prepared.scenario)
     try:
         options = fam.tuned(instance, plan.options)
-        if session is not None and start is not None:
-            solution = session.solve(instance, options, start=start)
+        if session is not None and (start is not None or bound is not None):
+            solution = session.solve(instance, options, start=start, bound=bound)
         elif session is not None:
             solution = session.solve(instance, options)
         else:
@@ -240,8 +241,8 @@ def solve_prepared(fam: Any, plan: Plan, prepared: Prepared, session: Any = None
     except Exception as exc:  # noqa: BLE001 - one scenario's failure is a row; the sweep goes on
         return _finish(row, plan, key, t0, cpu0, status="error", message=f"{type(exc).__name__}: {exc}",
                        t_valid=prepared.t_valid), None
-    started = start is not None and bool(solution.extra.get("started"))  # the family used it
-    row.update(_solution_columns(solution, metrics, "neighbour" if started else "solved"))
+    helped = bool(solution.extra.get("started") or solution.extra.get("bound_cut"))  # the family used them
+    row.update(_solution_columns(solution, metrics, "neighbour" if helped else "solved"))
     return _finish(row, plan, key, t0, cpu0, t_valid=prepared.t_valid), solution
 
 

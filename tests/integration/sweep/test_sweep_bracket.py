@@ -143,3 +143,30 @@ def test_siting_relaxation_rules(instances_dir):
     dispersion = fam.load(small / "small_p_dispersion.json")
     assert not session.relaxes(dispersion, dispersion.with_changes(p=dispersion.parameters.p + 1))
     assert not fam.warm(objective="n_facilities").relaxes(mclp, mclp.with_changes(p=4))
+
+
+def test_a_bound_hint_is_an_exact_cut_on_the_mclp(instances_dir):
+    """A valid upper bound given to the MCLP (the optimum itself, or more) leaves the optimum
+    where brute force puts it (571, manifest) and says it was used."""
+    from optmodels.siting.solve import solve_siting
+
+    fam = family("siting")
+    mclp = fam.load(instances_dir / "siting" / "small" / "small_mclp.json")
+    plain = solve_siting(mclp)
+    assert "bound_cut" not in plain.extra
+    for hint in (571.0, 600.0):
+        cut = solve_siting(mclp, bound_hint=hint)
+        assert cut.result.is_optimal
+        assert cut.objective == pytest.approx(571.0, rel=1e-9)
+        assert cut.evaluation.feasible
+        assert cut.extra["bound_cut"] is True
+
+
+def test_a_solved_midpoint_gets_the_relaxed_neighbours_bound(instances_dir):
+    """small_mclp's coverage rises from p = 1 to 3: the midpoints between the ends are solved
+    with p = 6's bound as a cut (source neighbour), and still give the cold answers."""
+    path = instances_dir / "siting" / "small" / "small_mclp.json"
+    vary = {"parameters.p": "1:6:1"}
+    warm, cold = sweep(path, vary, warm=True), sweep(path, vary, warm=False)
+    _same_answers(warm, cold)
+    assert (warm["source"] == "neighbour").sum() >= 1
