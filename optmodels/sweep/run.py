@@ -24,7 +24,11 @@ missing.
 
 Work is cut into chunks of neighbouring scenarios. A chunk runs in one process with one warm
 solver session (:attr:`optmodels.contract.Family.warm`) so that consecutive scenarios that differ
-only in bounds, right-hand sides or objective coefficients re-use the live HiGHS model. Chunks go
+only in bounds, right-hand sides or objective coefficients re-use the live HiGHS model, and
+stretches of scenarios along a monotone parameter are bracketed: settled from their ends and by
+bisection, the scenarios between two equal answers inferred without a solve
+(:mod:`optmodels.sweep.bracket`; the row's ``source`` says ``solved``, ``neighbour`` or
+``inferred``). Chunks go
 through :func:`solvers.executor.run_tasks` -- in this process, on a local process pool or on a
 Dask cluster, the same path as ``optmodels pareto``. With ``--scheduler``, workers write their
 rows into ``OUT`` when they share its filesystem; either way the rows they return are written
