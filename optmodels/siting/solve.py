@@ -75,9 +75,10 @@ def solve_siting(
 ) -> Solution:
     """Solve ``instance`` for ``objective`` (default: its model's own) and evaluate the plan.
 
-    ``bound_hint``: a valid bound on the optimum known from elsewhere (a sweep's relaxed
-    neighbour, :mod:`optmodels.siting.warm`); the MCLP's coverage strategy adds it as a cut on
-    the objective (measured to halve HiGHS's time and more on pmed16), the other paths ignore it.
+    ``bound_hint``: a valid upper bound on the MCLP's optimum known from elsewhere (a relaxed
+    instance's); the coverage strategy adds it as a cut on the objective, the other paths ignore
+    it. A tight one (the next ``p``'s) cut HiGHS's time on pmed16 by half or more, a loose one
+    can cost time (``docs/sweeps.md``).
     The Solution says ``extra["bound_cut"] = True`` when it was used.
 
     ``scheduler`` (a Dask address or ``Client``): the per-point work -- pairs within the radius,

@@ -23,9 +23,9 @@ Anything else -- another model, a capacity, a budget, LSCP-B's lexicographic sta
 an objective other than the model's own, a population grid without the dense array the repair
 reads -- is no relaxation, and the sweep solves those scenarios one by one.
 
-A scenario bisection solves gets its relaxed neighbour's bound: the MCLP adds it as a cut on
-its objective (:func:`optmodels.siting.coverage.solve._bound_cut`), which is exact (the bound is
-valid) and was measured to cut HiGHS's time by half to three quarters on pmed16.
+:meth:`WarmSiting.solve` passes a ``bound`` it is given on to the MCLP as a cut on its objective
+(:func:`optmodels.siting.coverage.solve._bound_cut`); sweeps do not give one (measured not to pay,
+``docs/sweeps.md``).
 
 The repair adds sites one at a time: for the p-center the closed site nearest the point farthest
 from every open site; for the p-median the one with the largest drop of weighted distance; for

@@ -19,9 +19,7 @@ plan passes, else solved with that carried plan as a MIP start (``source`` ``nei
 inferred midpoint is a settled end like a solved one (its plan is feasible for every later
 scenario, its bound valid for every earlier one). A plateau of the optimum -- a budget or a
 radius past the point where it binds -- thus costs two solves and a few evaluations, and the
-first rise after it is found in a logarithmic number of solves. A midpoint that is solved next
-to ``r_j`` gets ``r_j``'s bound too (valid there), which a family may add as a cut on its
-objective (the MCLP does; ``source`` ``neighbour`` then as well).
+first rise after it is found in a logarithmic number of solves.
 
 Where the nesting does not hold (a cost coefficient changed, the model's shape changed, a family
 without :class:`~optmodels.contract.MonotoneSolver`, ``warm=False``) the run has one scenario and
@@ -106,23 +104,27 @@ class Chunk:
             if j - i < 2:
                 continue
             m = (i + j) // 2
-            settled[m] = self.infer_or_solve(run[m], settled[i], settled[j], adjacent=j == m + 1)
+            settled[m] = self.infer_or_solve(run[m], settled[i], settled[j])
             todo += [(m, j), (i, m)]  # the lower half first (LIFO), as a reader would
 
-    def infer_or_solve(self, prepared: Prepared, donor: Any, relaxed: Any, *, adjacent: bool = False) -> Any:
+    def infer_or_solve(self, prepared: Prepared, donor: Any, relaxed: Any) -> Any:
         """The scenario between a settled ``donor`` (more restricted) and ``relaxed``: inferred
         when the donor's carried plan is within the gap of ``relaxed``'s bound, else solved from
-        that plan -- and with ``relaxed``'s bound when ``relaxed`` is its next neighbour
-        (``adjacent``): a far neighbour's bound is loose, and as a cut it was measured to cost
-        HiGHS time as often as it saved (pmed16's MCLP at radius 30: 0.91x of cold), while the
-        next one's saved half to three quarters."""
+        that plan.
+
+        ``relaxed``'s bound is not handed to the solve. As a cut on the MCLP's objective
+        (``solve_siting(bound_hint=...)``) it was measured both ways on pmed16: from the next
+        scenario it took p = 8 at radius 40 from 4.4 to 1.5 CPU-s, but p = 13 and 18 at radius 30
+        from 1.6 and 2.4 to 3.5 and 4.7; over the radius-30 sweep warm was 0.96x of cold with it
+        (0.91x with far neighbours' bounds). A gain that does not hold is not worth a row saying
+        ``neighbour``."""
         t0, cpu0 = time.perf_counter(), time.process_time()
         bound = _bound(relaxed)
         carried = self.carry(prepared, donor, bound)
         if carried is not None and bound is not None and carried.result.is_optimal:
             self.emit(inferred_row(self.plan, prepared, carried, t0, cpu0))
             return carried
-        return self.solve(prepared, start=carried, bound=bound if adjacent else None)
+        return self.solve(prepared, start=carried)
 
     def carry(self, prepared: Prepared, donor: Any, bound: float | None) -> Any:
         if donor is None or not donor.has_solution:
@@ -134,13 +136,12 @@ class Chunk:
             return None
         return carried if carried is not None and carried.has_solution else None
 
-    def solve(self, prepared: Prepared, *, donor: Any = None, start: Any = None, bound: float | None = None) -> Any:
-        """Solve one scenario (from ``start``, or ``donor``'s plan carried; with ``bound``, a
-        relaxed neighbour's); its Solution (without its Pyomo model, which a run need not keep
-        alive) or ``None``."""
+    def solve(self, prepared: Prepared, *, donor: Any = None, start: Any = None) -> Any:
+        """Solve one scenario (from ``start``, or ``donor``'s plan carried); its Solution (without
+        its Pyomo model, which a run need not keep alive) or ``None``."""
         if start is None and donor is not None and self.monotone:
             start = self.carry(prepared, donor, None)
-        row, solution = solve_prepared(self.fam, self.plan, prepared, self.session, start=start, bound=bound)
+        row, solution = solve_prepared(self.fam, self.plan, prepared, self.session, start=start)
         if row["status"] == "error" and self.session is not None:
             # a solve that raised may have left the live model half-changed
             self.session = self.new_session()

@@ -161,12 +161,3 @@ def test_a_bound_hint_is_an_exact_cut_on_the_mclp(instances_dir):
         assert cut.evaluation.feasible
         assert cut.extra["bound_cut"] is True
 
-
-def test_a_solved_midpoint_gets_the_relaxed_neighbours_bound(instances_dir):
-    """small_mclp's coverage rises from p = 1 to 3: the midpoints between the ends are solved
-    with p = 6's bound as a cut (source neighbour), and still give the cold answers."""
-    path = instances_dir / "siting" / "small" / "small_mclp.json"
-    vary = {"parameters.p": "1:6:1"}
-    warm, cold = sweep(path, vary, warm=True), sweep(path, vary, warm=False)
-    _same_answers(warm, cold)
-    assert (warm["source"] == "neighbour").sum() >= 1
