@@ -19,7 +19,16 @@ CPU seconds are the numbers to compare (the machine is shared, wall time is nois
 totals and as the median of per-scenario paired ratios. Results go to
 ``benchmarks/results/sweep/`` (``sweep_warm.json``, ``sweep_warm.csv``, ``sweep_warm.md``).
 
-Run: ``PYTHONPATH=$PWD python benchmarks/sweep_warm.py [--points 50] [--start 225 --step 2]``.
+Warm sweeps bracket where the swept parameter is monotone (:mod:`optmodels.sweep.bracket`): the
+table's ``source`` column says per scenario whether it was solved, started from a neighbour's
+plan or inferred; the results count each.
+
+``--case siting``: the same three ways on a ``p`` sweep of the MCLP on OR-Library ``pmed16``
+(400 vertices, converted by ``optmodels convert orlib-pmed`` into a temporary folder; model
+``mclp`` at ``--radius``, default 40), default ``p`` 5..24. Results go to ``sweep_warm_siting.*``.
+
+Run: ``PYTHONPATH=$PWD python benchmarks/sweep_warm.py [--points 50] [--start 225 --step 2]``,
+``PYTHONPATH=$PWD python benchmarks/sweep_warm.py --case siting [--radius 40]``.
 """
 
 from __future__ import annotations
@@ -85,25 +94,54 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", type=float, default=2.0, help="budget step (default 2)")
     parser.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "sweep"))
     parser.add_argument("--skip-separate", action="store_true")
+    parser.add_argument("--case", choices=("equipment", "siting"), default="equipment")
+    parser.add_argument("--radius", type=float, default=40.0, help="siting: the MCLP's radius (default 40)")
     args = parser.parse_args(argv)
     if args.one:
         return _one(args.one)
+    with tempfile.TemporaryDirectory() as scratch:
+        return _bench(args, Path(scratch))
 
+
+def _siting_file(scratch: Path, radius: float, p: int) -> Path:
+    """pmed16 converted by the CLI, as an MCLP at ``radius`` (a shipped instance, another model)."""
+    from optmodels.io import dump_instance, read_document
+
+    pmed = REPO / "instances" / "orlib" / "pmed" / "pmed16.txt"
+    raw = scratch / "pmed16.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run([sys.executable, "-m", "optmodels", "convert", "orlib-pmed", str(pmed), "-o", str(raw), "-q"],
+                   check=True, env=env, cwd=REPO)
+    doc = read_document(raw)
+    doc.update({"model": "mclp", "name": "pmed16_mclp", "parameters": {"p": p, "radius": radius}})
+    path = scratch / "pmed16_mclp.json"
+    dump_instance(doc, path)
+    return path
+
+
+def _bench(args: argparse.Namespace, scratch: Path) -> int:
     import pandas as pd
 
     from optmodels.io import dump_instance, read_document
     from optmodels.sweep import sweep
 
+    if args.case == "siting":
+        if args.start == 225.0 and args.step == 2.0 and args.points == 50:  # the equipment defaults
+            args.start, args.step, args.points = 5, 1, 20
+        file, path, column, stem = _siting_file(scratch, args.radius, int(args.start)), "parameters.p", "parameters.p", \
+            "sweep_warm_siting"
+    else:
+        file, path, column, stem = FILE, "budget", "budget", "sweep_warm"
     stop = args.start + args.step * (args.points - 1)
     values = f"{args.start:g}:{stop:g}:{args.step:g}"
     # Import Pyomo/HiGHS and solve once before timing, so that neither in-process variant pays
     # for the imports (the separate runs do, as every `optmodels solve` does).
-    sweep(FILE, {"budget": f"{args.start:g}"}, warm=False)
+    sweep(file, {path: f"{args.start:g}"}, warm=False)
     timings = {}
     frames = {}
     for name, warm in (("cold", False), ("warm", True)):
         c0, t0 = time.process_time(), time.perf_counter()
-        frames[name] = sweep(FILE, {"budget": values}, warm=warm)
+        frames[name] = sweep(file, {path: values}, warm=warm)
         timings[name] = {"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0}
     warm_f, cold_f = frames["warm"], frames["cold"]
     assert (warm_f["status"] == cold_f["status"]).all(), "warm and cold disagree on a status"
@@ -114,9 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     assert diff <= allowed, f"objectives differ by {diff} > {allowed} (the MIP gap)"
 
     table = pd.DataFrame({
-        "budget": warm_f["budget"],
+        column: warm_f[column],
         "status": warm_f["status"],
         "objective": warm_f["objective"],
+        "cold_objective": cold_f["objective"],
+        "source": warm_f["source"],
         "warm_reused": warm_f["warm"],
         "warm_cpu": warm_f["cpu_total"],
         "cold_cpu": cold_f["cpu_total"],
@@ -125,16 +165,19 @@ def main(argv: list[str] | None = None) -> int:
     })
     separate_command = None
     if not args.skip_separate:
-        doc = read_document(FILE)
-        with tempfile.TemporaryDirectory() as tmp:
-            files = []
-            for b in warm_f["budget"]:
-                path = Path(tmp) / f"provincial_budget_{b:g}.json"
-                dump_instance({**doc, "budget": float(b)}, path)
-                files.append(path)
-            t0 = time.perf_counter()
-            separate_command, runs = _separate(files)
-            timings["separate"] = {"cpu": sum(r["cpu"] for r in runs), "wall": time.perf_counter() - t0}
+        doc = read_document(file)
+        files = []
+        for b in warm_f[column]:
+            if args.case == "siting":  # beside the converted file: its edge table resolves there
+                target = Path(file).parent / f"pmed16_mclp_p{int(b)}.json"
+                dump_instance({**doc, "parameters": {**doc["parameters"], "p": int(b)}}, target)
+            else:
+                target = scratch / f"provincial_budget_{b:g}.json"
+                dump_instance({**doc, "budget": float(b)}, target)
+            files.append(target)
+        t0 = time.perf_counter()
+        separate_command, runs = _separate(files)
+        timings["separate"] = {"cpu": sum(r["cpu"] for r in runs), "wall": time.perf_counter() - t0}
         table["separate_cpu"] = [r["cpu"] for r in runs]
         table["separate_wall"] = [r["wall"] for r in runs]
 
@@ -142,20 +185,27 @@ def main(argv: list[str] | None = None) -> int:
         return float(statistics.median(table[a] / table[b]))
 
     summary = {
-        "instance": str(FILE.relative_to(REPO)),
-        "budgets": values,
+        "instance": (str(FILE.relative_to(REPO)) if args.case == "equipment"
+                     else f"instances/orlib/pmed/pmed16.txt as mclp, radius {args.radius:g}"),
+        "swept": path,
+        "values": values,
         "points": int(len(table)),
         "statuses": table["status"].value_counts().to_dict(),
+        "sources": {k: int(v) for k, v in table["source"].value_counts().items()},
+        "started_from_neighbour": int((table["source"] == "neighbour").sum()),
+        "inferred": int((table["source"] == "inferred").sum()),
         "warm_reused": int(table["warm_reused"].sum()),
         "max_objective_difference_warm_vs_cold": diff,
         "totals": timings,
         "ratio_cold_over_warm_cpu_total": timings["cold"]["cpu"] / timings["warm"]["cpu"],
         "ratio_cold_over_warm_cpu_median_paired": paired("cold_cpu", "warm_cpu"),
         "ratio_cold_over_warm_wall_total": timings["cold"]["wall"] / timings["warm"]["wall"],
+        "ratio_cold_over_warm_wall_median_paired": paired("cold_wall", "warm_wall"),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared)",
-        "command": f"PYTHONPATH=$PWD python benchmarks/sweep_warm.py --points {args.points} "
-                   f"--start {args.start:g} --step {args.step:g}",
+        "load_average_at_end": os.getloadavg(),
+        "command": f"PYTHONPATH=$PWD python benchmarks/sweep_warm.py --case {args.case} --points {args.points} "
+                   f"--start {args.start:g} --step {args.step:g}" + (f" --radius {args.radius:g}" if args.case == "siting" else ""),
     }
     if separate_command is not None:
         summary.update({
@@ -166,29 +216,34 @@ def main(argv: list[str] | None = None) -> int:
         })
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "sweep_warm.csv", index=False)
-    (out / "sweep_warm.json").write_text(json.dumps(summary, indent=1) + "\n")
+    table.to_csv(out / f"{stem}.csv", index=False)
+    (out / f"{stem}.json").write_text(json.dumps(summary, indent=1) + "\n")
     lines = [
-        f"# Warm sweep vs cold builds vs separate runs ({summary['points']} budgets {values}, "
+        f"# Warm sweep vs cold builds vs separate runs ({summary['points']} x {path} {values}, "
         f"{summary['instance']})",
         "",
-        "| variant | CPU s (total) | wall s (total) | CPU ratio to warm (total / median paired) |",
-        "|---|---|---|---|",
+        "| variant | CPU s (total) | wall s (total) | CPU ratio to warm (total / median paired) | wall ratio to warm (total) |",
+        "|---|---|---|---|---|",
     ]
     for name in ("warm", "cold", "separate"):
         if name not in timings:
             continue
         t = timings[name]
         if name == "warm":
-            ratio = "1"
+            ratio, wall = "1", "1"
         else:
             ratio = (f"{summary[f'ratio_{name}_over_warm_cpu_total']:.2f} / "
                      f"{summary[f'ratio_{name}_over_warm_cpu_median_paired']:.2f}")
-        lines.append(f"| {name} | {t['cpu']:.1f} | {t['wall']:.1f} | {ratio} |")
+            wall = f"{summary[f'ratio_{name}_over_warm_wall_total']:.2f}"
+        lines.append(f"| {name} | {t['cpu']:.1f} | {t['wall']:.1f} | {ratio} | {wall} |")
+    src = summary["sources"]
     lines += ["", f"Separate runs: `{separate_command}`." if separate_command else "",
-              f"Warm re-use on {summary['warm_reused']} of {summary['points']} scenarios; objectives "
-              f"of warm and cold agree to {diff:.2g} (within the 1e-4 relative MIP gap). Command: `{summary['command']}`."]
-    (out / "sweep_warm.md").write_text("\n".join(lines) + "\n")
+              f"Warm sweep: {src.get('solved', 0)} scenarios solved without a start, {src.get('neighbour', 0)} "
+              f"started from a neighbour's plan, {src.get('inferred', 0)} inferred by bracketing; live model "
+              f"re-used on {summary['warm_reused']} of {summary['points']}. Objectives of warm and cold agree to "
+              f"{diff:.2g} (within the 1e-4 relative MIP gap). Load average at the end "
+              f"{', '.join(f'{x:.1f}' for x in summary['load_average_at_end'])}. Command: `{summary['command']}`."]
+    (out / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

@@ -372,6 +372,54 @@ class WarmSolver(Protocol):
         """Solve ``instance`` (warm when the structure is the previous instance's)."""
 
 
+class MonotoneSolver(WarmSolver, Protocol):
+    """A :class:`WarmSolver` that also knows when one instance *relaxes* another: what a sweep
+    needs to solve a monotone parameter (a budget, a band's width, ``p``, a radius) by bracketing
+    (:mod:`optmodels.sweep.bracket`). Both methods are optional together; a session without them
+    is solved scenario by scenario.
+
+    ``relaxes(a, b)`` is ``True`` only when, for this session's objective, every plan feasible for
+    ``a`` is turned by :meth:`carry` into a plan feasible for ``b`` that is no worse under ``b``'s
+    objective (the identity when ``b``'s feasible set contains ``a``'s and the objective is the
+    same). Then ``b``'s optimum is at least as good as ``a``'s, and a valid bound of ``b``
+    (lower for ``min``, upper for ``max``) is a valid bound of ``a``.
+
+    ``carry(instance, donor, bound, options)`` is the donor Solution's plan carried to
+    ``instance`` (as is, or repaired), re-checked by the family's evaluator, as a Solution of
+    ``instance`` holding ``bound`` (a valid bound of ``instance``'s optimum, or ``None``): its
+    verdict is ``optimal`` when the plan's value is within the options' MIP gap of ``bound``
+    (:func:`within_gap`), else ``feasible``; ``None`` when the plan fails the check.
+    ``solve(instance, options, start=solution, bound=value)`` starts from a carried plan (a MIP
+    start) and may use ``bound``, a valid bound of ``instance``'s optimum from a relaxed
+    neighbour (e.g. as a cut on the objective); the returned Solution says which it used in
+    ``extra["started"]`` / ``extra["bound_cut"]`` (a strategy that uses neither leaves them out,
+    and the sweep's row then says ``solved``, not ``neighbour``).
+    """
+
+    def relaxes(self, a: Any, b: Any) -> bool:
+        """Whether ``b`` relaxes ``a`` (see the class docstring)."""
+
+    def carry(self, instance: Any, donor: Solution, bound: float | None, options: SolveOptions) -> Solution | None:
+        """The donor's plan as a checked Solution of ``instance`` (``None``: not feasible there)."""
+
+
+#: HiGHS's default relative MIP gap (``mip_rel_gap``) and absolute gap (``mip_abs_gap``): the
+#: rule a solve's ``optimal`` verdict follows, and so the rule an inferred one follows
+DEFAULT_REL_GAP = 1e-4
+DEFAULT_ABS_GAP = 1e-6
+
+
+def within_gap(value: float | None, bound: float | None, sense: Sense, options: SolveOptions | None = None) -> bool:
+    """Whether a plan of objective ``value`` is proven optimal by ``bound`` under HiGHS's gap
+    rule: ``value`` at most ``mip_rel_gap * |value|`` (or ``mip_abs_gap``) away from ``bound`` on
+    the bound's side. ``False`` when either is missing or not finite."""
+    if value is None or bound is None or not (math.isfinite(value) and math.isfinite(bound)):
+        return False
+    rel = DEFAULT_REL_GAP if options is None or options.mip_rel_gap is None else options.mip_rel_gap
+    slack = value - bound if sense == "min" else bound - value
+    return slack <= max(rel * abs(value), DEFAULT_ABS_GAP)
+
+
 @dataclass(frozen=True)
 class Fronts:
     """What the multi-objective front-ends need beyond :attr:`Family.solve`.

@@ -19,6 +19,19 @@ model holds the band and the budget-dependent binary expansion of the totals) an
 :func:`optmodels.equipment.solve.solve_instance` does (the band's restriction and full model, when
 the band binds, are built for each instance), so a warm solve returns the same answer as a cold
 one; the previous plan is handed to HiGHS as a MIP start (kept when still feasible).
+
+The session is also a :class:`~optmodels.contract.MonotoneSolver`, so that a sweep can bracket
+(:mod:`optmodels.sweep.bracket`). Instance ``b`` *relaxes* ``a`` when they are the same problem
+-- every field equal but ``name`` and ``description``, the same objective -- except that ``b``
+allows more: ``budget`` at least ``a``'s; ``yearly_budget`` absent, or each year's at least
+``a``'s; ``max_new_per_year`` absent or at least ``a``'s; the Gini band at least as wide (``lo``
+no higher, 0 and ``null`` both meaning no lower side; ``hi`` no lower; the same ``mode``). These
+fields enter the model only as right-hand sides of ``<=`` / ``>=`` rows on the plan (the budget,
+the band's sides), and the objectives (cost, idle capacity, mean Gini) are functions of the plan
+alone, so ``b``'s feasible plans contain ``a``'s with the same values: ``a``'s plan is ``b``'s
+as it is (:meth:`WarmEquipment.carry` re-checks it with the evaluator all the same), and ``b``'s
+bound bounds ``a``. A change of costs, demand, capacities, prices or years is not a relaxation
+in either direction (the objective or the stable plans move), nor is a change of band ``mode``.
 """
 
 from __future__ import annotations
@@ -53,8 +66,68 @@ class WarmEquipment:
         self.strategy = strategy
         self._live: tuple[str, Any, Any] | None = None  # (structure key, Pyomo model, StandardFormModel)
 
-    def solve(self, instance: EquipmentInstance, options: Any = None) -> Solution:
-        from optmodels.equipment.formulation import build
+    def _objective(self, instance: EquipmentInstance) -> str:
+        return self.objective or instance.objective
+
+    def relaxes(self, a: EquipmentInstance, b: EquipmentInstance) -> bool:
+        """Whether ``b`` relaxes ``a`` (the module docstring says when)."""
+        if self._objective(a) != self._objective(b):
+            return False
+        loose = ("name", "description", "objective", "budget", "yearly_budget", "max_new_per_year", "gini")
+        da, db = (x.model_dump(mode="json", exclude=set(loose)) for x in (a, b))
+        if da != db or b.budget < a.budget or a.gini.mode != b.gini.mode:
+            return False
+        if (b.gini.lo or 0.0) > (a.gini.lo or 0.0) or b.gini.hi < a.gini.hi:
+            return False
+        if b.max_new_per_year is not None and (a.max_new_per_year is None or b.max_new_per_year < a.max_new_per_year):
+            return False
+        if b.yearly_budget is not None:
+            if a.yearly_budget is None or len(a.yearly_budget) != len(b.yearly_budget):
+                return False
+            if any(yb < ya for ya, yb in zip(a.yearly_budget, b.yearly_budget, strict=True)):
+                return False
+        return True
+
+    def carry(self, instance: EquipmentInstance, donor: Solution, bound: float | None, options: Any) -> Solution | None:
+        """The donor's plan as a Solution of ``instance``, re-checked by the evaluator (``None``
+        when it fails there); optimal when within the gap of ``bound`` (HiGHS's rule)."""
+        import dataclasses
+        import math
+
+        from optmodels.contract import relative_gap, within_gap
+        from optmodels.equipment.evaluate import evaluate
+        from optmodels.equipment.solve import EquipmentSolution, as_solution
+        from solvers import SolutionStatus, Termination, Timings
+
+        if donor.decision is None:
+            return None
+        try:
+            ev = evaluate(instance, donor.decision)
+        except ValueError:  # another shape of plan: not this instance's
+            return None
+        if not ev.feasible:
+            return None
+        objective = self._objective(instance)
+        value = ev.objective(objective)
+        proven = within_gap(value, bound, "min", options)
+        gap = relative_gap(value, bound)
+        result = dataclasses.replace(
+            donor.result, termination=Termination.OPTIMAL if proven else Termination.UNKNOWN,
+            solution_status=SolutionStatus.OPTIMAL if proven else SolutionStatus.FEASIBLE, objective=value,
+            bound=bound, gap=math.inf if gap is None else gap, timings=Timings(), options=options, nodes=None,
+            root_bound=None, message="")
+        note = ("inferred by bracketing: the plan of a scenario this one relaxes, re-checked here by the "
+                "evaluator, within the MIP gap of the bound of a scenario that relaxes this one")
+        sol = EquipmentSolution(result=result, objective=objective, evaluation=ev, model=None, strategy_note=note)
+        out = as_solution(instance, sol, self.strategy)
+        return dataclasses.replace(out, extra={**out.extra, "carried": True})
+
+    def solve(self, instance: EquipmentInstance, options: Any = None, *, start: Solution | None = None,
+              bound: float | None = None) -> Solution:
+        """Solve ``instance`` (in place on the live model when only budgets or costs changed),
+        from ``start``'s plan when given. ``bound`` (a relaxed neighbour's) is not used: the
+        band-free model is solved at HiGHS's root in a few hundredths of a second."""
+        from optmodels.equipment.formulation import build, start_from_plan
         from optmodels.equipment.solve import (
             after_relaxation,
             as_solution,
@@ -66,6 +139,7 @@ class WarmEquipment:
         options = options or SolveOptions()
         objective = self.objective or instance.objective
         if self.strategy != "lazy" or objective == "equity":
+            # these strategies build every model afresh and take no start: ``start`` is unused
             sol = solve_instance(instance, objective, options, strategy=self.strategy)
             return as_solution(instance, sol, self.strategy)
         from solvers.interrupt import stage
@@ -74,24 +148,34 @@ class WarmEquipment:
         t0 = time.perf_counter()
         key = structure_key(instance, objective)
         warm = self._live is not None and self._live[0] == key
+        plan = None if start is None else start.decision
         if warm:
             _, model, compiled = self._live
-            first = self._resolve(instance, objective, options, model, compiled)
+            first = self._resolve(instance, objective, options, model, compiled, plan)
         else:
             self._live = None  # free the old model before building the next
             model = build(instance, objective=objective, gini=relaxation(objective))
             build_seconds = time.perf_counter() - t0
             compiled = StandardFormModel(model)
-            first = compiled.run(options, build_seconds=build_seconds)
+            if plan is not None:
+                start_from_plan(model, plan)
+            first = compiled.run(options, build_seconds=build_seconds, warm_start=plan is not None)
             self._live = (key, model, compiled)
         sol = after_relaxation(instance, objective, options, model, first, t0)
-        return as_solution(instance, sol, self.strategy, warm=warm)
+        out = as_solution(instance, sol, self.strategy, warm=warm)
+        if plan is None:
+            return out
+        import dataclasses
+
+        return dataclasses.replace(out, extra={**out.extra, "started": True})
 
     @staticmethod
-    def _resolve(instance: EquipmentInstance, objective: str, options: Any, model: Any, compiled: Any) -> Any:
+    def _resolve(instance: EquipmentInstance, objective: str, options: Any, model: Any, compiled: Any,
+                 plan: Any = None) -> Any:
         """Push the new budget rows (and cost coefficients) into the live model and re-solve,
-        starting from the previous plan (the values the last run left in the variables)."""
-        from optmodels.equipment.formulation import _add_objectives
+        starting from ``plan`` (a neighbour's, carried and checked) or else the previous plan
+        (the values the last run left in the variables)."""
+        from optmodels.equipment.formulation import _add_objectives, start_from_plan
 
         t0 = time.perf_counter()
         d, old = instance.data, model.data
@@ -105,4 +189,6 @@ class WarmEquipment:
             _add_objectives(model, d, ("cost",), "cost")
             compiled.set_objective(model.cost)
         model.data = d  # reports and MIP starts read the instance's arrays from the model
+        if plan is not None:
+            start_from_plan(model, plan)
         return compiled.run(options, handoff_seconds=time.perf_counter() - t0, warm_start=True)

@@ -69,7 +69,7 @@ def override(instance: SitingInstance, changes: Mapping[str, Any]) -> SitingInst
     return instance.with_changes(model, **params)
 
 
-def _solve(instance, options=None, *, objective=None, formulation="auto", scheduler=None):
+def _solve(instance, options=None, *, objective=None, formulation="auto", scheduler=None, bound_hint=None):
     from optmodels.siting.solve import solve_siting
 
     if isinstance(scheduler, str):  # an address from the command line: checked and reached first
@@ -80,11 +80,13 @@ def _solve(instance, options=None, *, objective=None, formulation="auto", schedu
         except SchedulerError as exc:
             raise UsageError(f"--scheduler {exc}") from None
         try:
-            return solve_siting(instance, options, objective=objective, formulation=formulation, scheduler=client)
+            return solve_siting(instance, options, objective=objective, formulation=formulation, scheduler=client,
+                                bound_hint=bound_hint)
         finally:
             if own:
                 client.close()
-    return solve_siting(instance, options, objective=objective, formulation=formulation, scheduler=scheduler)
+    return solve_siting(instance, options, objective=objective, formulation=formulation, scheduler=scheduler,
+                        bound_hint=bound_hint)
 
 
 def _evaluate(instance, decision):
@@ -202,4 +204,5 @@ FAMILY = Family(
     generate_flags=GENERATE_FLAGS,
     commands=commands.COMMANDS,
     formats={"orlib-pmed": lazy("optmodels.siting.data.orlib:load_pmed")},
+    warm=lazy("optmodels.siting.warm:WarmSiting"),
 )

@@ -71,8 +71,15 @@ def solve_siting(
     objective: str | None = None,
     formulation: str = "auto",
     scheduler: Any = None,
+    bound_hint: float | None = None,
 ) -> Solution:
     """Solve ``instance`` for ``objective`` (default: its model's own) and evaluate the plan.
+
+    ``bound_hint``: a valid upper bound on the MCLP's optimum known from elsewhere (a relaxed
+    instance's); the coverage strategy adds it as a cut on the objective, the other paths ignore
+    it. A tight one (the next ``p``'s) cut HiGHS's time on pmed16 by half or more, a loose one
+    can cost time (``docs/sweeps.md``).
+    The Solution says ``extra["bound_cut"] = True`` when it was used.
 
     ``scheduler`` (a Dask address or ``Client``): the per-point work -- pairs within the radius,
     the coverage groups' passes, the plan's evaluation -- runs on that cluster in partitions of
@@ -91,7 +98,7 @@ def solve_siting(
         if formulation == "radius":
             raise bad_choice("formulation", formulation, f"only for the uncapacitated p-median, found model {instance.model}")
         return _solve_equity(instance, options, objective)
-    return _solve_location(instance, options, objective, formulation, scheduler)
+    return _solve_location(instance, options, objective, formulation, scheduler, bound_hint)
 
 
 def _solution(instance, objective, result, decision, notes, *, verdict=None, formulation=None,
@@ -169,7 +176,7 @@ def constraint_notes(instance: SitingInstance) -> list[str]:
 
 
 def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str,
-                    scheduler: Any = None) -> Solution:
+                    scheduler: Any = None, bound_hint: float | None = None) -> Solution:
     from optmodels.siting.center import relaxation
     from optmodels.siting.coverage import solve as coverage
     from optmodels.siting.formulation import build, decode
@@ -180,16 +187,19 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
     t0 = time.perf_counter()
     notes: list[str] = []
     if coverage.applies(instance, objective) and formulation == "auto":
-        outcome = coverage.solve_coverage(instance, options, scheduler=scheduler)
+        outcome = coverage.solve_coverage(instance, options, scheduler=scheduler, bound_hint=bound_hint)
         decision = None if outcome.open_sites is None else SitingDecision(open=outcome.open_sites)
         verdict = code = None
         if decision is None and instance.model == "lscp_b" and outcome.notes and "stage 1" in outcome.notes[-1]:
             verdict = outcome.notes[-1]
             term = outcome.result.termination.value
             code = term if term in ("infeasible", "unbounded", "infeasible_or_unbounded") else "no_solution"
-        return _solution(instance, objective, outcome.result, decision, [*constraint_notes(instance), *outcome.notes],
-                         verdict=verdict, verdict_code=code, formulation="coverage groups", model=outcome.model,
-                         scheduler=scheduler)
+        sol = _solution(instance, objective, outcome.result, decision, [*constraint_notes(instance), *outcome.notes],
+                        verdict=verdict, verdict_code=code, formulation="coverage groups", model=outcome.model,
+                        scheduler=scheduler)
+        if outcome.bound_cut:
+            sol = dataclasses.replace(sol, extra={**sol.extra, "bound_cut": True})
+        return sol
     stage1: SolveResult | None = None
     if name == "lscp_b":
         if instance.parameters.p is None:

@@ -124,6 +124,10 @@ def run(args: argparse.Namespace) -> int:
     counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
     say(f"{args.file}: {len(frame)} scenarios ({attrs['solved']} solved now, {attrs['skipped']} found "
         f"finished); " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    sources = frame["source"].value_counts().to_dict() if "source" in frame.columns else {}
+    if sources.get("inferred") or sources.get("neighbour"):
+        say(f"bracketing: {sources.get('inferred', 0)} inferred without a solve, {sources.get('neighbour', 0)} "
+            f"solved from a neighbour's plan, {sources.get('solved', 0)} solved (column source)")
     shown = _preview(frame, args.metric)
     if shown is not None:
         say(shown)
@@ -185,5 +189,5 @@ def _preview(frame: Any, metric: str | None, limit: int = 40) -> str | None:
 
 def _varied(frame: Any) -> list[str]:
     fixed = {"scenario", "parameter", "status", "message", "termination", "objective_name", "objective",
-             "bound", "gap", "warm", "hash", "run_id", "pid"}
+             "bound", "gap", "warm", "source", "hash", "run_id", "pid"}
     return [c for c in frame.columns if c not in fixed and not c.startswith(("metric.", "time_", "cpu_"))]

@@ -24,7 +24,11 @@ missing.
 
 Work is cut into chunks of neighbouring scenarios. A chunk runs in one process with one warm
 solver session (:attr:`optmodels.contract.Family.warm`) so that consecutive scenarios that differ
-only in bounds, right-hand sides or objective coefficients re-use the live HiGHS model. Chunks go
+only in bounds, right-hand sides or objective coefficients re-use the live HiGHS model, and
+stretches of scenarios along a monotone parameter are bracketed: settled from their ends and by
+bisection, the scenarios between two equal answers inferred without a solve
+(:mod:`optmodels.sweep.bracket`; the row's ``source`` says ``solved``, ``neighbour`` or
+``inferred``). Chunks go
 through :func:`solvers.executor.run_tasks` -- in this process, on a local process pool or on a
 Dask cluster, the same path as ``optmodels pareto``. With ``--scheduler``, workers write their
 rows into ``OUT`` when they share its filesystem; either way the rows they return are written
@@ -178,48 +182,100 @@ def _timings(result: Any) -> dict[str, Any]:
 
 def solve_scenario(fam: Any, plan: Plan, scenario: Scenario, key: str, session: Any = None) -> dict[str, Any]:
     """Apply the changes, validate again, solve; every outcome is a row (never raises on data)."""
-    from optmodels.contract import verdict_code
+    prepared = prepare(fam, plan, scenario, key)
+    if prepared.row is not None:
+        return prepared.row
+    return solve_prepared(fam, plan, prepared, session)[0]
 
+
+@dataclass
+class Prepared:
+    """A scenario validated: its ``instance``, or the finished ``row`` saying why it has none
+    (``invalid``), with the clocks its row's times count from."""
+
+    key: str
+    scenario: Scenario
+    instance: Any
+    row: dict[str, Any] | None
+    t_valid: float
+    cpu_valid: float
+
+
+def prepare(fam: Any, plan: Plan, scenario: Scenario, key: str) -> Prepared:
+    """Apply the scenario's changes to the base document and validate the result."""
     t0, cpu0 = time.perf_counter(), time.process_time()
-    row: dict[str, Any] = {"scenario": scenario.index, "parameter": scenario.parameter}
-    row.update({k: _plain(v) for k, v in scenario.labels.items()})
     scratch = Path(tempfile.mkdtemp(prefix=f"sweep-{key}-"))  # changed tables, if any
     try:
         doc = apply_changes(plan.doc, scenario.changes, base=plan.base_dir, scratch=scratch)
         instance = fam.from_document(doc, plan.file)
     except (OptmodelsError, ValueError) as exc:
-        return _finish(row, plan, key, t0, cpu0, status="invalid", message=str(exc))
+        row = _finish(_row_start(scenario), plan, key, t0, cpu0, status="invalid", message=str(exc))
+        return Prepared(key, scenario, None, row, row["time_validate"], row["cpu_total"])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    t_valid = time.perf_counter() - t0
+    return Prepared(key, scenario, instance, None, time.perf_counter() - t0, time.process_time() - cpu0)
+
+
+def _row_start(scenario: Scenario) -> dict[str, Any]:
+    row: dict[str, Any] = {"scenario": scenario.index, "parameter": scenario.parameter}
+    row.update({k: _plain(v) for k, v in scenario.labels.items()})
+    return row
+
+
+def solve_prepared(fam: Any, plan: Plan, prepared: Prepared, session: Any = None, *, start: Any = None,
+                   bound: float | None = None) -> tuple[dict[str, Any], Any]:
+    """Solve a validated scenario: ``(row, Solution or None)``. ``start``: a neighbour's plan,
+    already carried to this scenario and checked (:meth:`~optmodels.contract.MonotoneSolver.carry`),
+    handed to the session as a MIP start; ``bound``: a relaxed neighbour's bound, valid here. The
+    row's ``source`` says ``neighbour`` when the family used either."""
+    key, instance = prepared.key, prepared.instance
+    t0, cpu0 = time.perf_counter() - prepared.t_valid, time.process_time() - prepared.cpu_valid
+    row = _row_start(prepared.scenario)
     try:
         options = fam.tuned(instance, plan.options)
-        if session is not None:
+        if session is not None and (start is not None or bound is not None):
+            solution = session.solve(instance, options, start=start, bound=bound)
+        elif session is not None:
             solution = session.solve(instance, options)
         else:
             solution = fam.solve(instance, options, objective=plan.objective, **plan.choices)
         metrics = flatten(solution.metrics) if solution.has_solution else {}
     except OptmodelsError as exc:
-        return _finish(row, plan, key, t0, cpu0, status="invalid", message=str(exc), t_valid=t_valid)
+        return _finish(row, plan, key, t0, cpu0, status="invalid", message=str(exc), t_valid=prepared.t_valid), None
     except Exception as exc:  # noqa: BLE001 - one scenario's failure is a row; the sweep goes on
         return _finish(row, plan, key, t0, cpu0, status="error", message=f"{type(exc).__name__}: {exc}",
-                       t_valid=t_valid)
+                       t_valid=prepared.t_valid), None
+    helped = bool(solution.extra.get("started") or solution.extra.get("bound_cut"))  # the family used them
+    row.update(_solution_columns(solution, metrics, "neighbour" if helped else "solved"))
+    return _finish(row, plan, key, t0, cpu0, t_valid=prepared.t_valid), solution
+
+
+def inferred_row(plan: Plan, prepared: Prepared, solution: Any, t_start: float, cpu_start: float) -> dict[str, Any]:
+    """The row of a scenario whose answer was inferred by bracketing (``source`` ``inferred``):
+    ``solution`` is a neighbour's plan carried to it and checked by the family's evaluator."""
+    t0, cpu0 = t_start - prepared.t_valid, cpu_start - prepared.cpu_valid
+    row = _row_start(prepared.scenario)
+    row.update(_solution_columns(solution, flatten(solution.metrics), "inferred"))
+    return _finish(row, plan, prepared.key, t0, cpu0, t_valid=prepared.t_valid)
+
+
+def _solution_columns(solution: Any, metrics: Mapping[str, Any], source: str) -> dict[str, Any]:
+    from optmodels.contract import verdict_code
+
     result = solution.result
-    row.update(
-        {
-            "status": verdict_code(solution),
-            "message": "" if solution.has_solution else solution.verdict,
-            "termination": _plain(result.termination),
-            "objective_name": solution.objective_name,
-            "objective": _plain(result.objective) if solution.has_solution else None,
-            "bound": _plain(result.bound),
-            "gap": _plain(result.gap),
-            **metrics,
-            **_timings(result),
-            "warm": bool(solution.extra.get("warm", False)),
-        }
-    )
-    return _finish(row, plan, key, t0, cpu0, t_valid=t_valid)
+    return {
+        "status": verdict_code(solution),
+        "message": "" if solution.has_solution else solution.verdict,
+        "termination": _plain(result.termination),
+        "objective_name": solution.objective_name,
+        "objective": _plain(result.objective) if solution.has_solution else None,
+        "bound": _plain(result.bound),
+        "gap": _plain(result.gap),
+        **metrics,
+        **_timings(result),
+        "warm": bool(solution.extra.get("warm", False)),
+        "source": source,
+    }
 
 
 def _finish(row, plan, key, t0, cpu0, *, status=None, message=None, t_valid=None) -> dict[str, Any]:
@@ -254,6 +310,8 @@ def run_chunk(task: tuple[Plan, list[tuple[str, Scenario]]]) -> list[dict[str, A
 
 
 def _solve_chunk(registry: Any, task: tuple[Plan, list[tuple[str, Scenario]]]) -> list[dict[str, Any]]:
+    from optmodels.sweep.bracket import Chunk
+
     plan, items = task
     fam = registry.family(plan.family)
 
@@ -264,21 +322,18 @@ def _solve_chunk(registry: Any, task: tuple[Plan, list[tuple[str, Scenario]]]) -
 
     from solvers.interrupt import interruptible
 
-    session = new_session()
     store = Store(plan.out) if plan.out is not None and Path(plan.out).is_dir() else None
-    rows = []
+    rows: list[dict[str, Any]] = []
     with interruptible() as scope:  # Ctrl-C or SIGTERM in a solve stops the sweep, not just that solve
-        for key, scenario in items:
-            if store is not None and store.has(key):
-                continue  # finished meanwhile (a Dask retry, or another sweep into the same folder)
-            row = solve_scenario(fam, plan, scenario, key, session)
+
+        def emit(row: dict[str, Any]) -> None:
             if scope.requested or row.get("termination") == "interrupted":
                 raise KeyboardInterrupt  # that scenario was cut short: no row, a rerun solves it
-            if row["status"] == ERROR and session is not None:
-                session = new_session()  # a solve that raised may have left the live model half-changed
             if store is not None:
                 store.write_row(row)
             rows.append(row)
+
+        Chunk(fam, plan, new_session, emit, lambda key: store is not None and store.has(key)).run(items)
     return rows
 
 
@@ -413,7 +468,7 @@ def table(rows: Sequence[Mapping[str, Any]]) -> Any:
     frame = frame.sort_values("scenario", kind="stable", ignore_index=True)
     first = ["scenario", "parameter"]
     tail = ["time_validate", "time_build", "time_handoff", "time_solve", "time_extract", "time_total",
-            "cpu_total", "warm", "hash", "run_id", "pid"]
+            "cpu_total", "warm", "source", "hash", "run_id", "pid"]
     middle = [c for c in frame.columns if c not in first and c not in tail]
     if frame["parameter"].isna().all():
         first = ["scenario"]

@@ -9,7 +9,7 @@ from optmodels.sweep import sweep
 
 VARY = {"budget": "16,20", "gini.lo": "0.05,0.1"}
 MOVING = ["time_validate", "time_build", "time_handoff", "time_solve", "time_extract", "time_total",
-          "cpu_total", "warm", "run_id", "pid"]
+          "cpu_total", "warm", "source", "run_id", "pid"]
 
 
 def _comparable(frame: pd.DataFrame) -> pd.DataFrame:

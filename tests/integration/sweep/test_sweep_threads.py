@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[3]
 #: 10 scenarios, cut into 4 chunks that the worker's two threads take two at a time.
 VARY = {"budget": "16,17,18,19,20", "gini.lo": "0.05,0.2"}
 MOVING = ["time_validate", "time_build", "time_handoff", "time_solve", "time_extract", "time_total",
-          "cpu_total", "warm", "run_id", "pid"]
+          "cpu_total", "warm", "source", "run_id", "pid"]
 
 _SWEEPS = textwrap.dedent(
     """
