@@ -267,7 +267,11 @@ def test_ctrl_c_without_a_parquet_engine_exits_130(repo_dir, instances_dir, tmp_
     """Before: the interrupted sweep's final table write failed on Parquet: exit 70."""
     out = tmp_path / "out"
     slow = instances_dir / "equipment" / "tiny_gini_lower.toml"
-    proc = _no_parquet(repo_dir, ["sweep", str(slow), "--vary", "budget=16:40:0.5", "--workers", "1",
+    # 16..40 by 0.5, alternately from each end: a monotone run would be bracketed, most of its
+    # scenarios settled without a solve, and the sweep over before the signal could land
+    grid = [16 + k / 2 for k in range(49)]
+    budgets = [grid[k // 2] if k % 2 == 0 else grid[-1 - k // 2] for k in range(49)]
+    proc = _no_parquet(repo_dir, ["sweep", str(slow), "--vary", "budget=" + ",".join(map(str, budgets)), "--workers", "1",
                                   "--no-plots", "--out", str(out)],
                        # SIGINT back to its default: a background runner may hand children an ignored one
                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
