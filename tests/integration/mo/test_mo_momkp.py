@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
@@ -13,14 +12,6 @@ from solvers.epsilon import epsilon_front
 from solvers.moea import linear_model_problem, nsga2_front
 from solvers.pareto import hypervolume, ideal_nadir
 from solvers.weighted_sum import weighted_sum_front
-
-
-@pytest.fixture(scope="module")
-def momkp(instances_dir):
-    spec = importlib.util.spec_from_file_location("momkp_model", instances_dir / "momkp" / "momkp_model.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _points(front) -> set[tuple[int, ...]]:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 
 from solvers.moea import knapsack_repair, linear_model_problem, nsga2_front
 from solvers.pareto import reference_scores
 from solvers.weighted_sum import weighted_sum_front
-
-
-@pytest.fixture(scope="module")
-def momkp(instances_dir):
-    spec = importlib.util.spec_from_file_location("momkp_model", instances_dir / "momkp" / "momkp_model.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _greedy(A, b, gains, x):
