@@ -20,8 +20,8 @@ Model (a set covering with a cardinality row; ``cover_model``)::
 
 With a budget the count is exact, ``sum_j y_j = k`` (a cover with fewer sites may not be
 completed within the budget), ``sum_j c_j y_j <= B'`` is added (``budget``) and the objective is
-``sum_j c_j y_j``. HiGHS is told to stop at the first feasible point (``objective_target``: every
-feasible point meets it), since only feasibility is asked.
+``sum_j c_j y_j``. HiGHS is told to stop at the first feasible point (``mip_max_improving_sols =
+1``), since only feasibility is asked.
 
 Exact reductions before the solver sees it (:func:`cover_rows`), repeated until nothing changes:
 
@@ -384,9 +384,12 @@ def decide(cover: Cover, k: int, options: SolveOptions, *, cost: np.ndarray | No
 def _milp(cover: Cover, k: int, options: SolveOptions, cost: np.ndarray | None, budget: float | None,
           before: tuple[SolveResult, ...]) -> Answer:
     model = cover_model(cover, k, cost, budget)
-    target = float(k) if budget is None else float(budget)
-    # "no" is an expected answer of a decision: no infeasible subsystem is searched for it
-    opts = dataclasses.replace(options, solver_options={"objective_target": target, **options.solver_options},
+    # only feasibility is asked: every feasible point is a yes, so HiGHS stops at its first one
+    # (mip_max_improving_sols = 1). objective_target = k did not stop it: HiGHS stops only below
+    # the target, and the covers near the optimum radius use exactly k sites -- it went on to
+    # prove their count minimal, a full decision's whole time. "no" is an expected answer of a
+    # decision: no infeasible subsystem is searched for it
+    opts = dataclasses.replace(options, solver_options={"mip_max_improving_sols": 1, **options.solver_options},
                                explain_infeasible=False)
     result = solve(model, opts)
     results = (*before, result)
