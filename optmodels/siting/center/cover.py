@@ -353,20 +353,26 @@ SHORT_MILP = 5.0
 
 
 def decide(cover: Cover, k: int, options: SolveOptions, *, cost: np.ndarray | None = None,
-           budget: float | None = None, start: np.ndarray | None = None, full: bool = True) -> Answer:
+           budget: float | None = None, start: np.ndarray | None = None, full: bool = True,
+           repaired: bool = False) -> Answer:
     """Answer the decision of ``cover`` with ``k`` free sites (and a budget, if given): the
     packing bound, a quick heuristic (from the sites ``start``, when given), a short MILP, a
     longer heuristic, then -- if ``full`` -- the MILP with the time left (otherwise the answer
     may be None: left open). With a budget only the MILP answers (the heuristic does not price
-    sites)."""
+    sites). ``repaired``: the radius is decided again after S grew, ``start`` being its cover on
+    the smaller S -- the quick heuristic then takes the long search's steps."""
     if cover.empty or (budget is not None and cover.sites.size < k):
         return Answer(False, None, "empty")
     if packing(cover) > k:
         return Answer(False, None, "packing")
     if budget is not None:
         return _milp(cover, k, options, cost, budget, ())
-    found = heuristic(cover, k, start, iterations=min(QUICK_STEPS, STEPS_PER_ROW * cover.matrix.shape[0]),
-                      seed=options.seed)
+    # a repair (``repaired``: ``start`` covered this radius on a smaller S, a few rows ago) is
+    # almost always a yes that the long search finds from that start: measured on the 30k
+    # province, the short MILP before it timed out in every repair and the long search then
+    # answered -- so the long search goes first there
+    steps = LONG_STEPS if repaired else min(QUICK_STEPS, STEPS_PER_ROW * cover.matrix.shape[0])
+    found = heuristic(cover, k, start, iterations=steps, seed=options.seed)
     if found is not None:
         return Answer(True, found, "heuristic")
     limit = SHORT_MILP if options.time_limit is None else min(SHORT_MILP, options.time_limit)

@@ -51,6 +51,7 @@ open site no longer the server: the assignment MILP stays for them.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import Counter
@@ -66,6 +67,8 @@ from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import capacities_bind
 from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings, highs_version
 from solvers.interrupt import stage
+
+_log = logging.getLogger(__name__)
 
 
 def applies(instance: SitingInstance, model: str, objective: str) -> bool:
@@ -99,11 +102,13 @@ class Search:
     home: np.ndarray | None = None  # each point's nearest site (-1: none within reach): where S grows
     rounds: int = 0
     retry: tuple[float, bool] | None = None  # a radius to decide again on the grown S
+    repeat: bool = False  # the radius being decided is such a retry (a cover of it is known for a smaller S)
     answers: Counter = field(default_factory=Counter)
     reductions: Reductions = field(default_factory=Reductions)
     results: list[SolveResult] = field(default_factory=list)
     model: pyo.ConcreteModel | None = None
     largest: dict[str, int] = field(default_factory=dict)
+    last_shape: tuple[int, int] = (0, 0)  # the last decision's reduced cover (rows, sites), for the log
 
     @property
     def k(self) -> int:
@@ -182,7 +187,12 @@ def solve_p_center(instance: SitingInstance, options: SolveOptions | None = None
             # a stop signal (also one that ended the last decision's MILP) ends the search here
             stage(f"siting.p_center decision at r = {r:.9g} ({'full' if full else 'short'}; |S| = {len(search.points):,}, "
                   f"L = {search.lower:.9g}, U = {search.upper:.9g})")
+            tick = time.process_time()
             answer = _decide(search, r, options.time_left(t0), full)
+            _log.debug("decision r=%.9g full=%s |S|=%d L=%.9g U=%.9g: %s by %s, cover %s, MILP %.2f s, %.2f CPU-s",
+                       r, full, len(search.points), search.lower, search.upper, answer.feasible, answer.by,
+                       search.last_shape, sum(x.timings.solve or 0.0 for x in answer.results),
+                       time.process_time() - tick)
             if answer.feasible is None and full:
                 stop = answer.results[-1].termination
                 if options.expired(t0):
@@ -216,9 +226,11 @@ def _next_radius(search: Search) -> tuple[float, bool]:
     province: ``U`` stayed 20 % above ``L`` for minutes). Once no radius is outside the open range, the largest radius below
     ``U`` is decided in full: its *no* ends the search.
     """
+    search.repeat = False
     if search.retry is not None:
         (r, full), search.retry = search.retry, None
         if search.lower <= r < search.upper:
+            search.repeat = True
             return r, full
     radii = search.candidates
     sides = [radii[radii < search.open_low], radii[radii > search.open_high]]
@@ -270,8 +282,10 @@ def _decide(search: Search, r: float, options: SolveOptions, full: bool):
     otherwise it may be left open)."""
     cover = cover_rows(search.rows, r, search.fixed, drop_columns=search.budget is None)
     search.reductions.add(cover.reductions)
+    search.last_shape = cover.matrix.shape
     cost = None if search.cost is None else search.cost[cover.sites]
-    answer = decide(cover, search.k, options, cost=cost, budget=search.budget, start=search.last, full=full)
+    answer = decide(cover, search.k, options, cost=cost, budget=search.budget, start=search.last, full=full,
+                    repaired=search.repeat)
     if answer.feasible:
         search.last = answer.sites
     search.answers[answer.by] += 1
