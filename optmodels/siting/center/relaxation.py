@@ -96,6 +96,7 @@ class Search:
     open_low: float = math.inf  # the radii short decisions left open lie in [open_low, open_high]
     open_high: float = -math.inf
     turn: int = 0
+    fulls: int = 0  # full decisions taken: they alternate between the top radius and the median
     points: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rows: Rows | None = None
     candidates: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -223,8 +224,11 @@ def _next_radius(search: Search) -> tuple[float, bool]:
     once on the grown ``S`` (the cover of the last *yes* is the local search's start, so the
     repair is quick), until its answer holds for every point: a *yes* then brings ``U`` down to
     it, where a move to another radius would leave ``U`` at the starting plan's value (the 100k
-    province: ``U`` stayed 20 % above ``L`` for minutes). Once no radius is outside the open range, the largest radius below
-    ``U`` is decided in full: its *no* ends the search.
+    province: ``U`` stayed 20 % above ``L`` for minutes). Once no radius is outside the open range,
+    radii are decided in full, in turn the largest below ``U`` (its *no* ends the search) and the
+    median of those left (a bisection: with the largest alone, each *yes* moved ``U`` down by a
+    radius or two and the next full decision was as hard -- on the 30k province both ends of the
+    open range stayed open for minutes).
     """
     search.repeat = False
     if search.retry is not None:
@@ -236,7 +240,8 @@ def _next_radius(search: Search) -> tuple[float, bool]:
     sides = [radii[radii < search.open_low], radii[radii > search.open_high]]
     sides = [side for side in sides if side.size]
     if not sides:
-        return float(radii[-1]), True
+        search.fulls += 1
+        return float(radii[-1] if search.fulls % 2 else radii[len(radii) // 2]), True
     search.turn += 1
     side = sides[search.turn % len(sides)]
     return float(side[len(side) // 2]), False
