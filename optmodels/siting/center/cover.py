@@ -354,13 +354,14 @@ SHORT_MILP = 5.0
 
 def decide(cover: Cover, k: int, options: SolveOptions, *, cost: np.ndarray | None = None,
            budget: float | None = None, start: np.ndarray | None = None, full: bool = True,
-           repaired: bool = False) -> Answer:
+           repaired: bool = False, short: float = SHORT_MILP) -> Answer:
     """Answer the decision of ``cover`` with ``k`` free sites (and a budget, if given): the
     packing bound, a quick heuristic (from the sites ``start``, when given), a short MILP, a
     longer heuristic, then -- if ``full`` -- the MILP with the time left (otherwise the answer
     may be None: left open). With a budget only the MILP answers (the heuristic does not price
     sites). ``repaired``: the radius is decided again after S grew, ``start`` being its cover on
-    the smaller S -- the quick heuristic then takes the long search's steps."""
+    the smaller S -- the quick heuristic then takes the long search's steps. ``short``: the seconds
+    of the short MILP."""
     if cover.empty or (budget is not None and cover.sites.size < k):
         return Answer(False, None, "empty")
     if packing(cover) > k:
@@ -375,7 +376,7 @@ def decide(cover: Cover, k: int, options: SolveOptions, *, cost: np.ndarray | No
     found = heuristic(cover, k, start, iterations=steps, seed=options.seed)
     if found is not None:
         return Answer(True, found, "heuristic")
-    limit = SHORT_MILP if options.time_limit is None else min(SHORT_MILP, options.time_limit)
+    limit = short if options.time_limit is None else min(short, options.time_limit)
     first = _milp(cover, k, dataclasses.replace(options, time_limit=limit), cost, budget, ())
     if first.feasible is not None or first.results[-1].termination is not Termination.TIME_LIMIT:
         return first

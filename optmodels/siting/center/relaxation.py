@@ -61,7 +61,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optmodels.siting.center.costs import CenterCosts
-from optmodels.siting.center.cover import Reductions, Rows, cover_rows, decide
+from optmodels.siting.center.cover import SHORT_MILP, Reductions, Rows, cover_rows, decide
 from optmodels.siting.center.heuristic import complete, farthest_first
 from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import capacities_bind
@@ -96,7 +96,7 @@ class Search:
     open_low: float = math.inf  # the radii short decisions left open lie in [open_low, open_high]
     open_high: float = -math.inf
     turn: int = 0
-    fulls: int = 0  # full decisions taken: they alternate between the top radius and the median
+    slice: float = SHORT_MILP  # seconds of a short decision's MILP: doubled when every radius is open
     points: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rows: Rows | None = None
     candidates: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -184,7 +184,7 @@ def solve_p_center(instance: SitingInstance, options: SolveOptions | None = None
             if search.candidates.size == 0:  # r*_S >= U: the plan is optimal (no plan: infeasible)
                 search.lower = search.upper
                 break
-            r, full = _next_radius(search)
+            r, full = _next_radius(search, options.budget(t0).seconds_left())
             # a stop signal (also one that ended the last decision's MILP) ends the search here
             stage(f"siting.p_center decision at r = {r:.9g} ({'full' if full else 'short'}; |S| = {len(search.points):,}, "
                   f"L = {search.lower:.9g}, U = {search.upper:.9g})")
@@ -214,7 +214,7 @@ def solve_p_center(instance: SitingInstance, options: SolveOptions | None = None
     return _finish(instance, search, stop, options, t0, cpu0)
 
 
-def _next_radius(search: Search) -> tuple[float, bool]:
+def _next_radius(search: Search, seconds_left: float) -> tuple[float, bool]:
     """Step 2: the radius to decide and whether to decide it whatever it takes.
 
     A binary search that leaves the hard radii -- those near the relaxation's optimum, which a
@@ -225,10 +225,13 @@ def _next_radius(search: Search) -> tuple[float, bool]:
     repair is quick), until its answer holds for every point: a *yes* then brings ``U`` down to
     it, where a move to another radius would leave ``U`` at the starting plan's value (the 100k
     province: ``U`` stayed 20 % above ``L`` for minutes). Once no radius is outside the open range,
-    radii are decided in full, in turn the largest below ``U`` (its *no* ends the search) and the
-    median of those left (a bisection: with the largest alone, each *yes* moved ``U`` down by a
-    radius or two and the next full decision was as hard -- on the 30k province both ends of the
-    open range stayed open for minutes).
+    the MILP's slice doubles and the search starts again over all radii (iterative deepening: the
+    time spent on slices left open is at most what the last, deciding slice takes). The search
+    used to decide the largest radius below ``U`` with all the time left: near ``r*_S`` the
+    cover's LP bound is 3-5 sites below ``k`` on the 30k and 100k provinces, that *no* is out of
+    reach, and each *yes* there moved ``U`` down by a radius or two; with slices the bound keeps
+    rising by the *no* answers within reach. A slice that would reach the time limit is the
+    search's last (``full``).
     """
     search.repeat = False
     if search.retry is not None:
@@ -240,8 +243,9 @@ def _next_radius(search: Search) -> tuple[float, bool]:
     sides = [radii[radii < search.open_low], radii[radii > search.open_high]]
     sides = [side for side in sides if side.size]
     if not sides:
-        search.fulls += 1
-        return float(radii[-1] if search.fulls % 2 else radii[len(radii) // 2]), True
+        search.slice *= 2
+        search.open_low, search.open_high = math.inf, -math.inf
+        return float(radii[len(radii) // 2]), search.slice >= seconds_left
     search.turn += 1
     side = sides[search.turn % len(sides)]
     return float(side[len(side) // 2]), False
@@ -290,7 +294,7 @@ def _decide(search: Search, r: float, options: SolveOptions, full: bool):
     search.last_shape = cover.matrix.shape
     cost = None if search.cost is None else search.cost[cover.sites]
     answer = decide(cover, search.k, options, cost=cost, budget=search.budget, start=search.last, full=full,
-                    repaired=search.repeat)
+                    repaired=search.repeat, short=search.slice)
     if answer.feasible:
         search.last = answer.sites
     search.answers[answer.by] += 1
