@@ -14,7 +14,16 @@ import scipy.sparse as sp
 
 from optmodels.siting.bruteforce import brute_force
 from optmodels.siting.center import relaxation
-from optmodels.siting.center.cover import Cover, Rows, _milp, cover_rows, decide, heuristic, packing
+from optmodels.siting.center.cover import (
+    Answer,
+    Cover,
+    Rows,
+    _milp,
+    cover_rows,
+    decide,
+    heuristic,
+    packing,
+)
 from optmodels.siting.center.relaxation import applies, solve_p_center
 from optmodels.siting.data.generate import generate
 from optmodels.siting.data.instance import SitingInstance
@@ -287,3 +296,25 @@ def test_the_decision_milp_stops_at_its_first_cover_of_k_sites():
     served = np.asarray(cover.matrix[:, np.isin(cover.sites, answer.sites)].sum(axis=1)).ravel()
     assert (served >= 1).all()
     assert answer.results[-1].termination is Termination.SOLUTION_LIMIT
+
+
+@pytest.mark.parametrize("seed", [0, 3, 7, 11])
+def test_decisions_left_open_deepen_the_slice_and_stay_exact(monkeypatch, seed):
+    # every short decision with a slice below 20 s is left open (as a hard cover near r*_S is):
+    # the search must double the slice over all radii, never give up, and end at the optimum
+    inst = _lattice(seed, n=16, m=10, existing=seed % 3)
+    best, _ = brute_force(inst, "p_center")
+    slices = []
+
+    def opening(cover, k, options, *, full, short=None, **kw):
+        slices.append(short)
+        if not full and (short is None or short < 20):
+            return Answer(None, None, "open")
+        return decide(cover, k, options, full=full, **({} if short is None else {"short": short}), **kw)
+
+    monkeypatch.setattr(relaxation, "decide", opening)
+    sol = solve_p_center(inst, SolveOptions(time_limit=600))
+    assert sol.result.is_optimal, sol.result.verdict
+    assert sol.result.objective == pytest.approx(best, rel=1e-12, abs=1e-12)
+    assert sol.result.bound == pytest.approx(best, rel=1e-12, abs=1e-12)
+    assert sorted(set(slices)) == pytest.approx([5.0, 10.0, 20.0])
