@@ -51,6 +51,7 @@ open site no longer the server: the assignment MILP stays for them.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import Counter
@@ -60,12 +61,14 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optmodels.siting.center.costs import CenterCosts
-from optmodels.siting.center.cover import Reductions, Rows, cover_rows, decide
+from optmodels.siting.center.cover import SHORT_MILP, Reductions, Rows, cover_rows, decide
 from optmodels.siting.center.heuristic import complete, farthest_first
 from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import capacities_bind
 from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, Timings, highs_version
 from solvers.interrupt import stage
+
+_log = logging.getLogger(__name__)
 
 
 def applies(instance: SitingInstance, model: str, objective: str) -> bool:
@@ -93,17 +96,20 @@ class Search:
     open_low: float = math.inf  # the radii short decisions left open lie in [open_low, open_high]
     open_high: float = -math.inf
     turn: int = 0
+    slice: float = SHORT_MILP  # seconds of a short decision's MILP: doubled when every radius is open
     points: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rows: Rows | None = None
     candidates: np.ndarray = field(default_factory=lambda: np.zeros(0))
     home: np.ndarray | None = None  # each point's nearest site (-1: none within reach): where S grows
     rounds: int = 0
     retry: tuple[float, bool] | None = None  # a radius to decide again on the grown S
+    repeat: bool = False  # the radius being decided is such a retry (a cover of it is known for a smaller S)
     answers: Counter = field(default_factory=Counter)
     reductions: Reductions = field(default_factory=Reductions)
     results: list[SolveResult] = field(default_factory=list)
     model: pyo.ConcreteModel | None = None
     largest: dict[str, int] = field(default_factory=dict)
+    last_shape: tuple[int, int] = (0, 0)  # the last decision's reduced cover (rows, sites), for the log
 
     @property
     def k(self) -> int:
@@ -178,11 +184,16 @@ def solve_p_center(instance: SitingInstance, options: SolveOptions | None = None
             if search.candidates.size == 0:  # r*_S >= U: the plan is optimal (no plan: infeasible)
                 search.lower = search.upper
                 break
-            r, full = _next_radius(search)
+            r, full = _next_radius(search, options.budget(t0).seconds_left())
             # a stop signal (also one that ended the last decision's MILP) ends the search here
             stage(f"siting.p_center decision at r = {r:.9g} ({'full' if full else 'short'}; |S| = {len(search.points):,}, "
                   f"L = {search.lower:.9g}, U = {search.upper:.9g})")
+            tick = time.process_time()
             answer = _decide(search, r, options.time_left(t0), full)
+            _log.debug("decision r=%.9g full=%s |S|=%d L=%.9g U=%.9g: %s by %s, cover %s, MILP %.2f s, %.2f CPU-s",
+                       r, full, len(search.points), search.lower, search.upper, answer.feasible, answer.by,
+                       search.last_shape, sum(x.timings.solve or 0.0 for x in answer.results),
+                       time.process_time() - tick)
             if answer.feasible is None and full:
                 stop = answer.results[-1].termination
                 if options.expired(t0):
@@ -203,7 +214,7 @@ def solve_p_center(instance: SitingInstance, options: SolveOptions | None = None
     return _finish(instance, search, stop, options, t0, cpu0)
 
 
-def _next_radius(search: Search) -> tuple[float, bool]:
+def _next_radius(search: Search, seconds_left: float) -> tuple[float, bool]:
     """Step 2: the radius to decide and whether to decide it whatever it takes.
 
     A binary search that leaves the hard radii -- those near the relaxation's optimum, which a
@@ -213,18 +224,28 @@ def _next_radius(search: Search) -> tuple[float, bool]:
     once on the grown ``S`` (the cover of the last *yes* is the local search's start, so the
     repair is quick), until its answer holds for every point: a *yes* then brings ``U`` down to
     it, where a move to another radius would leave ``U`` at the starting plan's value (the 100k
-    province: ``U`` stayed 20 % above ``L`` for minutes). Once no radius is outside the open range, the largest radius below
-    ``U`` is decided in full: its *no* ends the search.
+    province: ``U`` stayed 20 % above ``L`` for minutes). Once no radius is outside the open range,
+    the MILP's slice doubles and the search starts again over all radii (iterative deepening: the
+    time spent on slices left open is at most what the last, deciding slice takes). The search
+    used to decide the largest radius below ``U`` with all the time left: near ``r*_S`` the
+    cover's LP bound is 3-5 sites below ``k`` on the 30k and 100k provinces, that *no* is out of
+    reach, and each *yes* there moved ``U`` down by a radius or two; with slices the bound keeps
+    rising by the *no* answers within reach. A slice that would reach the time limit is the
+    search's last (``full``).
     """
+    search.repeat = False
     if search.retry is not None:
         (r, full), search.retry = search.retry, None
         if search.lower <= r < search.upper:
+            search.repeat = True
             return r, full
     radii = search.candidates
     sides = [radii[radii < search.open_low], radii[radii > search.open_high]]
     sides = [side for side in sides if side.size]
     if not sides:
-        return float(radii[-1]), True
+        search.slice *= 2
+        search.open_low, search.open_high = math.inf, -math.inf
+        return float(radii[len(radii) // 2]), search.slice >= seconds_left
     search.turn += 1
     side = sides[search.turn % len(sides)]
     return float(side[len(side) // 2]), False
@@ -270,8 +291,10 @@ def _decide(search: Search, r: float, options: SolveOptions, full: bool):
     otherwise it may be left open)."""
     cover = cover_rows(search.rows, r, search.fixed, drop_columns=search.budget is None)
     search.reductions.add(cover.reductions)
+    search.last_shape = cover.matrix.shape
     cost = None if search.cost is None else search.cost[cover.sites]
-    answer = decide(cover, search.k, options, cost=cost, budget=search.budget, start=search.last, full=full)
+    answer = decide(cover, search.k, options, cost=cost, budget=search.budget, start=search.last, full=full,
+                    repaired=search.repeat, short=search.slice)
     if answer.feasible:
         search.last = answer.sites
     search.answers[answer.by] += 1

@@ -14,7 +14,16 @@ import scipy.sparse as sp
 
 from optmodels.siting.bruteforce import brute_force
 from optmodels.siting.center import relaxation
-from optmodels.siting.center.cover import Cover, Rows, cover_rows, decide, heuristic, packing
+from optmodels.siting.center.cover import (
+    Answer,
+    Cover,
+    Rows,
+    _milp,
+    cover_rows,
+    decide,
+    heuristic,
+    packing,
+)
 from optmodels.siting.center.relaxation import applies, solve_p_center
 from optmodels.siting.data.generate import generate
 from optmodels.siting.data.instance import SitingInstance
@@ -260,3 +269,52 @@ def test_the_printed_verdict_says_how_the_optimum_was_proven():
     verdict_line = next(line for line in text.splitlines() if "verdict" in line)
     assert "optimal" in verdict_line
     assert "continuous" not in verdict_line
+
+
+def _odd_cycles(cycles: int, length: int) -> Cover:
+    """Rows = the edges of ``cycles`` disjoint cycles of odd ``length``, columns = their
+    vertices: every cover takes ``(length + 1) / 2`` sites a cycle, while the LP takes ``length /
+    2`` -- a cover with exactly the minimum count whose minimality HiGHS cannot see at the root."""
+    rows, cols = [], []
+    for c in range(cycles):
+        for v in range(length):
+            rows += [c * length + v] * 2
+            cols += [c * length + v, c * length + (v + 1) % length]
+    A = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(cycles * length, cycles * length))
+    return Cover(A, np.arange(cycles * length), False)
+
+
+def test_the_decision_milp_stops_at_its_first_cover_of_k_sites():
+    # a cover with exactly k sites answers yes: the MILP must stop there, not go on to prove that
+    # no cover has fewer (with objective_target = k HiGHS went on: that proof is a branch-and-
+    # bound over the whole tree, and in a full decision it took the time left)
+    cover = _odd_cycles(cycles=12, length=7)
+    k = 12 * 4
+    answer = _milp(cover, k, SolveOptions(time_limit=60), None, None, ())
+    assert answer.feasible is True
+    assert len(answer.sites) <= k
+    served = np.asarray(cover.matrix[:, np.isin(cover.sites, answer.sites)].sum(axis=1)).ravel()
+    assert (served >= 1).all()
+    assert answer.results[-1].termination is Termination.SOLUTION_LIMIT
+
+
+@pytest.mark.parametrize("seed", [0, 3, 7, 11])
+def test_decisions_left_open_deepen_the_slice_and_stay_exact(monkeypatch, seed):
+    # every short decision with a slice below 20 s is left open (as a hard cover near r*_S is):
+    # the search must double the slice over all radii, never give up, and end at the optimum
+    inst = _lattice(seed, n=16, m=10, existing=seed % 3)
+    best, _ = brute_force(inst, "p_center")
+    slices = []
+
+    def opening(cover, k, options, *, full, short=None, **kw):
+        slices.append(short)
+        if not full and (short is None or short < 20):
+            return Answer(None, None, "open")
+        return decide(cover, k, options, full=full, **({} if short is None else {"short": short}), **kw)
+
+    monkeypatch.setattr(relaxation, "decide", opening)
+    sol = solve_p_center(inst, SolveOptions(time_limit=600))
+    assert sol.result.is_optimal, sol.result.verdict
+    assert sol.result.objective == pytest.approx(best, rel=1e-12, abs=1e-12)
+    assert sol.result.bound == pytest.approx(best, rel=1e-12, abs=1e-12)
+    assert sorted(set(slices)) == pytest.approx([5.0, 10.0, 20.0])
