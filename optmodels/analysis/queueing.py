@@ -65,6 +65,11 @@ def mmc(lam: ArrayLike, mu: ArrayLike, c: ArrayLike) -> MMC:
     for k in range(1, cmax + 1):
         b = a * b / (k + a * b)
         erlang_b = np.where(c_ == k, b, erlang_b)
+        if not b.any():
+            # B(k) has underflowed to 0 for every queue (past k > a it falls faster than
+            # a^k / k!), so it is 0 for every larger count, as erlang_b already holds: without
+            # this a count of 1e10 sets (a valid instance) looped for hours
+            break
     stable = rho < 1
     with np.errstate(divide="ignore", invalid="ignore"):
         p_wait = np.where(stable, erlang_b / (1 - rho * (1 - erlang_b)), 1.0)
