@@ -101,7 +101,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-from optmodels.analysis.queueing import mean_in_system
+from optmodels.equipment.evaluate import evaluate
 from optmodels.equipment.formulation import build, count_range
 from optmodels.equipment.instance import EquipmentData, EquipmentInstance
 from solvers import SolveOptions, StandardFormModel
@@ -256,18 +256,13 @@ class _Pricing:
 
 
 def region_plan_costs(d: EquipmentData, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per region: the cost of plan ``x`` restricted to it, and its totals (m x n)."""
-    c = d.e0[:, None] + np.cumsum(np.round(x), axis=1)
-    H = d.hours
-    per = (d.price * np.round(x)).sum(axis=1) + d.h * H * c.sum(axis=1)
-    for k in range(d.n_hospitals):
-        for j in range(d.n_years):
-            if d.lam[k, j] > 0:
-                per[k] += d.b * H * float(mean_in_system(d.lam[k, j], d.mu[k], [c[k, j]])[0])
-    cost = np.bincount(d.region_of, weights=per, minlength=d.n_regions)
-    s = np.zeros((d.n_regions, d.n_years))
-    np.add.at(s, d.region_of, c)
-    return cost, s
+    """Per region: the cost of plan ``x`` restricted to it, and its totals (m x n) -- the numpy
+    evaluator's purchases, running and waiting terms, summed by hospital, then by region (the
+    cost splits by region: no term couples two hospitals)."""
+    x = np.round(x)
+    ev = evaluate(d, x)
+    per = (d.price * x).sum(axis=1) + d.h * d.hours * ev.sets.sum(axis=1) + d.b * d.hours * ev.L.sum(axis=1)
+    return np.bincount(d.region_of, weights=per, minlength=d.n_regions), ev.region_sets
 
 
 class _Master:
