@@ -61,6 +61,24 @@ def nearest_assignment(cost: np.ndarray, open_sites: np.ndarray) -> np.ndarray:
     return a
 
 
+def _nearest_open(cost: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`nearest_assignment` read off the open sites' columns alone: ``(a, each point's
+    distance to its nearest open site (inf: none reachable), the open columns)``. The same
+    assignment (ties: the lowest index, as the columns keep their order) and distances, without
+    the passes over the whole matrix (1.4 s an evaluation on a 20,000 x 1,000 grid)."""
+    n, m = cost.shape
+    opened = np.flatnonzero(y)
+    sub = cost[:, opened]
+    a = np.zeros((n, m))
+    if opened.size == 0:
+        return a, np.full(n, np.inf), sub
+    best = np.argmin(sub, axis=1)
+    d = sub[np.arange(n), best]
+    reach = np.isfinite(d)
+    a[np.flatnonzero(reach), opened[best[reach]]] = 1.0
+    return a, np.where(reach, d, np.inf), sub
+
+
 def evaluate(
     instance: SitingInstance,
     open_sites: np.ndarray,
@@ -82,13 +100,19 @@ def evaluate(
         return _evaluate_at_scale(instance, y, model, tol, scheduler)
     cost = instance.cost_matrix()
     w = instance.populations()
-    a = nearest_assignment(cost, y) if assignment is None else np.asarray(assignment, dtype=float)
-    finite_cost = np.where(np.isfinite(cost), cost, 0.0)
-    served = a.sum(axis=1)
-    # assigned distance: weighted by shares; a share on an unreachable pair makes it inf
-    on_inf = ((a > tol) & ~np.isfinite(cost)).any(axis=1)
-    dist_i = (a * finite_cost).sum(axis=1)
-    dist_i = np.where(on_inf | (served < tol), np.inf, dist_i)
+    open_cost = None
+    if assignment is None:
+        a, dist_i, open_cost = _nearest_open(cost, y)
+        served = np.isfinite(dist_i).astype(float)
+        on_inf = np.zeros(instance.n_demand, bool)
+    else:
+        a = np.asarray(assignment, dtype=float)
+        finite_cost = np.where(np.isfinite(cost), cost, 0.0)
+        served = a.sum(axis=1)
+        # assigned distance: weighted by shares; a share on an unreachable pair makes it inf
+        on_inf = ((a > tol) & ~np.isfinite(cost)).any(axis=1)
+        dist_i = (a * finite_cost).sum(axis=1)
+        dist_i = np.where(on_inf | (served < tol), np.inf, dist_i)
 
     f = instance.fixed_costs()
     new = ~instance.existing()
@@ -103,10 +127,12 @@ def evaluate(
 
     covered = np.zeros(instance.n_demand)
     if par.radius is not None:
-        within = cost <= par.radius
-        count = (within & y[None, :]).sum(axis=1)
+        if open_cost is not None:
+            count = (open_cost <= par.radius).sum(axis=1)
+        else:
+            count = ((cost <= par.radius) & y[None, :]).sum(axis=1)
         if spec.covers and capacities_bind(model, par.capacitated):
-            covered = np.minimum(1.0, (a * within).sum(axis=1))
+            covered = np.minimum(1.0, (a * (cost <= par.radius)).sum(axis=1))
         else:
             covered = (count >= 1).astype(float)
         obj["coverage"] = float((w * covered).sum())
@@ -332,7 +358,15 @@ def accessibility_report(instance: SitingInstance, open_sites: np.ndarray, suppl
     before_supply = np.where(instance.existing(), instance.supplies(), 0.0)
     if not (before_supply > 0).any():
         return report
-    before = access.accessibility(cost, pop, before_supply, **params)
+    # the sites of today do not depend on the plan: kept on the instance for its parameters, and
+    # handed on with its costs to the next scenario of a sweep that differs only in p or the
+    # radius (optmodels.siting.coverage.state.share_costs)
+    kept = instance.__dict__.get("_access_before")
+    if kept is not None and kept[0] == params:
+        before = kept[1]
+    else:
+        before = access.accessibility(cost, pop, before_supply, **params)
+        instance.__dict__["_access_before"] = (params, before)
     by_area = None
     if has_areas(instance):
         areas = [a or i for a, i in zip(instance.demand.column("area"), instance.demand_ids, strict=True)]
