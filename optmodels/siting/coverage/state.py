@@ -81,11 +81,11 @@ class CoverageState:
 
 
 #: cached views of an instance that depend only on its demand, sites and distance (and, for
-#: ``_cutoff_cost``, the cut-off, which :func:`share_costs` compares too); ``_access_before``,
-#: the accessibility of today's sites, holds its measure's parameters (the catchment may be the
-#: radius) and is used only where they are equal
+#: ``_cutoff_cost``, the cut-off, which :func:`share_costs` compares too); ``_access_before``
+#: (the accessibility of today's sites) and ``_access_demand`` (the catchments' demands) hold
+#: their measure's parameters (the catchment may be the radius) and are used only where equal
 #: (:func:`~optmodels.siting.evaluate.accessibility_report`)
-_SHARED_VIEWS = ("arrays", "_cutoff_cost", "_nearest", "is_large", "_access_before")
+_SHARED_VIEWS = ("arrays", "_cutoff_cost", "_nearest", "is_large", "_access_before", "_access_demand")
 
 
 def share_costs(instance: Any, donor: Any) -> bool:
