@@ -341,7 +341,7 @@ def _mclp_reduced(instance, groups, free, fixed_count, cost0, budget, store):
     return reduced
 
 
-def _mclp_plan(A, W, q, start, *, stop=None) -> np.ndarray:
+def _mclp_plan(A, W, q, start) -> np.ndarray:
     """A plan of ``q`` sites: from ``start`` (bool per column, completed greedily when the
     reduction closed some of its sites) or greedily, then improved by swaps."""
     if start is not None and int(start.sum()) <= q:
