@@ -229,7 +229,7 @@ class RadiusSolution:
     note: str
 
 
-def presolve(instance: SitingInstance, options: SolveOptions | None = None) -> Presolved | None:
+def presolve(instance: SitingInstance, options: SolveOptions | None = None, *, probing: bool = True) -> Presolved | None:
     """An incumbent (:func:`~optmodels.siting.median.interchange.local_search`), a Lagrangian bound and
     the reduction it proves (:mod:`optmodels.siting.median.lagrangian`); ``None`` where it does not
     apply (a budget couples the sites, or some distance is infinite).
@@ -239,7 +239,7 @@ def presolve(instance: SitingInstance, options: SolveOptions | None = None) -> P
     and the best Lagrangian bound reached (``-inf`` if none), without a reduction.
     """
     from optmodels.siting.median.interchange import local_search
-    from optmodels.siting.median.lagrangian import _subproblem, reduce, subgradient
+    from optmodels.siting.median.lagrangian import _subproblem, probe, reduce, subgradient
 
     par = instance.parameters
     if par.budget is not None:
@@ -261,6 +261,9 @@ def presolve(instance: SitingInstance, options: SolveOptions | None = None) -> P
         lb = subgradient(C, w, p, plan.cost, fixed, seconds=cap / 2)
         stage("siting.reduction")
         red = reduce(C, w, p, plan.cost, lb, fixed)
+        if probing:
+            stage("siting.probing")
+            red = probe(C, w, p, plan.cost, lb, red, plan.open, fixed, seconds=cap / 2).reduction
     if red is not None:
         bound = red.bound
     elif lb is not None and np.isfinite(lb.bound):
