@@ -53,6 +53,18 @@ tolerance) is taken by no optimal plan. So:
   The pair bound charges a far site only for itself; the ball charges for every chosen site it
   swallows, which is what cuts where the gap is wide (pmed36, gap 1 %: 22,760 radii -> 17,890).
 
+Probing (:func:`probe`)
+-----------------------
+The penalty ``L + rho_j - rho_(q)`` is first order: it keeps the root's ``lambda``. Forcing
+``y_j = 1`` and re-optimising ``lambda`` (a short subgradient run warm from the root's) gives
+the relaxation's bound *with* ``j`` open, which for small ``p`` is far above the penalty: a site
+at a poor location leaves the other ``p - 1`` to serve nearly everything (pmed35, ``p = 5``: 104
+more of the 119 sites the penalty test leaves were closed). Likewise ``y_j = 0`` for a site of
+the incumbent opens it where the bound exceeds ``UB``. The probes' bounds are bounds on every
+plan that obeys what was proved before them, at any multipliers, so the statements are of the
+same kind as above. The root is then re-optimised without the closed sites (its bound can only
+rise) and reduced again, closures kept.
+
 Each statement holds for *every* optimal plan, so all of them hold at once for each: the reduced
 model keeps every optimal plan, prices each of its plans at the true distance (the nearest open
 site is within reach and not closed), and has the same optimum. The incumbent satisfies every

@@ -56,7 +56,7 @@ Presolve (:func:`presolve`, on by default)
 ------------------------------------------
 Before the first round: a vertex-substitution plan (:mod:`optmodels.siting.median.interchange`), a
 Lagrangian bound and the reduction it proves (:mod:`optmodels.siting.median.lagrangian`: sites closed
-or opened in every optimal plan, and each point's reach). The radii are built on the reduced
+or opened in every optimal plan, by the penalty test and then by probing, and each point's reach). The radii are built on the reduced
 pair set, so the model keeps every optimal plan at its true distance, and the plan is the MIP
 start, passed as the complete point (``y`` and every ``z``).
 """
