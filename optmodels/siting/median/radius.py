@@ -229,14 +229,17 @@ class RadiusSolution:
     note: str
 
 
-def presolve(instance: SitingInstance, options: SolveOptions | None = None, *, probing: bool = True) -> Presolved | None:
+def presolve(instance: SitingInstance, options: SolveOptions | None = None, *,
+             probing: bool | None = None) -> Presolved | None:
     """An incumbent (:func:`~optmodels.siting.median.interchange.local_search`), a Lagrangian bound and
     the reduction it proves (:mod:`optmodels.siting.median.lagrangian`); ``None`` where it does not
     apply (a budget couples the sites, or some distance is infinite).
 
     The time spent is capped by a fraction of the time limit, if any: it only ever speeds the
     MILP up, the answer never depends on it. A stop signal ends it with what it has: the plan,
-    and the best Lagrangian bound reached (``-inf`` if none), without a reduction.
+    and the best Lagrangian bound reached (``-inf`` if none), without a reduction. ``probing``:
+    settle more sites by Lagrangian probing (:func:`~optmodels.siting.median.lagrangian.probe`,
+    capped like the other stages); ``None`` (default) does so where :func:`worth_probing` says.
     """
     from optmodels.siting.median.interchange import local_search
     from optmodels.siting.median.lagrangian import _subproblem, probe, reduce, subgradient
@@ -261,7 +264,7 @@ def presolve(instance: SitingInstance, options: SolveOptions | None = None, *, p
         lb = subgradient(C, w, p, plan.cost, fixed, seconds=cap / 2)
         stage("siting.reduction")
         red = reduce(C, w, p, plan.cost, lb, fixed)
-        if probing:
+        if worth_probing(instance) if probing is None else probing:
             stage("siting.probing")
             red = probe(C, w, p, plan.cost, lb, red, plan.open, fixed, seconds=cap / 2).reduction
     if red is not None:
@@ -300,6 +303,25 @@ def worth_presolving(instance: SitingInstance) -> bool:
     never changes the answer, only the time."""
     p = instance.parameters.p
     return p is not None and p > 0 and math.ceil(3 * instance.n_sites / p) > PRESOLVE_MIN_DEPTH
+
+
+#: Lagrangian probing runs in the presolve when ``ceil(3 m / p)`` exceeds this (``p < 3 m / 64``,
+#: about ``m / p > 21``). It closes sites at every ``p`` (pmed28, p = 60: 54 more in its 2.5 s),
+#: but only where HiGHS would branch does that pay: with few sites open, forcing one to a poor
+#: location lifts the bound far above the penalty estimate, and the LP of the model left is
+#: nearly integral. OR-Library, CPU-s end to end, main / probing everywhere (the same session, load
+#: 4-7, ``benchmarks/results/orlib_full/2026-12-05_probe/``): above the threshold pmed22 (p = 10
+#: of 500) 7.47 / 0.98, pmed26 (5 of 600) 5.51 / 0.47, pmed31 5.70 / 0.63, pmed35 10.74 / 1.99,
+#: pmed16 3.30 / 1.01, pmed6 0.63 / 0.18; below it only the probing's cost: pmed28 (60 of 600) 1.54
+#: / 3.97, pmed33 0.97 / 3.27, pmed37 1.13 / 3.69, pmed40 2.92 / 5.28, pmed7 (10 of 200) 0.14 / 0.30.
+PROBE_MIN_DEPTH = 64
+
+
+def worth_probing(instance: SitingInstance) -> bool:
+    """Whether the presolve's Lagrangian probing is likely to pay (see ``PROBE_MIN_DEPTH``); it
+    never changes the answer, only the time."""
+    p = instance.parameters.p
+    return p is not None and p > 0 and math.ceil(3 * instance.n_sites / p) > PROBE_MIN_DEPTH
 
 
 def solve_p_median(

@@ -233,3 +233,33 @@ def test_probing_settles_sites_the_penalty_test_leaves_open():
         opened += got.opened
     assert closed > 0
     assert opened > 0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_probed_solve_equals_brute_force(monkeypatch, seed):
+    """End to end with probing forced on (these tiny instances are below ``PROBE_MIN_DEPTH``):
+    the radius model built on the probed reduction, from the incumbent as MIP start, reaches the
+    brute-force optimum."""
+    import optmodels.siting.median.radius as radius
+
+    monkeypatch.setattr(radius, "worth_probing", lambda instance: True)
+    C, w, p, fixed = _case(seed, n=16, m=9)
+    inst = SitingInstance.from_arrays(C, w, existing=fixed, p=max(p, int(fixed.sum())))
+    bf, _ = brute_force(inst, "p_median")
+    sol = solve_p_median(inst, reduce=True)
+    assert sol.result.is_optimal, sol.result.verdict
+    assert sol.result.objective == pytest.approx(bf, rel=1e-12, abs=1e-12)
+    assert plan_cost(C, w, sol.open_sites) == pytest.approx(bf)
+    assert sol.result.bound <= bf + 1e-9
+
+
+def test_probing_runs_where_points_need_many_radii():
+    from optmodels.siting.median.radius import PROBE_MIN_DEPTH, worth_probing
+
+    C, w, _, _ = _case(3, n=40, m=30)
+    none = np.zeros(C.shape[1], dtype=bool)
+    for p in (1, 2, 3, 5):
+        inst = SitingInstance.from_arrays(C, w, existing=none, p=p)
+        assert worth_probing(inst) is bool(np.ceil(3 * 30 / p) > PROBE_MIN_DEPTH)
+    assert worth_probing(SitingInstance.from_arrays(C, w, existing=none, p=1))
+    assert not worth_probing(SitingInstance.from_arrays(C, w, existing=none, p=2))
