@@ -251,7 +251,7 @@ class Probed:
 
 def probe(C: np.ndarray, w: np.ndarray, p: int, upper: float, lb: LagrangianBound, red: Reduction,
           plan: np.ndarray, fixed: np.ndarray | None = None, *, steps: int = 150, rounds: int = 2,
-          seconds: float = 2.5) -> Probed:
+          work: float = 1e9, seconds: float = 2.5) -> Probed:
     """Lagrangian probing: close (open) a site when forcing it open (closed) and re-optimising
     the multipliers still gives a bound above ``upper``; then re-optimise the root and reduce
     again with the sites closed.
@@ -259,9 +259,9 @@ def probe(C: np.ndarray, w: np.ndarray, p: int, upper: float, lb: LagrangianBoun
     The penalty test of :func:`reduce` reads the bound's rise off ``rho`` with the multipliers
     fixed (``L + rho_j - rho_(q)``). For small ``p`` the multipliers that are good with ``j``
     forced open differ a lot from the root's: with ``j`` at a poor location the other ``p - 1``
-    sites serve nearly everything, and a few dozen subgradient steps from the root's ``lambda``
-    (warm, over the columns of the sites still open to choice only) lift the bound far above
-    the penalty estimate. Each probe's bound is a bound on every plan that opens (closes) ``j``
+    sites serve nearly everything, and at most ``steps`` subgradient steps from the root's
+    ``lambda`` (warm, over the columns of the sites still open to choice only, stopped as soon as
+    the bound passes the limit) lift the bound far above the penalty estimate. Each probe's bound is a bound on every plan that opens (closes) ``j``
     and obeys what was proved before it, at whatever multipliers the steps reached, so a site
     whose bound exceeds ``upper`` is closed (opened) in every optimal plan -- the same
     statement as the penalty test's, and the incumbent ``plan`` obeys it (its own sites are
@@ -270,9 +270,18 @@ def probe(C: np.ndarray, w: np.ndarray, p: int, upper: float, lb: LagrangianBoun
     Which sites: those not chosen by the root relaxation nor by ``plan``, still open to choice,
     closest to the limit first (``L + rho_j - rho_(q)`` largest: the cheapest to settle), then
     ``plan``'s own free sites forced closed. After each round the root multipliers are
-    re-optimised with the sites closed so far (the relaxation loses columns, so its bound can
-    only rise: pmed35 10299.0 -> 10367.1), and a round that closed and opened nothing is the
-    last. ``seconds`` caps the CPU of the whole stage; what was proved by then stands.
+    re-optimised with the sites closed so far and the sites opened fixed (the relaxation loses
+    choices, so its bound can only rise: pmed22 8541.3 -> 8579.0, the optimum, with its ten
+    sites opened; pmed35 10299.0 -> 10302.0), and a round that closed and opened nothing is the
+    last.
+
+    ``work`` caps the stage's arithmetic: the subgradient steps taken times the points times the
+    sites open to choice (each probe's setup counted as 4 steps). It binds before ``seconds``
+    (the CPU cap, a guard) on a normal load -- about 1 s of CPU on pmed36 and pmed39, where the
+    probes go on closing sites until the end but HiGHS's tree does not get shorter -- so the
+    reduction, and the model HiGHS is given, do not depend on the machine's load: capped by CPU
+    alone, pmed36's model changed from run to run and its tree with it (253, 335, 417 nodes).
+    pmed35, 38 and 22 finish in 2-4.4e8. What was proved when a cap binds stands.
     """
     t0 = time.process_time()
     m = C.shape[1]
@@ -281,19 +290,25 @@ def probe(C: np.ndarray, w: np.ndarray, p: int, upper: float, lb: LagrangianBoun
     limit = upper + 1e-9 * max(abs(upper), 1.0)  # as reduce(): float noise never closes a site
     closed, opened = red.closed.copy(), red.opened.copy()
     probes = n_closed = n_opened = 0
+    done = [0.0]  # the work so far
 
     def spent() -> bool:
-        return time.process_time() - t0 > seconds
+        return done[0] > work or time.process_time() - t0 > seconds
+
+    def ascent(force: np.ndarray, shut: np.ndarray, target: float, **kw) -> LagrangianBound:
+        b = subgradient(C, w, p, target, force, start=lb.lam, closed=shut,
+                        seconds=max(0.0, seconds - (time.process_time() - t0)), **kw)
+        done[0] += (b.iterations + 4) * C.shape[0] * int((~shut).sum())
+        return b
 
     def lifted(force: np.ndarray, shut: np.ndarray, target: float) -> bool:
         # a warm, short ascent; it stops as soon as the bound passes the limit
-        b = subgradient(C, w, p, target, force, start=lb.lam, iterations=steps, patience=5, f_start=1.0,
-                        closed=shut, above=limit, seconds=max(0.0, seconds - (time.process_time() - t0)))
+        b = ascent(force, shut, target, iterations=steps, patience=5, f_start=1.0, above=limit)
         return b.bound > limit
 
     for _ in range(rounds):
         L, rho, chosen, _c = _subproblem(C, w, lb.lam, p, fixed | opened, closed)
-        if not L <= limit:  # the bound alone settles it: reduce() below closes every site left
+        if not L <= limit:  # no plan of cost <= upper is left: not with the incumbent's own cost
             break
         rho_q = rho[chosen & ~fixed & ~opened].max(initial=-np.inf)
         penalty = np.where(chosen, L, L + rho - rho_q)
@@ -324,8 +339,7 @@ def probe(C: np.ndarray, w: np.ndarray, p: int, upper: float, lb: LagrangianBoun
                 n_opened += 1
         if found == 0 or spent():
             break
-        lb = subgradient(C, w, p, upper, fixed | opened, start=lb.lam, closed=closed,
-                         seconds=max(0.0, seconds - (time.process_time() - t0)))
+        lb = ascent(fixed | opened, closed, upper)
     out = reduce(C, w, p, upper, lb, fixed | opened, closed)
     out = dataclasses.replace(out, opened=out.opened | opened)
     return Probed(reduction=out, lb=lb, probes=probes, closed=n_closed, opened=n_opened)
