@@ -237,12 +237,14 @@ def test_probing_settles_sites_the_penalty_test_leaves_open():
 
 @pytest.mark.parametrize("seed", range(12))
 def test_probed_solve_equals_brute_force(monkeypatch, seed):
-    """End to end with probing forced on (these tiny instances are below ``PROBE_MIN_DEPTH``):
-    the radius model built on the probed reduction, from the incumbent as MIP start, reaches the
-    brute-force optimum."""
+    """End to end with probing forced on (these tiny instances are below ``PROBE_MIN_DEPTH``)
+    and its reduction always taken (whatever share of the pairs it keeps): the radius model
+    built on the probed reduction, from the incumbent as MIP start, reaches the brute-force
+    optimum."""
     import optmodels.siting.median.radius as radius
 
     monkeypatch.setattr(radius, "worth_probing", lambda instance: True)
+    monkeypatch.setattr(radius, "PROBE_MAX_KEPT", np.inf)
     C, w, p, fixed = _case(seed, n=16, m=9)
     inst = SitingInstance.from_arrays(C, w, existing=fixed, p=max(p, int(fixed.sum())))
     bf, _ = brute_force(inst, "p_median")
@@ -263,3 +265,37 @@ def test_probing_runs_where_points_need_many_radii():
         assert worth_probing(inst) is bool(np.ceil(3 * 30 / p) > PROBE_MIN_DEPTH)
     assert worth_probing(SitingInstance.from_arrays(C, w, existing=none, p=1))
     assert not worth_probing(SitingInstance.from_arrays(C, w, existing=none, p=2))
+
+
+def test_probing_stops_at_its_work_cap_with_what_it_proved():
+    """``work`` (steps x points x sites left) ends the probing, not the machine's load: with no
+    work allowed one probe runs, with a budget of one probe's worth at most two; what they proved
+    keeps every optimal plan."""
+    C, w, p, fixed = _case(6, n=24, m=12)
+    best, optimal = _optimal_plans(C, w, p, fixed)
+    _, full = _probed(C, w, p, fixed, best, optimal[0], 300)
+    assert full.probes > 2
+    for work, most in ((0.0, 1), (5.0 * C.shape[0] * C.shape[1], 2)):
+        _, got = _probed(C, w, p, fixed, best, optimal[0], 300, work=work)
+        assert 1 <= got.probes <= most
+        for y in optimal:
+            assert not (y & got.reduction.closed).any()
+            assert y[got.reduction.opened].all()
+
+
+@pytest.mark.parametrize("share", [0.0, np.inf])
+def test_the_presolve_takes_the_probed_reduction_only_where_it_cuts_deep(monkeypatch, share):
+    """``PROBE_MAX_KEPT``: with a share of 0 the presolve keeps the penalty test's reduction (the
+    same as without probing), with no limit it takes the probed one (more sites closed here)."""
+    import optmodels.siting.median.radius as radius
+
+    C, w, p, fixed = _case(6, n=24, m=12)
+    inst = SitingInstance.from_arrays(C, w, existing=fixed, p=p)
+    monkeypatch.setattr(radius, "PROBE_MAX_KEPT", share)
+    plain = radius.presolve(inst, probing=False).reduction
+    got = radius.presolve(inst, probing=True).reduction
+    if share == 0.0:
+        np.testing.assert_array_equal(got.closed, plain.closed)
+        np.testing.assert_array_equal(got.reach, plain.reach)
+    else:
+        assert got.closed.sum() > plain.closed.sum()
