@@ -323,8 +323,8 @@ PROBE_MIN_DEPTH = 64
 #: pairs. Both are exact; the question is only which model HiGHS branches on faster. Where the
 #: probes closed sites outside the LP's support and little else (pmed36: 77.5 % of the pairs
 #: kept, 96.7 % of the radii; pmed39: 59.7 %, 92.5 %) the tree got longer, not shorter: pmed36 in
-#: four runs 253, 335, 397, 417 nodes against 241 on main's model, 69.6-92.5 CPU-s against
-#: 78.0-78.4; pmed39 61-65 nodes and 17.0-19.1 against 59 and 14.4-15.4. Where it pays the cut
+#: five runs 253, 335, 397, 397, 417 nodes against 241 on main's model, 69.6-92.5 CPU-s against
+#: 78.0-78.4; pmed39 61-65 nodes and 17.0-19.1 CPU-s against 59 and 14.4-15.4. Where it pays the cut
 #: is deep: pmed38 27.4 % of the pairs kept (14.8 -> 8.7 CPU-s), pmed16 30.5 %, pmed17 20.9 %,
 #: pmed35 11.6 %, and a few percent where the probes open the plan's sites (pmed22, 26, 31).
 PROBE_MAX_KEPT = 0.5
