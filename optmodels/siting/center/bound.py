@@ -49,6 +49,9 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from solvers import new_highs
+from solvers.interrupt import StopOnSigint
+
 #: multipliers are multiples of 1 / SCALE: the column costs and region optima are integers (the
 #: rounding loses at most (straddling rows) / SCALE sites: 0.01 for 600 rows)
 SCALE = 1 << 16
@@ -76,8 +79,9 @@ class RegionBound:
 
 
 def _highs(A: sp.csr_matrix, cost: np.ndarray, integer: bool, seconds: float | None) -> highspy.Highs:
-    """``min cost y, A y >= 1, 0 <= y <= 1`` (integer ``y`` if asked) on a quiet HiGHS, run.
-    HiGHS's thread count is left alone: a run that sets it restarts the calling thread's pool
+    """``min cost y, A y >= 1, 0 <= y <= 1`` (integer ``y`` if asked) on a quiet HiGHS, run;
+    ``KeyboardInterrupt`` when a stop signal ended the run (the search keeps its plan). HiGHS's
+    thread count is left alone: a run that sets it restarts the calling thread's pool
     when another count was asked before (:func:`solvers.highs._fit_thread_pool`)."""
     n, m = A.shape
     lp = highspy.HighsLp()
@@ -91,12 +95,14 @@ def _highs(A: sp.csr_matrix, cost: np.ndarray, integer: bool, seconds: float | N
     lp.a_matrix_.value_ = np.ones(C.nnz)
     if integer:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * m
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     if seconds is not None:
         h.setOptionValue("time_limit", max(float(seconds), 1e-3))
     h.passModel(lp)
-    h.run()
+    with StopOnSigint(h) as stop:  # a stop signal ends the run at HiGHS's next check, not at its end
+        h.run()
+    if stop.requested:
+        raise KeyboardInterrupt
     return h
 
 

@@ -180,3 +180,18 @@ def test_decide_answers_no_by_the_regions_where_the_lp_does_not():
     assert answer.by == "regions"
     assert answer.results == ()  # no MILP ran
     assert decide(c, 16, SolveOptions(time_limit=60)).feasible is True
+
+
+def test_a_stop_signal_ends_the_bound_at_once():
+    """A stop signal that reached the search's interruptible block (during an earlier solve)
+    ends the regions' HiGHS runs at their first check: KeyboardInterrupt, which the search turns
+    into its plan and proven bound -- not a bound computed to its time limit."""
+    from solvers.interrupt import interruptible
+
+    A = _odd_cycles(4, 7)
+    with interruptible() as scope:
+        if not scope.active:
+            pytest.skip("no stop signal handled by Python here")
+        scope.requested = True
+        with pytest.raises(KeyboardInterrupt):
+            region_bound(A, 15, 30.0)
