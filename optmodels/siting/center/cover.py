@@ -36,7 +36,7 @@ Exact reductions before the solver sees it (:func:`cover_rows`), repeated until 
 Before the MILP a heuristic looks for a cover with ``k`` sites (:func:`heuristic`: the last plan
 carried over to the remaining columns (:meth:`Cover.carry`), the site covering most uncovered rows
 up to ``k``, then a row-weighting local search): when it finds one the answer is *yes* without a
-solver; only its failure leaves the question to the MILP. Before the MILP a lower bound on the
+solver; only its failure leaves the question to the MILP. Between the two a lower bound on the
 cover number above the LP's (:mod:`~.bound`: regions of the row-site graph solved exactly, the
 rows straddling them priced by the LP's duals) may prove *no* where the LP is just below ``k``.
 """
