@@ -182,6 +182,8 @@ def region_bound(A: sp.csr_matrix, k: int, seconds: float, *, seed: int = 0) -> 
     :data:`SEEDS`), the LP's duals as multipliers; it stops at the first above ``k`` or when
     ``seconds`` (wall) are spent. Tried only when the LP is within :data:`REACH` of ``k``."""
     t0 = time.perf_counter()
+    if (A.getnnz(axis=1) == 0).any():  # a row no column covers: no cover at all
+        return RegionBound(math.inf, math.inf, True, 0)
     lp, duals = lp_bound(A)
     best, tried = 0.0, 0
     if A.shape[0] == 0 or lp <= k - REACH:

@@ -195,3 +195,8 @@ def test_a_stop_signal_ends_the_bound_at_once():
         scope.requested = True
         with pytest.raises(KeyboardInterrupt):
             region_bound(A, 15, 30.0)
+
+
+def test_a_row_no_column_covers_is_a_no():
+    A = sp.csr_matrix(np.array([[1, 0], [0, 0]], dtype=np.int32))
+    assert region_bound(A, 2, 10.0).proven
