@@ -89,8 +89,11 @@ def greedy(C: np.ndarray, w: np.ndarray, p: int, fixed: np.ndarray, *, wC: np.nd
     with until_interrupted():
         while open_mask.sum() < p:
             check()
-            # total cost after adding j (C is finite; an empty plan's inf d1 stays inf, never 0 * inf)
-            np.minimum(wC, np.where(np.isfinite(d1), w * d1, np.inf)[:, None], out=buf)
+            # total cost after adding j (C is finite; an empty plan's inf d1 stays inf: w_i d1_i
+            # is formed only where d1_i is finite, so a point of weight 0 never meets 0 * inf)
+            cap = np.full(n, np.inf)
+            np.multiply(w, d1, out=cap, where=np.isfinite(d1))
+            np.minimum(wC, cap[:, None], out=buf)
             score = np.where(open_mask, np.inf, buf.sum(axis=0))
             j = int(np.argmin(score))
             open_mask[j] = True

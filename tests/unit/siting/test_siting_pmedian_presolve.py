@@ -5,6 +5,7 @@ against enumeration of every plan on tiny random instances with many tied distan
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -105,6 +106,17 @@ def test_greedy_adds_the_site_that_leaves_the_smallest_cost(seed):
                  for j in range(C.shape[1])]
         want[int(np.argmin(costs))] = True
     np.testing.assert_array_equal(got, want)
+
+
+def test_greedy_from_an_empty_plan_with_unpopulated_points_computes_no_nan():
+    """Before the first site opens every d1 is inf; a point of weight 0 must not form 0 * inf
+    (a NaN that np.where threw away, with a RuntimeWarning on every greedy start)."""
+    C, w, p, _ = _case(0, n=18, m=9)
+    w[[0, 5]] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        got = greedy(C, w, p, np.zeros(C.shape[1], dtype=bool))
+    assert got.sum() == p
 
 
 @pytest.mark.parametrize("seed", range(6))
