@@ -27,8 +27,15 @@ plan or inferred; the results count each.
 (400 vertices, converted by ``optmodels convert orlib-pmed`` into a temporary folder; model
 ``mclp`` at ``--radius``, default 40), default ``p`` 5..24. Results go to ``sweep_warm_siting.*``.
 
+``--case grid``: a ``p`` sweep of the MCLP on a generated population grid (``optmodels generate
+siting --demand 20000 --sites 1000 --existing 40 --seed 1 --model mclp``: a 30 km city, radius 5,
+the 40 existing sites kept open), default ``p`` 41..60 (``--demand``, ``--sites``, ``--existing``,
+``--seed`` change it). Results go to ``sweep_warm_grid.*``. The file is JSON: the sweep reads the
+base document three times, and PyYAML parses 20,000 records in 6 CPU-s each time.
+
 Run: ``PYTHONPATH=$PWD python benchmarks/sweep_warm.py [--points 50] [--start 225 --step 2]``,
-``PYTHONPATH=$PWD python benchmarks/sweep_warm.py --case siting [--radius 40]``.
+``PYTHONPATH=$PWD python benchmarks/sweep_warm.py --case siting [--radius 40]``,
+``PYTHONPATH=$PWD python benchmarks/sweep_warm.py --case grid``.
 """
 
 from __future__ import annotations
@@ -94,8 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", type=float, default=2.0, help="budget step (default 2)")
     parser.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "sweep"))
     parser.add_argument("--skip-separate", action="store_true")
-    parser.add_argument("--case", choices=("equipment", "siting"), default="equipment")
+    parser.add_argument("--case", choices=("equipment", "siting", "grid"), default="equipment")
     parser.add_argument("--radius", type=float, default=40.0, help="siting: the MCLP's radius (default 40)")
+    parser.add_argument("--demand", type=int, default=20_000, help="grid: demand points (default 20000)")
+    parser.add_argument("--sites", type=int, default=1000, help="grid: candidate sites (default 1000)")
+    parser.add_argument("--existing", type=int, default=40, help="grid: existing sites, kept open (default 40)")
+    parser.add_argument("--seed", type=int, default=1, help="grid: generator seed (default 1)")
     args = parser.parse_args(argv)
     if args.one:
         return _one(args.one)
@@ -119,17 +130,32 @@ def _siting_file(scratch: Path, radius: float, p: int) -> Path:
     return path
 
 
+def _grid_file(scratch: Path, args: argparse.Namespace) -> Path:
+    """A population grid written by ``optmodels generate siting`` (inline records, JSON)."""
+    path = scratch / "grid_mclp.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run([sys.executable, "-m", "optmodels", "generate", "siting", "--demand", str(args.demand),
+                    "--sites", str(args.sites), "--existing", str(args.existing), "--seed", str(args.seed),
+                    "--model", "mclp", "--p", str(int(args.start)), "-o", str(path), "-q"],
+                   check=True, env=env, cwd=REPO)
+    return path
+
+
 def _bench(args: argparse.Namespace, scratch: Path) -> int:
     import pandas as pd
 
     from optmodels.io import dump_instance, read_document
     from optmodels.sweep import sweep
 
-    if args.case == "siting":
+    load_at_start = os.getloadavg()
+    if args.case in ("siting", "grid"):
         if args.start == 225.0 and args.step == 2.0 and args.points == 50:  # the equipment defaults
-            args.start, args.step, args.points = 5, 1, 20
-        file, path, column, stem = _siting_file(scratch, args.radius, int(args.start)), "parameters.p", "parameters.p", \
-            "sweep_warm_siting"
+            args.start, args.step, args.points = (5 if args.case == "siting" else args.existing + 1), 1, 20
+        if args.case == "siting":
+            file, stem = _siting_file(scratch, args.radius, int(args.start)), "sweep_warm_siting"
+        else:
+            file, stem = _grid_file(scratch, args), "sweep_warm_grid"
+        path = column = "parameters.p"
     else:
         file, path, column, stem = FILE, "budget", "budget", "sweep_warm"
     stop = args.start + args.step * (args.points - 1)
@@ -168,8 +194,8 @@ def _bench(args: argparse.Namespace, scratch: Path) -> int:
         doc = read_document(file)
         files = []
         for b in warm_f[column]:
-            if args.case == "siting":  # beside the converted file: its edge table resolves there
-                target = Path(file).parent / f"pmed16_mclp_p{int(b)}.json"
+            if args.case in ("siting", "grid"):  # beside the base file: an edge table resolves there
+                target = Path(file).parent / f"{Path(file).stem}_p{int(b)}.json"
                 dump_instance({**doc, "parameters": {**doc["parameters"], "p": int(b)}}, target)
             else:
                 target = scratch / f"provincial_budget_{b:g}.json"
@@ -185,8 +211,10 @@ def _bench(args: argparse.Namespace, scratch: Path) -> int:
         return float(statistics.median(table[a] / table[b]))
 
     summary = {
-        "instance": (str(FILE.relative_to(REPO)) if args.case == "equipment"
-                     else f"instances/orlib/pmed/pmed16.txt as mclp, radius {args.radius:g}"),
+        "instance": {"equipment": str(FILE.relative_to(REPO)),
+                     "siting": f"instances/orlib/pmed/pmed16.txt as mclp, radius {args.radius:g}",
+                     "grid": f"optmodels generate siting --demand {args.demand} --sites {args.sites} --existing "
+                             f"{args.existing} --seed {args.seed} --model mclp (radius 5)"}[args.case],
         "swept": path,
         "values": values,
         "points": int(len(table)),
@@ -203,9 +231,13 @@ def _bench(args: argparse.Namespace, scratch: Path) -> int:
         "ratio_cold_over_warm_wall_median_paired": paired("cold_wall", "warm_wall"),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared)",
+        "load_average_at_start": load_at_start,
         "load_average_at_end": os.getloadavg(),
         "command": f"PYTHONPATH=$PWD python benchmarks/sweep_warm.py --case {args.case} --points {args.points} "
-                   f"--start {args.start:g} --step {args.step:g}" + (f" --radius {args.radius:g}" if args.case == "siting" else ""),
+                   f"--start {args.start:g} --step {args.step:g}"
+                   + {"siting": f" --radius {args.radius:g}",
+                      "grid": f" --demand {args.demand} --sites {args.sites} --existing {args.existing} --seed {args.seed}",
+                      }.get(args.case, ""),
     }
     if separate_command is not None:
         summary.update({
@@ -241,8 +273,10 @@ def _bench(args: argparse.Namespace, scratch: Path) -> int:
               f"Warm sweep: {src.get('solved', 0)} scenarios solved without a start, {src.get('neighbour', 0)} "
               f"started from a neighbour's plan, {src.get('inferred', 0)} inferred by bracketing; live model "
               f"re-used on {summary['warm_reused']} of {summary['points']}. Objectives of warm and cold agree to "
-              f"{diff:.2g} (within the 1e-4 relative MIP gap). Load average at the end "
-              f"{', '.join(f'{x:.1f}' for x in summary['load_average_at_end'])}. Command: `{summary['command']}`."]
+              f"{diff:.2g} (within the 1e-4 relative MIP gap). Load average at the start "
+              f"{', '.join(f'{x:.1f}' for x in summary['load_average_at_start'])}, at the end "
+              f"{', '.join(f'{x:.1f}' for x in summary['load_average_at_end'])} (2 cores, shared). "
+              f"Command: `{summary['command']}`."]
     (out / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

@@ -69,7 +69,8 @@ def override(instance: SitingInstance, changes: Mapping[str, Any]) -> SitingInst
     return instance.with_changes(model, **params)
 
 
-def _solve(instance, options=None, *, objective=None, formulation="auto", scheduler=None, bound_hint=None):
+def _solve(instance, options=None, *, objective=None, formulation="auto", scheduler=None, bound_hint=None, **warm):
+    """``warm``: a sweep session's ``state`` and ``start`` (:func:`~optmodels.siting.solve.solve_siting`)."""
     from optmodels.siting.solve import solve_siting
 
     if isinstance(scheduler, str):  # an address from the command line: checked and reached first
@@ -81,12 +82,12 @@ def _solve(instance, options=None, *, objective=None, formulation="auto", schedu
             raise UsageError(f"--scheduler {exc}") from None
         try:
             return solve_siting(instance, options, objective=objective, formulation=formulation, scheduler=client,
-                                bound_hint=bound_hint)
+                                bound_hint=bound_hint, **warm)
         finally:
             if own:
                 client.close()
     return solve_siting(instance, options, objective=objective, formulation=formulation, scheduler=scheduler,
-                        bound_hint=bound_hint)
+                        bound_hint=bound_hint, **warm)
 
 
 def _evaluate(instance, decision):

@@ -72,6 +72,8 @@ def solve_siting(
     formulation: str = "auto",
     scheduler: Any = None,
     bound_hint: float | None = None,
+    state: Any = None,
+    start: np.ndarray | None = None,
 ) -> Solution:
     """Solve ``instance`` for ``objective`` (default: its model's own) and evaluate the plan.
 
@@ -80,6 +82,12 @@ def solve_siting(
     it. A tight one (the next ``p``'s) cut HiGHS's time on pmed16 by half or more, a loose one
     can cost time (``docs/sweeps.md``).
     The Solution says ``extra["bound_cut"] = True`` when it was used.
+
+    ``state`` and ``start`` are a sweep session's (:class:`~optmodels.siting.warm.WarmSiting`):
+    the coverage strategy's p-independent pieces kept between scenarios
+    (:class:`~optmodels.siting.coverage.state.CoverageState`) and a neighbour's plan (bool per
+    site) to start its local search from (``extra["started"] = True`` when it did); the other
+    paths ignore both.
 
     ``scheduler`` (a Dask address or ``Client``): the per-point work -- pairs within the radius,
     the coverage groups' passes, the plan's evaluation -- runs on that cluster in partitions of
@@ -98,7 +106,7 @@ def solve_siting(
         if formulation == "radius":
             raise bad_choice("formulation", formulation, f"only for the uncapacitated p-median, found model {instance.model}")
         return _solve_equity(instance, options, objective)
-    return _solve_location(instance, options, objective, formulation, scheduler, bound_hint)
+    return _solve_location(instance, options, objective, formulation, scheduler, bound_hint, state, start)
 
 
 def _solution(instance, objective, result, decision, notes, *, verdict=None, formulation=None,
@@ -176,7 +184,8 @@ def constraint_notes(instance: SitingInstance) -> list[str]:
 
 
 def _solve_location(instance: SitingInstance, options: SolveOptions, objective: str, formulation: str,
-                    scheduler: Any = None, bound_hint: float | None = None) -> Solution:
+                    scheduler: Any = None, bound_hint: float | None = None, state: Any = None,
+                    start: np.ndarray | None = None) -> Solution:
     from optmodels.siting.center import relaxation
     from optmodels.siting.coverage import solve as coverage
     from optmodels.siting.formulation import build, decode
@@ -187,7 +196,8 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
     t0 = time.perf_counter()
     notes: list[str] = []
     if coverage.applies(instance, objective) and formulation == "auto":
-        outcome = coverage.solve_coverage(instance, options, scheduler=scheduler, bound_hint=bound_hint)
+        outcome = coverage.solve_coverage(instance, options, scheduler=scheduler, bound_hint=bound_hint,
+                                          state=state, start=start)
         decision = None if outcome.open_sites is None else SitingDecision(open=outcome.open_sites)
         verdict = code = None
         if decision is None and instance.model == "lscp_b" and outcome.notes and "stage 1" in outcome.notes[-1]:
@@ -197,8 +207,9 @@ def _solve_location(instance: SitingInstance, options: SolveOptions, objective: 
         sol = _solution(instance, objective, outcome.result, decision, [*constraint_notes(instance), *outcome.notes],
                         verdict=verdict, verdict_code=code, formulation="coverage groups", model=outcome.model,
                         scheduler=scheduler)
-        if outcome.bound_cut:
-            sol = dataclasses.replace(sol, extra={**sol.extra, "bound_cut": True})
+        if outcome.bound_cut or outcome.started:
+            sol = dataclasses.replace(sol, extra={**sol.extra, **({"bound_cut": True} if outcome.bound_cut else {}),
+                                                  **({"started": True} if outcome.started else {})})
         return sol
     stage1: SolveResult | None = None
     if name == "lscp_b":

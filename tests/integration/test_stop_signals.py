@@ -219,6 +219,7 @@ def p_median(tmp_path_factory) -> Path:
     ("siting.local_search", 0.3),
     ("siting.subgradient", 0.1),
     ("siting.reduction", 0.0),
+    ("siting.probing", 0.1),
     ("siting.radius round 1", 1.0),
 ])
 def test_ctrl_c_in_each_p_median_stage_ends_within_a_cpu_second(p_median, stage, delay):

@@ -36,7 +36,9 @@ Exact reductions before the solver sees it (:func:`cover_rows`), repeated until 
 Before the MILP a heuristic looks for a cover with ``k`` sites (:func:`heuristic`: the last plan
 carried over to the remaining columns (:meth:`Cover.carry`), the site covering most uncovered rows
 up to ``k``, then a row-weighting local search): when it finds one the answer is *yes* without a
-solver; only its failure leaves the question to the MILP.
+solver; only its failure leaves the question to the MILP. Between the two a lower bound on the
+cover number above the LP's (:mod:`~.bound`: regions of the row-site graph solved exactly, the
+rows straddling them priced by the LP's duals) may prove *no* where the LP is just below ``k``.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+from optmodels.siting.center.bound import region_bound
 from solvers import SolveOptions, SolveResult, Termination, gc_paused, solve
 
 
@@ -331,7 +334,7 @@ def cover_model(cover: Cover, k: int, cost: np.ndarray | None = None, budget: fl
 class Answer:
     """One decision: ``feasible`` True (``sites`` serve every row), False (proven impossible),
     or None (stopped: time limit or Ctrl-C, the last result says which); ``by`` says what
-    answered (``empty``, ``packing``, ``heuristic``, ``milp``); ``results`` holds every MILP run for it."""
+    answered (``empty``, ``packing``, ``heuristic``, ``regions``, ``milp``); ``results`` holds every MILP run for it."""
 
     feasible: bool | None
     sites: np.ndarray | None
@@ -350,13 +353,16 @@ STEPS_PER_ROW = 5
 #: tight one, for which the row-weighting search finds a cover ten times sooner than HiGHS
 #: (500-1,000 rows, k = 100: 1-7 s against 20-100 s)
 SHORT_MILP = 5.0
+#: the share of the short MILP's seconds the regional bound may take before it
+REGION_SHARE = 0.5
 
 
 def decide(cover: Cover, k: int, options: SolveOptions, *, cost: np.ndarray | None = None,
            budget: float | None = None, start: np.ndarray | None = None, full: bool = True,
            repaired: bool = False, short: float = SHORT_MILP) -> Answer:
     """Answer the decision of ``cover`` with ``k`` free sites (and a budget, if given): the
-    packing bound, a quick heuristic (from the sites ``start``, when given), a short MILP, a
+    packing bound, a quick heuristic (from the sites ``start``, when given), the regional bound
+    (:func:`~.bound.region_bound`), a short MILP, a
     longer heuristic, then -- if ``full`` -- the MILP with the time left (otherwise the answer
     may be None: left open). With a budget only the MILP answers (the heuristic does not price
     sites). ``repaired``: the radius is decided again after S grew, ``start`` being its cover on
@@ -377,6 +383,11 @@ def decide(cover: Cover, k: int, options: SolveOptions, *, cost: np.ndarray | No
     if found is not None:
         return Answer(True, found, "heuristic")
     limit = short if options.time_limit is None else min(short, options.time_limit)
+    # a no near the optimum radius, where the LP is just below k and HiGHS's tree does not close
+    # in its slice: regions solved exactly, the straddling rows priced by the LP's duals
+    # (:mod:`~.bound`), given half the slice
+    if region_bound(cover.matrix, k, limit * REGION_SHARE, seed=options.seed).proven:
+        return Answer(False, None, "regions")
     first = _milp(cover, k, dataclasses.replace(options, time_limit=limit), cost, budget, ())
     if first.feasible is not None or first.results[-1].termination is not Termination.TIME_LIMIT:
         return first

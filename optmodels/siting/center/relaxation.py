@@ -372,7 +372,8 @@ def _note(instance: SitingInstance, search: Search) -> str:
     return (
         f"p-center relaxation: {search.rounds} round(s), |S| = {len(search.points):,} of {instance.n_demand:,} "
         f"points; {decisions} decision(s) ({a['heuristic']} by a heuristic cover, {a['milp']} MILP, "
-        f"{a['packing']} by a packing of {search.k + 1}+ points, {a['empty']} by a point out of reach); reductions: {red.served_by_fixed:,} rows served by "
+        f"{a['packing']} by a packing of {search.k + 1}+ points, {a['regions']} by a regional bound, "
+        f"{a['empty']} by a point out of reach); reductions: {red.served_by_fixed:,} rows served by "
         f"existing sites, {red.merged:,} merged, {red.dominated_rows:,} dominated rows, "
         f"{red.dominated_columns:,} dominated sites"
     )

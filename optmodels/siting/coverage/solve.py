@@ -41,6 +41,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 
 from optmodels.siting.coverage import formulation, reduce, search
 from optmodels.siting.coverage.groups import CoverGroups, cover_groups, merge_rows
+from optmodels.siting.coverage.state import CoverageState
 from optmodels.siting.data.instance import SitingInstance
 from optmodels.siting.models import MODEL_SPECS
 from solvers import SolutionStatus, SolveOptions, SolveResult, Termination, interruptible
@@ -58,6 +59,9 @@ FIRST_ROWS = 4000
 LARGE_MCLP = 20_000
 #: CPU seconds of shakes for a large MCLP (at most a tenth of the time limit)
 SHAKE_SECONDS = 60.0
+#: the share of those shakes a plan started from a sweep neighbour's gets (its swaps start near
+#: an optimum of the next p already)
+NEIGHBOUR_SHAKES = 0.25
 
 
 def applies(instance: SitingInstance, objective: str) -> bool:
@@ -77,6 +81,7 @@ class CoverageOutcome:
     notes: list[str] = field(default_factory=list)
     model: object = None
     bound_cut: bool = False  # a bound hint was added as a cut on the objective
+    started: bool = False  # the local search started from a given plan (a sweep neighbour's)
 
 
 def _free_problem(instance: SitingInstance, groups: CoverGroups):
@@ -98,24 +103,43 @@ def _shift(result: SolveResult, constant: float, sense: str) -> SolveResult:
 
 
 def solve_coverage(instance: SitingInstance, options: SolveOptions, *, scheduler=None,
-                   bound_hint: float | None = None) -> CoverageOutcome:
+                   bound_hint: float | None = None, state: CoverageState | None = None,
+                   start: np.ndarray | None = None) -> CoverageOutcome:
     """Solve the instance's coverage model (see the module docstring); with a Dask ``scheduler``
     the groups are formed on that cluster. ``bound_hint``: a valid upper bound on the MCLP's
     optimum from elsewhere (a sweep's relaxed neighbour), added to its MILP as the cut
-    ``W z <= bound`` (:func:`_bound_cut`); the other models ignore it."""
+    ``W z <= bound`` (:func:`_bound_cut`); the other models ignore it.
+
+    ``state`` (a sweep session's :class:`~optmodels.siting.coverage.state.CoverageState`): the
+    groups, the fixed sites' split and the reductions are taken from it when the last instance
+    it saw differs from this one only in ``p``, and left in it for the next. ``start`` (bool per
+    site, e.g. a neighbour's plan carried here): the MCLP's and backup model's local search
+    starts from it instead of from the greedy plan (the outcome says ``started``)."""
     t0 = time.perf_counter()
     par = instance.parameters
+    store = state.get(instance) if state is not None else {}
     stage("siting.coverage.groups", checked=False)
-    groups = cover_groups(instance.costs, par.radius, instance.populations(), scheduler=scheduler)
+    groups = store.get("groups")
     where = " on the cluster" if scheduler is not None else ""
+    if groups is None:
+        groups = cover_groups(instance.costs, par.radius, instance.populations(), scheduler=scheduler)
+        store["groups"] = groups
+        store["split"] = _free_problem(instance, groups)
+        timing = f"{time.perf_counter() - t0:.1f} s"
+    else:
+        where, timing = "", "kept from the sweep's previous scenario"
     notes = [f"coverage: {instance.n_demand:,} demand points in {groups.n_groups:,} groups of identical cover "
-             f"sets within {par.radius:g} ({groups.pairs:,} pairs{where}, {time.perf_counter() - t0:.1f} s)"]
-    free, fixed_count = _free_problem(instance, groups)
-    solver = {"lscp": _lscp, "mclp": _mclp, "lscp_b": _backup}[instance.model]
+             f"sets within {par.radius:g} ({groups.pairs:,} pairs{where}, {timing})"]
+    free, fixed_count = store["split"]
+    if start is not None and (start.shape != (instance.n_sites,) or not start[instance.fixed_open()].all()):
+        start = None  # not a plan of this instance (a plan keeps the fixed sites open)
     with interruptible():
         if instance.model == "mclp":
-            return _mclp(instance, groups, free, fixed_count, options, t0, notes, bound_hint=bound_hint)
-        return solver(instance, groups, free, fixed_count, options, t0, notes)
+            return _mclp(instance, groups, free, fixed_count, options, t0, notes, bound_hint=bound_hint,
+                         store=store, start=start)
+        if instance.model == "lscp_b":
+            return _backup(instance, groups, free, fixed_count, options, t0, notes, store=store, start=start)
+        return _lscp(instance, groups, free, fixed_count, options, t0, notes)
 
 
 def site_costs(instance: SitingInstance, objective: str = "cost") -> tuple[np.ndarray, float]:
@@ -302,25 +326,55 @@ def _bound_cut(mdl, bound: float, constant: float) -> None:
         doc="coverage at most a bound known from elsewhere (a sweep's relaxed neighbour)")
 
 
-def _mclp(instance, groups, free, fixed_count, options, t0, notes, *, bound_hint: float | None = None):
+def _mclp_reduced(instance, groups, free, fixed_count, cost0, budget, store):
+    """The MCLP's groups on the free sites without the dominated ones: ``(A0, W0, useful, A,
+    W)`` (A0/W0 before the reduction). Independent of ``p`` (without a budget the costs are
+    zero and domination is set inclusion alone), so a sweep's state keeps it."""
+    reduced = store.get("mclp")
+    if reduced is None:
+        keep = np.zeros(instance.n_sites, bool)
+        keep[free] = True
+        A0, W0, _ = groups.restrict(keep, drop_groups=fixed_count >= 1)
+        useful = ~reduce.dominated_sites(A0, cost0 if budget is not None else np.zeros(len(free)))
+        A, W, _ = merge_rows(A0[:, useful].tocsr(), W0, np.ones(A0.shape[0], bool))
+        reduced = store["mclp"] = (A0, W0, useful, A, W)
+    return reduced
+
+
+def _mclp_plan(A, W, q, start) -> np.ndarray:
+    """A plan of ``q`` sites: from ``start`` (bool per column, completed greedily when the
+    reduction closed some of its sites) or greedily, then improved by swaps."""
+    if start is not None and int(start.sum()) <= q:
+        plan = start.copy()
+        if int(plan.sum()) < q:  # cover what the start leaves uncovered first
+            uncovered = np.where(_cover(A, plan) > 0, 0.0, W)
+            plan |= search.greedy_cover(A, uncovered, q - int(plan.sum()), allowed=~plan)
+    else:
+        plan = search.greedy_cover(A, W, q)
+    return plan
+
+
+def _mclp(instance, groups, free, fixed_count, options, t0, notes, *, bound_hint: float | None = None,
+          store: dict | None = None, start: np.ndarray | None = None):
     par = instance.parameters
-    keep = np.zeros(instance.n_sites, bool)
-    keep[free] = True
+    store = {} if store is None else store
     constant = float(groups.weight[fixed_count >= 1].sum())
-    A0, W0, _ = groups.restrict(keep, drop_groups=fixed_count >= 1)
     q = _q(instance, free)
     coef_all, cost_constant = site_costs(instance)
     cost0 = coef_all[free]
     budget = None
     if par.budget is not None:  # what the sites that stay open and the closings leave of it
         budget = float(par.budget) - cost_constant - float(coef_all[instance.fixed_open()].sum())
-    useful = ~reduce.dominated_sites(A0, cost0 if budget is not None else np.zeros(len(free)))
-    if q is not None and useful.sum() < q:  # too few useful sites for q: keep some to fill p
+    A0, W0, useful, A, W = _mclp_reduced(instance, groups, free, fixed_count, cost0, budget, store)
+    filled = q is not None and useful.sum() < q
+    if filled:  # too few useful sites for q: keep some to fill p
+        useful = useful.copy()
         useful[np.flatnonzero(~useful)[: q - int(useful.sum())]] = True
-    A, W, _ = merge_rows(A0[:, useful].tocsr(), W0, np.ones(A0.shape[0], bool))
+        A, W, _ = merge_rows(A0[:, useful].tocsr(), W0, np.ones(A0.shape[0], bool))
     cost = cost0[useful]
     notes.append(f"MCLP: {int((~useful).sum()):,} of {len(free):,} free sites dominated (closed); "
                  f"{A.shape[0]:,} groups the fixed sites leave uncovered" + (f", {q} sites to open" if q is not None else ""))
+    start = None if start is None or q is None or budget is not None else start[free][useful]
     plan = np.zeros(A.shape[1], bool)
     extra: list[str] = []
     lp_bound = None
@@ -330,21 +384,28 @@ def _mclp(instance, groups, free, fixed_count, options, t0, notes, *, bound_hint
         if q is not None and budget is None:
             stage("siting.mclp.plan")
             with until_interrupted():  # a stop signal: the plan before the step that was cut short
-                plan = search.greedy_cover(A, W, q)
+                plan = _mclp_plan(A, W, q, start)
                 has_plan = True
                 plan = search.swap_search(A, W, plan)
             swap_value = float(W[_cover(A, plan) > 0].sum())
             if A.shape[0] > LARGE_MCLP:
                 left = options.time_left(t0).time_limit
+                seconds = min(SHAKE_SECONDS, 0.1 * left) if left else SHAKE_SECONDS
+                if start is not None:  # around a neighbour's optimum: the swaps did most of it
+                    seconds *= NEIGHBOUR_SHAKES
                 with until_interrupted():
-                    plan = search.shake_search(A, W, plan, stop=requested,
-                                               seconds=min(SHAKE_SECONDS, 0.1 * left) if left else SHAKE_SECONDS)
+                    plan = search.shake_search(A, W, plan, stop=requested, seconds=seconds)
             value = float(W[_cover(A, plan) > 0].sum())
-            notes.append(f"plan: greedy and swaps cover {constant + swap_value:,.6g}"
+            notes.append(("plan: a neighbour's plan" if start is not None else "plan: greedy")
+                         + f" and swaps cover {constant + swap_value:,.6g}"
                          + (f", shakes {constant + value:,.6g}" if value != swap_value else ""))
             if A.shape[0] > LARGE_MCLP:
                 stage("siting.mclp.lp_bound")
-                lp_bound, support, extra = _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant)
+                rows0 = None if filled else store.get("lp_rows")
+                lp_bound, support, extra, rows = _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant,
+                                                                rows0=rows0)
+                if not filled and rows is not None:
+                    store["lp_rows"] = rows
                 stage("siting.mclp.restricted")
                 restricted = _restricted_mclp(A, W, q, cost, budget, plan, support, options, t0)
                 if restricted is not None and float(W[_cover(A, restricted) > 0].sum()) > value:
@@ -376,10 +437,11 @@ def _mclp(instance, groups, free, fixed_count, options, t0, notes, *, bound_hint
         chosen_free[np.flatnonzero(useful)[chosen]] = True
     outcome = _outcome(instance, free, chosen_free, result, constant, "max", notes, mdl)
     outcome.bound_cut = bound_hint is not None and math.isfinite(bound_hint)
+    outcome.started = start is not None
     return outcome
 
 
-def _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant: float = 0.0):
+def _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant: float = 0.0, *, rows0=None):
     """The MCLP's LP bound by row generation: a group left out of the LP counts as covered (a
     relaxation), so every round's LP value bounds the optimum from above; rows are added where
     the LP's ``y`` covers a left-out group less than once, until none is. It starts with the
@@ -406,7 +468,7 @@ def _mclp_lp_bound(A, W, q, cost, budget, plan, options, t0, constant: float = 0
     notes = ([f"LP bound {constant + bound:,.8g} by row generation ({rounds} round(s), {len(rows):,} of "
               f"{A.shape[0]:,} groups in the last LP)"]
              if bound is not None else ["no LP bound within the time (rows still being added)"])
-    return bound, support | plan, notes
+    return bound, support | plan, notes, rows if bound is not None else None
 
 
 def _restricted_mclp(A, W, q, cost, budget, plan, support, options, t0):
@@ -435,7 +497,10 @@ def _with_bound(result: SolveResult, bound: float, plan: np.ndarray, W: np.ndarr
     return result
 
 
-def _backup(instance, groups, free, fixed_count, options, t0, notes):
+def _backup(instance, groups, free, fixed_count, options, t0, notes, *, store: dict | None = None,
+            start: np.ndarray | None = None):
+    store = {} if store is None else store
+    neighbour = start[free] if start is not None and instance.parameters.p is not None else None
     start, unproven = None, None
     if instance.parameters.p is None:  # stage 1: the fewest sites covering everyone
         stage1 = _lscp(instance, groups, free, fixed_count, options, t0, [], objective="n_facilities")
@@ -456,15 +521,11 @@ def _backup(instance, groups, free, fixed_count, options, t0, notes):
         instance = instance.with_changes(p=p)
         start = stage1.open_sites[free]  # a cover with exactly p sites: a feasible start
     constant = float(groups.weight[fixed_count >= 2].sum())
-    # merge equal rows only among groups with the same fixed count (marker columns), then drop
-    # the markers: a group covered once by fixed sites needs one free site less
-    n, m_free = groups.n_groups, len(free)
-    marks = sp.csr_matrix((np.ones(n, dtype=np.int8), (np.arange(n), fixed_count.astype(np.int64))), shape=(n, 3))
-    G = sp.hstack([groups.sites[:, free], marks], format="csr")
-    A, W, _ = merge_rows(G, groups.weight, fixed_count < 2)
-    k = np.asarray(A[:, m_free:].argmax(axis=1)).ravel()
-    A = A[:, :m_free].tocsr()
+    A, W, k = _backup_groups(groups, free, fixed_count, store)
     q = _q(instance, free)
+    started = neighbour is not None and int(neighbour.sum()) <= q
+    if started:
+        start = neighbour
     plan = search.cover_then_fill(A, k == 0, site_costs(instance, "n_facilities")[0][free], W, q, start)
     feasible = int(plan.sum()) == q and bool((_cover(A, plan)[k == 0] >= 1).all())
     mdl, result = formulation.build_backup(A, W, k.astype(float), q), None
@@ -486,4 +547,21 @@ def _backup(instance, groups, free, fixed_count, options, t0, notes):
         # stage 2 is optimal for stage 1's p, not the lexicographic answer: say why it stopped
         result = replace(result, termination=unproven.termination, solution_status=SolutionStatus.FEASIBLE,
                          bound=None, gap=math.inf)
-    return _outcome(instance, free, y, result, constant, "max", notes, mdl)
+    outcome = _outcome(instance, free, y, result, constant, "max", notes, mdl)
+    outcome.started = started and feasible
+    return outcome
+
+
+def _backup_groups(groups, free, fixed_count, store):
+    """The backup model's rows: ``(A, W, k)``. Equal rows are merged only among groups with the
+    same fixed count (marker columns, dropped after): a group covered once by fixed sites needs
+    one free site less. Independent of ``p``: a sweep's state keeps it."""
+    rows = store.get("backup")
+    if rows is None:
+        n, m_free = groups.n_groups, len(free)
+        marks = sp.csr_matrix((np.ones(n, dtype=np.int8), (np.arange(n), fixed_count.astype(np.int64))), shape=(n, 3))
+        G = sp.hstack([groups.sites[:, free], marks], format="csr")
+        A, W, _ = merge_rows(G, groups.weight, fixed_count < 2)
+        k = np.asarray(A[:, m_free:].argmax(axis=1)).ravel()
+        rows = store["backup"] = (A[:, :m_free].tocsr(), W, k)
+    return rows

@@ -53,6 +53,18 @@ tolerance) is taken by no optimal plan. So:
   The pair bound charges a far site only for itself; the ball charges for every chosen site it
   swallows, which is what cuts where the gap is wide (pmed36, gap 1 %: 22,760 radii -> 17,890).
 
+Probing (:func:`probe`)
+-----------------------
+The penalty ``L + rho_j - rho_(q)`` is first order: it keeps the root's ``lambda``. Forcing
+``y_j = 1`` and re-optimising ``lambda`` (a short subgradient run warm from the root's) gives
+the relaxation's bound *with* ``j`` open, which for small ``p`` is far above the penalty: a site
+at a poor location leaves the other ``p - 1`` to serve nearly everything (pmed35, ``p = 5``: 104
+more of the 119 sites the penalty test leaves were closed). Likewise ``y_j = 0`` for a site of
+the incumbent opens it where the bound exceeds ``UB``. The probes' bounds are bounds on every
+plan that obeys what was proved before them, at any multipliers, so the statements are of the
+same kind as above. The root is then re-optimised without the closed sites (its bound can only
+rise) and reduced again, closures kept.
+
 Each statement holds for *every* optimal plan, so all of them hold at once for each: the reduced
 model keeps every optimal plan, prices each of its plans at the true distance (the nearest open
 site is within reach and not closed), and has the same optimum. The incumbent satisfies every
@@ -63,6 +75,7 @@ radius.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -95,10 +108,15 @@ class Reduction:
         return int(((C <= self.reach[:, None]) & ~self.closed[None, :]).sum())
 
 
-def _subproblem(C: np.ndarray, w: np.ndarray, lam: np.ndarray, p: int, fixed: np.ndarray):
-    """``(L, rho, chosen, c)`` at ``lam``: the relaxation's value and its optimal sites."""
+def _subproblem(C: np.ndarray, w: np.ndarray, lam: np.ndarray, p: int, fixed: np.ndarray,
+                closed: np.ndarray | None = None):
+    """``(L, rho, chosen, c)`` at ``lam``: the relaxation's value and its optimal sites. Sites in
+    ``closed`` cannot be chosen: their ``rho`` is ``+inf`` (``L`` is ``inf`` if fewer than ``p``
+    sites are left)."""
     c = w[:, None] * C - lam[:, None]
     rho = np.minimum(c, 0.0).sum(axis=0)
+    if closed is not None:
+        rho[closed] = np.inf
     chosen = _choose(rho, p, fixed)
     return float(lam.sum() + rho[chosen].sum()), rho, chosen, c
 
@@ -115,17 +133,24 @@ def _choose(rho: np.ndarray, p: int, fixed: np.ndarray) -> np.ndarray:
 
 def subgradient(C: np.ndarray, w: np.ndarray, p: int, upper: float, fixed: np.ndarray | None = None, *,
                 start: np.ndarray | None = None, iterations: int = 300, patience: int = 20,
-                seconds: float = 5.0, tol: float = 1e-9) -> LagrangianBound:
-    """Maximise ``L(lambda)`` by subgradient steps; stop early once ``UB - L <= tol * UB``.
+                seconds: float = 5.0, tol: float = 1e-9, closed: np.ndarray | None = None,
+                above: float | None = None, f_start: float = 2.0) -> LagrangianBound:
+    """Maximise ``L(lambda)`` by subgradient steps; stop early once ``UB - L <= tol * UB``, or
+    once the bound exceeds ``above`` (a probe's question answered).
 
     ``start`` defaults to ``lambda_i = w_i d_i(2)`` (the second-smallest distance): each point
-    then pays into its two nearest sites, a fair first guess. A stop signal in an interruptible
+    then pays into its two nearest sites, a fair first guess. ``closed`` sites are left out of
+    the relaxation (the bound is then one on the plans that keep them closed); their columns are
+    dropped, so each step reads only the sites left. A stop signal in an interruptible
     block (:mod:`solvers.interrupt`) ends the steps with the best bound so far (``-inf`` if no
     step was finished).
     """
     t0 = time.process_time()  # CPU: a loaded machine must not change the bound
     n, m = C.shape
     fixed = np.zeros(m, dtype=bool) if fixed is None else fixed.astype(bool)
+    if closed is not None and closed.any():
+        C, fixed = C[:, ~closed], fixed[~closed]
+        m = C.shape[1]
     if start is None:
         k = min(1, m - 1)
         start = w * np.partition(C, k, axis=1)[:, k]
@@ -144,19 +169,19 @@ def subgradient(C: np.ndarray, w: np.ndarray, p: int, upper: float, fixed: np.nd
         return (wC[:, chosen] < lam[:, None]).sum(axis=1)
 
     return _ascend(start.astype(float).copy(), rho_of, served, p, fixed, upper, t0=t0, iterations=iterations,
-                   patience=patience, seconds=seconds, tol=tol, f_min=1e-4)
+                   patience=patience, seconds=seconds, tol=tol, f_min=1e-4, above=above, f_start=f_start)
 
 
 def _ascend(lam: np.ndarray, rho_of, served, p: int, fixed: np.ndarray, upper: float, *, t0: float,
             iterations: int, patience: int, seconds: float, tol: float, f_min: float,
-            cap: np.ndarray | None = None) -> LagrangianBound:
+            cap: np.ndarray | None = None, above: float | None = None, f_start: float = 2.0) -> LagrangianBound:
     """The subgradient steps of :func:`subgradient` and :func:`list_subgradient`, which differ
     only in how ``rho`` and the count of chosen servers of each point are read (a dense matrix,
     candidate lists) and in ``cap`` (``lambda`` projected to at most it; where it is reached, the
     point's tail serves and the step does not raise ``lambda`` there). Polyak steps towards
     ``upper``, ``f`` halved after ``patience`` steps without a better bound."""
     best_lam, best = lam.copy(), -np.inf
-    f, stall = 2.0, 0
+    f, stall = f_start, 0
     it = 0
     with until_interrupted():  # a stop signal: every multiplier gives a valid bound, the best one stands
         for it in range(1, iterations + 1):  # noqa: B007 - the count is reported
@@ -170,7 +195,8 @@ def _ascend(lam: np.ndarray, rho_of, served, p: int, fixed: np.ndarray, upper: f
                 stall += 1
                 if stall >= patience:
                     f, stall = f / 2, 0
-            if upper - best <= tol * max(abs(upper), 1.0) or f < f_min or time.process_time() - t0 > seconds:
+            if (upper - best <= tol * max(abs(upper), 1.0) or f < f_min or time.process_time() - t0 > seconds
+                    or (above is not None and best > above)):
                 break
             g = 1.0 - served(lam, chosen)
             if cap is not None:
@@ -185,26 +211,138 @@ def _ascend(lam: np.ndarray, rho_of, served, p: int, fixed: np.ndarray, upper: f
 
 
 def reduce(C: np.ndarray, w: np.ndarray, p: int, upper: float, lb: LagrangianBound,
-           fixed: np.ndarray | None = None) -> Reduction:
+           fixed: np.ndarray | None = None, closed: np.ndarray | None = None) -> Reduction:
     """The closings, openings and reaches that ``lb`` proves against an incumbent of cost ``upper``
-    (see the module docstring for the argument and its table)."""
+    (see the module docstring for the argument and its table). ``closed``: sites already known
+    closed in every optimal plan (by :func:`probe`); the bound is then one on the plans that
+    keep them closed, which every optimal plan does, and they stay closed."""
     n, m = C.shape
     fixed = np.zeros(m, dtype=bool) if fixed is None else fixed.astype(bool)
-    L, rho, chosen, c = _subproblem(C, w, lb.lam, p, fixed)
+    L, rho, chosen, c = _subproblem(C, w, lb.lam, p, fixed, closed)
     # the tolerance keeps float noise in L from closing a site an optimal plan uses
     limit = upper + 1e-9 * max(abs(upper), 1.0)
     free_in = chosen & ~fixed
     free_out = ~chosen
     rho_q = rho[free_in].max() if free_in.any() else np.inf  # no free choice: nothing to swap out
     rho_next = rho[free_out].min() if free_out.any() else np.inf
-    enter = np.where(chosen, 0.0, rho - rho_q)  # the bound's rise when j must be open
-    closed = L + enter > limit
-    opened = free_in & (L - rho + rho_next > limit)
+    was_closed = np.zeros(m, dtype=bool) if closed is None else closed
+    enter = np.full(m, np.inf)  # the bound's rise when j must be open (a closed site cannot be)
+    enter[~was_closed] = np.where(chosen[~was_closed], 0.0, rho[~was_closed] - rho_q)
+    closed = (L + enter > limit) | was_closed
+    opened = free_in & (L - np.where(free_in, rho, 0.0) + rho_next > limit)  # closed sites' rho is inf
     pair = L + np.maximum(c, 0.0) + enter[None, :]
     ok = (pair <= limit) & ~closed[None, :]
     reach = np.where(ok, C, -np.inf).max(axis=1)
     reach = _ball_reach(C, w, lb.lam, rho, fixed | opened, closed, reach, p, limit)
     return Reduction(closed=closed, opened=opened, reach=reach, bound=L, upper=upper)
+
+
+@dataclass(frozen=True)
+class Probed:
+    """What :func:`probe` proved: the reduction (its ``closed``/``opened`` include the probes'),
+    the multipliers it was proved with, and the work done."""
+
+    reduction: Reduction
+    lb: LagrangianBound
+    probes: int
+    closed: int
+    opened: int
+
+
+def probe(C: np.ndarray, w: np.ndarray, p: int, upper: float, lb: LagrangianBound, red: Reduction,
+          plan: np.ndarray, fixed: np.ndarray | None = None, *, steps: int = 150, rounds: int = 2,
+          work: float = 1e9, seconds: float = 2.5) -> Probed:
+    """Lagrangian probing: close (open) a site when forcing it open (closed) and re-optimising
+    the multipliers still gives a bound above ``upper``; then re-optimise the root and reduce
+    again with the sites closed.
+
+    The penalty test of :func:`reduce` reads the bound's rise off ``rho`` with the multipliers
+    fixed (``L + rho_j - rho_(q)``). For small ``p`` the multipliers that are good with ``j``
+    forced open differ a lot from the root's: with ``j`` at a poor location the other ``p - 1``
+    sites serve nearly everything, and at most ``steps`` subgradient steps from the root's
+    ``lambda`` (warm, over the columns of the sites still open to choice only, stopped as soon as
+    the bound passes the limit) lift the bound far above the penalty estimate. Each probe's bound is a bound on every plan that opens (closes) ``j``
+    and obeys what was proved before it, at whatever multipliers the steps reached, so a site
+    whose bound exceeds ``upper`` is closed (opened) in every optimal plan -- the same
+    statement as the penalty test's, and the incumbent ``plan`` obeys it (its own sites are
+    never probed open, and closing one of them costs at most ``upper``: the plan's cost).
+
+    Which sites: those not chosen by the root relaxation nor by ``plan``, still open to choice,
+    closest to the limit first (``L + rho_j - rho_(q)`` largest: the cheapest to settle), then
+    ``plan``'s own free sites forced closed. After each round the root multipliers are
+    re-optimised with the sites closed so far and the sites opened fixed (the relaxation loses
+    choices, so its bound can only rise: pmed22 8541.3 -> 8579.0, the optimum, with its ten
+    sites opened; pmed35 10299.0 -> 10302.0), and a round that closed and opened nothing is the
+    last.
+
+    ``work`` caps the stage's arithmetic: the subgradient steps taken times the points times the
+    sites open to choice (each probe's setup counted as 4 steps). It binds before ``seconds``
+    (the CPU cap, a guard) on a normal load -- about 1 s of CPU on pmed36 and pmed39, where the
+    probes go on closing sites until the end but HiGHS's tree does not get shorter -- so the
+    reduction, and the model HiGHS is given, do not depend on the machine's load: capped by CPU
+    alone, pmed36's model changed from run to run and its tree with it (253, 335, 417 nodes).
+    pmed35, 38 and 22 finish in 2-4.4e8. What was proved when a cap binds stands.
+    """
+    t0 = time.process_time()
+    m = C.shape[1]
+    fixed = np.zeros(m, dtype=bool) if fixed is None else fixed.astype(bool)
+    plan = plan.astype(bool)
+    limit = upper + 1e-9 * max(abs(upper), 1.0)  # as reduce(): float noise never closes a site
+    closed, opened = red.closed.copy(), red.opened.copy()
+    probes = n_closed = n_opened = 0
+    done = [0.0]  # the work so far
+
+    def spent() -> bool:
+        return done[0] > work or time.process_time() - t0 > seconds
+
+    def ascent(force: np.ndarray, shut: np.ndarray, target: float, **kw) -> LagrangianBound:
+        b = subgradient(C, w, p, target, force, start=lb.lam, closed=shut,
+                        seconds=max(0.0, seconds - (time.process_time() - t0)), **kw)
+        done[0] += (b.iterations + 4) * C.shape[0] * int((~shut).sum())
+        return b
+
+    def lifted(force: np.ndarray, shut: np.ndarray, target: float) -> bool:
+        # a warm, short ascent; it stops as soon as the bound passes the limit
+        b = ascent(force, shut, target, iterations=steps, patience=5, f_start=1.0, above=limit)
+        return b.bound > limit
+
+    for _ in range(rounds):
+        L, rho, chosen, _c = _subproblem(C, w, lb.lam, p, fixed | opened, closed)
+        if not L <= limit:  # no plan of cost <= upper is left: not with the incumbent's own cost
+            break
+        rho_q = rho[chosen & ~fixed & ~opened].max(initial=-np.inf)
+        penalty = np.where(chosen, L, L + rho - rho_q)
+        target = upper + 0.5 * (upper - L)  # Polyak's steps aim past the limit, not at it
+        found = 0
+        for j in np.flatnonzero(~chosen & ~closed & ~plan)[np.argsort(-penalty[~chosen & ~closed & ~plan],
+                                                                      kind="stable")].tolist():
+            check()
+            if spent():
+                break
+            probes += 1
+            force = fixed | opened
+            force[j] = True
+            if lifted(force, closed, target):
+                closed[j] = True
+                found += 1
+                n_closed += 1
+        for j in np.flatnonzero(plan & ~fixed & ~opened).tolist():
+            check()
+            if spent():
+                break
+            probes += 1
+            shut = closed.copy()
+            shut[j] = True
+            if lifted(fixed | opened, shut, target):
+                opened[j] = True
+                found += 1
+                n_opened += 1
+        if found == 0 or spent():
+            break
+        lb = ascent(fixed | opened, closed, upper)
+    out = reduce(C, w, p, upper, lb, fixed | opened, closed)
+    out = dataclasses.replace(out, opened=out.opened | opened)
+    return Probed(reduction=out, lb=lb, probes=probes, closed=n_closed, opened=n_opened)
 
 
 def _ball_reach(C: np.ndarray, w: np.ndarray, lam: np.ndarray, rho: np.ndarray, forced: np.ndarray,

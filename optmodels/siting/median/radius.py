@@ -56,7 +56,7 @@ Presolve (:func:`presolve`, on by default)
 ------------------------------------------
 Before the first round: a vertex-substitution plan (:mod:`optmodels.siting.median.interchange`), a
 Lagrangian bound and the reduction it proves (:mod:`optmodels.siting.median.lagrangian`: sites closed
-or opened in every optimal plan, and each point's reach). The radii are built on the reduced
+or opened in every optimal plan, by the penalty test and then by probing, and each point's reach). The radii are built on the reduced
 pair set, so the model keeps every optimal plan at its true distance, and the plan is the MIP
 start, passed as the complete point (``y`` and every ``z``).
 """
@@ -229,17 +229,20 @@ class RadiusSolution:
     note: str
 
 
-def presolve(instance: SitingInstance, options: SolveOptions | None = None) -> Presolved | None:
+def presolve(instance: SitingInstance, options: SolveOptions | None = None, *,
+             probing: bool | None = None) -> Presolved | None:
     """An incumbent (:func:`~optmodels.siting.median.interchange.local_search`), a Lagrangian bound and
     the reduction it proves (:mod:`optmodels.siting.median.lagrangian`); ``None`` where it does not
     apply (a budget couples the sites, or some distance is infinite).
 
     The time spent is capped by a fraction of the time limit, if any: it only ever speeds the
     MILP up, the answer never depends on it. A stop signal ends it with what it has: the plan,
-    and the best Lagrangian bound reached (``-inf`` if none), without a reduction.
+    and the best Lagrangian bound reached (``-inf`` if none), without a reduction. ``probing``:
+    settle more sites by Lagrangian probing (:func:`~optmodels.siting.median.lagrangian.probe`,
+    capped like the other stages); ``None`` (default) does so where :func:`worth_probing` says.
     """
     from optmodels.siting.median.interchange import local_search
-    from optmodels.siting.median.lagrangian import _subproblem, reduce, subgradient
+    from optmodels.siting.median.lagrangian import _subproblem, probe, reduce, subgradient
 
     par = instance.parameters
     if par.budget is not None:
@@ -261,6 +264,11 @@ def presolve(instance: SitingInstance, options: SolveOptions | None = None) -> P
         lb = subgradient(C, w, p, plan.cost, fixed, seconds=cap / 2)
         stage("siting.reduction")
         red = reduce(C, w, p, plan.cost, lb, fixed)
+        if worth_probing(instance) if probing is None else probing:
+            stage("siting.probing")
+            probed = probe(C, w, p, plan.cost, lb, red, plan.open, fixed, seconds=cap / 2).reduction
+            if probed.kept_pairs(C) <= PROBE_MAX_KEPT * red.kept_pairs(C):
+                red = probed
     if red is not None:
         bound = red.bound
     elif lb is not None and np.isfinite(lb.bound):
@@ -297,6 +305,36 @@ def worth_presolving(instance: SitingInstance) -> bool:
     never changes the answer, only the time."""
     p = instance.parameters.p
     return p is not None and p > 0 and math.ceil(3 * instance.n_sites / p) > PRESOLVE_MIN_DEPTH
+
+
+#: Lagrangian probing runs in the presolve when ``ceil(3 m / p)`` exceeds this (``p < 3 m / 64``,
+#: about ``m / p > 21``). It closes sites at every ``p`` (pmed28, p = 60: 54 more in its 2.5 s),
+#: but only where HiGHS would branch does that pay: with few sites open, forcing one to a poor
+#: location lifts the bound far above the penalty estimate, and the LP of the model left is
+#: nearly integral. OR-Library, CPU-s end to end, main / probing everywhere (the same session, load
+#: 4-7, ``benchmarks/results/orlib_full/2026-12-05_probe/``): above the threshold pmed22 (p = 10
+#: of 500) 7.47 / 0.98, pmed26 (5 of 600) 5.51 / 0.47, pmed31 5.70 / 0.63, pmed35 10.74 / 1.99,
+#: pmed16 3.30 / 1.01, pmed6 0.63 / 0.18; below it only the probing's cost: pmed28 (60 of 600) 1.54
+#: / 3.97, pmed33 0.97 / 3.27, pmed37 1.13 / 3.69, pmed40 2.92 / 5.28, pmed7 (10 of 200) 0.14 / 0.30.
+PROBE_MIN_DEPTH = 64
+
+
+#: The probed reduction replaces the penalty test's where it keeps at most this share of its
+#: pairs. Both are exact; the question is only which model HiGHS branches on faster. Where the
+#: probes closed sites outside the LP's support and little else (pmed36: 77.5 % of the pairs
+#: kept, 96.7 % of the radii; pmed39: 59.7 %, 92.5 %) the tree got longer, not shorter: pmed36 in
+#: five runs 253, 335, 397, 397, 417 nodes against 241 on main's model, 69.6-92.5 CPU-s against
+#: 78.0-78.4; pmed39 61-65 nodes and 17.0-19.1 CPU-s against 59 and 14.4-15.4. Where it pays the cut
+#: is deep: pmed38 27.4 % of the pairs kept (14.8 -> 8.7 CPU-s), pmed16 30.5 %, pmed17 20.9 %,
+#: pmed35 11.6 %, and a few percent where the probes open the plan's sites (pmed22, 26, 31).
+PROBE_MAX_KEPT = 0.5
+
+
+def worth_probing(instance: SitingInstance) -> bool:
+    """Whether the presolve's Lagrangian probing is likely to pay (see ``PROBE_MIN_DEPTH``); it
+    never changes the answer, only the time."""
+    p = instance.parameters.p
+    return p is not None and p > 0 and math.ceil(3 * instance.n_sites / p) > PROBE_MIN_DEPTH
 
 
 def solve_p_median(

@@ -182,3 +182,120 @@ def test_the_ball_argument_lowers_reaches_the_pair_bound_keeps(monkeypatch, slac
         for y in optimal:
             assert (C[:, y].min(axis=1) <= red.reach).all()
     assert lowered > 0
+
+
+def _probed(C, w, p, fixed, upper, plan, iterations, **kw):
+    from optmodels.siting.median.lagrangian import probe
+
+    lb = subgradient(C, w, p, upper, fixed, iterations=iterations)
+    red = reduce(C, w, p, upper, lb, fixed)
+    return red, probe(C, w, p, upper, lb, red, plan, fixed, **kw)
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("slack", [0.0, 3.0])
+@pytest.mark.parametrize("iterations", [2, 300])
+def test_every_optimal_plan_survives_probing(seed, slack, iterations):
+    """Lagrangian probing (a site forced open or closed, the multipliers re-optimised) keeps
+    every optimal plan: none opens a site it closed, each opens every site it opened and serves
+    each point within its reach; its bound stays below the optimum, and the incumbent it was
+    given obeys every statement (it stays a feasible MIP start). Checked against enumeration of
+    every plan, for converged and barely-started root multipliers and incumbents above the
+    optimum; the probes' own steps are few (``steps=3``) as well as many."""
+    C, w, p, fixed = _case(seed)
+    best, optimal = _optimal_plans(C, w, p, fixed)
+    upper = best + slack
+    plan = optimal[seed % len(optimal)]
+    for steps in (3, 150):
+        red, got = _probed(C, w, p, fixed, upper, plan, iterations, steps=steps)
+        out = got.reduction
+        assert out.bound <= best + 1e-9
+        assert (out.closed >= red.closed).all()
+        assert (out.opened >= red.opened).all()
+        for y in [*optimal, plan]:
+            assert not (y & out.closed).any()
+            assert y[out.opened].all()
+            assert (C[:, y].min(axis=1) <= out.reach).all()
+
+
+def test_probing_settles_sites_the_penalty_test_leaves_open():
+    """Not vacuous: at the optimum as incumbent and converged root multipliers, the probes
+    themselves close sites (forced open) and open sites (forced closed) that the first-order
+    penalty test of :func:`reduce` leaves open to choice, on these cases."""
+    closed = opened = 0
+    for seed in range(12):
+        C, w, p, fixed = _case(seed, n=24, m=12)
+        best, optimal = _optimal_plans(C, w, p, fixed)
+        red, got = _probed(C, w, p, fixed, best, optimal[0], 300)
+        assert got.closed <= int((got.reduction.closed & ~red.closed).sum())
+        assert got.opened <= int((got.reduction.opened & ~red.opened).sum())
+        closed += got.closed
+        opened += got.opened
+    assert closed > 0
+    assert opened > 0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_probed_solve_equals_brute_force(monkeypatch, seed):
+    """End to end with probing forced on (these tiny instances are below ``PROBE_MIN_DEPTH``)
+    and its reduction always taken (whatever share of the pairs it keeps): the radius model
+    built on the probed reduction, from the incumbent as MIP start, reaches the brute-force
+    optimum."""
+    import optmodels.siting.median.radius as radius
+
+    monkeypatch.setattr(radius, "worth_probing", lambda instance: True)
+    monkeypatch.setattr(radius, "PROBE_MAX_KEPT", np.inf)
+    C, w, p, fixed = _case(seed, n=16, m=9)
+    inst = SitingInstance.from_arrays(C, w, existing=fixed, p=max(p, int(fixed.sum())))
+    bf, _ = brute_force(inst, "p_median")
+    sol = solve_p_median(inst, reduce=True)
+    assert sol.result.is_optimal, sol.result.verdict
+    assert sol.result.objective == pytest.approx(bf, rel=1e-12, abs=1e-12)
+    assert plan_cost(C, w, sol.open_sites) == pytest.approx(bf)
+    assert sol.result.bound <= bf + 1e-9
+
+
+def test_probing_runs_where_points_need_many_radii():
+    from optmodels.siting.median.radius import PROBE_MIN_DEPTH, worth_probing
+
+    C, w, _, _ = _case(3, n=40, m=30)
+    none = np.zeros(C.shape[1], dtype=bool)
+    for p in (1, 2, 3, 5):
+        inst = SitingInstance.from_arrays(C, w, existing=none, p=p)
+        assert worth_probing(inst) is bool(np.ceil(3 * 30 / p) > PROBE_MIN_DEPTH)
+    assert worth_probing(SitingInstance.from_arrays(C, w, existing=none, p=1))
+    assert not worth_probing(SitingInstance.from_arrays(C, w, existing=none, p=2))
+
+
+def test_probing_stops_at_its_work_cap_with_what_it_proved():
+    """``work`` (steps x points x sites left) ends the probing, not the machine's load: with no
+    work allowed one probe runs, with a budget of one probe's worth at most two; what they proved
+    keeps every optimal plan."""
+    C, w, p, fixed = _case(6, n=24, m=12)
+    best, optimal = _optimal_plans(C, w, p, fixed)
+    _, full = _probed(C, w, p, fixed, best, optimal[0], 300)
+    assert full.probes > 2
+    for work, most in ((0.0, 1), (5.0 * C.shape[0] * C.shape[1], 2)):
+        _, got = _probed(C, w, p, fixed, best, optimal[0], 300, work=work)
+        assert 1 <= got.probes <= most
+        for y in optimal:
+            assert not (y & got.reduction.closed).any()
+            assert y[got.reduction.opened].all()
+
+
+@pytest.mark.parametrize("share", [0.0, np.inf])
+def test_the_presolve_takes_the_probed_reduction_only_where_it_cuts_deep(monkeypatch, share):
+    """``PROBE_MAX_KEPT``: with a share of 0 the presolve keeps the penalty test's reduction (the
+    same as without probing), with no limit it takes the probed one (more sites closed here)."""
+    import optmodels.siting.median.radius as radius
+
+    C, w, p, fixed = _case(6, n=24, m=12)
+    inst = SitingInstance.from_arrays(C, w, existing=fixed, p=p)
+    monkeypatch.setattr(radius, "PROBE_MAX_KEPT", share)
+    plain = radius.presolve(inst, probing=False).reduction
+    got = radius.presolve(inst, probing=True).reduction
+    if share == 0.0:
+        np.testing.assert_array_equal(got.closed, plain.closed)
+        np.testing.assert_array_equal(got.reach, plain.reach)
+    else:
+        assert got.closed.sum() > plain.closed.sum()
