@@ -113,10 +113,16 @@ def test_greedy_from_an_empty_plan_with_unpopulated_points_computes_no_nan():
     (a NaN that np.where threw away, with a RuntimeWarning on every greedy start)."""
     C, w, p, _ = _case(0, n=18, m=9)
     w[[0, 5]] = 0.0
+    none = np.zeros(C.shape[1], dtype=bool)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        got = greedy(C, w, p, np.zeros(C.shape[1], dtype=bool))
-    assert got.sum() == p
+        got = greedy(C, w, p, none)
+    want = none.copy()  # the definition, step by step (as in the test above)
+    while want.sum() < p:
+        costs = [plan_cost(C, w, want | (np.arange(C.shape[1]) == j)) if not want[j] else np.inf
+                 for j in range(C.shape[1])]
+        want[int(np.argmin(costs))] = True
+    np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("seed", range(6))
